@@ -1,0 +1,177 @@
+import type { FloatArray, TypedArray } from '../core/dtype.js';
+import type { Shape } from '../core/shape.js';
+
+/**
+ * The kernels a backend implements. Ops call only these, so a backend that implements
+ * every method here can run (and train) every model: `test/backend-coverage.test.ts`
+ * checks that each registered backend has each kernel the ops use.
+ *
+ * Kernels work on raw storage (typed arrays that tensors own) and write into an output
+ * the caller allocated, so a native backend reads and writes tensor memory directly.
+ * Inputs of one kernel share a dtype unless the signature says otherwise.
+ */
+export type UnaryOp =
+  | 'neg'
+  | 'abs'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'square'
+  | 'reciprocal'
+  | 'relu'
+  | 'step'
+  | 'sigmoid'
+  | 'tanh'
+  | 'sign'
+  | 'floor'
+  | 'round'
+  | 'softplus';
+
+export const UNARY_OPS: readonly UnaryOp[] = [
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'square',
+  'reciprocal',
+  'relu',
+  'step',
+  'sigmoid',
+  'tanh',
+  'sign',
+  'floor',
+  'round',
+  'softplus',
+];
+
+/** Arithmetic binary ops write the inputs' dtype; comparisons write bool (0/1 bytes). */
+export type ArithmeticOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+export type CompareOp = 'equal' | 'notEqual' | 'greater' | 'greaterEqual' | 'less' | 'lessEqual';
+export type BinaryOp = ArithmeticOp | CompareOp;
+
+export const ARITHMETIC_OPS: readonly ArithmeticOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
+export const COMPARE_OPS: readonly CompareOp[] = ['equal', 'notEqual', 'greater', 'greaterEqual', 'less', 'lessEqual'];
+
+export type ReduceOp = 'sum' | 'max' | 'min';
+export const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min'];
+
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+/** Activations a matmul can apply in its epilogue. */
+export type FusedActivation = 'linear' | 'relu';
+
+/**
+ * A batch of products `op(A) @ op(B) (+ bias) -> activation` with op(A) of shape [m, k] and
+ * op(B) of shape [k, n]. A batch stride of 0 reuses the same matrix for every batch entry.
+ */
+export interface MatmulParams {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  aBatchStride: number;
+  bBatchStride: number;
+  /** Added to every row of the result, length n. */
+  bias?: FloatArray | null;
+  activation?: FusedActivation;
+}
+
+export interface AdamParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 1-based step count, for bias correction. */
+  step: number;
+}
+
+export interface SgdParams {
+  lr: number;
+  momentum: number;
+  nesterov: boolean;
+}
+
+export interface RmspropParams {
+  lr: number;
+  rho: number;
+  momentum: number;
+  epsilon: number;
+  centered: boolean;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  /** out[i] = op(x[i]). */
+  unary(op: UnaryOp, x: FloatArray, out: FloatArray): void;
+  /** out[i] = min(max(x[i], lo), hi). */
+  clip(x: FloatArray, lo: number, hi: number, out: FloatArray): void;
+  /** NumPy-broadcast elementwise op; out has outShape. */
+  binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void;
+  /** Converts between storage types (bool is 0/1 bytes). */
+  cast(x: TypedArray, out: TypedArray): void;
+
+  /** Reduces the middle axis of x viewed as [outer, n, inner] into out of [outer, inner]. */
+  reduce(op: ReduceOp, x: TypedArray, outer: number, n: number, inner: number, out: TypedArray): void;
+  /** Index of the max/min along the middle axis of [outer, n, inner]; first index wins ties. */
+  argReduce(op: ArgReduceOp, x: TypedArray, outer: number, n: number, inner: number, out: Int32Array): void;
+
+  matmul(a: FloatArray, b: FloatArray, out: FloatArray, p: MatmulParams): void;
+  /** out = x permuted by perm (out.shape[i] = shape[perm[i]]). */
+  transpose(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void;
+  /** out[o, j, i] = x[o, indices[j], i] for x viewed as [outer, axisSize, inner]. */
+  gather(x: TypedArray, outer: number, axisSize: number, inner: number, indices: Int32Array, out: TypedArray): void;
+  /** out[o, indices[j], i] += updates[o, j, i]: the gradient of gather. */
+  scatterAdd(updates: FloatArray, outer: number, axisSize: number, inner: number, indices: Int32Array, out: FloatArray): void;
+
+  /** Softmax (or log-softmax) of each row of x viewed as [rows, n]. */
+  softmax(x: FloatArray, rows: number, n: number, log: boolean, out: FloatArray): void;
+  /**
+   * Fused softmax + categorical cross-entropy on logits: loss[r] = -sum(labels[r] * logSoftmax(x[r])),
+   * and probs = softmax(x) for the backward pass.
+   */
+  softmaxCrossEntropy(logits: FloatArray, labels: FloatArray, rows: number, n: number, loss: FloatArray, probs: FloatArray): void;
+
+  /** Optimizer updates, in place on param and the state arrays. */
+  adamUpdate(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, p: AdamParams): void;
+  sgdUpdate(param: FloatArray, grad: FloatArray, velocity: FloatArray | null, p: SgdParams): void;
+  rmspropUpdate(
+    param: FloatArray,
+    grad: FloatArray,
+    ms: FloatArray,
+    mom: FloatArray | null,
+    mg: FloatArray | null,
+    p: RmspropParams,
+  ): void;
+}
+
+/** Every kernel name, for the coverage test and for backends that want to list what they lack. */
+export const KERNEL_NAMES = [
+  'unary',
+  'clip',
+  'binary',
+  'cast',
+  'reduce',
+  'argReduce',
+  'matmul',
+  'transpose',
+  'gather',
+  'scatterAdd',
+  'softmax',
+  'softmaxCrossEntropy',
+  'adamUpdate',
+  'sgdUpdate',
+  'rmspropUpdate',
+] as const satisfies readonly (keyof Backend)[];
+
+export type KernelName = (typeof KERNEL_NAMES)[number];
+
+// Compile-time check that KERNEL_NAMES lists every kernel of the interface.
+type UnlistedKernels = Exclude<keyof Backend, KernelName | 'name'>;
+const kernelListIsComplete: UnlistedKernels extends never ? true : never = true;
+void kernelListIsComplete;

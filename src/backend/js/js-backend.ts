@@ -1,0 +1,27 @@
+import type { Backend } from '../backend.js';
+import { binary, cast, clip, unary } from './elementwise.js';
+import { argReduce, reduce } from './reduce.js';
+import { matmul } from './matmul.js';
+import { gather, scatterAdd, transpose } from './layout.js';
+import { softmax, softmaxCrossEntropy } from './softmax.js';
+import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
+
+/** The TypeScript reference backend: correct first, the yardstick native kernels are tested against. */
+export const jsBackend: Backend = {
+  name: 'js',
+  unary,
+  clip,
+  binary,
+  cast,
+  reduce,
+  argReduce,
+  matmul,
+  transpose,
+  gather,
+  scatterAdd,
+  softmax,
+  softmaxCrossEntropy,
+  adamUpdate,
+  sgdUpdate,
+  rmspropUpdate,
+};

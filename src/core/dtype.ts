@@ -1,0 +1,62 @@
+/** Element types a tensor can hold. `float64` exists so gradient checks can run in double precision. */
+export type DType = 'float32' | 'float64' | 'int32' | 'uint8' | 'bool';
+
+export type FloatArray = Float32Array | Float64Array;
+export type TypedArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'uint8', 'bool'];
+
+export function isFloat(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+export function allocate(dtype: DType, size: number): TypedArray {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(size);
+    case 'float64':
+      return new Float64Array(size);
+    case 'int32':
+      return new Int32Array(size);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(size);
+  }
+}
+
+export function dtypeOfArray(data: TypedArray): DType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array) return 'int32';
+  return 'uint8';
+}
+
+/** Checks that `data` is the storage type `dtype` uses (bool is stored as Uint8Array). */
+export function arrayMatchesDType(data: TypedArray, dtype: DType): boolean {
+  const d = dtypeOfArray(data);
+  return d === dtype || (dtype === 'bool' && d === 'uint8');
+}
+
+/** The result type of combining two dtypes arithmetically (NumPy-like, float32 wins over ints). */
+export function upcast(a: DType, b: DType): DType {
+  if (a === b) return a === 'bool' ? 'int32' : a;
+  if (a === 'float64' || b === 'float64') return 'float64';
+  if (a === 'float32' || b === 'float32') return 'float32';
+  return 'int32';
+}
+
+export function parseDType(name: string): DType {
+  const aliases: Record<string, DType> = {
+    float32: 'float32',
+    float: 'float32',
+    float64: 'float64',
+    double: 'float64',
+    int32: 'int32',
+    int: 'int32',
+    uint8: 'uint8',
+    bool: 'bool',
+  };
+  const d = aliases[name];
+  if (!d) throw new Error(`Unknown dtype '${name}'. Expected one of ${DTYPES.join(', ')}.`);
+  return d;
+}

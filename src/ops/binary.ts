@@ -1,0 +1,96 @@
+import type { BinaryOp, CompareOp } from '../backend/backend.js';
+import { backend } from '../backend/registry.js';
+import { record } from '../core/autograd.js';
+import { upcast } from '../core/dtype.js';
+import { broadcastShapes, shapesEqual } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+import type { Operand } from './operand.js';
+import { output, toTensor } from './operand.js';
+import { astype } from './cast.js';
+import { sum } from './reduce.js';
+import { reshape } from './reshape.js';
+import { log } from './unary.js';
+
+/** Brings two operands to one dtype: numbers adopt the tensor's dtype, tensors upcast. */
+function promote(a: Operand, b: Operand): [Tensor, Tensor] {
+  if (typeof a === 'number' && typeof b === 'number') return [toTensor(a), toTensor(b)];
+  if (typeof a === 'number') {
+    const bt = b as Tensor;
+    return [toTensor(a, bt.dtype === 'bool' ? 'float32' : bt.dtype), bt];
+  }
+  if (typeof b === 'number') return [a, toTensor(b, a.dtype === 'bool' ? 'float32' : a.dtype)];
+  if (a.dtype === b.dtype) return [a, b];
+  const d = upcast(a.dtype, b.dtype);
+  return [astype(a, d), astype(b, d)];
+}
+
+function applyBinary(op: BinaryOp, a: Tensor, b: Tensor, compare: boolean): Tensor {
+  const shape = broadcastShapes(a.shape, b.shape);
+  let dtype = compare ? 'bool' : a.dtype;
+  if (!compare && dtype === 'bool') dtype = 'int32';
+  const [x, y] = !compare && a.dtype === 'bool' ? [astype(a, 'int32'), astype(b, 'int32')] : [a, b];
+  const out = output(shape, dtype as Tensor['dtype']);
+  backend().binary(op, x.data, x.shape, y.data, y.shape, out.data, shape);
+  return out;
+}
+
+/** Sums a broadcast gradient back down to the shape of the operand it came from. */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  return reshape(sum(g, axes, true), shape);
+}
+
+type Grads = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+
+function arithmetic(op: BinaryOp, grads: Grads) {
+  return (a: Operand, b: Operand): Tensor => {
+    const [x, y] = promote(a, b);
+    const out = applyBinary(op, x, y, false);
+    return record(out, op, [x, y], (g) => {
+      const [ga, gb] = grads(g, x, y, out);
+      return [ga && sumToShape(ga, x.shape), gb && sumToShape(gb, y.shape)];
+    });
+  };
+}
+
+export const add = arithmetic('add', (g) => [g, g]);
+export const sub = arithmetic('sub', (g) => [g, neg(g)]);
+export const mul = arithmetic('mul', (g, a, b) => [mul(g, b), mul(g, a)]);
+export const div = arithmetic('div', (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))]);
+export const pow = arithmetic('pow', (g, a, b, out) => [
+  mul(g, mul(b, pow(a, sub(b, 1)))),
+  // d/db a^b = a^b log a, taken as 0 where a <= 0 (as TensorFlow does).
+  b.requiresGrad ? mul(g, mul(out, log(maximum(a, Number.MIN_VALUE)))) : null,
+]);
+/** Ties send the gradient to the first operand. */
+export const maximum = arithmetic('maximum', (g, a, b) => [
+  mul(g, astype(greaterEqual(a, b), g.dtype)),
+  mul(g, astype(less(a, b), g.dtype)),
+]);
+export const minimum = arithmetic('minimum', (g, a, b) => [
+  mul(g, astype(lessEqual(a, b), g.dtype)),
+  mul(g, astype(greater(a, b), g.dtype)),
+]);
+
+function neg(x: Tensor): Tensor {
+  return mul(x, -1);
+}
+
+function comparison(op: CompareOp) {
+  return (a: Operand, b: Operand): Tensor => {
+    const [x, y] = promote(a, b);
+    return applyBinary(op, x, y, true);
+  };
+}
+
+export const equal = comparison('equal');
+export const notEqual = comparison('notEqual');
+export const greater = comparison('greater');
+export const greaterEqual = comparison('greaterEqual');
+export const less = comparison('less');
+export const lessEqual = comparison('lessEqual');

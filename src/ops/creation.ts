@@ -1,0 +1,131 @@
+import type { DType, TypedArray } from '../core/dtype.js';
+import { allocate, dtypeOfArray } from '../core/dtype.js';
+import { Tensor } from '../core/tensor.js';
+import { sizeOf, shapeToString } from '../core/shape.js';
+import { getRandom } from '../core/random.js';
+
+type Nested = number | boolean | readonly Nested[];
+
+/** A tensor from nested arrays (like np.array), or from a typed array with a shape. */
+export function tensor(values: Nested | TypedArray, shape?: readonly number[], dtype?: DType): Tensor {
+  if (ArrayBuffer.isView(values)) {
+    const data = values as TypedArray;
+    const d = dtype ?? dtypeOfArray(data);
+    return new Tensor(data, shape ?? [data.length], d);
+  }
+  const inferred: number[] = [];
+  let v: Nested = values;
+  while (Array.isArray(v)) {
+    inferred.push(v.length);
+    v = (v as readonly Nested[])[0] as Nested;
+  }
+  const flat: (number | boolean)[] = [];
+  const walk = (x: Nested, depth: number): void => {
+    if (Array.isArray(x)) {
+      if (depth >= inferred.length || x.length !== inferred[depth]) {
+        throw new Error(`tensor(): ragged nested array; expected shape ${shapeToString(inferred)}.`);
+      }
+      for (const e of x as readonly Nested[]) walk(e, depth + 1);
+    } else {
+      if (depth !== inferred.length) throw new Error(`tensor(): ragged nested array; expected shape ${shapeToString(inferred)}.`);
+      flat.push(x as number | boolean);
+    }
+  };
+  walk(values, 0);
+  const d: DType = dtype ?? (typeof flat[0] === 'boolean' ? 'bool' : 'float32');
+  const data = allocate(d, flat.length);
+  for (let i = 0; i < flat.length; i++) data[i] = Number(flat[i]);
+  const finalShape = shape ?? inferred;
+  if (sizeOf(finalShape) !== flat.length) {
+    throw new Error(`tensor(): ${flat.length} values do not fill shape ${shapeToString(finalShape)}.`);
+  }
+  return new Tensor(data, finalShape, d);
+}
+
+/** Alias of `tensor` for flat data plus a shape. */
+export function fromArray(values: ArrayLike<number>, shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  const data = allocate(dtype, values.length);
+  for (let i = 0; i < values.length; i++) data[i] = values[i]!;
+  return new Tensor(data, shape, dtype);
+}
+
+export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
+  const data = allocate(dtype, sizeOf(shape));
+  if (value !== 0) data.fill(value);
+  return new Tensor(data, shape, dtype);
+}
+
+export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  return full(shape, 0, dtype);
+}
+
+export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  return full(shape, 1, dtype);
+}
+
+export function zerosLike(x: Tensor): Tensor {
+  return zeros(x.shape, x.dtype);
+}
+
+export function onesLike(x: Tensor): Tensor {
+  return ones(x.shape, x.dtype);
+}
+
+/** 0, 1, ..., n-1 (or start..stop by step) as in np.arange. */
+export function arange(start: number, stop?: number, step = 1, dtype: DType = 'int32'): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const data = allocate(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return new Tensor(data, [n], dtype);
+}
+
+export interface RandomOptions {
+  dtype?: DType;
+}
+
+/** Uniform in [minval, maxval) from the seeded global generator. */
+export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, opts: RandomOptions = {}): Tensor {
+  const rng = getRandom();
+  const out = zeros(shape, opts.dtype ?? 'float32');
+  const d = out.data;
+  for (let i = 0; i < d.length; i++) d[i] = minval + (maxval - minval) * rng.uniform();
+  return out;
+}
+
+/** Normal(mean, stddev) from the seeded global generator. */
+export function randomNormal(shape: readonly number[], mean = 0, stddev = 1, opts: RandomOptions = {}): Tensor {
+  const rng = getRandom();
+  const out = zeros(shape, opts.dtype ?? 'float32');
+  const d = out.data;
+  for (let i = 0; i < d.length; i++) d[i] = mean + stddev * rng.normal();
+  return out;
+}
+
+/** Normal(mean, stddev) redrawn until within two standard deviations, as TensorFlow's truncated_normal. */
+export function truncatedNormal(shape: readonly number[], mean = 0, stddev = 1, opts: RandomOptions = {}): Tensor {
+  const rng = getRandom();
+  const out = zeros(shape, opts.dtype ?? 'float32');
+  const d = out.data;
+  for (let i = 0; i < d.length; i++) {
+    let z: number;
+    do z = rng.normal();
+    while (Math.abs(z) > 2);
+    d[i] = mean + stddev * z;
+  }
+  return out;
+}
+
+/** One-hot rows for integer class ids: shape [...ids.shape, depth]. */
+export function oneHot(ids: Tensor, depth: number, dtype: DType = 'float32'): Tensor {
+  const out = zeros([...ids.shape, depth], dtype);
+  const src = ids.data;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i]!;
+    if (!Number.isInteger(c) || c < 0 || c >= depth) {
+      throw new Error(`oneHot: class id ${c} at position ${i} is outside [0, ${depth}).`);
+    }
+    out.data[i * depth + c] = 1;
+  }
+  return out;
+}

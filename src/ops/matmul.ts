@@ -1,0 +1,94 @@
+import type { FusedActivation } from '../backend/backend.js';
+import { backend } from '../backend/registry.js';
+import { record } from '../core/autograd.js';
+import type { FloatArray } from '../core/dtype.js';
+import { broadcastShapes, shapeToString, sizeOf } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { assertFloat, output } from './operand.js';
+import { mul, sumToShape } from './binary.js';
+import { sum } from './reduce.js';
+import { reshape } from './reshape.js';
+import { step } from './unary.js';
+
+/** Batched matrix product on [..., m, k] x [..., k, n] with NumPy batch broadcasting. */
+function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: string): Tensor {
+  assertFloat(a, what);
+  assertFloat(b, what);
+  if (a.dtype !== b.dtype) throw new Error(`${what}: dtypes differ (${a.dtype} and ${b.dtype}).`);
+  if (a.rank < 2 || b.rank < 2) throw new Error(`${what}: operands need rank >= 2, got ${shapeToString(a.shape)} and ${shapeToString(b.shape)}.`);
+  const [ar, ac] = a.shape.slice(-2) as [number, number];
+  const [br, bc] = b.shape.slice(-2) as [number, number];
+  const [m, ka] = transA ? [ac, ar] : [ar, ac];
+  const [kb, n] = transB ? [bc, br] : [br, bc];
+  if (ka !== kb) {
+    throw new Error(`${what}: inner dimensions differ: ${shapeToString(a.shape)} and ${shapeToString(b.shape)} (${ka} vs ${kb}).`);
+  }
+  const aBatch = a.shape.slice(0, -2);
+  const bBatch = b.shape.slice(0, -2);
+  const batchShape = broadcastShapes(aBatch, bBatch);
+  const batch = sizeOf(batchShape);
+  const aCount = sizeOf(aBatch);
+  const bCount = sizeOf(bBatch);
+  if ((aCount !== batch && aCount !== 1) || (bCount !== batch && bCount !== 1)) {
+    throw new Error(`${what}: batch dimensions ${shapeToString(aBatch)} and ${shapeToString(bBatch)} broadcast only partially; reshape first.`);
+  }
+  const out = output([...batchShape, m, n], a.dtype);
+  backend().matmul(a.data as FloatArray, b.data as FloatArray, out.data as FloatArray, {
+    batch,
+    m,
+    n,
+    k: ka,
+    transA,
+    transB,
+    aBatchStride: aCount === 1 ? 0 : m * ka,
+    bBatchStride: bCount === 1 ? 0 : ka * n,
+  });
+  return out;
+}
+
+/** Matrix product (np.matmul): 1-D operands are treated as a row / column vector. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.rank === 1) return reshape(matmul(reshape(a, [1, -1]), b), b.rank === 1 ? [] : [...b.shape.slice(0, -2), b.shape[b.rank - 1]!]);
+  if (b.rank === 1) return reshape(matmul(a, reshape(b, [-1, 1])), a.shape.slice(0, -1));
+  const out = product(a, b, false, false, 'matmul');
+  return record(out, 'matmul', [a, b], (g) => [
+    sumToShape(product(g, b, false, true, 'matmul'), a.shape),
+    sumToShape(product(a, g, true, false, 'matmul'), b.shape),
+  ]);
+}
+
+/**
+ * A dense layer's forward in one kernel: activation(x @ kernel + bias), x of shape [..., in].
+ * The fused epilogue saves a pass over the output; its gradient is written out here.
+ */
+export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation: FusedActivation = 'linear'): Tensor {
+  const inDim = kernel.shape[0]!;
+  const units = kernel.shape[1]!;
+  if (x.shape[x.rank - 1] !== inDim) {
+    throw new Error(`dense: input last dimension ${x.shape[x.rank - 1]} does not match kernel ${shapeToString(kernel.shape)}.`);
+  }
+  assertFloat(x, 'dense');
+  if (x.dtype !== kernel.dtype) throw new Error(`dense: input is ${x.dtype} but the kernel is ${kernel.dtype}.`);
+  const rows = x.size / inDim;
+  const out = output([...x.shape.slice(0, -1), units], x.dtype);
+  backend().matmul(x.data as FloatArray, kernel.data as FloatArray, out.data as FloatArray, {
+    batch: 1,
+    m: rows,
+    n: units,
+    k: inDim,
+    transA: false,
+    transB: false,
+    aBatchStride: 0,
+    bBatchStride: 0,
+    bias: bias ? (bias.data as FloatArray) : null,
+    activation,
+  });
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(out, 'dense', inputs, (g) => {
+    const gz = reshape(activation === 'relu' ? mul(g, step(out)) : g, [rows, units]);
+    const x2 = reshape(x, [rows, inDim]);
+    const gx = reshape(product(gz, kernel, false, true, 'dense'), x.shape);
+    const gw = product(x2, gz, true, false, 'dense');
+    return bias ? [gx, gw, sum(gz, 0)] : [gx, gw];
+  });
+}

@@ -1,0 +1,28 @@
+import type { DType } from '../core/dtype.js';
+import { allocate } from '../core/dtype.js';
+import { Tensor } from '../core/tensor.js';
+import { sizeOf } from '../core/shape.js';
+
+/** A tensor, or a plain number taken as a scalar of the other operand's dtype (NumPy's weak scalars). */
+export type Operand = Tensor | number;
+
+export function scalar(value: number, dtype: DType = 'float32'): Tensor {
+  const data = allocate(dtype, 1);
+  data[0] = value;
+  return new Tensor(data, [], dtype);
+}
+
+export function toTensor(x: Operand, like: DType = 'float32'): Tensor {
+  return x instanceof Tensor ? x : scalar(x, like);
+}
+
+/** A fresh output tensor of the given shape and dtype. */
+export function output(shape: readonly number[], dtype: DType): Tensor {
+  return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype);
+}
+
+export function assertFloat(x: Tensor, op: string): void {
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') {
+    throw new Error(`${op}: expected a float tensor, got ${x.dtype}. Use astype('float32') first.`);
+  }
+}
