@@ -1,0 +1,45 @@
+import type { Callback, CallbackModel, Logs, TrainingParams } from './callback.js';
+
+/** Calls each hook on every callback, in order, awaiting async hooks. */
+export class CallbackList {
+  constructor(private readonly callbacks: Callback[]) {}
+
+  setModel(model: CallbackModel): void {
+    for (const c of this.callbacks) c.setModel(model);
+  }
+
+  setParams(params: TrainingParams): void {
+    for (const c of this.callbacks) c.setParams(params);
+  }
+
+  async onTrainBegin(logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onTrainBegin(logs);
+  }
+  async onTrainEnd(logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onTrainEnd(logs);
+  }
+  async onEpochBegin(epoch: number, logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onEpochBegin(epoch, logs);
+  }
+  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onEpochEnd(epoch, logs);
+  }
+  async onTrainBatchBegin(batch: number, logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onTrainBatchBegin(batch, logs);
+  }
+  async onTrainBatchEnd(batch: number, logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onTrainBatchEnd(batch, logs);
+  }
+  async onTestBegin(logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onTestBegin(logs);
+  }
+  async onTestEnd(logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onTestEnd(logs);
+  }
+  async onTestBatchBegin(batch: number, logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onTestBatchBegin(batch, logs);
+  }
+  async onTestBatchEnd(batch: number, logs: Logs = {}): Promise<void> {
+    for (const c of this.callbacks) await c.onTestBatchEnd(batch, logs);
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * deepscript's core API: tensors, autograd, ops, layers, models, losses, metrics, optimizers
+ * and callbacks. Nothing here imports from Node, so it can run in a browser; `index.ts` adds
+ * the Node edges (datasets, files, the native backend).
+ */
+import './ops/tensor-methods.js';
+
+export { Tensor } from './core/tensor.js';
+export { Variable } from './core/variable.js';
+export type { DType } from './core/dtype.js';
+export { noGrad, gradients } from './core/autograd.js';
+export { setRandomSeed } from './core/random.js';
+export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
+export type { Backend } from './backend/backend.js';
+export * from './ops/index.js';
+export * as ops from './ops/index.js';
+
+export * as layers from './layers/index.js';
+export * as losses from './losses/index.js';
+export * as metrics from './metrics/index.js';
+export * as optimizers from './optimizers/index.js';
+export * as callbacks from './callbacks/index.js';
+export * as initializers from './layers/initializers.js';
+export * as activations from './layers/activations.js';
+export * as utils from './utils/index.js';
+export { Model } from './models/model.js';
+export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs } from './models/model.js';
+export { Sequential } from './models/sequential.js';
+export { Input } from './layers/input-layer.js';

@@ -1,0 +1,2 @@
+export { mnist } from './mnist.js';
+export type { MnistLoadOptions } from './mnist.js';

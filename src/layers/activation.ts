@@ -1,0 +1,23 @@
+import type { Tensor } from '../core/tensor.js';
+import type { ActivationFn, ActivationName } from './activations.js';
+import { getActivation } from './activations.js';
+import type { CallOptions, LayerArgs } from './layer.js';
+import { Layer } from './layer.js';
+
+/** Applies an activation function as its own layer. */
+export class Activation extends Layer {
+  readonly activation: { name: ActivationName; fn: ActivationFn };
+
+  constructor(activation: ActivationName, args: LayerArgs = {}) {
+    super(args);
+    this.activation = getActivation(activation);
+  }
+
+  override call(x: Tensor, _options: CallOptions): Tensor {
+    return this.activation.fn(x);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), activation: this.activation.name };
+  }
+}

@@ -1,0 +1,75 @@
+import type { Tensor } from '../core/tensor.js';
+import type { Variable } from '../core/variable.js';
+import { dense } from '../ops/matmul.js';
+import type { ActivationFn, ActivationName } from './activations.js';
+import { getActivation } from './activations.js';
+import type { InitializerIdentifier, Initializer } from './initializers.js';
+import { getInitializer, serializeInitializer } from './initializers.js';
+import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
+import { Layer, formatShape } from './layer.js';
+
+export interface DenseArgs extends LayerArgs {
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+}
+
+/** `activation(x @ kernel + bias)` on the last axis. */
+export class Dense extends Layer {
+  readonly units: number;
+  readonly activation: { name: ActivationName; fn: ActivationFn };
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  kernel: Variable | null = null;
+  bias: Variable | null = null;
+
+  constructor(units: number, args: DenseArgs = {}) {
+    super(args);
+    if (!Number.isInteger(units) || units <= 0) throw new Error(`Dense: units must be a positive integer, got ${units}.`);
+    this.units = units;
+    this.activation = getActivation(args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+  }
+
+  override build(inputShape: SymbolicShape): void {
+    const inDim = inputShape[inputShape.length - 1];
+    if (inputShape.length < 2 || inDim === null || inDim === undefined) {
+      throw new Error(`Layer '${this.name}' (Dense) needs a known last input dimension, got ${formatShape(inputShape)}.`);
+    }
+    this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInitializer);
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer);
+    super.build(inputShape);
+  }
+
+  override call(x: Tensor, _options: CallOptions): Tensor {
+    const act = this.activation.name;
+    // relu and linear fuse into the matmul kernel's epilogue.
+    const fused = act === 'relu' || act === 'linear' ? act : 'linear';
+    const y = dense(x, this.kernel!, this.bias, fused);
+    return fused === act ? y : this.activation.fn(y);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation.name,
+      use_bias: this.useBias,
+      kernel_initializer: serializeInitializer(this.kernelInitializer),
+      bias_initializer: serializeInitializer(this.biasInitializer),
+      kernel_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      bias_constraint: null,
+    };
+  }
+}

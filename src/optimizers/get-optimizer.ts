@@ -1,0 +1,19 @@
+import { Adam } from './adam.js';
+import type { Optimizer } from './optimizer.js';
+import { RMSprop } from './rmsprop.js';
+import { SGD } from './sgd.js';
+
+/** Resolves Keras's optimizer identifiers ('adam', 'sgd', 'rmsprop') to fresh instances. */
+export function getOptimizer(id: string | Optimizer): Optimizer {
+  if (typeof id !== 'string') return id;
+  switch (id.toLowerCase()) {
+    case 'adam':
+      return new Adam();
+    case 'sgd':
+      return new SGD();
+    case 'rmsprop':
+      return new RMSprop();
+    default:
+      throw new Error(`Unknown optimizer '${id}'. Expected 'adam', 'sgd', 'rmsprop' or an Optimizer instance.`);
+  }
+}
