@@ -45,7 +45,10 @@ test('one stream shuffles twice like Keras imdb (train, then test)', () => {
   const train = rs.permutation(25000);
   const testIdx = rs.permutation(25000);
   assert.deepEqual(Array.from(train.subarray(0, 10)), [7798, 13226, 18078, 793, 17499, 23003, 574, 19638, 5181, 23045]);
-  assert.deepEqual(Array.from(testIdx.subarray(0, 10)), [22748, 4083, 8015, 13688, 5310, 4466, 736, 22654, 23614, 10255]);
+  assert.deepEqual(
+    Array.from(testIdx.subarray(0, 10)),
+    [22748, 4083, 8015, 13688, 5310, 4466, 736, 22654, 23614, 10255],
+  );
 });
 
 test('rejects seeds NumPy rejects', () => {
