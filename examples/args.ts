@@ -1,0 +1,21 @@
+/** Tiny `--name value` / `--flag` parser shared by the examples and benchmarks. */
+export function parseArgs(argv: readonly string[] = process.argv.slice(2)): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('--')) throw new Error(`Unexpected argument '${a}'. Options look like --epochs 5.`);
+    const [key, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+    if (inline !== undefined) out.set(key, inline);
+    else if (i + 1 < argv.length && !argv[i + 1]!.startsWith('--')) out.set(key, argv[++i]!);
+    else out.set(key, 'true');
+  }
+  return out;
+}
+
+export function intArg(args: Map<string, string>, name: string, fallback: number): number {
+  const v = args.get(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${v}'.`);
+  return n;
+}

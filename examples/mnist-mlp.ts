@@ -1,0 +1,58 @@
+/**
+ * The lecture's first example (CNN chapter, "데이터 전처리" and "딥러닝 기본 프레임 만들기"):
+ * MNIST with a two-layer perceptron, step by step as the lecture does it.
+ *
+ *   npm run example:mnist-mlp -- [--epochs 30] [--backend js|native] [--seed 0]
+ */
+import { Sequential, datasets, layers, setBackend, setRandomSeed, utils } from '../src/index.js';
+import { intArg, parseArgs } from './args.js';
+
+const args = parseArgs();
+if (args.has('backend')) setBackend(args.get('backend')!);
+setRandomSeed(intArg(args, 'seed', 0));
+const epochs = intArg(args, 'epochs', 30);
+
+// Load MNIST: 60,000 training and 10,000 test images.
+const [[xTrainRaw, yClassTrain], [xTestRaw, yClassTest]] = datasets.mnist.loadData();
+console.log(`학습셋 이미지 수 : ${xTrainRaw.shape[0]} 개`);
+console.log(`테스트셋 이미지 수 : ${xTestRaw.shape[0]} 개`);
+
+// The first image as the computer sees it: 28 x 28 brightness values from 0 to 255.
+const first = xTrainRaw.slice([0], [1]).reshape([28, 28]);
+for (let r = 0; r < 28; r++) {
+  let line = '';
+  for (let c = 0; c < 28; c++) line += `${first.data[r * 28 + c]}\t`;
+  console.log(line);
+}
+
+// Flatten each image to 784 values and scale them to 0..1.
+const xTrain = xTrainRaw.reshape([xTrainRaw.shape[0]!, 784]).astype('float32').div(255);
+const xTest = xTestRaw.reshape([xTestRaw.shape[0]!, 784]).astype('float32').div(255);
+
+console.log(`class : ${yClassTrain.data[0]} `);
+
+// One-hot labels: 5 becomes [0,0,0,0,0,1,0,0,0,0].
+const yTrain = utils.toCategorical(yClassTrain, 10);
+const yTest = utils.toCategorical(yClassTest, 10);
+console.log(yTrain.slice([0], [1]).reshape([10]).toString());
+
+// 784 inputs, a hidden layer of 512 relu units, 10 softmax outputs.
+const model = new Sequential();
+model.add(new layers.Dense(512, { inputDim: 784, activation: 'relu' }));
+model.add(new layers.Dense(10, { activation: 'softmax' }));
+model.summary();
+
+model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
+
+const started = Date.now();
+const history = await model.fit(xTrain, yTrain, {
+  validationData: [xTest, yTest],
+  epochs,
+  batchSize: 200,
+  verbose: 1,
+});
+const seconds = (Date.now() - started) / 1000;
+
+const [, accuracy] = await model.evaluate(xTest, yTest, { verbose: 0 });
+console.log(`\n Test Accuracy: ${accuracy!.toFixed(4)}`);
+console.log(`(${history.epoch.length} epochs in ${seconds.toFixed(1)} s)`);
