@@ -1,0 +1,69 @@
+/**
+ * Training benchmarks. One JSON line per epoch:
+ *   npm run bench -- --workload mlp [--backend js|native] [--epochs N] [--max-batches B] [--threads T]
+ * `train_seconds` is the wall time of the training pass alone (after a one-batch warm-up);
+ * validation runs after the clock stops. RSS and external memory are sampled per epoch.
+ */
+import '../src/index.js';
+import { getBackend, setBackend } from '../src/backend/registry.js';
+import { setRandomSeed } from '../src/core/random.js';
+import { getRandom } from '../src/core/random.js';
+import { take } from '../src/ops/slice.js';
+import { intArg, parseArgs } from '../examples/args.js';
+import type { Workload } from './workloads/workload.js';
+import { mlpWorkload } from './workloads/mlp.js';
+
+const WORKLOADS: Record<string, () => Workload> = {
+  mlp: mlpWorkload,
+};
+
+const args = parseArgs();
+const name = args.get('workload') ?? 'mlp';
+const make = WORKLOADS[name];
+if (!make) throw new Error(`Unknown workload '${name}'. Available: ${Object.keys(WORKLOADS).join(', ')}.`);
+if (args.has('backend')) setBackend(args.get('backend')!);
+const threads = intArg(args, 'threads', 0);
+if (threads > 0) process.env['DEEPSCRIPT_NUM_THREADS'] = String(threads);
+const epochs = intArg(args, 'epochs', 1);
+const maxBatches = intArg(args, 'max-batches', Infinity as unknown as number);
+
+setRandomSeed(intArg(args, 'seed', 0));
+const w = make();
+const n = w.x.shape[0]!;
+const steps = Math.min(Math.ceil(n / w.batchSize), Number.isFinite(maxBatches) ? maxBatches : Infinity);
+
+// Warm-up: one batch, so JIT compilation and first allocations stay out of the timing.
+w.model.trainOnBatch(take(w.x, [...Array(w.batchSize).keys()]), take(w.y, [...Array(w.batchSize).keys()]));
+
+for (let epoch = 1; epoch <= epochs; epoch++) {
+  const order = getRandom().permutation(n);
+  let samples = 0;
+  let lossSum = 0;
+  const t0 = process.hrtime.bigint();
+  for (let s = 0; s < steps; s++) {
+    const idx = order.subarray(s * w.batchSize, Math.min(n, (s + 1) * w.batchSize));
+    const [loss] = w.model.trainOnBatch(take(w.x, idx), take(w.y, idx));
+    lossSum += loss! * idx.length;
+    samples += idx.length;
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const [valLoss, valAcc] = await w.model.evaluate(w.xVal, w.yVal, { batchSize: w.batchSize, verbose: 0 });
+  const mem = process.memoryUsage();
+  console.log(
+    JSON.stringify({
+      workload: name,
+      backend: getBackend(),
+      threads: threads || Number(process.env['DEEPSCRIPT_NUM_THREADS'] ?? 0) || null,
+      epoch,
+      batches: steps,
+      samples,
+      train_seconds: Number(seconds.toFixed(3)),
+      samples_per_second: Math.round(samples / seconds),
+      loss: Number((lossSum / samples).toFixed(5)),
+      val_loss: Number(valLoss!.toFixed(5)),
+      val_acc: Number(valAcc!.toFixed(5)),
+      rss_mb: Math.round(mem.rss / 2 ** 20),
+      external_mb: Math.round((mem.external + mem.arrayBuffers) / 2 ** 20),
+    }),
+  );
+}
