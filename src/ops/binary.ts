@@ -65,8 +65,17 @@ export const div = arithmetic('div', (g, a, b) => [div(g, b), neg(div(mul(g, a),
 export const pow = arithmetic('pow', (g, a, b, out) => [
   mul(g, mul(b, pow(a, sub(b, 1)))),
   // d/db a^b = a^b log a, taken as 0 where a <= 0 (as TensorFlow does).
-  b.requiresGrad ? mul(g, mul(out, log(maximum(a, Number.MIN_VALUE)))) : null,
+  b.requiresGrad ? mul(g, mul(out, logWherePositive(a))) : null,
 ]);
+
+/**
+ * log(a) where a > 0 and 0 elsewhere. (log(maximum(a, MIN_VALUE)) gave -744 * a^b for negative
+ * bases, and -Infinity/NaN in float32 where MIN_VALUE rounds to 0.)
+ */
+function logWherePositive(a: Tensor): Tensor {
+  const pos = astype(greater(a, 0), a.dtype);
+  return log(add(mul(a, pos), sub(1, pos)));
+}
 /** Ties send the gradient to the first operand. */
 export const maximum = arithmetic('maximum', (g, a, b) => [
   mul(g, astype(greaterEqual(a, b), g.dtype)),

@@ -60,5 +60,13 @@ export function softmaxCrossEntropy(labels: Tensor, logits: Tensor): Tensor {
   const probs = output(logits.shape, logits.dtype);
   const y = astype(labels, logits.dtype);
   backend().softmaxCrossEntropy(logits.data as FloatArray, y.data as FloatArray, rows, n, loss.data as FloatArray, probs.data as FloatArray);
-  return record(loss, 'softmaxCrossEntropy', [logits], (g) => [mul(sub(probs, y), reshape(g, [...g.shape, 1]))]);
+  return record(loss, 'softmaxCrossEntropy', [logits, labels], (g) => {
+    const gRow = reshape(g, [...g.shape, 1]);
+    // d/dlabels = -logSoftmax(logits): needed when the labels are themselves computed (distillation);
+    // without it they silently got a null gradient.
+    const gLabels = labels.requiresGrad ? astype(mul(softmaxLast(logits, true), mul(gRow, -1)), labels.dtype) : null;
+    // d/dlogits = softmax * sum(labels) - labels; "softmax - labels" holds only for rows summing
+    // to 1 and gave all-zero (masked) rows, whose loss is 0, a nonzero gradient.
+    return [mul(sub(mul(probs, sum(y, -1, true)), y), gRow), gLabels];
+  });
 }

@@ -1,0 +1,351 @@
+/**
+ * The gradient-check table: one or more cases for every differentiable op exported from
+ * src/ops/index.ts and for every loss in src/losses/losses.ts. `test/ops-grad.test.ts` checks
+ * each case against finite differences in float64; `test/backend-coverage.test.ts` replays
+ * them (forward + backward, float32 and float64) to record which kernels the ops use.
+ */
+import type { DType } from '../../src/core/dtype.js';
+import { Random, setRandomSeed } from '../../src/core/random.js';
+import { Tensor } from '../../src/core/tensor.js';
+import * as ops from '../../src/ops/index.js';
+import {
+  binaryCrossentropy,
+  categoricalCrossentropy,
+  meanAbsoluteError,
+  meanSquaredError,
+  sparseCategoricalCrossentropy,
+} from '../../src/losses/losses.js';
+import type { Operand } from '../../src/ops/operand.js';
+import type { GradcheckOptions, InputSpec } from './gradcheck.js';
+import { randomValues } from './gradcheck.js';
+
+export interface GradCase {
+  name: string;
+  /** Exports of src/ops/index.ts (or `losses.<name>`) this case differentiates through. */
+  ops: readonly string[];
+  inputs: readonly InputSpec[];
+  /** Builds the output from the inputs; constants are cast to `dtype` inside. */
+  fn: (xs: Tensor[], dtype: DType) => Tensor;
+  opts?: GradcheckOptions;
+}
+
+const constRng = new Random(99);
+
+/** A float64 constant (not differentiated); cast with `c(t, dtype)` inside a case. */
+function constant(shape: readonly number[], kind: InputSpec['kind'] = 'signed'): Tensor {
+  return new Tensor(randomValues(constRng, shape.reduce((a, b) => a * b, 1), kind), shape, 'float64');
+}
+
+function c(t: Tensor, dtype: DType): Tensor {
+  return ops.astype(t, dtype);
+}
+
+function oneHotRows(ids: number[], depth: number): Tensor {
+  return ops.oneHot(ops.tensor(ids, [ids.length], 'int32'), depth, 'float64');
+}
+
+const S = (shape: readonly number[], kind?: InputSpec['kind']): InputSpec => ({ shape, kind });
+
+const cases: GradCase[] = [];
+const add = (k: GradCase): void => {
+  cases.push(k);
+};
+
+// ---- unary ops --------------------------------------------------------------------------------
+const UNARY: [string, InputSpec['kind']][] = [
+  ['neg', 'signed'],
+  ['abs', 'signed'],
+  ['exp', 'signed'],
+  ['log', 'positive'],
+  ['sqrt', 'positive'],
+  ['rsqrt', 'positive'],
+  ['square', 'signed'],
+  ['reciprocal', 'signed'],
+  ['relu', 'signed'],
+  ['sigmoid', 'signed'],
+  ['tanh', 'signed'],
+  ['softplus', 'signed'],
+];
+for (const [name, kind] of UNARY) {
+  const f = (ops as unknown as Record<string, (x: Tensor) => Tensor>)[name]!;
+  add({ name: `${name} [2,3]`, ops: [name], inputs: [S([2, 3], kind)], fn: ([x]) => f(x!) });
+}
+add({ name: 'clip inside and outside [-0.7, 0.9]', ops: ['clip'], inputs: [S([3, 4])], fn: ([x]) => ops.clip(x!, -0.7, 0.9) });
+
+// ---- binary ops with broadcasting ---------------------------------------------------------------
+type Bin = (a: Operand, b: Operand) => Tensor;
+const BINARY: [string, Bin, InputSpec['kind'], InputSpec['kind']][] = [
+  ['add', ops.add, 'signed', 'signed'],
+  ['sub', ops.sub, 'signed', 'signed'],
+  ['mul', ops.mul, 'signed', 'signed'],
+  ['div', ops.div, 'signed', 'signed'],
+  ['pow', ops.pow, 'positive', 'signed'],
+  ['maximum', ops.maximum, 'signed', 'signed'],
+  ['minimum', ops.minimum, 'signed', 'signed'],
+];
+const BROADCASTS: [readonly number[], readonly number[]][] = [
+  [[2, 3], [2, 3]],
+  [[2, 3], [3]],
+  [[3], [2, 3]],
+  [[2, 1, 4], [3, 1]],
+  [[3, 1], [2, 1, 4]],
+  [[2, 3], []],
+  [[], [2, 3]],
+  [[4, 1], [1, 3]],
+];
+for (const [name, f, ka, kb] of BINARY) {
+  for (const [sa, sb] of BROADCASTS) {
+    add({
+      name: `${name} [${sa}] with [${sb}]`,
+      ops: [name],
+      inputs: [S(sa, ka), S(sb, kb)],
+      fn: ([a, b]) => f(a!, b!),
+    });
+  }
+}
+// Plain numbers on either side (weak scalars adopt the tensor's dtype).
+add({ name: 'add tensor + 1.5', ops: ['add'], inputs: [S([2, 3])], fn: ([x]) => ops.add(x!, 1.5) });
+add({ name: 'sub 2 - tensor', ops: ['sub'], inputs: [S([2, 3])], fn: ([x]) => ops.sub(2, x!) });
+add({ name: 'mul 3 * tensor', ops: ['mul'], inputs: [S([2, 3])], fn: ([x]) => ops.mul(3, x!) });
+add({ name: 'div 1 / tensor', ops: ['div'], inputs: [S([2, 3])], fn: ([x]) => ops.div(1, x!) });
+add({ name: 'div tensor / 4', ops: ['div'], inputs: [S([2, 3])], fn: ([x]) => ops.div(x!, 4) });
+add({ name: 'pow tensor ^ 3 (negative bases)', ops: ['pow'], inputs: [S([2, 3])], fn: ([x]) => ops.pow(x!, 3) });
+add({ name: 'pow tensor ^ 2.5', ops: ['pow'], inputs: [S([2, 3], 'positive')], fn: ([x]) => ops.pow(x!, 2.5) });
+add({ name: 'pow 2 ^ tensor', ops: ['pow'], inputs: [S([2, 3])], fn: ([x]) => ops.pow(2, x!) });
+add({ name: 'maximum tensor, 0.1', ops: ['maximum'], inputs: [S([2, 3])], fn: ([x]) => ops.maximum(x!, 0.1) });
+add({ name: 'minimum 0.1, tensor', ops: ['minimum'], inputs: [S([2, 3])], fn: ([x]) => ops.minimum(0.1, x!) });
+add({ name: 'mul x * x (same tensor twice)', ops: ['mul'], inputs: [S([2, 3])], fn: ([x]) => ops.mul(x!, x!) });
+
+// ---- reductions ---------------------------------------------------------------------------------
+type Red = (x: Tensor, axes?: number | readonly number[], keepDims?: boolean) => Tensor;
+const REDUCTIONS: [string, Red, InputSpec['kind']][] = [
+  ['sum', ops.sum, 'signed'],
+  ['mean', ops.mean, 'signed'],
+  ['max', ops.max, 'distinct'],
+  ['min', ops.min, 'distinct'],
+];
+const AXES: (number | number[] | undefined)[] = [undefined, 1, -1, [0, 2], [1, 2], [0, 1, 2]];
+for (const [name, f, kind] of REDUCTIONS) {
+  for (const axes of AXES) {
+    for (const keepDims of [false, true]) {
+      add({
+        name: `${name} over ${JSON.stringify(axes) ?? 'all'} keepDims=${keepDims}`,
+        ops: [name],
+        inputs: [S([2, 3, 4], kind)],
+        fn: ([x]) => f(x!, axes, keepDims),
+      });
+    }
+  }
+}
+
+// ---- matmul and dense ---------------------------------------------------------------------------
+const MATMULS: [readonly number[], readonly number[]][] = [
+  [[2, 3], [3, 4]],
+  [[2, 2, 3], [2, 3, 4]],
+  [[2, 2, 3], [3, 4]],
+  [[2, 3], [2, 3, 4]],
+  [[2, 1, 2, 3], [3, 2]],
+  [[3], [3, 4]],
+  [[2, 3], [3]],
+  [[3], [3]],
+  [[3], [2, 3, 4]],
+  [[2, 2, 3], [3]],
+  [[1, 3], [3, 1]],
+];
+for (const [sa, sb] of MATMULS) {
+  add({ name: `matmul [${sa}] @ [${sb}]`, ops: ['matmul'], inputs: [S(sa), S(sb)], fn: ([a, b]) => ops.matmul(a!, b!) });
+}
+add({ name: 'dense with bias, linear', ops: ['dense'], inputs: [S([3, 4]), S([4, 2]), S([2])], fn: ([x, w, b]) => ops.dense(x!, w!, b!) });
+add({ name: 'dense with bias, relu', ops: ['dense'], inputs: [S([3, 4]), S([4, 3]), S([3])], fn: ([x, w, b]) => ops.dense(x!, w!, b!, 'relu') });
+add({ name: 'dense without bias, linear', ops: ['dense'], inputs: [S([3, 4]), S([4, 2])], fn: ([x, w]) => ops.dense(x!, w!, null) });
+add({ name: 'dense without bias, relu', ops: ['dense'], inputs: [S([3, 4]), S([4, 3])], fn: ([x, w]) => ops.dense(x!, w!, null, 'relu') });
+add({ name: 'dense rank-3 input', ops: ['dense'], inputs: [S([2, 2, 3]), S([3, 2]), S([2])], fn: ([x, w, b]) => ops.dense(x!, w!, b!) });
+
+// ---- layout -------------------------------------------------------------------------------------
+add({ name: 'transpose rank 2 (default perm)', ops: ['transpose'], inputs: [S([2, 3])], fn: ([x]) => ops.transpose(x!) });
+add({ name: 'transpose rank 3 [1,2,0]', ops: ['transpose'], inputs: [S([2, 3, 4])], fn: ([x]) => ops.transpose(x!, [1, 2, 0]) });
+add({ name: 'transpose rank 3 default', ops: ['transpose'], inputs: [S([2, 3, 2])], fn: ([x]) => ops.transpose(x!) });
+add({ name: 'transpose rank 4 [3,1,0,2]', ops: ['transpose'], inputs: [S([2, 3, 1, 2])], fn: ([x]) => ops.transpose(x!, [3, 1, 0, 2]) });
+add({ name: 'transpose rank 4 negative axes', ops: ['transpose'], inputs: [S([2, 1, 3, 2])], fn: ([x]) => ops.transpose(x!, [-1, 0, -2, 1]) });
+const reshapeWeights = constant([3, 2]);
+add({ name: 'reshape with -1', ops: ['reshape'], inputs: [S([2, 3])], fn: ([x], d) => ops.mul(ops.reshape(x!, [3, -1]), c(reshapeWeights, d)) });
+add({ name: 'flatten [2,3,2]', ops: ['flatten'], inputs: [S([2, 3, 2])], fn: ([x]) => ops.flatten(x!) });
+add({ name: 'expandDims axis 1', ops: ['expandDims'], inputs: [S([2, 3])], fn: ([x]) => ops.expandDims(x!, 1) });
+add({ name: 'expandDims axis -1', ops: ['expandDims'], inputs: [S([2, 3])], fn: ([x]) => ops.expandDims(x!, -1) });
+add({ name: 'squeeze all', ops: ['squeeze'], inputs: [S([2, 1, 3, 1])], fn: ([x]) => ops.squeeze(x!) });
+add({ name: 'squeeze axis 1', ops: ['squeeze'], inputs: [S([2, 1, 3, 1])], fn: ([x]) => ops.squeeze(x!, [1]) });
+add({ name: 'broadcastTo [3] -> [2,3]', ops: ['broadcastTo'], inputs: [S([3])], fn: ([x]) => ops.broadcastTo(x!, [2, 3]) });
+add({ name: 'broadcastTo [2,1] -> [3,2,4]', ops: ['broadcastTo'], inputs: [S([2, 1])], fn: ([x]) => ops.broadcastTo(x!, [3, 2, 4]) });
+add({ name: 'broadcastTo [] -> [2,2]', ops: ['broadcastTo'], inputs: [S([])], fn: ([x]) => ops.broadcastTo(x!, [2, 2]) });
+add({ name: 'slice rows (shared storage)', ops: ['slice'], inputs: [S([4, 5])], fn: ([x]) => ops.slice(x!, [1, 0], [2, -1]) });
+add({ name: 'slice inner box', ops: ['slice'], inputs: [S([4, 5])], fn: ([x]) => ops.slice(x!, [1, 2], [2, 2]) });
+add({ name: 'slice rank-3 inner box', ops: ['slice'], inputs: [S([2, 3, 4])], fn: ([x]) => ops.slice(x!, [0, 1, 1], [2, 2, 2]) });
+add({ name: 'slice rank-3 last-axis cut', ops: ['slice'], inputs: [S([2, 3, 4])], fn: ([x]) => ops.slice(x!, [1, 0, 2]) });
+add({ name: 'gather axis 0, repeated indices', ops: ['gather'], inputs: [S([3, 2])], fn: ([x]) => ops.gather(x!, [2, 0, 2, 2]) });
+add({ name: 'gather axis 1, repeated indices', ops: ['gather'], inputs: [S([2, 4, 2])], fn: ([x]) => ops.gather(x!, [1, 1, 0, 3], 1) });
+add({
+  name: 'gather axis -1 with [2,2] index tensor',
+  ops: ['gather'],
+  inputs: [S([2, 3, 4])],
+  fn: ([x]) => ops.gather(x!, ops.tensor([[3, 0], [3, 1]], undefined, 'int32'), -1),
+});
+add({ name: 'take with repeats', ops: ['take'], inputs: [S([4, 2])], fn: ([x]) => ops.take(x!, [3, 1, 3]) });
+add({ name: 'concat axis 0', ops: ['concat'], inputs: [S([2, 3]), S([1, 3])], fn: (xs) => ops.concat(xs, 0) });
+add({ name: 'concat axis 1 of three', ops: ['concat'], inputs: [S([2, 3]), S([2, 2]), S([2, 1])], fn: (xs) => ops.concat(xs, 1) });
+add({ name: 'concat axis -1 rank 3', ops: ['concat'], inputs: [S([2, 2, 1]), S([2, 2, 3])], fn: (xs) => ops.concat(xs, -1) });
+add({ name: 'concat same tensor twice', ops: ['concat'], inputs: [S([2, 2])], fn: ([x]) => ops.concat([x!, x!], 1) });
+add({ name: 'stack axis 0', ops: ['stack'], inputs: [S([2, 3]), S([2, 3])], fn: (xs) => ops.stack(xs, 0) });
+add({ name: 'stack axis 1', ops: ['stack'], inputs: [S([2, 3]), S([2, 3]), S([2, 3])], fn: (xs) => ops.stack(xs, 1) });
+add({ name: 'stack axis -1', ops: ['stack'], inputs: [S([2, 3]), S([2, 3])], fn: (xs) => ops.stack(xs, -1) });
+
+// ---- softmax family -----------------------------------------------------------------------------
+add({ name: 'softmax last axis', ops: ['softmax'], inputs: [S([2, 4])], fn: ([x]) => ops.softmax(x!) });
+add({ name: 'softmax axis 0', ops: ['softmax'], inputs: [S([3, 2])], fn: ([x]) => ops.softmax(x!, 0) });
+add({ name: 'softmax middle axis of rank 3', ops: ['softmax'], inputs: [S([2, 3, 2])], fn: ([x]) => ops.softmax(x!, 1) });
+add({ name: 'logSoftmax last axis', ops: ['logSoftmax'], inputs: [S([2, 4])], fn: ([x]) => ops.logSoftmax(x!) });
+add({ name: 'logSoftmax axis 0', ops: ['logSoftmax'], inputs: [S([3, 2])], fn: ([x]) => ops.logSoftmax(x!, 0) });
+add({ name: 'logSoftmax middle axis of rank 3', ops: ['logSoftmax'], inputs: [S([2, 3, 2])], fn: ([x]) => ops.logSoftmax(x!, 1) });
+const softLabels = ops.softmax(constant([3, 4]));
+add({
+  name: 'softmaxCrossEntropy w.r.t. logits (soft labels)',
+  ops: ['softmaxCrossEntropy'],
+  inputs: [S([3, 4])],
+  fn: ([x], d) => ops.softmaxCrossEntropy(c(softLabels, d), x!),
+});
+add({
+  name: 'softmaxCrossEntropy w.r.t. logits and labels, rank 3',
+  ops: ['softmaxCrossEntropy'],
+  inputs: [S([2, 2, 3], 'prob'), S([2, 2, 3])],
+  fn: ([y, x]) => ops.softmaxCrossEntropy(y!, x!),
+});
+
+// ---- dtype and randomness -----------------------------------------------------------------------
+add({ name: 'astype float64 -> float64 (identity)', ops: ['astype'], inputs: [S([2, 3])], fn: ([x]) => ops.mul(ops.astype(x!, 'float64'), 2) });
+add({
+  name: 'astype float64 -> float32 -> float64',
+  ops: ['astype'],
+  inputs: [S([2, 3], 'grid')],
+  // Grid inputs and a power-of-two step keep every evaluation exact in float32.
+  fn: ([x], d) => ops.astype(ops.mul(ops.astype(x!, 'float32'), 3), d),
+  opts: { eps: 1 / 256 },
+});
+add({
+  name: 'dropout rate 0.4 (mask fixed by re-seeding)',
+  ops: ['dropout'],
+  inputs: [S([4, 5])],
+  fn: ([x]) => {
+    setRandomSeed(7);
+    return ops.dropout(x!, 0.4);
+  },
+});
+add({
+  name: 'dropout with a broadcast noise shape',
+  ops: ['dropout'],
+  inputs: [S([4, 3])],
+  fn: ([x]) => {
+    setRandomSeed(8);
+    return ops.dropout(x!, 0.5, [1, 3]);
+  },
+});
+
+// ---- losses -------------------------------------------------------------------------------------
+const oneHot34 = oneHotRows([2, 0, 3], 4);
+add({
+  name: 'categoricalCrossentropy via softmax logits',
+  ops: ['losses.categoricalCrossentropy'],
+  inputs: [S([3, 4])],
+  fn: ([x], d) => categoricalCrossentropy(c(oneHot34, d), ops.softmax(x!)),
+});
+add({
+  name: 'categoricalCrossentropy via softmax logits, soft labels',
+  ops: ['losses.categoricalCrossentropy'],
+  inputs: [S([3, 4])],
+  fn: ([x], d) => categoricalCrossentropy(c(softLabels, d), ops.softmax(x!)),
+});
+add({
+  name: 'categoricalCrossentropy on clipped probabilities',
+  ops: ['losses.categoricalCrossentropy'],
+  inputs: [S([3, 4], 'prob')],
+  fn: ([p], d) => categoricalCrossentropy(c(oneHot34, d), p!),
+});
+add({
+  name: 'sparseCategoricalCrossentropy via softmax logits',
+  ops: ['losses.sparseCategoricalCrossentropy'],
+  inputs: [S([3, 4])],
+  fn: ([x]) => sparseCategoricalCrossentropy(ops.tensor([2, 0, 3], [3], 'int32'), ops.softmax(x!)),
+});
+add({
+  name: 'sparseCategoricalCrossentropy on probabilities, [N,1] targets',
+  ops: ['losses.sparseCategoricalCrossentropy'],
+  inputs: [S([3, 4], 'prob')],
+  fn: ([p]) => sparseCategoricalCrossentropy(ops.tensor([1, 1, 0], [3, 1], 'int32'), p!),
+});
+const binTargets = ops.tensor([[1, 0], [0, 0], [1, 1]], undefined, 'float64');
+add({
+  name: 'binaryCrossentropy via sigmoid logits',
+  ops: ['losses.binaryCrossentropy'],
+  inputs: [S([3, 2])],
+  fn: ([x], d) => binaryCrossentropy(c(binTargets, d), ops.sigmoid(x!)),
+});
+add({
+  name: 'binaryCrossentropy on probabilities',
+  ops: ['losses.binaryCrossentropy'],
+  inputs: [S([3, 2], 'prob')],
+  fn: ([p], d) => binaryCrossentropy(c(binTargets, d), p!),
+});
+const regTargets = constant([3, 2]);
+add({ name: 'meanSquaredError', ops: ['losses.meanSquaredError'], inputs: [S([3, 2])], fn: ([x], d) => meanSquaredError(c(regTargets, d), x!) });
+add({ name: 'meanAbsoluteError', ops: ['losses.meanAbsoluteError'], inputs: [S([3, 2])], fn: ([x], d) => meanAbsoluteError(c(regTargets, d), x!) });
+
+// ---- compositions -------------------------------------------------------------------------------
+add({
+  name: 'two-layer MLP with softmax cross-entropy',
+  ops: ['dense', 'softmax', 'losses.categoricalCrossentropy', 'mean'],
+  inputs: [S([3, 4]), S([4, 5]), S([5]), S([5, 3]), S([3])],
+  fn: ([x, w1, b1, w2, b2], d) =>
+    ops.mean(categoricalCrossentropy(c(oneHotRows([0, 2, 1], 3), d), ops.softmax(ops.dense(ops.dense(x!, w1!, b1!, 'relu'), w2!, b2!)))),
+});
+add({
+  name: 'diamond: tanh(x) * sigmoid(x) + x',
+  ops: ['tanh', 'sigmoid', 'mul', 'add'],
+  inputs: [S([2, 3])],
+  fn: ([x]) => ops.add(ops.mul(ops.tanh(x!), ops.sigmoid(x!)), x!),
+});
+
+export const GRAD_CASES: readonly GradCase[] = cases;
+
+/**
+ * Exports of src/ops/index.ts that are deliberately not in the gradient table, with why.
+ * A new export must go either into GRAD_CASES or here (test/ops-grad.test.ts enforces it).
+ */
+export const NON_DIFFERENTIABLE: Readonly<Record<string, string>> = {
+  // Creation: no tensor inputs to differentiate.
+  tensor: 'creation',
+  fromArray: 'creation',
+  full: 'creation',
+  zeros: 'creation',
+  ones: 'creation',
+  zerosLike: 'creation (depends only on the shape)',
+  onesLike: 'creation (depends only on the shape)',
+  arange: 'creation',
+  scalar: 'creation',
+  randomUniform: 'random creation',
+  randomNormal: 'random creation',
+  truncatedNormal: 'random creation',
+  oneHot: 'integer class ids in',
+  // Integer outputs.
+  argmax: 'integer indices out',
+  argmin: 'integer indices out',
+  // Boolean outputs.
+  equal: 'comparison (bool out)',
+  notEqual: 'comparison (bool out)',
+  greater: 'comparison (bool out)',
+  greaterEqual: 'comparison (bool out)',
+  less: 'comparison (bool out)',
+  lessEqual: 'comparison (bool out)',
+  // Piecewise constant: zero gradient almost everywhere (checked separately in ops-grad.test.ts).
+  sign: 'piecewise constant',
+  step: 'piecewise constant',
+  floor: 'piecewise constant',
+  round: 'piecewise constant',
+};
