@@ -30,14 +30,23 @@ export function textToWordSequence(text: string, options: TextToWordSequenceOpti
   if (lower) text = text.toLowerCase();
   // A splitting function has no separator to substitute, so filtered characters become spaces.
   const replacement = typeof split === 'string' ? split : ' ';
-  if (filters.length > 0) {
-    const filterSet = new Set(Array.from(filters));
-    let out = '';
-    for (const ch of text) out += filterSet.has(ch) ? replacement : ch;
-    text = out;
-  }
+  if (filters.length > 0) text = text.replace(filterPattern(filters), () => replacement);
   const parts = typeof split === 'string' ? text.split(split) : Array.from(split(text));
   return parts.filter((w) => w.length > 0);
+}
+
+let lastFilters = '';
+let lastPattern = /(?!)/gu;
+
+/** One regex character class matching any filter character (cached: callers reuse one filter set). */
+function filterPattern(filters: string): RegExp {
+  if (filters !== lastFilters) {
+    // \u{...} escapes make every character literal inside the class, whatever it is.
+    const chars = Array.from(new Set(Array.from(filters)), (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+    lastPattern = new RegExp(`[${chars.join('')}]`, 'gu');
+    lastFilters = filters;
+  }
+  return lastPattern;
 }
 
 export type MatrixMode = 'binary' | 'count' | 'tfidf' | 'freq';
