@@ -76,10 +76,7 @@ export function reutersDataDir(resolve: (id: string) => string = createRequire(i
 
 /** SGML entities of the original files, which Keras's tokenisation saw (see the recipe). */
 function sgmlText(body: string): string {
-  return body
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/\u0003/g, '&#3;');
+  return body.replace(/&/g, '&amp;').replace(/</g, '&lt;').replaceAll('\u0003', '&#3;');
 }
 
 function buildCorpus(dataDir: string): WordCorpus {
