@@ -1,0 +1,78 @@
+import { writeFileSync } from 'node:fs';
+import type { Model } from '../models/model.js';
+import type { Sequential } from '../models/sequential.js';
+import { writeAtomic } from './atomic-write.js';
+import { createH5, h5Ready, openH5, withFile } from './h5-file.js';
+import { readKeras3Weights, writeKeras3Weights } from './keras3-weights.js';
+import { kerasZipBytes, loadKerasZip, loadWeightsFromKerasZip } from './keras-zip.js';
+import type { LoadOptions } from './legacy-h5.js';
+import { readModelH5, readWeightsH5, writeModelH5, writeWeightsH5 } from './legacy-h5.js';
+import { requireSequential } from './model-config.js';
+
+export type { LoadOptions };
+
+type Format = 'h5' | 'keras' | 'weights.h5';
+
+/** The file format follows the name, as in Keras: `.keras`, `.weights.h5`, `.h5` / `.hdf5` / `.keras.h5`. */
+function formatOf(path: string, what: string): Format {
+  const p = path.toLowerCase();
+  if (p.endsWith('.weights.h5')) return 'weights.h5';
+  if (p.endsWith('.keras')) return 'keras';
+  if (p.endsWith('.h5') || p.endsWith('.hdf5')) return 'h5';
+  throw new Error(`${what}: cannot tell the format of '${path}'; use a name ending in .keras, .h5 or .hdf5 (or .weights.h5 for weights).`);
+}
+
+export interface SaveOptions {
+  /** Save optimizer state so training can resume exactly. Default true. */
+  includeOptimizer?: boolean;
+}
+
+/** Keras's `model.save(path)`: the whole model, written atomically (missing folders are created). */
+export async function saveModel(model: Model, path: string, options: SaveOptions = {}): Promise<void> {
+  const includeOptimizer = options.includeOptimizer ?? true;
+  const format = formatOf(path, 'save');
+  if (format === 'weights.h5') throw new Error(`save: '${path}' names a weights file; use saveWeights, or a .keras / .h5 name.`);
+  if (format === 'keras') {
+    const bytes = await kerasZipBytes(model, includeOptimizer);
+    await writeAtomic(path, (tmp) => writeFileSync(tmp, bytes));
+  } else {
+    await writeAtomic(path, (tmp) => writeModelH5(model, tmp, includeOptimizer));
+  }
+}
+
+/** Keras's `load_model(path)`; `.keras` or legacy `.h5` written by deepscript, Keras 2 or Keras 3. */
+export async function loadModel(path: string, options: LoadOptions = {}): Promise<Sequential> {
+  return formatOf(path, 'loadModel') === 'keras' ? loadKerasZip(path, options) : readModelH5(path, options);
+}
+
+/** Keras's `model.save_weights(path)`: `.weights.h5` is Keras 3's layout, `.h5` / `.hdf5` Keras 2's. */
+export async function saveWeights(model: Model, path: string): Promise<void> {
+  const format = formatOf(path, 'saveWeights');
+  if (format === 'keras') throw new Error(`saveWeights: '${path}' names a model file; use save(), or a .weights.h5 / .h5 name.`);
+  if (format === 'h5') {
+    await writeAtomic(path, (tmp) => writeWeightsH5(model, tmp));
+    return;
+  }
+  const seq = requireSequential(model, 'saveWeights');
+  await h5Ready();
+  await writeAtomic(path, (tmp) =>
+    withFile(createH5(tmp), (f) => {
+      writeKeras3Weights(f, seq, false);
+      f.flush();
+    }),
+  );
+}
+
+/** Keras's `model.load_weights(path)`, from any of the formats above (the model must be built). */
+export async function loadWeights(model: Model, path: string): Promise<void> {
+  const seq = requireSequential(model, 'loadWeights');
+  if (!seq.built) throw new Error(`loadWeights: model '${seq.name}' is not built yet; give it an input shape or call build() first.`);
+  const format = formatOf(path, 'loadWeights');
+  if (format === 'keras') return loadWeightsFromKerasZip(seq, path);
+  const f = await openH5(path);
+  // Keras 3 weights files have a `layers` group; legacy ones a `layer_names` attribute.
+  const keras3 = withFile(f, (f) => f.keys().includes('layers') || f.keys().includes('_layer_checkpoint_dependencies'));
+  if (!keras3) return readWeightsH5(seq, path);
+  const g = await openH5(path);
+  withFile(g, (g) => readKeras3Weights(g, seq, path));
+}
