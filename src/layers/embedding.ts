@@ -1,0 +1,104 @@
+import { Tensor } from '../core/tensor.js';
+import type { Variable } from '../core/variable.js';
+import { embeddingLookup } from '../ops/embedding-lookup.js';
+import type { Initializer, InitializerIdentifier } from './initializers.js';
+import { getInitializer, randomUniformInitializer, serializeInitializer } from './initializers.js';
+import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
+import { Layer } from './layer.js';
+
+export interface EmbeddingArgs extends LayerArgs {
+  /** Keras's default is RandomUniform(-0.05, 0.05). */
+  embeddingsInitializer?: InitializerIdentifier;
+  /**
+   * Keras treats index 0 as padding and masks it in later layers. Masks are not propagated
+   * here yet, so a forward pass with maskZero=true throws rather than silently feeding the
+   * padding to an RNN as a real token.
+   */
+  maskZero?: boolean;
+  /** Sequence length, so the model's input shape is known (Keras 2's input_length). */
+  inputLength?: number | null;
+}
+
+/**
+ * Turns integer indices [batch, ...] into vectors [batch, ..., outputDim] by row lookup in an
+ * [inputDim, outputDim] table. Floats holding whole numbers are accepted (as Keras casts them).
+ * The table's gradient comes from `embeddingLookup` (see there for how it stays row-sparse).
+ */
+export class Embedding extends Layer {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly embeddingsInitializer: Initializer;
+  readonly maskZero: boolean;
+  readonly inputLength: number | null;
+  embeddings: Variable | null = null;
+
+  constructor(inputDim: number, outputDim: number, args: EmbeddingArgs = {}) {
+    const inputLength = args.inputLength ?? null;
+    const withShape =
+      !args.batchInputShape && !args.inputShape && args.inputDim === undefined && inputLength !== null
+        ? { ...args, batchInputShape: [null, inputLength] }
+        : args;
+    super(withShape);
+    for (const [what, v] of [
+      ['inputDim', inputDim],
+      ['outputDim', outputDim],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new Error(`Embedding: ${what} must be a positive integer, got ${v}.`);
+    }
+    this.inputDim = inputDim;
+    this.outputDim = outputDim;
+    this.embeddingsInitializer = args.embeddingsInitializer ? getInitializer(args.embeddingsInitializer) : randomUniformInitializer(-0.05, 0.05);
+    this.maskZero = args.maskZero ?? false;
+    this.inputLength = inputLength;
+    this.acceptsIntegerInput = true;
+  }
+
+  override build(inputShape: SymbolicShape): void {
+    this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], this.embeddingsInitializer);
+    // Without a declared length, any sequence length is accepted (only the rank is checked).
+    super.build(this.batchInputShape ? inputShape : inputShape.map((d, i) => (i === 0 ? d : null)));
+  }
+
+  override call(x: Tensor, _options: CallOptions): Tensor {
+    if (this.maskZero) {
+      throw new Error(
+        `Layer '${this.name}' (Embedding): maskZero=true is not supported yet: masks are not propagated to later layers ` +
+          `(LSTM, GRU, ...), which would silently treat the padding index 0 as a token. Use maskZero: false.`,
+      );
+    }
+    return embeddingLookup(this.embeddings!, this.indices(x));
+  }
+
+  /** The input as int32 indices, checked against inputDim with an error naming the layer. */
+  private indices(x: Tensor): Tensor {
+    const src = x.data;
+    const idx = x.dtype === 'int32' ? (src as Int32Array) : new Int32Array(src.length);
+    for (let i = 0; i < src.length; i++) {
+      const v = src[i]!;
+      if (!Number.isInteger(v) || v < 0 || v >= this.inputDim) {
+        const why = Number.isInteger(v) ? `is out of range for inputDim ${this.inputDim} (valid: 0..${this.inputDim - 1})` : 'is not an integer';
+        throw new Error(`Layer '${this.name}' (Embedding): index ${v} at position ${i} ${why}.`);
+      }
+      idx[i] = v;
+    }
+    return x.dtype === 'int32' ? x : new Tensor(idx, x.shape, 'int32');
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    return [...inputShape, this.outputDim];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      input_dim: this.inputDim,
+      output_dim: this.outputDim,
+      embeddings_initializer: serializeInitializer(this.embeddingsInitializer),
+      embeddings_regularizer: null,
+      activity_regularizer: null,
+      embeddings_constraint: null,
+      mask_zero: this.maskZero,
+      input_length: this.inputLength,
+    };
+  }
+}

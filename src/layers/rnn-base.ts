@@ -1,0 +1,257 @@
+import type { Tensor } from '../core/tensor.js';
+import type { Variable } from '../core/variable.js';
+import { mul } from '../ops/binary.js';
+import { astype } from '../ops/cast.js';
+import { ones } from '../ops/creation.js';
+import { dropout as dropoutOp } from '../ops/dropout.js';
+import { dense } from '../ops/matmul.js';
+import { expandDims } from '../ops/reshape.js';
+import { gather } from '../ops/slice.js';
+import { stack } from '../ops/concat.js';
+import { transpose } from '../ops/transpose.js';
+import { unstack } from '../ops/unstack.js';
+import type { ActivationFn, ActivationName } from './activations.js';
+import { getActivation } from './activations.js';
+import type { Initializer, InitializerIdentifier } from './initializers.js';
+import { getInitializer, serializeInitializer } from './initializers.js';
+import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
+import { Layer, formatShape } from './layer.js';
+
+/** Options shared by SimpleRNN, GRU and LSTM (Keras's names in camelCase, Keras's defaults). */
+export interface RNNArgs extends LayerArgs {
+  activation?: ActivationName | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  recurrentInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+  /** Output every timestep ([batch, time, units]) instead of the last one ([batch, units]). */
+  returnSequences?: boolean;
+  /**
+   * Keras returns `[output, ...states]`. Layers here pass one tensor on, so with `returnState`
+   * the layer cannot sit in a Sequential model (adding it throws); call `applyWithState(x)`
+   * instead, which returns the output and the final states whatever this flag says.
+   */
+  returnState?: boolean;
+  /** Process the sequence last step first; with returnSequences the output stays reversed, as Keras. */
+  goBackwards?: boolean;
+  /** Fraction of input features dropped while training (one mask per sequence, shared by all gates). */
+  dropout?: number;
+  /** Fraction of the recurrent state dropped before the recurrent matmul while training. */
+  recurrentDropout?: number;
+  /** Not supported (Keras's stateful RNNs); accepted so configs can say false. */
+  stateful?: boolean;
+  /** Accepted and ignored: the loop here is always unrolled eagerly. */
+  unroll?: boolean;
+}
+
+/** The weights a recurrent layer computes with, in `layer.weights` order. */
+export interface RNNWeights {
+  kernel: Tensor;
+  recurrentKernel: Tensor;
+  bias: Tensor | null;
+}
+
+/** The result of running a recurrent layer with its states exposed. */
+export interface RNNResult {
+  /** [batch, units], or [batch, time, units] with returnSequences. */
+  output: Tensor;
+  /** Final states, [batch, units] each: [h] for SimpleRNN and GRU, [h, c] for LSTM. */
+  states: Tensor[];
+}
+
+/** Per-call constants a cell step needs besides the weights. */
+export interface StepContext {
+  w: RNNWeights;
+  /** Multiplies the previous output before the recurrent matmul (recurrent dropout), or null. */
+  recurrentMask: Tensor | null;
+}
+
+function rate(name: string, v: number | undefined): number {
+  const r = v ?? 0;
+  if (!(r >= 0 && r < 1)) throw new Error(`${name} must be in [0, 1), got ${v}.`);
+  return r;
+}
+
+/**
+ * Base of the recurrent layers. The structure is the one a fused kernel would replace as a whole:
+ * the input projection x @ kernel (+ input bias) for ALL timesteps in one matmul, then per step
+ * only the recurrent matmul and the gate arithmetic (`step`). The initial state is zeros; the
+ * first step skips the recurrent matmul (it would multiply zeros).
+ */
+export abstract class RNN extends Layer {
+  readonly units: number;
+  readonly activation: { name: ActivationName; fn: ActivationFn };
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly recurrentInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly returnSequences: boolean;
+  readonly returnState: boolean;
+  readonly goBackwards: boolean;
+  readonly dropout: number;
+  readonly recurrentDropout: number;
+  kernel: Variable | null = null;
+  recurrentKernel: Variable | null = null;
+  bias: Variable | null = null;
+  /** The constructor arguments, so Bidirectional can make the mirrored layer. */
+  protected readonly args: RNNArgs;
+
+  /** Gate blocks in the kernels: 1 (SimpleRNN), 3 (GRU), 4 (LSTM). */
+  protected abstract readonly gates: number;
+  /** Keras 2's cell name, the middle of weight names (`lstm/lstm_cell/kernel:0`). */
+  protected abstract readonly cellName: string;
+
+  constructor(units: number, args: RNNArgs = {}) {
+    super(args);
+    if (!Number.isInteger(units) || units <= 0) throw new Error(`${this.className}: units must be a positive integer, got ${units}.`);
+    if (args.stateful) throw new Error(`${this.className}: stateful=true is not supported yet.`);
+    this.args = args;
+    this.units = units;
+    this.activation = getActivation(args.activation === undefined ? 'tanh' : args.activation);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
+    this.recurrentInitializer = getInitializer(args.recurrentInitializer ?? 'orthogonal');
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+    this.returnSequences = args.returnSequences ?? false;
+    this.returnState = args.returnState ?? false;
+    this.goBackwards = args.goBackwards ?? false;
+    this.dropout = rate(`${this.className}: dropout`, args.dropout);
+    this.recurrentDropout = rate(`${this.className}: recurrentDropout`, args.recurrentDropout);
+  }
+
+  /** Shape of the bias weight (GRU with resetAfter has two rows). */
+  protected biasShape(): number[] {
+    return [this.gates * this.units];
+  }
+
+  /** The bias initializer actually used (LSTM's unitForgetBias wraps the configured one). */
+  protected biasInit(): Initializer {
+    return this.biasInitializer;
+  }
+
+  /** The part of the bias added to the all-timestep input projection. */
+  protected inputBias(bias: Tensor | null): Tensor | null {
+    return bias;
+  }
+
+  /**
+   * One timestep: xt is this step's input projection [batch, gates * units]; states is null at
+   * the first step (zeros). Returns the new states, the output h first.
+   */
+  protected abstract step(xt: Tensor, states: Tensor[] | null, ctx: StepContext): Tensor[];
+
+  override build(inputShape: SymbolicShape): void {
+    const inDim = inputShape[inputShape.length - 1];
+    if (inputShape.length !== 3 || inDim === null || inDim === undefined) {
+      throw new Error(
+        `Layer '${this.name}' (${this.className}) expects input of shape (batch, timesteps, features) with known features, got ${formatShape(inputShape)}.`,
+      );
+    }
+    const g = this.gates * this.units;
+    this.kernel = this.addWeight(`${this.cellName}/kernel`, [inDim, g], this.kernelInitializer);
+    this.recurrentKernel = this.addWeight(`${this.cellName}/recurrent_kernel`, [this.units, g], this.recurrentInitializer);
+    if (this.useBias) this.bias = this.addWeight(`${this.cellName}/bias`, this.biasShape(), this.biasInit());
+    super.build(inputShape);
+  }
+
+  override call(x: Tensor, options: CallOptions): Tensor {
+    if (this.returnState) throw new Error(this.returnStateMessage());
+    return this.run(x, this.currentWeights(), options.training).output;
+  }
+
+  /** Output and final states ([h] or [h, c]); works with or without returnState. */
+  applyWithState(x: Tensor, options: CallOptions = { training: false }): RNNResult {
+    if (!this.built) this.build([null, ...x.shape.slice(1)]);
+    this.checkInput(x);
+    return this.run(x.dtype === this.dtype ? x : astype(x, this.dtype), this.currentWeights(), options.training);
+  }
+
+  /**
+   * The layer's computation with explicit weights (in `weights` order: kernel, recurrent kernel,
+   * bias): for gradient checks, and as the reference a fused kernel must reproduce.
+   */
+  forwardWith(x: Tensor, weights: readonly Tensor[], training = false): RNNResult {
+    const [kernel, recurrentKernel, bias] = weights;
+    if (!kernel || !recurrentKernel || (this.useBias && !bias)) {
+      throw new Error(`${this.className}.forwardWith: expected ${this.useBias ? 3 : 2} weights, got ${weights.length}.`);
+    }
+    return this.run(x, { kernel, recurrentKernel, bias: this.useBias ? bias! : null }, training);
+  }
+
+  private currentWeights(): RNNWeights {
+    return { kernel: this.kernel!, recurrentKernel: this.recurrentKernel!, bias: this.bias };
+  }
+
+  private run(x: Tensor, w: RNNWeights, training: boolean): RNNResult {
+    if (x.rank !== 3) throw new Error(`Layer '${this.name}' (${this.className}) expects rank-3 input (batch, timesteps, features), got ${formatShape(x.shape)}.`);
+    const [batch, time] = x.shape as [number, number, number];
+    if (time === 0) throw new Error(`Layer '${this.name}' (${this.className}) got a sequence of 0 timesteps.`);
+    let seq = x;
+    if (this.goBackwards) seq = gather(seq, Int32Array.from({ length: time }, (_, t) => time - 1 - t), 1);
+    // One mask per sequence, the same for every timestep (Keras's DropoutRNNCell).
+    if (training && this.dropout > 0) seq = mul(seq, expandDims(dropoutOp(ones([batch, x.shape[2]!], x.dtype), this.dropout), 1));
+    const recurrentMask = training && this.recurrentDropout > 0 ? dropoutOp(ones([batch, this.units], x.dtype), this.recurrentDropout) : null;
+    // Input projection of every timestep at once, then time-major so each step is a view.
+    const projected = dense(seq, w.kernel, this.inputBias(w.bias));
+    const steps = unstack(transpose(projected, [1, 0, 2]), 0);
+    const ctx: StepContext = { w, recurrentMask };
+    let states: Tensor[] | null = null;
+    const outputs: Tensor[] = [];
+    for (const xt of steps) {
+      states = this.step(xt, states, ctx);
+      if (this.returnSequences) outputs.push(states[0]!);
+    }
+    return { output: this.returnSequences ? stack(outputs, 1) : states![0]!, states: states! };
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
+    if (this.returnState) throw new Error(this.returnStateMessage());
+    return this.returnSequences ? [inputShape[0] ?? null, inputShape[1] ?? null, this.units] : [inputShape[0] ?? null, this.units];
+  }
+
+  private returnStateMessage(): string {
+    return (
+      `Layer '${this.name}' (${this.className}): returnState=true gives several tensors, but layers here pass one tensor ` +
+      `on, so it cannot be used inside Sequential. Call layer.applyWithState(x) to get { output, states }.`
+    );
+  }
+
+  /** The same layer processing the sequence the other way (for Bidirectional). */
+  mirrored(name: string): RNN {
+    const Ctor = this.constructor as new (units: number, args: RNNArgs) => RNN;
+    return new Ctor(this.units, { ...this.args, name, goBackwards: !this.goBackwards, inputShape: undefined, batchInputShape: undefined, inputDim: undefined });
+  }
+
+  /** The same layer under another name (Bidirectional's forward_<name>). */
+  renamed(name: string): RNN {
+    const Ctor = this.constructor as new (units: number, args: RNNArgs) => RNN;
+    return new Ctor(this.units, { ...this.args, name, inputShape: undefined, batchInputShape: undefined, inputDim: undefined });
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      return_sequences: this.returnSequences,
+      return_state: this.returnState,
+      go_backwards: this.goBackwards,
+      stateful: false,
+      unroll: false,
+      time_major: false,
+      units: this.units,
+      activation: this.activation.name,
+      use_bias: this.useBias,
+      kernel_initializer: serializeInitializer(this.kernelInitializer),
+      recurrent_initializer: serializeInitializer(this.recurrentInitializer),
+      bias_initializer: serializeInitializer(this.biasInitializer),
+      kernel_regularizer: null,
+      recurrent_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      kernel_constraint: null,
+      recurrent_constraint: null,
+      bias_constraint: null,
+      dropout: this.dropout,
+      recurrent_dropout: this.recurrentDropout,
+    };
+  }
+}

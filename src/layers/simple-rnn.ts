@@ -1,0 +1,23 @@
+import type { Tensor } from '../core/tensor.js';
+import { add, mul } from '../ops/binary.js';
+import { matmul } from '../ops/matmul.js';
+import type { RNNArgs, StepContext } from './rnn-base.js';
+import { RNN } from './rnn-base.js';
+
+export type SimpleRNNArgs = RNNArgs;
+
+/** Fully connected recurrence, as Keras: h' = a(x W + b + h U); kernel [input, u], recurrent [u, u], bias [u]. */
+export class SimpleRNN extends RNN {
+  protected readonly gates = 1;
+  protected readonly cellName = 'simple_rnn_cell';
+
+  constructor(units: number, args: SimpleRNNArgs = {}) {
+    super(units, args);
+  }
+
+  protected step(xt: Tensor, states: Tensor[] | null, { w, recurrentMask }: StepContext): Tensor[] {
+    const h = states ? states[0]! : null;
+    const z = h ? add(xt, matmul(recurrentMask ? mul(h, recurrentMask) : h, w.recurrentKernel)) : xt;
+    return [this.activation.fn(z)];
+  }
+}
