@@ -26,11 +26,9 @@ import { NumpyRandomState } from '../utils/numpy-random.js';
 import type { WordCorpus, WordSequenceOptions } from './word-sequences.js';
 import {
   buildWordCorpus,
-  encodeDocuments,
+  kerasTransform,
   labelsTensor,
-  limitVocabulary,
   loadWordCorpus,
-  removeLongSequences,
   resolveOptions,
   wordIndexOf,
 } from './word-sequences.js';
@@ -103,25 +101,16 @@ export function loadData(options: ImdbLoadOptions = {}): [[number[][], Tensor], 
   const trainOrder = rng.permutation(nTrain);
   const testOrder = rng.permutation(nTest).map((i) => i + nTrain);
 
-  let xTrain = encodeDocuments(corpus, trainOrder, o);
-  let yTrain = Array.from(trainOrder, (d) => corpus.labels[d]!);
-  let xTest = encodeDocuments(corpus, testOrder, o);
-  let yTest = Array.from(testOrder, (d) => corpus.labels[d]!);
-  if (o.maxlen) {
-    [xTrain, yTrain] = removeLongSequences(o.maxlen, xTrain, yTrain);
-    [xTest, yTest] = removeLongSequences(o.maxlen, xTest, yTest);
-    if (xTrain.length === 0 || xTest.length === 0) {
-      throw new Error(
-        `imdb.loadData: after filtering for sequences shorter than maxlen=${o.maxlen}, no sequence was kept. ` +
-          'Increase maxlen.',
-      );
-    }
+  const [[xTrain, yTrain], [xTest, yTest]] = kerasTransform(corpus, [trainOrder, testOrder], o);
+  if (o.maxlen && (xTrain.length === 0 || xTest.length === 0)) {
+    throw new Error(
+      `imdb.loadData: after filtering for sequences shorter than maxlen=${o.maxlen}, no sequence was kept. ` +
+        'Increase maxlen.',
+    );
   }
-  const xs = limitVocabulary([...xTrain, ...xTest], o);
-  const split = xTrain.length;
   return [
-    [xs.slice(0, split), labelsTensor(yTrain)],
-    [xs.slice(split), labelsTensor(yTest)],
+    [xTrain, labelsTensor(yTrain)],
+    [xTest, labelsTensor(yTest)],
   ];
 }
 

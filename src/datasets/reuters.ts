@@ -24,11 +24,9 @@ import { NumpyRandomState } from '../utils/numpy-random.js';
 import type { WordCorpus, WordSequenceOptions } from './word-sequences.js';
 import {
   buildWordCorpus,
-  encodeDocuments,
+  kerasTransform,
   labelsTensor,
-  limitVocabulary,
   loadWordCorpus,
-  removeLongSequences,
   resolveOptions,
   wordIndexOf,
 } from './word-sequences.js';
@@ -124,10 +122,7 @@ export function loadData(options: ReutersLoadOptions = {}): [[number[][], Tensor
   }
   const corpus = loadCorpus(options.cacheDir);
   const order = new NumpyRandomState(o.seed).permutation(corpus.labels.length);
-  let xs = encodeDocuments(corpus, order, o);
-  let ys = Array.from(order, (d) => corpus.labels[d]!);
-  if (o.maxlen) [xs, ys] = removeLongSequences(o.maxlen, xs, ys);
-  xs = limitVocabulary(xs, o);
+  const [[xs, ys]] = kerasTransform(corpus, [order], o);
   const split = Math.trunc(xs.length * (1 - testSplit));
   return [
     [xs.slice(0, split), labelsTensor(ys.slice(0, split))],

@@ -122,10 +122,6 @@ export function corpusFromCache(content: CacheContent): WordCorpus | null {
   if (m['documents'] !== labels.length || m['tokens'] !== tokens.length || m['vocabulary'] !== words.length)
     return null;
   for (let i = 0; i < labels.length; i++) if (offsets[i + 1]! < offsets[i]!) return null;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t < 1 || t > words.length) return null;
-  }
   return { offsets, tokens, labels, words };
 }
 
@@ -195,50 +191,74 @@ export function resolveOptions(where: string, o: WordSequenceOptions): Resolved 
   return r;
 }
 
-/** Documents `order[k]` as Keras builds them: [startChar] + (indices + indexFrom). */
-export function encodeDocuments(corpus: WordCorpus, order: ArrayLike<number>, o: Resolved): number[][] {
-  const xs: number[][] = new Array(order.length);
+/**
+ * Keras's per-call `load_data` transforms on already shuffled document orders (one per list Keras
+ * filters separately), fused into one pass per document for speed:
+ * 1. `[startChar] + (indices + indexFrom)`;
+ * 2. with `maxlen`, drop sequences whose length is not below it (Keras's `remove_long_seq`);
+ * 3. ids outside [skipTop, numWords) become `oovChar` (or are dropped when it is null), where an
+ *    unset numWords means the largest id present in any list (Keras's rule).
+ * Returns, per order, the kept sequences and their labels.
+ */
+export function kerasTransform(
+  corpus: WordCorpus,
+  orders: readonly ArrayLike<number>[],
+  o: Resolved,
+): [number[][], number[]][] {
+  const { offsets, tokens } = corpus;
   const lead = o.startChar === null ? 0 : 1;
-  for (let k = 0; k < order.length; k++) {
-    const d = order[k]!;
-    const from = corpus.offsets[d]!;
-    const to = corpus.offsets[d + 1]!;
-    const x = new Array<number>(to - from + lead);
-    if (lead) x[0] = o.startChar!;
-    for (let t = from; t < to; t++) x[t - from + lead] = corpus.tokens[t]! + o.indexFrom;
-    xs[k] = x;
-  }
-  return xs;
-}
-
-/** Keras's `remove_long_seq`: keeps sequences strictly shorter than maxlen. */
-export function removeLongSequences(maxlen: number, xs: number[][], ys: number[]): [number[][], number[]] {
-  const keepX: number[][] = [];
-  const keepY: number[] = [];
-  xs.forEach((x, i) => {
-    if (x.length < maxlen) {
-      keepX.push(x);
-      keepY.push(ys[i]!);
-    }
+  const maxlen = o.maxlen;
+  const kept = orders.map((order) => {
+    const docs = Array.from(order);
+    return maxlen ? docs.filter((d) => offsets[d + 1]! - offsets[d]! + lead < maxlen) : docs;
   });
-  return [keepX, keepY];
-}
 
-/** Keras's vocabulary cut, in place: ids outside [skipTop, numWords) become oovChar (or are dropped). */
-export function limitVocabulary(xs: number[][], o: Resolved): number[][] {
+  const indexFrom = o.indexFrom;
   let numWords = o.numWords;
   if (!numWords) {
-    numWords = 0;
-    for (const x of xs) for (const w of x) if (w > numWords) numWords = w;
+    let maxToken = 0;
+    let any = false;
+    for (const docs of kept) {
+      for (const d of docs) {
+        any = true;
+        const to = offsets[d + 1]!;
+        for (let t = offsets[d]!; t < to; t++) if (tokens[t]! > maxToken) maxToken = tokens[t]!;
+      }
+    }
+    numWords = Math.max(maxToken > 0 ? maxToken + indexFrom : 0, lead && any ? o.startChar! : 0);
   }
   const lo = o.skipTop;
   const hi = numWords;
-  if (o.oovChar !== null) {
-    const oov = o.oovChar;
-    for (const x of xs) for (let i = 0; i < x.length; i++) if (x[i]! < lo || x[i]! >= hi) x[i] = oov;
-    return xs;
-  }
-  return xs.map((x) => x.filter((w) => w >= lo && w < hi));
+  const oov = o.oovChar;
+  const start = o.startChar ?? 0;
+  const startKept = start >= lo && start < hi;
+
+  return kept.map((docs): [number[][], number[]] => {
+    const xs = new Array<number[]>(docs.length);
+    for (let k = 0; k < docs.length; k++) {
+      const d = docs[k]!;
+      const from = offsets[d]!;
+      const to = offsets[d + 1]!;
+      let x: number[];
+      if (oov !== null) {
+        x = new Array<number>(to - from + lead);
+        if (lead) x[0] = startKept ? start : oov;
+        for (let t = from, i = lead; t < to; t++, i++) {
+          const w = tokens[t]! + indexFrom;
+          x[i] = w >= lo && w < hi ? w : oov;
+        }
+      } else {
+        x = [];
+        if (lead && startKept) x.push(start);
+        for (let t = from; t < to; t++) {
+          const w = tokens[t]! + indexFrom;
+          if (w >= lo && w < hi) x.push(w);
+        }
+      }
+      xs[k] = x;
+    }
+    return [xs, docs.map((d) => corpus.labels[d]!)];
+  });
 }
 
 export function labelsTensor(ys: number[]): Tensor {
