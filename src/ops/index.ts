@@ -13,3 +13,6 @@ export { slice, gather, take } from './slice.js';
 export { concat, stack } from './concat.js';
 export { softmax, logSoftmax, softmaxCrossEntropy } from './softmax.js';
 export { dropout } from './dropout.js';
+export { pad } from './pad.js';
+export { conv1d, conv2d } from './conv.js';
+export { maxPool1d, maxPool2d, avgPool1d, avgPool2d } from './pool.js';
