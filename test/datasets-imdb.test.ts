@@ -43,6 +43,7 @@ test("seed 113 reproduces Keras's first training review and label order", () => 
     text,
     /^\? this film was just brilliant casting location scenery story direction everyone's really suited the part they played/,
   );
+  // Regression values for the label order (positives listed before negatives, then shuffled).
   assert.deepEqual(Array.from(yTrain.data.subarray(0, 10)), [1, 0, 0, 1, 0, 0, 1, 0, 1, 0]);
   assert.deepEqual(Array.from(yTest.data.subarray(0, 10)), [0, 1, 1, 0, 1, 1, 1, 0, 0, 1]);
 });

@@ -54,7 +54,7 @@ test('seed 113 puts the same wires first as Keras (the NumPy-exact shuffle)', ()
       'it said cash flow per share this year should be 2 50 to three dlrs reuter 3',
   );
   assert.match(decode(xTrain[1]!), /^\? generale de banque sa lt \S+ br and lt heller overseas corp of chicago/);
-  // Keras's y_train[:10]: earn, acq, earn, acq, acq, acq, acq, earn, earn, crude
+  // y_train[:10] as Keras prints it: earn, acq, earn, acq, acq, acq, acq, earn, earn, crude
   assert.deepEqual(labelsOf(yTrain).slice(0, 10), [3, 4, 3, 4, 4, 4, 4, 3, 3, 16]);
 });
 

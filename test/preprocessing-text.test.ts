@@ -13,9 +13,7 @@ test('textToWordSequence: lowercases, filters punctuation, drops empties', () =>
   assert.deepEqual(textToWordSequence('ali! veli? kırk dokuz elli'), ['ali', 'veli', 'kırk', 'dokuz', 'elli']);
   assert.deepEqual(textToWordSequence("Don't STOP", { lower: false }), ["Don't", 'STOP']);
   assert.deepEqual(textToWordSequence('a-b c', { filters: '' }), ['a-b', 'c']);
-  assert.deepEqual(textToWordSequence('a|B c', { filters: '', split: (t) => t.split('|') }), ['a', 'b c']);
-  // with a split function, filtered characters become spaces
-  assert.deepEqual(textToWordSequence('a|b,c', { split: (t) => t.split(' ') }), ['a', 'b', 'c']);
+  assert.deepEqual(textToWordSequence('a,b;c', { split: ',' }), ['a', 'b', 'c']);
 });
 
 test('fitOnTexts: counts in first-appearance order, index by count with ties by first appearance', () => {
@@ -219,6 +217,22 @@ test('toJson / tokenizerFromJson round-trip keeps order (integer-like words too)
   const k = tokenizerFromJson(keras);
   assert.deepEqual([...k.wordCounts.keys()], ['b', '10']);
   assert.deepEqual(k.textsToSequences(['10 b']), [[2, 1]]);
+});
+
+test('analyzer replaces the default tokenisation; charLevel ignores filters (as in Keras)', () => {
+  let tok = new Tokenizer({ analyzer: (t) => t.split('|') });
+  tok.fitOnTexts(['A|b c|A']);
+  assert.deepEqual(
+    [...tok.wordIndex],
+    [
+      ['A', 1],
+      ['b c', 2],
+    ],
+  );
+  assert.deepEqual(tok.textsToSequences(['b c|A|zz']), [[2, 1]]);
+  tok = new Tokenizer({ charLevel: true, filters: 'e' });
+  tok.fitOnTexts(['tee']);
+  assert.equal(tok.wordIndex.get('e'), 1);
 });
 
 test('bad options are errors', () => {

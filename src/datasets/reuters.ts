@@ -9,8 +9,8 @@
  * - label ids: topics in order of first appearance, which is exactly Keras's `get_label_names()`;
  * - text: the wire's BODY only (no title or dateline); wires without a body are empty. Before
  *   tokenising, '<' and '&' are written back as the SGML entities '&lt;' and '&amp;' and the
- *   end-of-text byte as '&#3;', as in the original SGML files Keras tokenised; this is why Keras's
- *   vocabulary has the words 'lt', 'amp' and '3' (e.g. "... reuter 3" ends most wires);
+ *   end-of-text byte as '&#3;', as in the original SGML files Keras tokenised: Keras's decoded wires
+ *   show the resulting words ("... sa lt genb br ...", "... reuter 3" at the end of most wires);
  * - tokens: Keras's `text_to_word_sequence` defaults (lowercase, Keras's filter set, split on ' ');
  * - word index: rank by count over all 11,228 wires, ties by first appearance; 1 = most frequent.
  *

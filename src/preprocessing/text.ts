@@ -7,16 +7,13 @@ import { Tensor } from '../core/tensor.js';
 /** Keras's default filter set: ASCII punctuation except the apostrophe, plus tab and newline. */
 export const DEFAULT_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n';
 
-/** A separator string, or a function that splits an already filtered text into tokens. */
-export type Splitter = string | ((text: string) => Iterable<string>);
-
 export interface TextToWordSequenceOptions {
   /** Characters replaced by the separator before splitting. */
   filters?: string;
   /** Lowercase the text first. */
   lower?: boolean;
-  /** Separator (default ' ') or splitting function. */
-  split?: Splitter;
+  /** Separator (default ' '). */
+  split?: string;
 }
 
 /**
@@ -26,13 +23,12 @@ export interface TextToWordSequenceOptions {
 export function textToWordSequence(text: string, options: TextToWordSequenceOptions = {}): string[] {
   const { filters = DEFAULT_FILTERS, lower = true, split = ' ' } = options;
   if (typeof text !== 'string') throw new Error(`textToWordSequence: text must be a string, got ${typeof text}.`);
-  if (split === '') throw new Error('textToWordSequence: split must not be the empty string.');
+  if (typeof split !== 'string' || split === '') {
+    throw new Error(`textToWordSequence: split must be a non-empty string, got ${JSON.stringify(split)}.`);
+  }
   if (lower) text = text.toLowerCase();
-  // A splitting function has no separator to substitute, so filtered characters become spaces.
-  const replacement = typeof split === 'string' ? split : ' ';
-  if (filters.length > 0) text = text.replace(filterPattern(filters), () => replacement);
-  const parts = typeof split === 'string' ? text.split(split) : Array.from(split(text));
-  return parts.filter((w) => w.length > 0);
+  if (filters.length > 0) text = text.replace(filterPattern(filters), () => split);
+  return text.split(split).filter((w) => w.length > 0);
 }
 
 let lastFilters = '';
@@ -60,11 +56,13 @@ export interface TokenizerOptions {
   numWords?: number | null;
   filters?: string;
   lower?: boolean;
-  split?: Splitter;
-  /** Treat every character as a token. */
+  split?: string;
+  /** Treat every character as a token (filters do not apply, as in Keras). */
   charLevel?: boolean;
   /** Token that stands for out-of-vocabulary words; it gets index 1. */
   oovToken?: string | null;
+  /** Custom tokeniser used instead of `textToWordSequence` (filters, lower and split then do not apply). */
+  analyzer?: ((text: string) => Iterable<string>) | null;
 }
 
 /**
@@ -78,9 +76,10 @@ export class Tokenizer {
   readonly numWords: number | null;
   readonly filters: string;
   readonly lower: boolean;
-  readonly split: Splitter;
+  readonly split: string;
   readonly charLevel: boolean;
   readonly oovToken: string | null;
+  readonly analyzer: ((text: string) => Iterable<string>) | null;
   /** Occurrences of each word over all fitted texts, in first-appearance order. */
   wordCounts = new Map<string, number>();
   /** Number of fitted texts each word occurs in. */
@@ -99,13 +98,16 @@ export class Tokenizer {
     if (numWords !== null && (!Number.isInteger(numWords) || numWords < 0)) {
       throw new Error(`Tokenizer: numWords must be a non-negative integer or null, got ${String(numWords)}.`);
     }
-    if (split === '') throw new Error('Tokenizer: split must not be the empty string.');
+    if (typeof split !== 'string' || split === '') {
+      throw new Error(`Tokenizer: split must be a non-empty string, got ${JSON.stringify(split)}.`);
+    }
     this.numWords = numWords;
     this.filters = filters;
     this.lower = lower;
     this.split = split;
     this.charLevel = charLevel;
     this.oovToken = options.oovToken ?? null;
+    this.analyzer = options.analyzer ?? null;
   }
 
   /** The tokens of one document, as both fitting and encoding see them. */
@@ -115,6 +117,7 @@ export class Tokenizer {
       return this.lower ? text.map((t) => t.toLowerCase()) : [...text];
     }
     if (this.charLevel) return Array.from(this.lower ? text.toLowerCase() : text);
+    if (this.analyzer) return Array.from(this.analyzer(text));
     return textToWordSequence(text, {
       filters: this.filters,
       lower: this.lower,
@@ -248,10 +251,9 @@ export class Tokenizer {
   /**
    * Keras's `Tokenizer.to_json()` layout (dictionaries as JSON strings inside `config`), so a
    * tokenizer saved by Python Keras can be loaded with `tokenizerFromJson` and vice versa.
-   * A splitting function cannot be serialised.
+   * Like Keras, the `analyzer` function is not saved.
    */
   toJson(): string {
-    if (typeof this.split !== 'string') throw new Error('Tokenizer.toJson: a function `split` cannot be serialised.');
     // Built by hand: a plain object would move integer-like words ("1987") to the front and lose
     // the first-appearance order that breaks ties when fitting continues.
     const obj = (m: Map<string | number, unknown>) =>
