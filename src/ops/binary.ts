@@ -1,7 +1,8 @@
 import type { BinaryOp, CompareOp } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
-import { upcast } from '../core/dtype.js';
+import type { DType } from '../core/dtype.js';
+import { isFloat, upcast } from '../core/dtype.js';
 import { broadcastShapes, shapesEqual } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import type { Operand } from './operand.js';
@@ -11,14 +12,29 @@ import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
 import { log } from './unary.js';
 
+/**
+ * The dtype of `t op v` for a plain number v (NumPy 2's weak scalars): the tensor's own dtype,
+ * except that a fractional number makes an integer/bool tensor float (int * 0.5 used to truncate
+ * the 0.5 to 0) and bool with an integer gives int32 (it used to depend on the operand order).
+ */
+function withNumber(t: Tensor, v: number): DType {
+  if (isFloat(t.dtype)) return t.dtype;
+  if (!Number.isInteger(v)) return 'float32';
+  return t.dtype === 'bool' ? 'int32' : t.dtype;
+}
+
 /** Brings two operands to one dtype: numbers adopt the tensor's dtype, tensors upcast. */
 function promote(a: Operand, b: Operand): [Tensor, Tensor] {
   if (typeof a === 'number' && typeof b === 'number') return [toTensor(a), toTensor(b)];
   if (typeof a === 'number') {
     const bt = b as Tensor;
-    return [toTensor(a, bt.dtype === 'bool' ? 'float32' : bt.dtype), bt];
+    const d = withNumber(bt, a);
+    return [toTensor(a, d), astype(bt, d)];
   }
-  if (typeof b === 'number') return [a, toTensor(b, a.dtype === 'bool' ? 'float32' : a.dtype)];
+  if (typeof b === 'number') {
+    const d = withNumber(a, b);
+    return [astype(a, d), toTensor(b, d)];
+  }
   if (a.dtype === b.dtype) return [a, b];
   const d = upcast(a.dtype, b.dtype);
   return [astype(a, d), astype(b, d)];

@@ -198,6 +198,42 @@ add({ name: 'stack axis 0', ops: ['stack'], inputs: [S([2, 3]), S([2, 3])], fn: 
 add({ name: 'stack axis 1', ops: ['stack'], inputs: [S([2, 3]), S([2, 3]), S([2, 3])], fn: (xs) => ops.stack(xs, 1) });
 add({ name: 'stack axis -1', ops: ['stack'], inputs: [S([2, 3]), S([2, 3])], fn: (xs) => ops.stack(xs, -1) });
 
+// ---- convolution, pooling, padding ---------------------------------------------------------------
+add({ name: 'pad rank 2', ops: ['pad'], inputs: [S([2, 3])], fn: ([x]) => ops.pad(x!, [[1, 0], [2, 1]], 0.5) });
+add({ name: 'pad rank 3, last axis only', ops: ['pad'], inputs: [S([2, 2, 2])], fn: ([x]) => ops.pad(x!, [[0, 0], [0, 0], [1, 2]]) });
+add({ name: 'conv2d valid', ops: ['conv2d'], inputs: [S([1, 4, 4, 2]), S([2, 2, 2, 3])], fn: ([x, k]) => ops.conv2d(x!, k!) });
+add({
+  name: 'conv2d same, strides 2, bias, relu',
+  ops: ['conv2d'],
+  inputs: [S([2, 5, 4, 1]), S([3, 3, 1, 2]), S([2])],
+  fn: ([x, k, b]) => ops.conv2d(x!, k!, { padding: 'same', strides: 2, bias: b!, activation: 'relu' }),
+});
+add({
+  name: 'conv2d dilation 2',
+  ops: ['conv2d'],
+  inputs: [S([1, 5, 5, 1]), S([2, 2, 1, 2])],
+  fn: ([x, k]) => ops.conv2d(x!, k!, { dilationRate: 2 }),
+});
+add({ name: 'conv1d causal', ops: ['conv1d'], inputs: [S([2, 5, 2]), S([3, 2, 2])], fn: ([x, k]) => ops.conv1d(x!, k!, { padding: 'causal' }) });
+add({
+  name: 'conv1d same, stride 2, bias',
+  ops: ['conv1d'],
+  inputs: [S([1, 6, 1]), S([3, 1, 2]), S([2])],
+  fn: ([x, k, b]) => ops.conv1d(x!, k!, { padding: 'same', strides: 2, bias: b! }),
+});
+add({ name: 'maxPool2d 2x2 valid', ops: ['maxPool2d'], inputs: [S([1, 4, 4, 2], 'distinct')], fn: ([x]) => ops.maxPool2d(x!, 2) });
+add({
+  name: 'maxPool2d 3x3 same, strides 2',
+  ops: ['maxPool2d'],
+  inputs: [S([1, 5, 4, 1], 'distinct')],
+  fn: ([x]) => ops.maxPool2d(x!, 3, { padding: 'same', strides: 2 }),
+});
+add({ name: 'avgPool2d 2x2 valid', ops: ['avgPool2d'], inputs: [S([2, 4, 4, 1])], fn: ([x]) => ops.avgPool2d(x!, 2) });
+add({ name: 'avgPool2d 3x3 same, strides 1', ops: ['avgPool2d'], inputs: [S([1, 3, 4, 2])], fn: ([x]) => ops.avgPool2d(x!, 3, { padding: 'same', strides: 1 }) });
+add({ name: 'maxPool1d 2', ops: ['maxPool1d'], inputs: [S([2, 5, 2], 'distinct')], fn: ([x]) => ops.maxPool1d(x!, 2) });
+add({ name: 'maxPool1d 3 same stride 1', ops: ['maxPool1d'], inputs: [S([1, 5, 2], 'distinct')], fn: ([x]) => ops.maxPool1d(x!, 3, { padding: 'same', strides: 1 }) });
+add({ name: 'avgPool1d 2 same', ops: ['avgPool1d'], inputs: [S([2, 5, 1])], fn: ([x]) => ops.avgPool1d(x!, 2, { padding: 'same' }) });
+
 // ---- softmax family -----------------------------------------------------------------------------
 add({ name: 'softmax last axis', ops: ['softmax'], inputs: [S([2, 4])], fn: ([x]) => ops.softmax(x!) });
 add({ name: 'softmax axis 0', ops: ['softmax'], inputs: [S([3, 2])], fn: ([x]) => ops.softmax(x!, 0) });

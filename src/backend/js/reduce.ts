@@ -40,9 +40,10 @@ export function argReduce(op: ArgReduceOp, x: TypedArray, outer: number, n: numb
     for (let i = 0; i < inner; i++) {
       let best = x[base + i]!;
       let bestIdx = 0;
-      for (let j = 1; j < n; j++) {
+      // NaN wins, first one first (as np.argmax / np.argmin).
+      for (let j = 1; j < n && !Number.isNaN(best); j++) {
         const v = x[base + j * inner + i]!;
-        if (better(v, best)) {
+        if (better(v, best) || Number.isNaN(v)) {
           best = v;
           bestIdx = j;
         }
