@@ -43,8 +43,23 @@ test("seed 113 reproduces Keras's first training review and label order", () => 
     text,
     /^\? this film was just brilliant casting location scenery story direction everyone's really suited the part they played/,
   );
-  // Regression values for the label order (positives listed before negatives, then shuffled).
-  assert.deepEqual(Array.from(yTrain.data.subarray(0, 10)), [1, 0, 0, 1, 0, 0, 1, 0, 1, 0]);
+  // Keras's published y_train[:20], and the lengths of x_train[0] and x_train[1] (218, 189).
+  assert.deepEqual(
+    Array.from(yTrain.data.subarray(0, 20)),
+    [1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 0, 0, 0, 1, 1, 0, 1],
+  );
+  assert.deepEqual([xTrain[0]!.length, xTrain[1]!.length], [218, 189]);
+  // Openings of Keras's x_train[1..4] as published (its 'br' tokens are stripped here).
+  const opening = (x: number[]) =>
+    x
+      .slice(1, 10)
+      .map((i) => word.get(i) ?? '?')
+      .join(' ');
+  assert.equal(opening(xTrain[1]!), 'big hair big boobs bad music and a giant');
+  assert.equal(opening(xTrain[2]!), 'this has to be one of the worst films');
+  assert.match(opening(xTrain[3]!), /^the \S+ \S+ at storytelling the traditional sort many$/);
+  assert.match(opening(xTrain[4]!), /^worst mistake of my life i picked/);
+  // Regression values for the test order (same stream, shuffled after train).
   assert.deepEqual(Array.from(yTest.data.subarray(0, 10)), [0, 1, 1, 0, 1, 1, 1, 0, 0, 1]);
 });
 

@@ -56,6 +56,8 @@ test('seed 113 puts the same wires first as Keras (the NumPy-exact shuffle)', ()
   assert.match(decode(xTrain[1]!), /^\? generale de banque sa lt \S+ br and lt heller overseas corp of chicago/);
   // y_train[:10] as Keras prints it: earn, acq, earn, acq, acq, acq, acq, earn, earn, crude
   assert.deepEqual(labelsOf(yTrain).slice(0, 10), [3, 4, 3, 4, 4, 4, 4, 3, 3, 16]);
+  // Keras's len(x_train[0]), len(x_train[1])
+  assert.deepEqual([xTrain[0]!.length, xTrain[1]!.length], [87, 56]);
 });
 
 test('word index: 1 = most frequent; ids shifted by indexFrom; numWords caps ids', () => {
