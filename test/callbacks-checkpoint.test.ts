@@ -9,7 +9,10 @@ import { loadModel } from '../src/io/index.js';
 import { pythonFormat } from '../src/callbacks/python-format.js';
 
 function data(n: number, offset: number): [Tensor, Tensor] {
-  const x = new Tensor(new Float32Array(n * 4).map((_, i) => Math.sin((i + offset) * 0.91)), [n, 4]);
+  const x = new Tensor(
+    new Float32Array(n * 4).map((_, i) => Math.sin((i + offset) * 0.91)),
+    [n, 4],
+  );
   const y = new Tensor(new Float32Array(n * 3), [n, 3]);
   for (let i = 0; i < n; i++) y.data[i * 3 + (x.data[i * 4]! > 0 ? 0 : x.data[i * 4 + 1]! > 0 ? 1 : 2)] = 1;
   return [x, y];
@@ -25,11 +28,18 @@ function model(): Sequential {
 }
 
 /** Replaces val_loss with a scripted sequence (runs before the callbacks under test). */
-const scripted = (values: number[]) => new callbacks.LambdaCallback({ onEpochEnd: (e, logs) => void (logs['val_loss'] = values[e]!) });
+const scripted = (values: number[]) =>
+  new callbacks.LambdaCallback({ onEpochEnd: (e, logs) => void (logs['val_loss'] = values[e]!) });
 
 test('python format fields as Keras checkpoint names use them', () => {
-  assert.equal(pythonFormat('./model/{epoch:02d}-{val_loss:.4f}.hdf5', { epoch: 3, val_loss: 0.0712345 }), './model/03-0.0712.hdf5');
-  assert.equal(pythonFormat('{epoch}-{acc:.2%}-{loss:e}-{{x}}', { epoch: 12, acc: 0.98765, loss: 0.0000123 }), '12-98.77%-1.230000e-05-{x}');
+  assert.equal(
+    pythonFormat('./model/{epoch:02d}-{val_loss:.4f}.hdf5', { epoch: 3, val_loss: 0.0712345 }),
+    './model/03-0.0712.hdf5',
+  );
+  assert.equal(
+    pythonFormat('{epoch}-{acc:.2%}-{loss:e}-{{x}}', { epoch: 12, acc: 0.98765, loss: 0.0000123 }),
+    '12-98.77%-1.230000e-05-{x}',
+  );
   assert.equal(pythonFormat('{epoch:03}-{val_loss}', { epoch: 7, val_loss: 0.25 }), '007-0.25');
   assert.throws(() => pythonFormat('{val_acc:.2f}', { loss: 1 }), /no value named 'val_acc'/);
 });
@@ -54,7 +64,11 @@ test('the lecture setup: one checkpoint per improvement named by the template, s
       validationData: data(10, 100),
       callbacks: [
         scripted(vals),
-        new ModelCheckpoint(join(modelDir, '{epoch:02d}-{val_loss:.4f}.hdf5'), { monitor: 'val_loss', verbose: 1, saveBestOnly: true }),
+        new ModelCheckpoint(join(modelDir, '{epoch:02d}-{val_loss:.4f}.hdf5'), {
+          monitor: 'val_loss',
+          verbose: 1,
+          saveBestOnly: true,
+        }),
         new EarlyStopping({ monitor: 'val_loss', patience: 10, verbose: 1 }),
       ],
     });
@@ -64,7 +78,11 @@ test('the lecture setup: one checkpoint per improvement named by the template, s
   assert.deepEqual(readdirSync(modelDir).sort(), ['01-0.9000.hdf5', '02-0.8000.hdf5', '04-0.5000.hdf5']);
   assert.deepEqual(history.epoch, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
   const text = lines.join('');
-  assert.ok(text.includes(`\nEpoch 1: val_loss improved from inf to 0.90000, saving model to ${join(modelDir, '01-0.9000.hdf5')}\n`));
+  assert.ok(
+    text.includes(
+      `\nEpoch 1: val_loss improved from inf to 0.90000, saving model to ${join(modelDir, '01-0.9000.hdf5')}\n`,
+    ),
+  );
   assert.ok(text.includes('\nEpoch 3: val_loss did not improve from 0.80000\n'));
   assert.ok(text.includes('Epoch 14: early stopping\n'));
 });
@@ -80,13 +98,19 @@ test('the best checkpoint, loaded back, gives the validation loss and accuracy t
     batchSize: 8,
     verbose: 0,
     validationData: [xv, yv],
-    callbacks: [new ModelCheckpoint(join(dir, 'model', '{epoch:02d}-{val_loss:.4f}.hdf5'), { saveBestOnly: true }), new EarlyStopping({ patience: 3 })],
+    callbacks: [
+      new ModelCheckpoint(join(dir, 'model', '{epoch:02d}-{val_loss:.4f}.hdf5'), { saveBestOnly: true }),
+      new EarlyStopping({ patience: 3 }),
+    ],
   });
   const vl = history.history['val_loss']!;
   const bestEpoch = vl.indexOf(Math.min(...vl));
   const files = readdirSync(join(dir, 'model')).sort();
   const bestFile = files[files.length - 1]!;
-  assert.equal(bestFile, pythonFormat('{epoch:02d}-{val_loss:.4f}.hdf5', { epoch: bestEpoch + 1, val_loss: vl[bestEpoch]! }));
+  assert.equal(
+    bestFile,
+    pythonFormat('{epoch:02d}-{val_loss:.4f}.hdf5', { epoch: bestEpoch + 1, val_loss: vl[bestEpoch]! }),
+  );
   const best = await loadModel(join(dir, 'model', bestFile));
   const [loss, acc] = await best.evaluate(xv, yv, { batchSize: 8, verbose: 0 });
   assert.equal(loss, vl[bestEpoch]);
@@ -99,12 +123,18 @@ test('EarlyStopping: minDelta, max mode, baseline, startFromEpoch, restoreBestWe
     const m = model();
     const [x, y] = data(10, 0);
     const weightsAt: number[][] = [];
-    const rec = new callbacks.LambdaCallback({ onEpochEnd: (e, logs) => void ((logs[monitor] = vals[e]!), weightsAt.push(Array.from(m.weights[0]!.data))) });
+    const rec = new callbacks.LambdaCallback({
+      onEpochEnd: (e, logs) => void ((logs[monitor] = vals[e]!), weightsAt.push(Array.from(m.weights[0]!.data))),
+    });
     const h = await m.fit(x, y, { epochs: vals.length, batchSize: 5, verbose: 0, callbacks: [rec, es] });
     return { epochs: h.epoch.length, weightsAt, m };
   };
   assert.equal((await run([1, 0.99, 0.98, 0.97, 0.96], new EarlyStopping({ patience: 2, minDelta: 0.05 }))).epochs, 3);
-  assert.equal((await run([0.1, 0.2, 0.3, 0.2, 0.1, 0.1], new EarlyStopping({ monitor: 'val_acc', patience: 2 }), 'val_acc')).epochs, 5);
+  assert.equal(
+    (await run([0.1, 0.2, 0.3, 0.2, 0.1, 0.1], new EarlyStopping({ monitor: 'val_acc', patience: 2 }), 'val_acc'))
+      .epochs,
+    5,
+  );
   assert.equal((await run([0.5, 0.4, 0.3, 0.2, 0.1], new EarlyStopping({ patience: 2, baseline: 0.05 }))).epochs, 2);
   assert.equal((await run([1, 2, 3, 4, 5, 6], new EarlyStopping({ patience: 1, startFromEpoch: 3 }))).epochs, 5);
   const r = await run([0.5, 0.2, 0.6, 0.7, 0.8], new EarlyStopping({ patience: 2, restoreBestWeights: true }));

@@ -17,7 +17,7 @@ async function model(lr = 0.01) {
   return { m, x, y };
 }
 
-test('CSVLogger writes Keras\'s header and rows', async () => {
+test("CSVLogger writes Keras's header and rows", async () => {
   const { m, x, y } = await model();
   const file = join(mkdtempSync(join(tmpdir(), 'csv-')), 'log.csv');
   await m.fit(x, y, { epochs: 2, batchSize: 2, verbose: 0, validationData: [x, y], callbacks: [new CSVLogger(file)] });
@@ -27,8 +27,19 @@ test('CSVLogger writes Keras\'s header and rows', async () => {
   assert.match(lines[2]!, /^1,/);
   assert.equal(lines[3], '');
   // Appending keeps the header once.
-  await m.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0, validationData: [x, y], callbacks: [new CSVLogger(file, ',', true)] });
-  assert.equal(readFileSync(file, 'utf8').split('\r\n').filter((l) => l.startsWith('epoch')).length, 1);
+  await m.fit(x, y, {
+    epochs: 1,
+    batchSize: 2,
+    verbose: 0,
+    validationData: [x, y],
+    callbacks: [new CSVLogger(file, ',', true)],
+  });
+  assert.equal(
+    readFileSync(file, 'utf8')
+      .split('\r\n')
+      .filter((l) => l.startsWith('epoch')).length,
+    1,
+  );
 });
 
 test('TerminateOnNaN stops at the first non-finite batch loss', async () => {
@@ -36,7 +47,12 @@ test('TerminateOnNaN stops at the first non-finite batch loss', async () => {
   const poison = new callbacks.LambdaCallback({ onBatchEnd: (b, logs) => void (b === 1 ? (logs['loss'] = NaN) : 0) });
   let batches = 0;
   const count = new callbacks.LambdaCallback({ onBatchEnd: () => void batches++ });
-  const h = await m.fit(x, y, { epochs: 5, batchSize: 1, verbose: 0, callbacks: [count, poison, new callbacks.TerminateOnNaN()] });
+  const h = await m.fit(x, y, {
+    epochs: 5,
+    batchSize: 1,
+    verbose: 0,
+    callbacks: [count, poison, new callbacks.TerminateOnNaN()],
+  });
   assert.equal(batches, 2);
   assert.equal(h.epoch.length, 1);
 });
@@ -45,14 +61,24 @@ test('ReduceLROnPlateau cuts the rate after patience epochs and logs lr', async 
   const { m, x, y } = await model(0.01);
   const vals = [1, 1, 1, 1, 1, 1];
   const script = new callbacks.LambdaCallback({ onEpochEnd: (e, logs) => void (logs['val_loss'] = vals[e]!) });
-  const h = await m.fit(x, y, { epochs: 6, batchSize: 4, verbose: 0, callbacks: [script, new callbacks.ReduceLROnPlateau({ factor: 0.5, patience: 2, minLr: 0.002 })] });
+  const h = await m.fit(x, y, {
+    epochs: 6,
+    batchSize: 4,
+    verbose: 0,
+    callbacks: [script, new callbacks.ReduceLROnPlateau({ factor: 0.5, patience: 2, minLr: 0.002 })],
+  });
   assert.deepEqual(h.history['lr'], [0.01, 0.01, 0.01, 0.005, 0.005, 0.0025]);
   assert.equal(m.optimizer!.learningRate, 0.0025);
 });
 
 test('LearningRateScheduler sets the rate each epoch', async () => {
   const { m, x, y } = await model(0.01);
-  const h = await m.fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, callbacks: [new callbacks.LearningRateScheduler((e, lr) => (e === 0 ? lr : lr / 2))] });
+  const h = await m.fit(x, y, {
+    epochs: 3,
+    batchSize: 4,
+    verbose: 0,
+    callbacks: [new callbacks.LearningRateScheduler((e, lr) => (e === 0 ? lr : lr / 2))],
+  });
   assert.deepEqual(h.history['lr'], [0.01, 0.005, 0.0025]);
 });
 

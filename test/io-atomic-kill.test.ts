@@ -33,7 +33,9 @@ if (CHILD) {
   test('kill -9 during a checkpoint write leaves the previous checkpoint intact', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kill-'));
     const path = join(dir, 'model', 'ckpt.h5');
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'writer', path], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'writer', path], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let killedDuring = 0;
     await new Promise<void>((resolve) => {
       let buf = '';
@@ -51,9 +53,14 @@ if (CHILD) {
     assert.ok(killedDuring >= 4);
     const loaded = await loadModel(path);
     // The file is a whole checkpoint: the one before the interrupted write, or that write if it had finished.
-    const candidates = [killedDuring - 1, killedDuring].map((s) => Array.from(bigModel(s).weights[0]!.data.subarray(0, 50)));
+    const candidates = [killedDuring - 1, killedDuring].map((s) =>
+      Array.from(bigModel(s).weights[0]!.data.subarray(0, 50)),
+    );
     const got = Array.from(loaded.weights[0]!.data.subarray(0, 50));
-    assert.ok(candidates.some((c) => c.every((v, i) => v === got[i])), 'checkpoint matches neither the previous nor the interrupted save');
+    assert.ok(
+      candidates.some((c) => c.every((v, i) => v === got[i])),
+      'checkpoint matches neither the previous nor the interrupted save',
+    );
     // Only the checkpoint and possibly the killed write's temporary file remain.
     assert.ok(readdirSync(join(dir, 'model')).every((f) => f === 'ckpt.h5' || /^\.ckpt\.h5\..*\.tmp$/.test(f)));
   });

@@ -53,11 +53,14 @@ test('.h5 save then load predicts bit-for-bit the same, for every layer type', a
   await saveModel(m, path);
   const loaded = await loadModel(path);
   assert.deepEqual(bits(loaded.predict(x)), bits(m.predict(x)));
-  assert.deepEqual(loaded.layers.map((l) => l.className), ['Flatten', 'Dense', 'Dropout', 'Dense', 'Activation']);
+  assert.deepEqual(
+    loaded.layers.map((l) => l.className),
+    ['Flatten', 'Dense', 'Dropout', 'Dense', 'Activation'],
+  );
   assert.equal(loaded.optimizer!.iterations, m.optimizer!.iterations);
 });
 
-test('the .h5 file has Keras\'s legacy layout: attributes, groups and dataset names', async () => {
+test("the .h5 file has Keras's legacy layout: attributes, groups and dataset names", async () => {
   setRandomSeed(3);
   utils.clearSession();
   const m = new Sequential();
@@ -66,7 +69,10 @@ test('the .h5 file has Keras\'s legacy layout: attributes, groups and dataset na
   m.add(new layers.Dense(2, { activation: 'softmax' }));
   m.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
   const x = randomTensor([8, 4]);
-  const y = new Tensor(new Float32Array(16).map((_, i) => (i % 2 === 0 ? 1 : 0)), [8, 2]);
+  const y = new Tensor(
+    new Float32Array(16).map((_, i) => (i % 2 === 0 ? 1 : 0)),
+    [8, 2],
+  );
   await m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
   const path = join(dir, 'layout.h5');
   await saveModel(m, path);
@@ -79,7 +85,10 @@ test('the .h5 file has Keras\'s legacy layout: attributes, groups and dataset na
     assert.match(String(f.attrs['keras_version']!.value), /^2\./);
     const mc = JSON.parse(String(f.attrs['model_config']!.value));
     assert.equal(mc.class_name, 'Sequential');
-    assert.deepEqual(mc.config.layers.map((l: { class_name: string }) => l.class_name), ['Dense', 'Dropout', 'Dense']);
+    assert.deepEqual(
+      mc.config.layers.map((l: { class_name: string }) => l.class_name),
+      ['Dense', 'Dropout', 'Dense'],
+    );
     assert.deepEqual(mc.config.layers[0].config.batch_input_shape, [null, 4]);
     assert.equal(mc.config.layers[0].config.units, 3);
     const tc = JSON.parse(String(f.attrs['training_config']!.value));
@@ -172,7 +181,10 @@ test('clear errors: truncated file, foreign file, missing file, mis-shaped weigh
   other.add(new layers.Flatten());
   other.add(new layers.Dense(6, { activation: 'relu' }));
   other.add(new layers.Dense(4));
-  await assert.rejects(other.loadWeights(path), /weight 'dense(_\d+)?\/kernel:0' of layer 'dense(_\d+)?' has shape \[6, 5\].*expects \[6, 6\]/);
+  await assert.rejects(
+    other.loadWeights(path),
+    /weight 'dense(_\d+)?\/kernel:0' of layer 'dense(_\d+)?' has shape \[6, 5\].*expects \[6, 6\]/,
+  );
 
   const fewer = new Sequential();
   fewer.add(new layers.Dense(4, { inputDim: 6 }));

@@ -11,8 +11,12 @@ import { loadModel, modelFromJSON, saveModel } from '../src/io/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'io-keras-'));
 // Fixtures stay in the source tree; the compiled test runs from dist/test (or another outDir, from the repo root).
-const fixtureDirs = [join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'keras'), join(process.cwd(), 'test', 'fixtures', 'keras')];
-const fixture = (name: string): string => readFileSync(join(fixtureDirs.find((d) => existsSync(join(d, name))) ?? fixtureDirs[0]!, name), 'utf8');
+const fixtureDirs = [
+  join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'keras'),
+  join(process.cwd(), 'test', 'fixtures', 'keras'),
+];
+const fixture = (name: string): string =>
+  readFileSync(join(fixtureDirs.find((d) => existsSync(join(d, name))) ?? fixtureDirs[0]!, name), 'utf8');
 
 function model(): Sequential {
   utils.clearSession();
@@ -29,7 +33,10 @@ function model(): Sequential {
 test('.keras: zip entries, config.json and metadata.json in Keras 3 form, weights at Keras 3 paths', async () => {
   const m = model();
   m.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
-  const x = new Tensor(new Float32Array(16).map((_, i) => i / 16), [4, 2, 2]);
+  const x = new Tensor(
+    new Float32Array(16).map((_, i) => i / 16),
+    [4, 2, 2],
+  );
   const y = new Tensor(new Float32Array([1, 0, 0, 1, 1, 0, 0, 1]), [4, 2]);
   await m.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
   const path = join(dir, 'm.keras');
@@ -44,12 +51,20 @@ test('.keras: zip entries, config.json and metadata.json in Keras 3 form, weight
   const config = JSON.parse(strFromU8(entries['config.json']!));
   assert.equal(config.module, 'keras');
   assert.equal(config.class_name, 'Sequential');
-  assert.deepEqual(config.config.layers.map((l: { class_name: string }) => l.class_name), ['InputLayer', 'Flatten', 'Dense', 'Dropout', 'Dense', 'Activation']);
+  assert.deepEqual(
+    config.config.layers.map((l: { class_name: string }) => l.class_name),
+    ['InputLayer', 'Flatten', 'Dense', 'Dropout', 'Dense', 'Activation'],
+  );
   assert.deepEqual(config.config.layers[0].config.batch_shape, [null, 2, 2]);
   const dense = config.config.layers[2];
   assert.equal(dense.module, 'keras.layers');
   assert.equal(dense.registered_name, null);
-  assert.deepEqual(dense.config.dtype, { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null });
+  assert.deepEqual(dense.config.dtype, {
+    module: 'keras',
+    class_name: 'DTypePolicy',
+    config: { name: 'float32' },
+    registered_name: null,
+  });
   assert.equal(dense.config.kernel_initializer.module, 'keras.initializers');
   assert.equal(dense.config.batch_input_shape, undefined);
   assert.deepEqual(dense.build_config, { input_shape: [null, 4] });
@@ -61,15 +76,39 @@ test('.keras: zip entries, config.json and metadata.json in Keras 3 form, weight
   await h5wasm.ready;
   const f = new h5wasm.File(h5path, 'r');
   try {
-    assert.deepEqual(f.paths().map((p) => p.replace(/^\//, '')).sort(), [
-      'layers', 'layers/activation', 'layers/activation/vars', 'layers/dense', 'layers/dense/vars', 'layers/dense/vars/0', 'layers/dense/vars/1',
-      'layers/dense_1', 'layers/dense_1/vars', 'layers/dense_1/vars/0', 'layers/dense_1/vars/1', 'layers/dropout', 'layers/dropout/vars',
-      'layers/flatten', 'layers/flatten/vars',
-      'optimizer', 'optimizer/vars', ...Array.from({ length: 10 }, (_, i) => `optimizer/vars/${i}`), 'vars',
-    ].sort());
+    assert.deepEqual(
+      f
+        .paths()
+        .map((p) => p.replace(/^\//, ''))
+        .sort(),
+      [
+        'layers',
+        'layers/activation',
+        'layers/activation/vars',
+        'layers/dense',
+        'layers/dense/vars',
+        'layers/dense/vars/0',
+        'layers/dense/vars/1',
+        'layers/dense_1',
+        'layers/dense_1/vars',
+        'layers/dense_1/vars/0',
+        'layers/dense_1/vars/1',
+        'layers/dropout',
+        'layers/dropout/vars',
+        'layers/flatten',
+        'layers/flatten/vars',
+        'optimizer',
+        'optimizer/vars',
+        ...Array.from({ length: 10 }, (_, i) => `optimizer/vars/${i}`),
+        'vars',
+      ].sort(),
+    );
     assert.deepEqual((f.get('layers/dense/vars/0') as InstanceType<typeof h5wasm.Dataset>).shape, [4, 3]);
     assert.equal((f.get('optimizer/vars/0') as InstanceType<typeof h5wasm.Dataset>).value, 2n);
-    assert.equal((f.get('layers/dense_1/vars') as InstanceType<typeof h5wasm.Group>).attrs['name']!.value, m.layers[3]!.name);
+    assert.equal(
+      (f.get('layers/dense_1/vars') as InstanceType<typeof h5wasm.Group>).attrs['name']!.value,
+      m.layers[3]!.name,
+    );
   } finally {
     f.close();
   }
@@ -87,24 +126,36 @@ test('toJSON / modelFromJSON round-trip', () => {
 
 test('loads a Keras 2 (tf.keras) config with an InputLayer entry and string dtypes', () => {
   const m = modelFromJSON(fixture('keras2-sequential.json'));
-  assert.deepEqual(m.layers.map((l) => l.name), ['dense', 'dropout', 'dense_1']);
+  assert.deepEqual(
+    m.layers.map((l) => l.name),
+    ['dense', 'dropout', 'dense_1'],
+  );
   assert.deepEqual(m.outputShape, [null, 10]);
   assert.equal(m.countParams(), 784 * 512 + 512 + 512 * 10 + 10);
 });
 
 test('loads a Keras 3 config: InputLayer batch_shape, DTypePolicy dtypes, module/registered_name fields', () => {
   const m = modelFromJSON(fixture('keras3-sequential.json'));
-  assert.deepEqual(m.layers.map((l) => l.className), ['Flatten', 'Dense', 'Activation']);
+  assert.deepEqual(
+    m.layers.map((l) => l.className),
+    ['Flatten', 'Dense', 'Activation'],
+  );
   assert.deepEqual(m.outputShape, [null, 128]);
   assert.equal(m.countParams(), 784 * 128 + 128);
 });
 
 test('unknown layer classes and non-Sequential models are clear errors', () => {
-  assert.throws(() => modelFromJSON(fixture('unknown-layer.json')), /Unknown layer class 'MyCustomLayer'.*can load: .*Dense/);
+  assert.throws(
+    () => modelFromJSON(fixture('unknown-layer.json')),
+    /Unknown layer class 'MyCustomLayer'.*can load: .*Dense/,
+  );
   assert.throws(() => modelFromJSON('{"class_name": "Functional", "config": {}}'), /Cannot load a 'Functional' model/);
   assert.throws(() => modelFromJSON('not json'), /not valid JSON/);
   assert.throws(
-    () => modelFromJSON('{"class_name":"Sequential","config":{"layers":[{"class_name":"Dense","config":{"units":2,"kernel_regularizer":{"class_name":"L2"}}}]}}'),
+    () =>
+      modelFromJSON(
+        '{"class_name":"Sequential","config":{"layers":[{"class_name":"Dense","config":{"units":2,"kernel_regularizer":{"class_name":"L2"}}}]}}',
+      ),
     /kernel_regularizer' is not supported/,
   );
 });

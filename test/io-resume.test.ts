@@ -24,14 +24,18 @@ function build(opt: () => Optimizer): Sequential {
 
 function data(): [Tensor, Tensor] {
   const n = 24;
-  const x = new Tensor(new Float32Array(n * 6).map((_, i) => Math.sin(i * 0.37)), [n, 2, 3]);
+  const x = new Tensor(
+    new Float32Array(n * 6).map((_, i) => Math.sin(i * 0.37)),
+    [n, 2, 3],
+  );
   const y = new Tensor(new Float32Array(n * 4), [n, 4]);
   for (let i = 0; i < n; i++) y.data[i * 4 + ((i * 7) % 4)] = 1;
   return [x, y];
 }
 
 /** Reseeds at the start of the resumed epoch, so shuffling and dropout draw the same numbers both ways. */
-const reseedAt = (epoch: number) => new callbacks.LambdaCallback({ onEpochBegin: (e) => (e === epoch ? setRandomSeed(99) : undefined) });
+const reseedAt = (epoch: number) =>
+  new callbacks.LambdaCallback({ onEpochBegin: (e) => (e === epoch ? setRandomSeed(99) : undefined) });
 
 const OPTIMIZERS: [string, () => Optimizer][] = [
   ['adam', () => new optimizers.Adam({ learningRate: 0.01 })],
@@ -55,7 +59,13 @@ for (const ext of ['h5', 'keras']) {
       const path = join(dir, `${label.split(' ')[0]}.${ext}`);
       await first.save(path);
       const resumed = await loadModel(path);
-      const rest = await resumed.fit(x, y, { epochs: 5, initialEpoch: 3, batchSize: 5, verbose: 0, callbacks: [reseedAt(3)] });
+      const rest = await resumed.fit(x, y, {
+        epochs: 5,
+        initialEpoch: 3,
+        batchSize: 5,
+        verbose: 0,
+        callbacks: [reseedAt(3)],
+      });
 
       assert.deepEqual([...part.history['loss']!, ...rest.history['loss']!], full.history['loss']);
       assert.deepEqual(rest.epoch, [3, 4]);

@@ -37,7 +37,8 @@ export class CSVLogger extends Callback {
   }
 
   private row(cells: string[]): string {
-    const quote = (c: string): string => (c.includes(this.separator) || /["\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c);
+    const quote = (c: string): string =>
+      c.includes(this.separator) || /["\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c;
     return `${cells.map(quote).join(this.separator)}\r\n`;
   }
 }

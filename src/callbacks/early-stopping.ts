@@ -67,7 +67,9 @@ export class EarlyStopping extends Callback {
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     const current = logs[this.monitor];
     if (current === undefined) {
-      printLine(`Early stopping conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}`);
+      printLine(
+        `Early stopping conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}`,
+      );
       return;
     }
     if (epoch < this.startFromEpoch) return;
@@ -88,7 +90,8 @@ export class EarlyStopping extends Callback {
       this.stoppedEpoch = epoch;
       this.model!.stopTraining = true;
       if (this.restoreBestWeights && this.bestWeights !== null) {
-        if (this.verbose > 0) printLine(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+        if (this.verbose > 0)
+          printLine(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
         model.setWeights(this.bestWeights);
       }
     }

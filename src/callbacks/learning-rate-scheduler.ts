@@ -16,7 +16,9 @@ export class LearningRateScheduler extends Callback {
     const opt = optimizerOf(this.model, 'LearningRateScheduler');
     const lr = this.schedule(epoch, opt.learningRate);
     if (typeof lr !== 'number' || !Number.isFinite(lr)) {
-      throw new Error(`LearningRateScheduler: the schedule must return a finite number, got ${String(lr)} for epoch ${epoch}.`);
+      throw new Error(
+        `LearningRateScheduler: the schedule must return a finite number, got ${String(lr)} for epoch ${epoch}.`,
+      );
     }
     opt.learningRate = lr;
     if (this.verbose > 0) printLine(`\nEpoch ${epoch + 1}: LearningRateScheduler setting learning rate to ${lr}.`);

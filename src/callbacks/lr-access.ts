@@ -7,6 +7,7 @@ interface OptimizerModel {
 
 export function optimizerOf(model: CallbackModel | null, who: string): { learningRate: number } {
   const opt = (model as unknown as OptimizerModel | null)?.optimizer;
-  if (!opt || typeof opt.learningRate !== 'number') throw new Error(`${who}: the model has no optimizer with a learning rate; call compile() first.`);
+  if (!opt || typeof opt.learningRate !== 'number')
+    throw new Error(`${who}: the model has no optimizer with a learning rate; call compile() first.`);
   return opt;
 }

@@ -84,11 +84,14 @@ export class ModelCheckpoint extends Callback {
       }
       const improved = this.maximize ? current > this.best : current < this.best;
       if (!improved) {
-        if (this.verbose > 0) printLine(`\nEpoch ${e}: ${this.monitor} did not improve from ${formatNumber(this.best, '.5f')}`);
+        if (this.verbose > 0)
+          printLine(`\nEpoch ${e}: ${this.monitor} did not improve from ${formatNumber(this.best, '.5f')}`);
         return;
       }
       if (this.verbose > 0) {
-        printLine(`\nEpoch ${e}: ${this.monitor} improved from ${formatNumber(this.best, '.5f')} to ${formatNumber(current, '.5f')}, saving model to ${path}`);
+        printLine(
+          `\nEpoch ${e}: ${this.monitor} improved from ${formatNumber(this.best, '.5f')} to ${formatNumber(current, '.5f')}, saving model to ${path}`,
+        );
       }
       this.best = current;
     } else if (this.verbose > 0) {

@@ -3,15 +3,20 @@
  * `{val_loss:.4f}`, `{acc:.2%}`, `{loss:e}`, plain `{epoch}`; `{{` and `}}` are literal braces.
  */
 export function pythonFormat(template: string, values: Record<string, number>): string {
-  return template.replace(/\{\{|\}\}|\{([^{}:!]*)(?::([^{}]*))?\}/g, (match, key: string | undefined, spec: string | undefined) => {
-    if (match === '{{') return '{';
-    if (match === '}}') return '}';
-    const name = key ?? '';
-    if (!(name in values)) {
-      throw new Error(`Cannot fill '${match}' in '${template}': no value named '${name}' (available: ${Object.keys(values).join(', ')}).`);
-    }
-    return formatNumber(values[name]!, spec ?? '');
-  });
+  return template.replace(
+    /\{\{|\}\}|\{([^{}:!]*)(?::([^{}]*))?\}/g,
+    (match, key: string | undefined, spec: string | undefined) => {
+      if (match === '{{') return '{';
+      if (match === '}}') return '}';
+      const name = key ?? '';
+      if (!(name in values)) {
+        throw new Error(
+          `Cannot fill '${match}' in '${template}': no value named '${name}' (available: ${Object.keys(values).join(', ')}).`,
+        );
+      }
+      return formatNumber(values[name]!, spec ?? '');
+    },
+  );
 }
 
 /** One value under a Python format spec: `[[fill]align][sign][0][width][,][.precision][type]`. */

@@ -40,7 +40,8 @@ export class ReduceLROnPlateau extends Callback {
     this.cooldown = args.cooldown ?? 0;
     this.minLr = args.minLr ?? 0;
     const mode = args.mode ?? 'auto';
-    if (mode !== 'auto' && mode !== 'min' && mode !== 'max') throw new Error(`ReduceLROnPlateau: mode must be 'auto', 'min' or 'max', got '${String(mode)}'.`);
+    if (mode !== 'auto' && mode !== 'min' && mode !== 'max')
+      throw new Error(`ReduceLROnPlateau: mode must be 'auto', 'min' or 'max', got '${String(mode)}'.`);
     // This callback's `auto` looks only for 'acc', as in Keras.
     this.maximize = mode === 'max' || (mode === 'auto' && this.monitor.includes('acc'));
   }
@@ -56,7 +57,9 @@ export class ReduceLROnPlateau extends Callback {
     logs['lr'] = opt.learningRate;
     const current = logs[this.monitor];
     if (current === undefined) {
-      printLine(`Learning rate reduction is conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}`);
+      printLine(
+        `Learning rate reduction is conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}`,
+      );
       return;
     }
     const inCooldown = this.cooldownCounter > 0;

@@ -56,9 +56,11 @@ export function checkHdf5File(path: string): void {
   } finally {
     closeSync(fd);
   }
-  if (size < 8 || !SIGNATURE.every((b, i) => head[i] === b)) throw new Error(`'${path}' is not an HDF5 file (no HDF5 signature).`);
+  if (size < 8 || !SIGNATURE.every((b, i) => head[i] === b))
+    throw new Error(`'${path}' is not an HDF5 file (no HDF5 signature).`);
   const eof = superblockEof(head);
-  if (eof !== null && size < eof) throw new Error(`'${path}' is truncated: HDF5 says ${eof} bytes, the file has ${size}.`);
+  if (eof !== null && size < eof)
+    throw new Error(`'${path}' is truncated: HDF5 says ${eof} bytes, the file has ${size}.`);
 }
 
 /** End-of-file address from the superblock (8-byte offsets), for versions 0 to 3. */
@@ -103,7 +105,12 @@ export function writeTensor(group: Group, name: string, t: Tensor): void {
 export function writeInt64Scalar(group: Group, name: string, value: number): void {
   const slash = name.lastIndexOf('/');
   const parent = slash < 0 ? group : requireGroup(group, name.slice(0, slash));
-  parent.create_dataset({ name: name.slice(slash + 1), data: new BigInt64Array([BigInt(value)]), shape: [], dtype: '<q' });
+  parent.create_dataset({
+    name: name.slice(slash + 1),
+    data: new BigInt64Array([BigInt(value)]),
+    shape: [],
+    dtype: '<q',
+  });
 }
 
 const H5_DTYPES: Partial<Record<DType, string>> = { float32: '<f4', float64: '<f8', int32: '<i4', uint8: '<B' };
@@ -112,10 +119,12 @@ const H5_DTYPES: Partial<Record<DType, string>> = { float32: '<f4', float64: '<f
 export function readTensor(ds: Dataset, dtype: DType, what: string): Tensor {
   const shape = ds.shape ?? [];
   const raw = ds.value;
-  if (!ArrayBuffer.isView(raw) && typeof raw !== 'number' && typeof raw !== 'bigint') throw new Error(`${what} is not a numeric dataset.`);
+  if (!ArrayBuffer.isView(raw) && typeof raw !== 'number' && typeof raw !== 'bigint')
+    throw new Error(`${what} is not a numeric dataset.`);
   const values = ArrayBuffer.isView(raw) ? (raw as unknown as ArrayLike<number | bigint>) : [raw];
   const t = Tensor.empty(shape, dtype);
-  if (values.length !== t.size) throw new Error(`${what} holds ${values.length} values for shape [${shape.join(', ')}].`);
+  if (values.length !== t.size)
+    throw new Error(`${what} holds ${values.length} values for shape [${shape.join(', ')}].`);
   if (values instanceof t.data.constructor) t.data.set(values as ArrayLike<number>);
   else for (let i = 0; i < t.size; i++) t.data[i] = Number(values[i]!);
   return t;
@@ -124,7 +133,8 @@ export function readTensor(ds: Dataset, dtype: DType, what: string): Tensor {
 export function readScalar(ds: Dataset, what: string): number {
   const v = ds.value;
   if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
-  if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<number>).length === 1) return Number((v as unknown as ArrayLike<number | bigint>)[0]);
+  if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<number>).length === 1)
+    return Number((v as unknown as ArrayLike<number | bigint>)[0]);
   throw new Error(`${what} is not a scalar.`);
 }
 
@@ -139,7 +149,14 @@ export function readStringList(obj: Group, name: string): string[] | null {
   const attrs = obj.attrs;
   const one = (key: string): string[] => {
     const v = attrs[key]!.value;
-    const list = typeof v === 'string' ? [v] : Array.isArray(v) ? v : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<unknown>) : [];
+    const list =
+      typeof v === 'string'
+        ? [v]
+        : Array.isArray(v)
+          ? v
+          : ArrayBuffer.isView(v)
+            ? Array.from(v as unknown as ArrayLike<unknown>)
+            : [];
     return list.map((s) => (s instanceof Uint8Array ? new TextDecoder().decode(s) : String(s)));
   };
   if (name in attrs) return one(name);

@@ -6,7 +6,13 @@ import type { Model } from '../models/model.js';
 import type { Sequential } from '../models/sequential.js';
 import { createH5, h5Ready, openH5, withFile } from './h5-file.js';
 import { readKeras3Optimizer, readKeras3Weights, writeKeras3Weights } from './keras3-weights.js';
-import { KERAS3_VERSION, compileFromConfig, keras3ModelConfig, modelFromConfig, requireSequential } from './model-config.js';
+import {
+  KERAS3_VERSION,
+  compileFromConfig,
+  keras3ModelConfig,
+  modelFromConfig,
+  requireSequential,
+} from './model-config.js';
 import type { LoadOptions } from './legacy-h5.js';
 
 /** Keras 3's `.keras` archive: a zip of `metadata.json`, `config.json` and `model.weights.h5` (saving_lib.py). */
@@ -56,7 +62,10 @@ export function readKerasZip(path: string): Record<string, Uint8Array> {
     throw new Error(`'${path}' is not a readable .keras file (a zip archive): ${(e as Error).message}.`);
   }
   for (const name of ['config.json', 'model.weights.h5']) {
-    if (!entries[name]) throw new Error(`'${path}' has no ${name}: not a Keras 3 .keras file (entries: ${Object.keys(entries).join(', ') || 'none'}).`);
+    if (!entries[name])
+      throw new Error(
+        `'${path}' has no ${name}: not a Keras 3 .keras file (entries: ${Object.keys(entries).join(', ') || 'none'}).`,
+      );
   }
   return entries;
 }

@@ -52,7 +52,9 @@ export function writeKeras3Weights(f: H5File, model: Sequential, includeOptimize
 
 /** Keras 2.13-2.15 `.keras` files used another group name for the layer list. */
 function findVars(f: H5File, path: string): Group | null {
-  return getGroup(f, `${path}/vars`) ?? getGroup(f, `${path.replace(/^layers/, '_layer_checkpoint_dependencies')}/vars`);
+  return (
+    getGroup(f, `${path}/vars`) ?? getGroup(f, `${path.replace(/^layers/, '_layer_checkpoint_dependencies')}/vars`)
+  );
 }
 
 function readVars(g: Group | null, count: number, what: string): Group | null {
@@ -73,7 +75,9 @@ export function readKeras3Weights(f: H5File, model: Model, path: string): void {
       if (!ds) throw new Error(`${what}: variable ${k} is missing.`);
       const shape = ds.shape ?? [];
       if (shape.length !== v.shape.length || shape.some((d, j) => d !== v.shape[j])) {
-        throw new Error(`${what}: variable ${k} (${v.name}) has shape [${shape.join(', ')}] in the file, the layer expects [${v.shape.join(', ')}].`);
+        throw new Error(
+          `${what}: variable ${k} (${v.name}) has shape [${shape.join(', ')}] in the file, the layer expects [${v.shape.join(', ')}].`,
+        );
       }
       assignments.push([v, readTensor(ds, v.dtype, `${what} variable ${k}`)]);
     });

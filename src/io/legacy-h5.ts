@@ -18,7 +18,15 @@ import {
   writeStringList,
   writeTensor,
 } from './h5-file.js';
-import { BACKEND, KERAS2_VERSION, compileFromConfig, keras2ModelConfig, keras2TrainingConfig, modelFromConfig, requireSequential } from './model-config.js';
+import {
+  BACKEND,
+  KERAS2_VERSION,
+  compileFromConfig,
+  keras2ModelConfig,
+  keras2TrainingConfig,
+  modelFromConfig,
+  requireSequential,
+} from './model-config.js';
 import { optimizerWeights, restoreOptimizerWeights } from './optimizer-state.js';
 
 /*
@@ -37,14 +45,22 @@ function legacyWeights(layer: Layer): Variable[] {
 }
 
 function saveWeightsToGroup(g: Group, model: Sequential): void {
-  writeStringList(g, 'layer_names', model.layers.map((l) => l.name));
+  writeStringList(
+    g,
+    'layer_names',
+    model.layers.map((l) => l.name),
+  );
   g.create_attribute('backend', BACKEND);
   g.create_attribute('keras_version', KERAS2_VERSION);
   // Keras creates groups in name order so no name is a prefix problem for HDF5.
   for (const layer of [...model.layers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const lg = g.create_group(layer.name);
     const ws = legacyWeights(layer);
-    writeStringList(lg, 'weight_names', ws.map((w) => w.name));
+    writeStringList(
+      lg,
+      'weight_names',
+      ws.map((w) => w.name),
+    );
     for (const w of ws) writeTensor(lg, w.name, w);
   }
   writeStringList(g.create_group('top_level_model_weights'), 'weight_names', []);
@@ -60,7 +76,9 @@ function loadWeightsFromGroup(g: Group, model: Sequential, path: string): void {
     return (readStringList(lg, 'weight_names') ?? []).length > 0;
   });
   if (saved.length !== layers.length) {
-    throw new Error(`'${path}' has weights for ${saved.length} layers (${saved.join(', ')}), the model has ${layers.length} layers with weights (${layers.map((l) => l.name).join(', ')}).`);
+    throw new Error(
+      `'${path}' has weights for ${saved.length} layers (${saved.join(', ')}), the model has ${layers.length} layers with weights (${layers.map((l) => l.name).join(', ')}).`,
+    );
   }
   // Read and check everything first, so a bad file leaves the model untouched.
   const assignments: [Variable, Tensor][] = [];
@@ -70,7 +88,9 @@ function loadWeightsFromGroup(g: Group, model: Sequential, path: string): void {
     const names = readStringList(lg, 'weight_names')!;
     const vars = legacyWeights(layer);
     if (names.length !== vars.length) {
-      throw new Error(`'${path}': layer #${k} ('${layer.name}' in the model, '${name}' in the file) expects ${vars.length} weights, the file has ${names.length}.`);
+      throw new Error(
+        `'${path}': layer #${k} ('${layer.name}' in the model, '${name}' in the file) expects ${vars.length} weights, the file has ${names.length}.`,
+      );
     }
     names.forEach((wn, i) => {
       const ds = getDataset(lg, wn);
@@ -78,7 +98,9 @@ function loadWeightsFromGroup(g: Group, model: Sequential, path: string): void {
       const v = vars[i]!;
       const shape = ds.shape ?? [];
       if (shape.length !== v.shape.length || shape.some((d, j) => d !== v.shape[j])) {
-        throw new Error(`'${path}': weight '${wn}' of layer '${name}' has shape [${shape.join(', ')}], layer '${layer.name}' expects [${v.shape.join(', ')}].`);
+        throw new Error(
+          `'${path}': weight '${wn}' of layer '${name}' has shape [${shape.join(', ')}], layer '${layer.name}' expects [${v.shape.join(', ')}].`,
+        );
       }
       assignments.push([v, readTensor(ds, v.dtype, `'${path}': ${name}/${wn}`)]);
     });
@@ -101,7 +123,11 @@ export async function writeModelH5(model: Model, tmpPath: string, includeOptimiz
     if (includeOptimizer && seq.optimizer && seq.optimizer.iterations > 0) {
       const og = f.create_group('optimizer_weights');
       const ws = optimizerWeights(seq.optimizer, seq.trainableWeights, 'keras2');
-      writeStringList(og, 'weight_names', ws.map((w) => w.name));
+      writeStringList(
+        og,
+        'weight_names',
+        ws.map((w) => w.name),
+      );
       for (const w of ws) {
         if (typeof w.value === 'bigint') writeInt64Scalar(og, w.name, Number(w.value));
         else writeTensor(og, w.name, w.value);
@@ -129,7 +155,8 @@ export async function readModelH5(path: string, options: LoadOptions = {}): Prom
   const f = await openH5(path);
   return withFile(f, (f) => {
     const configText = readStringAttr(f, 'model_config');
-    if (configText === null) throw new Error(`No model config found in '${path}' (a weights-only file? use loadWeights).`);
+    if (configText === null)
+      throw new Error(`No model config found in '${path}' (a weights-only file? use loadWeights).`);
     const model = modelFromConfig(parseJson(configText, path, 'model_config'));
     const mw = getGroup(f, 'model_weights');
     if (!mw) throw new Error(`'${path}' has no 'model_weights' group.`);

@@ -15,7 +15,8 @@ export const BACKEND = 'tensorflow';
 export type ModelConfig = { class_name: string; config: Record<string, unknown>; [k: string]: unknown };
 
 export function requireSequential(model: Model, what: string): Sequential {
-  if (!(model instanceof Sequential)) throw new Error(`${what}: only Sequential models can be saved so far, got ${model.constructor.name}.`);
+  if (!(model instanceof Sequential))
+    throw new Error(`${what}: only Sequential models can be saved so far, got ${model.constructor.name}.`);
   return model;
 }
 
@@ -37,7 +38,13 @@ export function keras2ModelConfig(model: Model): ModelConfig {
   if (shape && first && !first.batchInputShape) {
     layers.unshift({
       class_name: 'InputLayer',
-      config: { batch_input_shape: [...shape], dtype: first.dtype, sparse: false, ragged: false, name: `${first.name}_input` },
+      config: {
+        batch_input_shape: [...shape],
+        dtype: first.dtype,
+        sparse: false,
+        ragged: false,
+        name: `${first.name}_input`,
+      },
     });
   }
   const config: Record<string, unknown> = { name: seq.name, layers };
@@ -45,11 +52,17 @@ export function keras2ModelConfig(model: Model): ModelConfig {
   return { class_name: 'Sequential', config };
 }
 
-const dtypePolicy = (name: unknown): Record<string, unknown> => ({ module: 'keras', class_name: 'DTypePolicy', config: { name }, registered_name: null });
+const dtypePolicy = (name: unknown): Record<string, unknown> => ({
+  module: 'keras',
+  class_name: 'DTypePolicy',
+  config: { name },
+  registered_name: null,
+});
 
 /** Keras 3 adds `module` and `registered_name` to every nested object it serialises. */
 function keras3Object(module: string, o: unknown): unknown {
-  if (o && typeof o === 'object' && !Array.isArray(o) && 'class_name' in o) return { module, ...(o as object), registered_name: null };
+  if (o && typeof o === 'object' && !Array.isArray(o) && 'class_name' in o)
+    return { module, ...(o as object), registered_name: null };
   return o;
 }
 
@@ -70,8 +83,14 @@ export function keras3ModelConfig(model: Model): ModelConfig {
   for (const l of seq.layers) {
     const { batch_input_shape: _drop, ...config } = l.getConfig();
     config['dtype'] = dtypePolicy(config['dtype'] ?? l.dtype);
-    for (const [k, v] of Object.entries(config)) if (k.endsWith('_initializer')) config[k] = keras3Object('keras.initializers', v);
-    const entry: Record<string, unknown> = { module: 'keras.layers', class_name: l.className, config, registered_name: null };
+    for (const [k, v] of Object.entries(config))
+      if (k.endsWith('_initializer')) config[k] = keras3Object('keras.initializers', v);
+    const entry: Record<string, unknown> = {
+      module: 'keras.layers',
+      class_name: l.className,
+      config,
+      registered_name: null,
+    };
     if (current) {
       entry['build_config'] = { input_shape: [...current] };
       current = l.computeOutputShape(current);
@@ -112,26 +131,35 @@ export function keras2TrainingConfig(model: Model): Record<string, unknown> | nu
 /** Builds a model from a Keras 2 or Keras 3 config (never runs code: only known classes are built). */
 export function modelFromConfig(mc: unknown): Sequential {
   const m = mc as ModelConfig | null;
-  if (!m || typeof m !== 'object' || typeof m.class_name !== 'string') throw new Error('Model config must be an object with class_name and config.');
+  if (!m || typeof m !== 'object' || typeof m.class_name !== 'string')
+    throw new Error('Model config must be an object with class_name and config.');
   if (m.class_name !== 'Sequential') {
-    throw new Error(`Cannot load a '${m.class_name}' model: deepscript loads Sequential models (functional models are not supported yet).`);
+    throw new Error(
+      `Cannot load a '${m.class_name}' model: deepscript loads Sequential models (functional models are not supported yet).`,
+    );
   }
   // Keras 2.0-2.2 wrote a Sequential's config as the bare list of layers.
-  const cfg = (Array.isArray(m.config) ? { layers: m.config } : m.config ?? {}) as Record<string, unknown>;
+  const cfg = (Array.isArray(m.config) ? { layers: m.config } : (m.config ?? {})) as Record<string, unknown>;
   const entries = cfg['layers'];
   if (!Array.isArray(entries)) throw new Error('Sequential config has no layers list.');
   const layers: Layer[] = entries.map((e) => deserializeLayer(e as LayerEntry));
   const name = typeof cfg['name'] === 'string' ? cfg['name'] : undefined;
   const model = new Sequential([], name ? { name } : {});
   for (const l of layers) model.add(l);
-  const buildShape = (cfg['build_input_shape'] ?? (m['build_config'] as { input_shape?: unknown } | undefined)?.input_shape) as SymbolicShape | undefined;
+  const buildShape = (cfg['build_input_shape'] ??
+    (m['build_config'] as { input_shape?: unknown } | undefined)?.input_shape) as SymbolicShape | undefined;
   if (!model.built && Array.isArray(buildShape) && model.layers.length > 0) model.build(buildShape);
-  if (!layers.some((l) => l instanceof InputLayer) && model.layers.length === 0) throw new Error('Model config has no layers.');
+  if (!layers.some((l) => l instanceof InputLayer) && model.layers.length === 0)
+    throw new Error('Model config has no layers.');
   return model;
 }
 
 /** Compiles a loaded model from Keras 2's `training_config` or Keras 3's `compile_config`. */
-export function compileFromConfig(model: Model, tc: Record<string, unknown>, optimizerKey: 'optimizer_config' | 'optimizer'): void {
+export function compileFromConfig(
+  model: Model,
+  tc: Record<string, unknown>,
+  optimizerKey: 'optimizer_config' | 'optimizer',
+): void {
   const loss = lossName(tc['loss']);
   const metrics = flatten(tc['metrics']).map(metricName);
   model.compile({ loss, optimizer: deserializeOptimizer(tc[optimizerKey]), metrics });

@@ -22,11 +22,19 @@ export function deserializeOptimizer(entry: unknown): Optimizer {
   const c = e.config ?? {};
   // Keras 2 legacy configs spell it `lr`; a schedule object has no deepscript equivalent.
   const lr = c['learning_rate'] ?? c['lr'];
-  if (lr !== undefined && typeof lr !== 'number') throw new Error(`Optimizer ${e.class_name}: learning-rate schedules are not supported (got ${JSON.stringify(lr)}).`);
+  if (lr !== undefined && typeof lr !== 'number')
+    throw new Error(
+      `Optimizer ${e.class_name}: learning-rate schedules are not supported (got ${JSON.stringify(lr)}).`,
+    );
   for (const k of ['weight_decay', 'clipnorm', 'clipvalue', 'global_clipnorm', 'loss_scale_factor']) {
-    if (c[k] !== undefined && c[k] !== null && c[k] !== 0) throw new Error(`Optimizer ${e.class_name}: '${k}' is not supported (got ${JSON.stringify(c[k])}).`);
+    if (c[k] !== undefined && c[k] !== null && c[k] !== 0)
+      throw new Error(`Optimizer ${e.class_name}: '${k}' is not supported (got ${JSON.stringify(c[k])}).`);
   }
-  if (c['use_ema'] === true || (typeof c['decay'] === 'number' && c['decay'] !== 0) || (c['gradient_accumulation_steps'] ?? null) !== null) {
+  if (
+    c['use_ema'] === true ||
+    (typeof c['decay'] === 'number' && c['decay'] !== 0) ||
+    (c['gradient_accumulation_steps'] ?? null) !== null
+  ) {
     throw new Error(`Optimizer ${e.class_name}: use_ema, decay and gradient accumulation are not supported.`);
   }
   const learningRate = lr as number | undefined;
@@ -36,7 +44,13 @@ export function deserializeOptimizer(entry: unknown): Optimizer {
       if (c['amsgrad'] === true) throw new Error('Optimizer Adam: amsgrad is not supported.');
       return new Adam({ learningRate, beta1: num('beta_1'), beta2: num('beta_2'), epsilon: num('epsilon') });
     case 'rmsprop':
-      return new RMSprop({ learningRate, rho: num('rho'), momentum: num('momentum'), epsilon: num('epsilon'), centered: c['centered'] === true });
+      return new RMSprop({
+        learningRate,
+        rho: num('rho'),
+        momentum: num('momentum'),
+        epsilon: num('epsilon'),
+        centered: c['centered'] === true,
+      });
     case 'sgd':
       return new SGD({ learningRate, momentum: num('momentum'), nesterov: c['nesterov'] === true });
     default:

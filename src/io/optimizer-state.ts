@@ -16,7 +16,13 @@ interface Entry {
 }
 
 /** Slot names deepscript and Keras 2 share; Keras 3 renamed them. */
-const KERAS3_SLOT_NAMES: Record<string, string> = { m: 'momentum', v: 'velocity', rms: 'velocity', momentum: 'momentum', mg: 'average_gradient' };
+const KERAS3_SLOT_NAMES: Record<string, string> = {
+  m: 'momentum',
+  v: 'velocity',
+  rms: 'velocity',
+  momentum: 'momentum',
+  mg: 'average_gradient',
+};
 
 /**
  * Keras 2 (tf.keras optimizer_v2, `optimizer.weights`): `Adam/iter:0` first, then each slot kind
@@ -31,7 +37,10 @@ function entries(opt: Optimizer, vars: readonly Variable[], layout: OptimizerLay
   const slot = (v: Variable, k: number): Entry => {
     const base = v.name.replace(/:\d+$/, '');
     const kind = slotNames[k]!;
-    const name = layout === 'keras2' ? `${cls}/${base}/${kind}:0` : `${cls.toLowerCase()}/${base.replace(/\//g, '_')}_${KERAS3_SLOT_NAMES[kind] ?? kind}`;
+    const name =
+      layout === 'keras2'
+        ? `${cls}/${base}/${kind}:0`
+        : `${cls.toLowerCase()}/${base.replace(/\//g, '_')}_${KERAS3_SLOT_NAMES[kind] ?? kind}`;
     return { name, kind: 'slot', slot: opt.getSlots(v)[k]!.data, shape: v.shape, variable: v };
   };
   const out: Entry[] = [];
@@ -54,7 +63,11 @@ export interface SavedOptimizerWeight {
 }
 
 /** The optimizer's state, named and ordered as Keras saves it. */
-export function optimizerWeights(opt: Optimizer, vars: readonly Variable[], layout: OptimizerLayout): SavedOptimizerWeight[] {
+export function optimizerWeights(
+  opt: Optimizer,
+  vars: readonly Variable[],
+  layout: OptimizerLayout,
+): SavedOptimizerWeight[] {
   return entries(opt, vars, layout).map((e) => ({
     name: e.name,
     value:
@@ -67,21 +80,31 @@ export function optimizerWeights(opt: Optimizer, vars: readonly Variable[], layo
 }
 
 /** Restores state read back in that order; shapes and the count must match. */
-export function restoreOptimizerWeights(opt: Optimizer, vars: readonly Variable[], layout: OptimizerLayout, values: readonly Tensor[]): void {
+export function restoreOptimizerWeights(
+  opt: Optimizer,
+  vars: readonly Variable[],
+  layout: OptimizerLayout,
+  values: readonly Tensor[],
+): void {
   const list = entries(opt, vars, layout);
   if (values.length !== list.length) {
-    throw new Error(`Saved optimizer state has ${values.length} variables, but ${optimizerClassName(opt)} on this model has ${list.length} (${list.map((e) => e.name).join(', ')}).`);
+    throw new Error(
+      `Saved optimizer state has ${values.length} variables, but ${optimizerClassName(opt)} on this model has ${list.length} (${list.map((e) => e.name).join(', ')}).`,
+    );
   }
   list.forEach((e, i) => {
     const t = values[i]!;
     if (e.kind !== 'slot') {
-      if (t.size !== 1) throw new Error(`Optimizer variable ${e.name}: expected a scalar, got shape [${t.shape.join(', ')}].`);
+      if (t.size !== 1)
+        throw new Error(`Optimizer variable ${e.name}: expected a scalar, got shape [${t.shape.join(', ')}].`);
       if (e.kind === 'iterations') opt.iterations = Number(t.data[0]);
       // Keras 3 stores the rate as float32; the config keeps the exact value.
       return;
     }
     if (t.shape.length !== e.shape.length || t.shape.some((d, j) => d !== e.shape[j])) {
-      throw new Error(`Optimizer variable ${e.name}: saved shape [${t.shape.join(', ')}], expected [${e.shape.join(', ')}].`);
+      throw new Error(
+        `Optimizer variable ${e.name}: saved shape [${t.shape.join(', ')}], expected [${e.shape.join(', ')}].`,
+      );
     }
     e.slot!.set(t.data as FloatArray);
   });

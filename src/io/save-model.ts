@@ -19,7 +19,9 @@ function formatOf(path: string, what: string): Format {
   if (p.endsWith('.weights.h5')) return 'weights.h5';
   if (p.endsWith('.keras')) return 'keras';
   if (p.endsWith('.h5') || p.endsWith('.hdf5')) return 'h5';
-  throw new Error(`${what}: cannot tell the format of '${path}'; use a name ending in .keras, .h5 or .hdf5 (or .weights.h5 for weights).`);
+  throw new Error(
+    `${what}: cannot tell the format of '${path}'; use a name ending in .keras, .h5 or .hdf5 (or .weights.h5 for weights).`,
+  );
 }
 
 export interface SaveOptions {
@@ -31,7 +33,8 @@ export interface SaveOptions {
 export async function saveModel(model: Model, path: string, options: SaveOptions = {}): Promise<void> {
   const includeOptimizer = options.includeOptimizer ?? true;
   const format = formatOf(path, 'save');
-  if (format === 'weights.h5') throw new Error(`save: '${path}' names a weights file; use saveWeights, or a .keras / .h5 name.`);
+  if (format === 'weights.h5')
+    throw new Error(`save: '${path}' names a weights file; use saveWeights, or a .keras / .h5 name.`);
   if (format === 'keras') {
     const bytes = await kerasZipBytes(model, includeOptimizer);
     await writeAtomic(path, (tmp) => writeFileSync(tmp, bytes));
@@ -48,7 +51,8 @@ export async function loadModel(path: string, options: LoadOptions = {}): Promis
 /** Keras's `model.save_weights(path)`: `.weights.h5` is Keras 3's layout, `.h5` / `.hdf5` Keras 2's. */
 export async function saveWeights(model: Model, path: string): Promise<void> {
   const format = formatOf(path, 'saveWeights');
-  if (format === 'keras') throw new Error(`saveWeights: '${path}' names a model file; use save(), or a .weights.h5 / .h5 name.`);
+  if (format === 'keras')
+    throw new Error(`saveWeights: '${path}' names a model file; use save(), or a .weights.h5 / .h5 name.`);
   if (format === 'h5') {
     await writeAtomic(path, (tmp) => writeWeightsH5(model, tmp));
     return;
@@ -66,7 +70,8 @@ export async function saveWeights(model: Model, path: string): Promise<void> {
 /** Keras's `model.load_weights(path)`, from any of the formats above (the model must be built). */
 export async function loadWeights(model: Model, path: string): Promise<void> {
   const seq = requireSequential(model, 'loadWeights');
-  if (!seq.built) throw new Error(`loadWeights: model '${seq.name}' is not built yet; give it an input shape or call build() first.`);
+  if (!seq.built)
+    throw new Error(`loadWeights: model '${seq.name}' is not built yet; give it an input shape or call build() first.`);
   const format = formatOf(path, 'loadWeights');
   if (format === 'keras') return loadWeightsFromKerasZip(seq, path);
   const f = await openH5(path);

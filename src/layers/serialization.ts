@@ -38,7 +38,9 @@ export function deserializeLayer(entry: LayerEntry): Layer {
   }
   const factory = REGISTRY.get(entry.class_name);
   if (!factory) {
-    throw new Error(`Unknown layer class '${entry.class_name}' in model config. deepscript can load: ${registeredLayers().join(', ')}.`);
+    throw new Error(
+      `Unknown layer class '${entry.class_name}' in model config. deepscript can load: ${registeredLayers().join(', ')}.`,
+    );
   }
   const config = entry.config ?? {};
   try {
@@ -73,7 +75,9 @@ export function parseDType(d: unknown): DType | undefined {
     if (typeof name !== 'string') throw new Error(`unreadable dtype ${JSON.stringify(d)}.`);
   }
   if (typeof name !== 'string' || !DTYPES.includes(name as DType)) {
-    throw new Error(`dtype '${String(name)}' is not supported (mixed precision policies are not); expected one of ${DTYPES.join(', ')}.`);
+    throw new Error(
+      `dtype '${String(name)}' is not supported (mixed precision policies are not); expected one of ${DTYPES.join(', ')}.`,
+    );
   }
   return name as DType;
 }
@@ -99,7 +103,14 @@ function activationName(a: unknown): string | null {
 }
 
 registerLayer('Dense', (c, common) => {
-  requireNull(c, ['kernel_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'bias_constraint', 'lora_rank']);
+  requireNull(c, [
+    'kernel_regularizer',
+    'bias_regularizer',
+    'activity_regularizer',
+    'kernel_constraint',
+    'bias_constraint',
+    'lora_rank',
+  ]);
   return new Dense(c['units'] as number, {
     ...common,
     activation: activationName(c['activation']) as never,
@@ -111,17 +122,24 @@ registerLayer('Dense', (c, common) => {
 
 registerLayer('Activation', (c, common) => new Activation(activationName(c['activation']) as never, common));
 
-registerLayer('Dropout', (c, common) => new Dropout(c['rate'] as number, { ...common, noiseShape: (c['noise_shape'] as (number | null)[] | null) ?? null }));
+registerLayer(
+  'Dropout',
+  (c, common) =>
+    new Dropout(c['rate'] as number, { ...common, noiseShape: (c['noise_shape'] as (number | null)[] | null) ?? null }),
+);
 
 registerLayer('Flatten', (c, common) => {
   const format = c['data_format'];
-  if (format !== undefined && format !== null && format !== 'channels_last') throw new Error(`data_format '${String(format)}' is not supported.`);
+  if (format !== undefined && format !== null && format !== 'channels_last')
+    throw new Error(`data_format '${String(format)}' is not supported.`);
   return new Flatten(common);
 });
 
 registerLayer('InputLayer', (c, common) => {
   if (c['sparse'] === true || c['ragged'] === true) throw new Error('sparse and ragged inputs are not supported.');
-  const batchShape = common.batchInputShape ?? (common.inputShape ? [typeof c['batch_size'] === 'number' ? c['batch_size'] : null, ...common.inputShape] : null);
+  const batchShape =
+    common.batchInputShape ??
+    (common.inputShape ? [typeof c['batch_size'] === 'number' ? c['batch_size'] : null, ...common.inputShape] : null);
   if (!batchShape) throw new Error('InputLayer config has no batch_input_shape / batch_shape.');
   return new InputLayer({ batchShape, name: common.name, dtype: common.dtype });
 });
