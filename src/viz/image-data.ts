@@ -93,11 +93,14 @@ export function toGrayImage(image: ImageLike, range: IntensityRange = {}): GrayI
 
 /**
  * A batch of images: a Tensor [n,h,w], [n,h,w,1] or [n,h*w] (square images), or an array of images
- * (each scaled on its own).
- * The intensity range is decided once for the whole batch so images are comparable.
+ * (each scaled on its own). `indices` picks some without converting the rest (a whole test set as
+ * float64 would be tens of megabytes).
  */
-export function toGrayImages(images: ImageBatch, range: IntensityRange = {}): GrayImage[] {
-  if (Array.isArray(images)) return (images as readonly ImageLike[]).map((im) => toGrayImage(im, range));
+export function toGrayImages(images: ImageBatch, range: IntensityRange = {}, indices?: readonly number[]): GrayImage[] {
+  if (Array.isArray(images)) {
+    const list = images as readonly ImageLike[];
+    return (indices ?? list.map((_, i) => i)).map((i) => toGrayImage(list[i]!, range));
+  }
   const r = raw(images as Exclude<ImageLike, number[][]>);
   const n = r.shape[0] ?? 0;
   const [height, width] = imageSize(r.shape.slice(1));
@@ -106,11 +109,15 @@ export function toGrayImages(images: ImageBatch, range: IntensityRange = {}): Gr
     throw new Error(`viz: batch shape [${r.shape.join(', ')}] does not match ${r.data.length} values.`);
   }
   const vmax = range.vmax ?? defaultVmax(r);
-  return Array.from({ length: n }, (_, i) => ({
-    height,
-    width,
-    values: normalise(r, i * size, size, { vmin: range.vmin, vmax }),
-  }));
+  return (indices ?? Array.from({ length: n }, (_, i) => i)).map((i) => {
+    if (i < 0 || i >= n) throw new Error(`viz: image ${i} out of range 0..${n - 1}.`);
+    return { height, width, values: normalise(r, i * size, size, { vmin: range.vmin, vmax }) };
+  });
+}
+
+/** How many images a batch holds. */
+export function batchLength(images: ImageBatch): number {
+  return Array.isArray(images) ? images.length : ((images as { shape: readonly number[] }).shape[0] ?? 0);
 }
 
 /** Intensities as 0..255 integers, as the lecture prints them. */
