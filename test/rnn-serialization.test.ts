@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import '../src/layers/rnn-serialization.js';
+import { deserializeLayer } from '../src/layers/serialization.js';
+import { Bidirectional } from '../src/layers/bidirectional.js';
+import { Embedding } from '../src/layers/embedding.js';
+import { GRU } from '../src/layers/gru.js';
+import type { Layer } from '../src/layers/layer.js';
+import { LSTM } from '../src/layers/lstm.js';
+import { SimpleRNN } from '../src/layers/simple-rnn.js';
+
+test('configs round-trip through deserializeLayer (Keras class names and snake_case keys)', () => {
+  const layers: Layer[] = [
+    new Embedding(100, 8, { inputLength: 5 }),
+    new LSTM(7, { returnSequences: true, goBackwards: true, dropout: 0.2, unitForgetBias: false }),
+    new GRU(4, { resetAfter: false, recurrentActivation: 'tanh', activation: 'relu' }),
+    new SimpleRNN(3, { useBias: false, recurrentDropout: 0.1 }),
+    new Bidirectional(new LSTM(5, { returnSequences: true }), { mergeMode: 'sum' }),
+  ];
+  for (const layer of layers) {
+    const config = layer.getConfig();
+    const copy = deserializeLayer({ class_name: layer.className, config });
+    assert.equal(copy.className, layer.className);
+    assert.deepEqual(copy.getConfig(), config);
+  }
+});
+
+test('Keras options deepscript lacks are refused, not ignored', () => {
+  assert.throws(() => deserializeLayer({ class_name: 'LSTM', config: { units: 3, stateful: true } }), /stateful/);
+  assert.throws(() => deserializeLayer({ class_name: 'GRU', config: { units: 3, kernel_regularizer: { class_name: 'L2' } } }), /kernel_regularizer/);
+  assert.throws(
+    () => deserializeLayer({ class_name: 'Bidirectional', config: { merge_mode: null, layer: { class_name: 'LSTM', config: { units: 2 } } } }),
+    /merge_mode/,
+  );
+});
