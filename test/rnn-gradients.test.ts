@@ -20,7 +20,11 @@ const U = 3;
 /** Small normal values: weights of order 0.5 keep the gates away from saturation. */
 function normal(rng: Random, shape: readonly number[], scale = 0.5): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(Float64Array.from({ length: n }, () => scale * rng.normal()), shape, 'float64');
+  return new Tensor(
+    Float64Array.from({ length: n }, () => scale * rng.normal()),
+    shape,
+    'float64',
+  );
 }
 
 function weightShapes(layer: RNN): number[][] {
@@ -70,7 +74,10 @@ for (const [mergeMode, returnSequences] of [
   ['mul', true],
 ] as const) {
   test(`grad: Bidirectional(LSTM) mergeMode=${mergeMode}${returnSequences ? ', returnSequences' : ''}`, () => {
-    const layer = new Bidirectional(new LSTM(U, { returnSequences, dtype: 'float64' }), { mergeMode, dtype: 'float64' });
+    const layer = new Bidirectional(new LSTM(U, { returnSequences, dtype: 'float64' }), {
+      mergeMode,
+      dtype: 'float64',
+    });
     layer.build([null, T, D]);
     const rng = new Random(100 + seed++);
     const inputs = [normal(rng, [B, T, D], 1), ...layer.weights.map((w) => normal(rng, w.shape))];

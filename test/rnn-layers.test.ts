@@ -16,7 +16,11 @@ const sig = (v: number): number => 1 / (1 + Math.exp(-v));
 
 function rand(rng: Random, shape: readonly number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(Float64Array.from({ length: n }, () => 0.6 * rng.normal()), shape, 'float64');
+  return new Tensor(
+    Float64Array.from({ length: n }, () => 0.6 * rng.normal()),
+    shape,
+    'float64',
+  );
 }
 
 /** row-vector v [k] times matrix m [k, n] (row-major), columns [c0, c0 + len). */
@@ -91,7 +95,15 @@ describe('forward values against Keras equations, written out by hand', () => {
           const r = xg(1).map((v, j) => sig(v + hg(1, h)[j]!));
           const hh = resetAfter
             ? xg(2).map((v, j) => Math.tanh(v + r[j]! * hg(2, h)[j]!))
-            : xg(2).map((v, j) => Math.tanh(v + hg(2, h.map((hv, k) => r[k]! * hv))[j]!));
+            : xg(2).map((v, j) =>
+                Math.tanh(
+                  v +
+                    hg(
+                      2,
+                      h.map((hv, k) => r[k]! * hv),
+                    )[j]!,
+                ),
+              );
           h = h.map((hv, j) => z[j]! * hv + (1 - z[j]!) * hh[j]!);
           expected.push(h);
         }
@@ -236,7 +248,10 @@ describe('shapes, parameter counts and weight layout as Keras', () => {
 describe('one training step lowers the loss on a fixed batch', () => {
   const cases: [string, () => Layer][] = [
     ['LSTM', () => new LSTM(6, { inputShape: [5, 3] })],
-    ['LSTM returnSequences + goBackwards', () => new LSTM(6, { inputShape: [5, 3], returnSequences: true, goBackwards: true })],
+    [
+      'LSTM returnSequences + goBackwards',
+      () => new LSTM(6, { inputShape: [5, 3], returnSequences: true, goBackwards: true }),
+    ],
     ['GRU', () => new GRU(6, { inputShape: [5, 3] })],
     ['GRU resetAfter=false', () => new GRU(6, { inputShape: [5, 3], resetAfter: false })],
     ['SimpleRNN', () => new SimpleRNN(6, { inputShape: [5, 3] })],

@@ -76,8 +76,19 @@ test('IMDB: Embedding(5000,100) -> Dropout -> Conv1D(64,5,relu) -> MaxPooling1D(
   );
   assert.deepEqual(
     rows(lines).map((r) => r[1]),
-    ['(None, 400, 100)', '(None, 400, 100)', '(None, 396, 64)', '(None, 99, 64)', '(None, 55)', '(None, 1)', '(None, 1)'],
+    [
+      '(None, 400, 100)',
+      '(None, 400, 100)',
+      '(None, 396, 64)',
+      '(None, 99, 64)',
+      '(None, 55)',
+      '(None, 1)',
+      '(None, 1)',
+    ],
   );
-  assert.ok(lines.includes(' max_pooling1d (MaxPooling1  (None, 99, 64)            0         '), 'Keras 2 wraps the long name');
+  assert.ok(
+    lines.includes(' max_pooling1d (MaxPooling1  (None, 99, 64)            0         '),
+    'Keras 2 wraps the long name',
+  );
   assert.ok(lines.includes('Total params: 558,520'));
 });

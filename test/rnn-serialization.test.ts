@@ -27,9 +27,16 @@ test('configs round-trip through deserializeLayer (Keras class names and snake_c
 
 test('Keras options deepscript lacks are refused, not ignored', () => {
   assert.throws(() => deserializeLayer({ class_name: 'LSTM', config: { units: 3, stateful: true } }), /stateful/);
-  assert.throws(() => deserializeLayer({ class_name: 'GRU', config: { units: 3, kernel_regularizer: { class_name: 'L2' } } }), /kernel_regularizer/);
   assert.throws(
-    () => deserializeLayer({ class_name: 'Bidirectional', config: { merge_mode: null, layer: { class_name: 'LSTM', config: { units: 2 } } } }),
+    () => deserializeLayer({ class_name: 'GRU', config: { units: 3, kernel_regularizer: { class_name: 'L2' } } }),
+    /kernel_regularizer/,
+  );
+  assert.throws(
+    () =>
+      deserializeLayer({
+        class_name: 'Bidirectional',
+        config: { merge_mode: null, layer: { class_name: 'LSTM', config: { units: 2 } } },
+      }),
     /merge_mode/,
   );
 });

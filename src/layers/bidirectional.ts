@@ -28,7 +28,8 @@ export class Bidirectional extends Layer {
 
   constructor(layer: RNN, args: BidirectionalArgs = {}) {
     super({ ...args, batchInputShape: args.batchInputShape ?? layer.batchInputShape ?? undefined });
-    if (layer.returnState) throw new Error(`Bidirectional: returnState is not supported (layers here pass one tensor on).`);
+    if (layer.returnState)
+      throw new Error(`Bidirectional: returnState is not supported (layers here pass one tensor on).`);
     const mode = args.mergeMode ?? 'concat';
     if (!['concat', 'sum', 'mul', 'ave'].includes(mode)) {
       throw new Error(`Bidirectional: mergeMode must be 'concat', 'sum', 'mul' or 'ave', got ${String(mode)}.`);
@@ -61,7 +62,11 @@ export class Bidirectional extends Layer {
     let back = yb;
     if (this.forwardLayer.returnSequences) {
       const time = back.shape[1]!;
-      back = gather(back, Int32Array.from({ length: time }, (_, t) => time - 1 - t), 1);
+      back = gather(
+        back,
+        Int32Array.from({ length: time }, (_, t) => time - 1 - t),
+        1,
+      );
     }
     switch (this.mergeMode) {
       case 'concat':
@@ -91,7 +96,9 @@ export class Bidirectional extends Layer {
   }
 
   override get nonTrainableWeights(): Variable[] {
-    return this.trainable ? [...this.forwardLayer.nonTrainableWeights, ...this.backwardLayer.nonTrainableWeights] : this.weights;
+    return this.trainable
+      ? [...this.forwardLayer.nonTrainableWeights, ...this.backwardLayer.nonTrainableWeights]
+      : this.weights;
   }
 
   override countParams(): number {

@@ -47,7 +47,9 @@ export class Embedding extends Layer {
     }
     this.inputDim = inputDim;
     this.outputDim = outputDim;
-    this.embeddingsInitializer = args.embeddingsInitializer ? getInitializer(args.embeddingsInitializer) : randomUniformInitializer(-0.05, 0.05);
+    this.embeddingsInitializer = args.embeddingsInitializer
+      ? getInitializer(args.embeddingsInitializer)
+      : randomUniformInitializer(-0.05, 0.05);
     this.maskZero = args.maskZero ?? false;
     this.inputLength = inputLength;
     this.acceptsIntegerInput = true;
@@ -76,7 +78,9 @@ export class Embedding extends Layer {
     for (let i = 0; i < src.length; i++) {
       const v = src[i]!;
       if (!Number.isInteger(v) || v < 0 || v >= this.inputDim) {
-        const why = Number.isInteger(v) ? `is out of range for inputDim ${this.inputDim} (valid: 0..${this.inputDim - 1})` : 'is not an integer';
+        const why = Number.isInteger(v)
+          ? `is out of range for inputDim ${this.inputDim} (valid: 0..${this.inputDim - 1})`
+          : 'is not an integer';
         throw new Error(`Layer '${this.name}' (Embedding): index ${v} at position ${i} ${why}.`);
       }
       idx[i] = v;

@@ -31,7 +31,9 @@ export class GRU extends RNN {
 
   constructor(units: number, args: GRUArgs = {}) {
     super(units, args);
-    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation);
+    this.recurrentActivation = getActivation(
+      args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation,
+    );
     this.resetAfter = args.resetAfter ?? true;
   }
 
@@ -64,7 +66,11 @@ export class GRU extends RNN {
       // h U + b' (just b' at the first step, where h is zero).
       const inner = hm ? (rb ? add(matmul(hm, w.recurrentKernel), rb) : matmul(hm, w.recurrentKernel)) : rb;
       if (inner) {
-        const [rz, rr, rh] = unstack(reshape(inner, [inner.rank === 1 ? 1 : batch, 3, u]), 1) as [Tensor, Tensor, Tensor];
+        const [rz, rr, rh] = unstack(reshape(inner, [inner.rank === 1 ? 1 : batch, 3, u]), 1) as [
+          Tensor,
+          Tensor,
+          Tensor,
+        ];
         z = ra(add(xz, rz));
         hh = a(add(xh, mul(ra(add(xr, rr)), rh)));
       } else {

@@ -32,7 +32,9 @@ export class LSTM extends RNN {
 
   constructor(units: number, args: LSTMArgs = {}) {
     super(units, args);
-    this.recurrentActivation = getActivation(args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation);
+    this.recurrentActivation = getActivation(
+      args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation,
+    );
     this.unitForgetBias = args.unitForgetBias ?? true;
   }
 
@@ -43,7 +45,8 @@ export class LSTM extends RNN {
     return {
       className: base.className,
       config: base.config,
-      init: (_shape, dtype = 'float32') => concat([base.init([u], dtype), full([u], 1, dtype), base.init([2 * u], dtype)], 0),
+      init: (_shape, dtype = 'float32') =>
+        concat([base.init([u], dtype), full([u], 1, dtype), base.init([2 * u], dtype)], 0),
     };
   }
 

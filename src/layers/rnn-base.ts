@@ -103,7 +103,8 @@ export abstract class RNN extends Layer {
 
   constructor(units: number, args: RNNArgs = {}) {
     super(args);
-    if (!Number.isInteger(units) || units <= 0) throw new Error(`${this.className}: units must be a positive integer, got ${units}.`);
+    if (!Number.isInteger(units) || units <= 0)
+      throw new Error(`${this.className}: units must be a positive integer, got ${units}.`);
     if (args.stateful) throw new Error(`${this.className}: stateful=true is not supported yet.`);
     this.args = args;
     this.units = units;
@@ -149,7 +150,11 @@ export abstract class RNN extends Layer {
     }
     const g = this.gates * this.units;
     this.kernel = this.addWeight(`${this.cellName}/kernel`, [inDim, g], this.kernelInitializer);
-    this.recurrentKernel = this.addWeight(`${this.cellName}/recurrent_kernel`, [this.units, g], this.recurrentInitializer);
+    this.recurrentKernel = this.addWeight(
+      `${this.cellName}/recurrent_kernel`,
+      [this.units, g],
+      this.recurrentInitializer,
+    );
     if (this.useBias) this.bias = this.addWeight(`${this.cellName}/bias`, this.biasShape(), this.biasInit());
     super.build(inputShape);
   }
@@ -173,7 +178,9 @@ export abstract class RNN extends Layer {
   forwardWith(x: Tensor, weights: readonly Tensor[], training = false): RNNResult {
     const [kernel, recurrentKernel, bias] = weights;
     if (!kernel || !recurrentKernel || (this.useBias && !bias)) {
-      throw new Error(`${this.className}.forwardWith: expected ${this.useBias ? 3 : 2} weights, got ${weights.length}.`);
+      throw new Error(
+        `${this.className}.forwardWith: expected ${this.useBias ? 3 : 2} weights, got ${weights.length}.`,
+      );
     }
     return this.run(x, { kernel, recurrentKernel, bias: this.useBias ? bias! : null }, training);
   }
@@ -183,14 +190,26 @@ export abstract class RNN extends Layer {
   }
 
   private run(x: Tensor, w: RNNWeights, training: boolean): RNNResult {
-    if (x.rank !== 3) throw new Error(`Layer '${this.name}' (${this.className}) expects rank-3 input (batch, timesteps, features), got ${formatShape(x.shape)}.`);
+    if (x.rank !== 3)
+      throw new Error(
+        `Layer '${this.name}' (${this.className}) expects rank-3 input (batch, timesteps, features), got ${formatShape(x.shape)}.`,
+      );
     const [batch, time] = x.shape as [number, number, number];
     if (time === 0) throw new Error(`Layer '${this.name}' (${this.className}) got a sequence of 0 timesteps.`);
     let seq = x;
-    if (this.goBackwards) seq = gather(seq, Int32Array.from({ length: time }, (_, t) => time - 1 - t), 1);
+    if (this.goBackwards)
+      seq = gather(
+        seq,
+        Int32Array.from({ length: time }, (_, t) => time - 1 - t),
+        1,
+      );
     // One mask per sequence, the same for every timestep (Keras's DropoutRNNCell).
-    if (training && this.dropout > 0) seq = mul(seq, expandDims(dropoutOp(ones([batch, x.shape[2]!], x.dtype), this.dropout), 1));
-    const recurrentMask = training && this.recurrentDropout > 0 ? dropoutOp(ones([batch, this.units], x.dtype), this.recurrentDropout) : null;
+    if (training && this.dropout > 0)
+      seq = mul(seq, expandDims(dropoutOp(ones([batch, x.shape[2]!], x.dtype), this.dropout), 1));
+    const recurrentMask =
+      training && this.recurrentDropout > 0
+        ? dropoutOp(ones([batch, this.units], x.dtype), this.recurrentDropout)
+        : null;
     // Input projection of every timestep at once, then time-major so each step is a view.
     const projected = dense(seq, w.kernel, this.inputBias(w.bias));
     const steps = unstack(transpose(projected, [1, 0, 2]), 0);
@@ -206,7 +225,9 @@ export abstract class RNN extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
     if (this.returnState) throw new Error(this.returnStateMessage());
-    return this.returnSequences ? [inputShape[0] ?? null, inputShape[1] ?? null, this.units] : [inputShape[0] ?? null, this.units];
+    return this.returnSequences
+      ? [inputShape[0] ?? null, inputShape[1] ?? null, this.units]
+      : [inputShape[0] ?? null, this.units];
   }
 
   private returnStateMessage(): string {
@@ -219,13 +240,26 @@ export abstract class RNN extends Layer {
   /** The same layer processing the sequence the other way (for Bidirectional). */
   mirrored(name: string): RNN {
     const Ctor = this.constructor as new (units: number, args: RNNArgs) => RNN;
-    return new Ctor(this.units, { ...this.args, name, goBackwards: !this.goBackwards, inputShape: undefined, batchInputShape: undefined, inputDim: undefined });
+    return new Ctor(this.units, {
+      ...this.args,
+      name,
+      goBackwards: !this.goBackwards,
+      inputShape: undefined,
+      batchInputShape: undefined,
+      inputDim: undefined,
+    });
   }
 
   /** The same layer under another name (Bidirectional's forward_<name>). */
   renamed(name: string): RNN {
     const Ctor = this.constructor as new (units: number, args: RNNArgs) => RNN;
-    return new Ctor(this.units, { ...this.args, name, inputShape: undefined, batchInputShape: undefined, inputDim: undefined });
+    return new Ctor(this.units, {
+      ...this.args,
+      name,
+      inputShape: undefined,
+      batchInputShape: undefined,
+      inputDim: undefined,
+    });
   }
 
   override getConfig(): Record<string, unknown> {

@@ -43,7 +43,15 @@ function init(c: Record<string, unknown>, key: string): InitializerIdentifier | 
 
 /** Options common to the three recurrent layers, from a Keras config. */
 function rnnArgs(c: Record<string, unknown>, common: LayerArgs): RNNArgs {
-  requireNull(c, ['kernel_regularizer', 'recurrent_regularizer', 'bias_regularizer', 'activity_regularizer', 'kernel_constraint', 'recurrent_constraint', 'bias_constraint']);
+  requireNull(c, [
+    'kernel_regularizer',
+    'recurrent_regularizer',
+    'bias_regularizer',
+    'activity_regularizer',
+    'kernel_constraint',
+    'recurrent_constraint',
+    'bias_constraint',
+  ]);
   if (c['stateful'] === true) throw new Error('stateful RNNs are not supported.');
   if (c['time_major'] === true) throw new Error('time_major inputs are not supported.');
   const args: RNNArgs = {
@@ -69,7 +77,9 @@ registerLayer('Embedding', (c, common) => {
   if (c['sparse'] === true) throw new Error('sparse embeddings are not supported.');
   return new Embedding(c['input_dim'] as number, c['output_dim'] as number, {
     ...common,
-    ...(c['embeddings_initializer'] ? { embeddingsInitializer: c['embeddings_initializer'] as InitializerIdentifier } : {}),
+    ...(c['embeddings_initializer']
+      ? { embeddingsInitializer: c['embeddings_initializer'] as InitializerIdentifier }
+      : {}),
     maskZero: flag(c, 'mask_zero') ?? false,
     inputLength: (c['input_length'] as number | null | undefined) ?? null,
   });
@@ -98,7 +108,7 @@ registerLayer('LSTM', (c, common) => {
 registerLayer('Bidirectional', (c, common) => {
   if (c['backward_layer']) throw new Error('a custom backward_layer is not supported.');
   const mode = c['merge_mode'] === undefined ? 'concat' : c['merge_mode'];
-  if (mode === null) throw new Error("merge_mode None (a list of both outputs) is not supported.");
+  if (mode === null) throw new Error('merge_mode None (a list of both outputs) is not supported.');
   const inner = deserializeLayer(c['layer'] as LayerEntry);
   if (!(inner instanceof SimpleRNN || inner instanceof GRU || inner instanceof LSTM)) {
     throw new Error(`Bidirectional wraps SimpleRNN, GRU or LSTM here, got ${inner.className}.`);

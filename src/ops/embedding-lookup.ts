@@ -12,7 +12,8 @@ import { zeros } from './creation.js';
  */
 export function embeddingLookup(table: Tensor, indices: Tensor): Tensor {
   assertFloat(table, 'embeddingLookup');
-  if (table.rank !== 2) throw new Error(`embeddingLookup: the table must be [vocab, dim], got ${shapeToString(table.shape)}.`);
+  if (table.rank !== 2)
+    throw new Error(`embeddingLookup: the table must be [vocab, dim], got ${shapeToString(table.shape)}.`);
   if (indices.dtype !== 'int32') throw new Error(`embeddingLookup: indices must be int32, got ${indices.dtype}.`);
   const [vocab, dim] = table.shape as [number, number];
   const idx = indices.data as Int32Array;
