@@ -16,3 +16,5 @@ export { dropout } from './dropout.js';
 export { pad } from './pad.js';
 export { conv1d, conv2d } from './conv.js';
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d } from './pool.js';
+export { unstack } from './unstack.js';
+export { embeddingLookup } from './embedding-lookup.js';
