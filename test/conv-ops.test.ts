@@ -23,7 +23,14 @@ function axis(size: number, k: number, s: number, d: number, padding: Pad): [out
 }
 
 /** Direct-loop convolution in float64: x [N,H,W,C], k [KH,KW,C,F]. */
-function naiveConv2d(x: Tensor, k: Tensor, strides: [number, number], padding: Pad, dil: [number, number], bias?: Tensor): Tensor {
+function naiveConv2d(
+  x: Tensor,
+  k: Tensor,
+  strides: [number, number],
+  padding: Pad,
+  dil: [number, number],
+  bias?: Tensor,
+): Tensor {
   const [n, h, w, c] = x.shape as number[] as [number, number, number, number];
   const [kh, kw, , f] = k.shape as number[] as [number, number, number, number];
   const [oh, pt] = axis(h, kh, strides[0], dil[0], padding);
@@ -39,7 +46,8 @@ function naiveConv2d(x: Tensor, k: Tensor, strides: [number, number], padding: P
               const y = i * strides[0] - pt + p * dil[0];
               const xx = j * strides[1] - pl + q * dil[1];
               if (y < 0 || y >= h || xx < 0 || xx >= w) continue;
-              for (let ch = 0; ch < c; ch++) s += x.data[((b * h + y) * w + xx) * c + ch]! * k.data[((p * kw + q) * c + ch) * f + o]!;
+              for (let ch = 0; ch < c; ch++)
+                s += x.data[((b * h + y) * w + xx) * c + ch]! * k.data[((p * kw + q) * c + ch) * f + o]!;
             }
           out[((b * oh + i) * ow + j) * f + o] = s;
         }
@@ -47,7 +55,13 @@ function naiveConv2d(x: Tensor, k: Tensor, strides: [number, number], padding: P
 }
 
 /** Direct-loop pooling; padding never wins a max and is not counted in an average. */
-function naivePool2d(x: Tensor, pool: [number, number], strides: [number, number], padding: Pad, kind: 'max' | 'avg'): Tensor {
+function naivePool2d(
+  x: Tensor,
+  pool: [number, number],
+  strides: [number, number],
+  padding: Pad,
+  kind: 'max' | 'avg',
+): Tensor {
   const [n, h, w, c] = x.shape as number[] as [number, number, number, number];
   const [oh, pt] = axis(h, pool[0], strides[0], 1, padding);
   const [ow, pl] = axis(w, pool[1], strides[1], 1, padding);
@@ -136,7 +150,12 @@ describe('conv2d forward against a direct loop', () => {
       const x = rand(cfg.x);
       const k = rand(cfg.k);
       const bias = cfg.bias ? rand([cfg.k[3]!]) : undefined;
-      const y = conv2d(x, k, { strides: cfg.s, padding: cfg.p as 'valid' | 'same', dilationRate: cfg.d, bias: bias ?? null });
+      const y = conv2d(x, k, {
+        strides: cfg.s,
+        padding: cfg.p as 'valid' | 'same',
+        dilationRate: cfg.d,
+        bias: bias ?? null,
+      });
       assertClose(y, naiveConv2d(x, k, cfg.s, cfg.p, cfg.d, bias), 1e-12, 'conv2d');
     });
   }
@@ -248,10 +267,16 @@ describe('pooling forward against a direct loop', () => {
 describe('pad', () => {
   test('pads with a constant and leaves unlisted axes alone', () => {
     const x = tensor([[1, 2, 3]], undefined, 'float64');
-    assert.deepEqual(pad(x, [[1, 0], [2, 1]]).toArray(), [
-      [0, 0, 0, 0, 0, 0],
-      [0, 0, 1, 2, 3, 0],
-    ]);
+    assert.deepEqual(
+      pad(x, [
+        [1, 0],
+        [2, 1],
+      ]).toArray(),
+      [
+        [0, 0, 0, 0, 0, 0],
+        [0, 0, 1, 2, 3, 0],
+      ],
+    );
     assert.deepEqual(pad(x, [[0, 1]], -1).toArray(), [
       [1, 2, 3],
       [-1, -1, -1],
@@ -262,21 +287,86 @@ describe('pad', () => {
 
 describe('gradient checks (float64 finite differences)', () => {
   const cases: [string, number[][], (xs: Tensor[]) => Tensor, ('signed' | 'distinct')[]?][] = [
-    ['conv2d valid', [[2, 5, 4, 2], [3, 2, 2, 3]], ([x, k]) => conv2d(x!, k!)],
-    ['conv2d strides 2x3, valid, odd sizes', [[1, 7, 8, 2], [3, 3, 2, 2]], ([x, k]) => conv2d(x!, k!, { strides: [2, 3] })],
-    ['conv2d same, strides 2, even kernel, bias', [[2, 5, 5, 2], [2, 4, 2, 3], [3]], ([x, k, b]) => conv2d(x!, k!, { padding: 'same', strides: 2, bias: b! })],
-    ['conv2d dilation 2, same, relu', [[1, 6, 5, 2], [3, 2, 2, 2], [2]], ([x, k, b]) => conv2d(x!, k!, { padding: 'same', dilationRate: 2, bias: b!, activation: 'relu' })],
-    ['conv2d 1x1 (identity windows)', [[2, 3, 3, 3], [1, 1, 3, 2]], ([x, k]) => conv2d(x!, k!)],
-    ['conv1d valid stride 2', [[2, 9, 2], [3, 2, 3]], ([x, k]) => conv1d(x!, k!, { strides: 2 })],
-    ['conv1d same', [[2, 6, 2], [4, 2, 2]], ([x, k]) => conv1d(x!, k!, { padding: 'same' })],
-    ['conv1d causal dilation 2 + bias', [[1, 7, 2], [3, 2, 2], [2]], ([x, k, b]) => conv1d(x!, k!, { padding: 'causal', dilationRate: 2, bias: b! })],
+    [
+      'conv2d valid',
+      [
+        [2, 5, 4, 2],
+        [3, 2, 2, 3],
+      ],
+      ([x, k]) => conv2d(x!, k!),
+    ],
+    [
+      'conv2d strides 2x3, valid, odd sizes',
+      [
+        [1, 7, 8, 2],
+        [3, 3, 2, 2],
+      ],
+      ([x, k]) => conv2d(x!, k!, { strides: [2, 3] }),
+    ],
+    [
+      'conv2d same, strides 2, even kernel, bias',
+      [[2, 5, 5, 2], [2, 4, 2, 3], [3]],
+      ([x, k, b]) => conv2d(x!, k!, { padding: 'same', strides: 2, bias: b! }),
+    ],
+    [
+      'conv2d dilation 2, same, relu',
+      [[1, 6, 5, 2], [3, 2, 2, 2], [2]],
+      ([x, k, b]) => conv2d(x!, k!, { padding: 'same', dilationRate: 2, bias: b!, activation: 'relu' }),
+    ],
+    [
+      'conv2d 1x1 (identity windows)',
+      [
+        [2, 3, 3, 3],
+        [1, 1, 3, 2],
+      ],
+      ([x, k]) => conv2d(x!, k!),
+    ],
+    [
+      'conv1d valid stride 2',
+      [
+        [2, 9, 2],
+        [3, 2, 3],
+      ],
+      ([x, k]) => conv1d(x!, k!, { strides: 2 }),
+    ],
+    [
+      'conv1d same',
+      [
+        [2, 6, 2],
+        [4, 2, 2],
+      ],
+      ([x, k]) => conv1d(x!, k!, { padding: 'same' }),
+    ],
+    [
+      'conv1d causal dilation 2 + bias',
+      [[1, 7, 2], [3, 2, 2], [2]],
+      ([x, k, b]) => conv1d(x!, k!, { padding: 'causal', dilationRate: 2, bias: b! }),
+    ],
     ['maxPool2d valid, odd size', [[2, 5, 5, 2]], ([x]) => maxPool2d(x!, 2), ['distinct']],
-    ['maxPool2d same, strides 1', [[1, 4, 5, 2]], ([x]) => maxPool2d(x!, [3, 2], { strides: 1, padding: 'same' }), ['distinct']],
+    [
+      'maxPool2d same, strides 1',
+      [[1, 4, 5, 2]],
+      ([x]) => maxPool2d(x!, [3, 2], { strides: 1, padding: 'same' }),
+      ['distinct'],
+    ],
     ['avgPool2d valid, strides 1', [[2, 4, 5, 2]], ([x]) => avgPool2d(x!, [2, 3], { strides: 1 })],
     ['avgPool2d same, odd size', [[1, 5, 5, 2]], ([x]) => avgPool2d(x!, 2, { padding: 'same' })],
     ['maxPool1d same', [[2, 7, 2]], ([x]) => maxPool1d(x!, 3, { padding: 'same', strides: 2 }), ['distinct']],
     ['avgPool1d valid', [[2, 7, 2]], ([x]) => avgPool1d(x!, 3, { strides: 2 })],
-    ['pad', [[2, 3, 2]], ([x]) => pad(x!, [[0, 1], [2, 1], [1, 0]], 0.5)],
+    [
+      'pad',
+      [[2, 3, 2]],
+      ([x]) =>
+        pad(
+          x!,
+          [
+            [0, 1],
+            [2, 1],
+            [1, 0],
+          ],
+          0.5,
+        ),
+    ],
   ];
   cases.forEach(([name, shapes, fn, kinds], i) => {
     test(name, () => {
@@ -291,9 +381,18 @@ describe('gradient checks (float64 finite differences)', () => {
 describe('errors name the op and the shapes', () => {
   test('bad ranks, channel mismatch, windows that do not fit, bad sizes', () => {
     const x = rand([1, 4, 4, 2]);
-    assert.throws(() => conv2d(rand([4, 4, 2]), rand([2, 2, 2, 1])), /conv2d: expected input \[N, H, W, C\].*\[4, 4, 2\]/);
-    assert.throws(() => conv2d(x, rand([2, 2, 3, 1])), /conv2d: the kernel \[2, 2, 3, 1\] expects 3 input channels but the input \[1, 4, 4, 2\] has 2/);
-    assert.throws(() => conv2d(x, rand([5, 5, 2, 1])), /conv2d of input \[1, 4, 4, 2\] with kernel \[5, 5, 2, 1\].*does not fit.*4x4/);
+    assert.throws(
+      () => conv2d(rand([4, 4, 2]), rand([2, 2, 2, 1])),
+      /conv2d: expected input \[N, H, W, C\].*\[4, 4, 2\]/,
+    );
+    assert.throws(
+      () => conv2d(x, rand([2, 2, 3, 1])),
+      /conv2d: the kernel \[2, 2, 3, 1\] expects 3 input channels but the input \[1, 4, 4, 2\] has 2/,
+    );
+    assert.throws(
+      () => conv2d(x, rand([5, 5, 2, 1])),
+      /conv2d of input \[1, 4, 4, 2\] with kernel \[5, 5, 2, 1\].*does not fit.*4x4/,
+    );
     assert.throws(() => conv2d(x, rand([2, 2, 2, 1]), { strides: 0 }), /strides must be a positive integer/);
     assert.throws(() => conv2d(x, rand([2, 2, 2, 1]), { padding: 'causal' }), /padding must be 'valid' or 'same'/);
     assert.throws(() => maxPool2d(x, 5), /maxPool2d of input \[1, 4, 4, 2\].*does not fit/);

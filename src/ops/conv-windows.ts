@@ -26,7 +26,9 @@ export function normalizeTuple(value: number | readonly number[], n: number, wha
 export function checkPadding(padding: string, allowCausal: boolean, what: string): Padding {
   const p = padding.toLowerCase();
   if (p === 'valid' || p === 'same' || (allowCausal && p === 'causal')) return p as Padding;
-  throw new Error(`${what}: padding must be ${allowCausal ? "'valid', 'same' or 'causal'" : "'valid' or 'same'"}, got '${padding}'.`);
+  throw new Error(
+    `${what}: padding must be ${allowCausal ? "'valid', 'same' or 'causal'" : "'valid' or 'same'"}, got '${padding}'.`,
+  );
 }
 
 export interface AxisGeometry {
@@ -40,7 +42,13 @@ export interface AxisGeometry {
  * ceil(size / stride) outputs with the odd padding entry after; 'causal' pads only before.
  * `out` may be <= 0 when the window does not fit; callers turn that into an error.
  */
-export function axisGeometry(size: number, kernel: number, stride: number, dilation: number, padding: Padding): AxisGeometry {
+export function axisGeometry(
+  size: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  padding: Padding,
+): AxisGeometry {
   const span = (kernel - 1) * dilation + 1;
   if (padding === 'valid') return { out: Math.floor((size - span) / stride) + 1, padBefore: 0, padAfter: 0 };
   if (padding === 'causal') return { out: Math.floor((size - 1) / stride) + 1, padBefore: span - 1, padAfter: 0 };
@@ -50,7 +58,13 @@ export function axisGeometry(size: number, kernel: number, stride: number, dilat
 }
 
 /** Output length of one axis for a symbolic size (unknown stays unknown), for computeOutputShape. */
-export function outputLength(size: number | null, kernel: number, stride: number, dilation: number, padding: Padding): number | null {
+export function outputLength(
+  size: number | null,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  padding: Padding,
+): number | null {
   return size === null ? null : axisGeometry(size, kernel, stride, dilation, padding).out;
 }
 

@@ -38,7 +38,9 @@ export function conv2d(x: Tensor, kernel: Tensor, options: ConvOptions = {}): Te
  */
 export function conv1d(x: Tensor, kernel: Tensor, options: ConvOptions = {}): Tensor {
   if (x.rank !== 3 || kernel.rank !== 3) {
-    throw new Error(`conv1d: expected input [N, L, C] and kernel [K, C, F], got ${shapeToString(x.shape)} and ${shapeToString(kernel.shape)}.`);
+    throw new Error(
+      `conv1d: expected input [N, L, C] and kernel [K, C, F], got ${shapeToString(x.shape)} and ${shapeToString(kernel.shape)}.`,
+    );
   }
   const [n, len, c] = x.shape as [number, number, number];
   const stride = normalizeTuple(options.strides ?? 1, 1, 'conv1d: strides')[0]!;
@@ -55,13 +57,17 @@ export function conv1d(x: Tensor, kernel: Tensor, options: ConvOptions = {}): Te
 
 function convolve(x: Tensor, kernel: Tensor, options: ConvOptions, what: string): Tensor {
   if (x.rank !== 4 || kernel.rank !== 4) {
-    throw new Error(`${what}: expected input [N, H, W, C] and kernel [KH, KW, C, F], got ${shapeToString(x.shape)} and ${shapeToString(kernel.shape)}.`);
+    throw new Error(
+      `${what}: expected input [N, H, W, C] and kernel [KH, KW, C, F], got ${shapeToString(x.shape)} and ${shapeToString(kernel.shape)}.`,
+    );
   }
   assertFloat(x, what);
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const [kh, kw, kc, f] = kernel.shape as [number, number, number, number];
   if (kc !== c) {
-    throw new Error(`${what}: the kernel ${shapeToString(kernel.shape)} expects ${kc} input channels but the input ${shapeToString(x.shape)} has ${c}.`);
+    throw new Error(
+      `${what}: the kernel ${shapeToString(kernel.shape)} expects ${kc} input channels but the input ${shapeToString(x.shape)} has ${c}.`,
+    );
   }
   if (kh === 0 || kw === 0 || f === 0) throw new Error(`${what}: empty kernel ${shapeToString(kernel.shape)}.`);
   if (options.bias && (options.bias.rank !== 1 || options.bias.shape[0] !== f)) {
@@ -82,6 +88,11 @@ function convolve(x: Tensor, kernel: Tensor, options: ConvOptions, what: string)
   );
   const cols = map.identity ? x : extractWindows(x, map, 0);
   const rows = n * map.outH * map.outW;
-  const y = dense(reshape(cols, [rows, kh * kw * c]), reshape(kernel, [kh * kw * c, f]), options.bias ?? null, options.activation ?? 'linear');
+  const y = dense(
+    reshape(cols, [rows, kh * kw * c]),
+    reshape(kernel, [kh * kw * c, f]),
+    options.bias ?? null,
+    options.activation ?? 'linear',
+  );
   return reshape(y, [n, map.outH, map.outW, f]);
 }

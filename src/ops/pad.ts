@@ -11,7 +11,9 @@ import { copyBox, slice } from './slice.js';
  */
 export function pad(x: Tensor, paddings: readonly (readonly [number, number])[], constantValue = 0): Tensor {
   if (paddings.length > x.rank) {
-    throw new Error(`pad: ${paddings.length} paddings for a tensor of rank ${x.rank} (shape ${shapeToString(x.shape)}).`);
+    throw new Error(
+      `pad: ${paddings.length} paddings for a tensor of rank ${x.rank} (shape ${shapeToString(x.shape)}).`,
+    );
   }
   const before = x.shape.map((_, i) => paddings[i]?.[0] ?? 0);
   const after = x.shape.map((_, i) => paddings[i]?.[1] ?? 0);

@@ -90,12 +90,23 @@ export function avgPool2d(x: Tensor, poolSize: number | readonly number[], optio
 }
 
 /** Pools a sequence [N, L, C] as an image of height 1. */
-function pool1d(impl: PoolImpl, x: Tensor, poolSize: number | readonly number[], options: PoolOptions, what: string): Tensor {
+function pool1d(
+  impl: PoolImpl,
+  x: Tensor,
+  poolSize: number | readonly number[],
+  options: PoolOptions,
+  what: string,
+): Tensor {
   if (x.rank !== 3) throw new Error(`${what}: expected an input [N, L, C], got ${shapeToString(x.shape)}.`);
   const [n, len, c] = x.shape as [number, number, number];
   const size = normalizeTuple(poolSize, 1, `${what}: poolSize`)[0]!;
   const stride = normalizeTuple(options.strides ?? size, 1, `${what}: strides`)[0]!;
-  const y = impl(reshape(x, [n, 1, len, c]), [1, size], { padding: options.padding ?? 'valid', strides: [1, stride] }, what);
+  const y = impl(
+    reshape(x, [n, 1, len, c]),
+    [1, size],
+    { padding: options.padding ?? 'valid', strides: [1, stride] },
+    what,
+  );
   return reshape(y, [n, y.shape[2]!, c]);
 }
 

@@ -1,0 +1,144 @@
+import { noGrad } from '../core/autograd.js';
+import type { Tensor } from '../core/tensor.js';
+import type { Variable } from '../core/variable.js';
+import { add, mul, sub } from '../ops/binary.js';
+import { mean } from '../ops/reduce.js';
+import { reshape } from '../ops/reshape.js';
+import { rsqrt, square } from '../ops/unary.js';
+import type { Initializer, InitializerIdentifier } from './initializers.js';
+import { getInitializer, serializeInitializer } from './initializers.js';
+import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
+import { Layer, formatShape } from './layer.js';
+
+export interface BatchNormalizationArgs extends LayerArgs {
+  /** The feature axis that keeps its own statistics (default -1, the channels). */
+  axis?: number;
+  /** Weight of the old value in the moving averages (default 0.99). */
+  momentum?: number;
+  /** Added to the variance before the square root (default 1e-3). */
+  epsilon?: number;
+  /** Learn an offset beta (default true). */
+  center?: boolean;
+  /** Learn a scale gamma (default true). */
+  scale?: boolean;
+  betaInitializer?: InitializerIdentifier;
+  gammaInitializer?: InitializerIdentifier;
+  movingMeanInitializer?: InitializerIdentifier;
+  movingVarianceInitializer?: InitializerIdentifier;
+}
+
+/**
+ * Keras's BatchNormalization: `gamma * (x - mean) / sqrt(var + epsilon) + beta` per feature.
+ * While training (and trainable) it uses the batch's mean and (biased) variance over every
+ * axis but `axis`, and updates `moving = moving * momentum + batch * (1 - momentum)`; at
+ * inference it uses the moving statistics. Weights, in Keras's order: gamma, beta,
+ * moving_mean, moving_variance (the last two non-trainable).
+ */
+export class BatchNormalization extends Layer {
+  readonly axis: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  readonly betaInitializer: Initializer;
+  readonly gammaInitializer: Initializer;
+  readonly movingMeanInitializer: Initializer;
+  readonly movingVarianceInitializer: Initializer;
+  gamma: Variable | null = null;
+  beta: Variable | null = null;
+  movingMean: Variable | null = null;
+  movingVariance: Variable | null = null;
+
+  constructor(args: BatchNormalizationArgs = {}) {
+    super(args);
+    this.axis = args.axis ?? -1;
+    this.momentum = args.momentum ?? 0.99;
+    this.epsilon = args.epsilon ?? 1e-3;
+    if (!Number.isInteger(this.axis))
+      throw new Error(`BatchNormalization '${this.name}': axis must be an integer, got ${this.axis}.`);
+    if (!(this.epsilon > 0))
+      throw new Error(`BatchNormalization '${this.name}': epsilon must be positive, got ${this.epsilon}.`);
+    if (!(this.momentum >= 0 && this.momentum <= 1)) {
+      throw new Error(`BatchNormalization '${this.name}': momentum must be in [0, 1], got ${this.momentum}.`);
+    }
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    this.betaInitializer = getInitializer(args.betaInitializer ?? 'zeros');
+    this.gammaInitializer = getInitializer(args.gammaInitializer ?? 'ones');
+    this.movingMeanInitializer = getInitializer(args.movingMeanInitializer ?? 'zeros');
+    this.movingVarianceInitializer = getInitializer(args.movingVarianceInitializer ?? 'ones');
+  }
+
+  /** The axis as a non-negative index for inputs of the given rank. */
+  private featureAxis(rank: number, shape: SymbolicShape): number {
+    const a = this.axis < 0 ? this.axis + rank : this.axis;
+    if (a < 1 || a >= rank) {
+      throw new Error(
+        `Layer '${this.name}' (BatchNormalization): axis ${this.axis} is not a feature axis of input shape ${formatShape(shape)}.`,
+      );
+    }
+    return a;
+  }
+
+  override build(inputShape: SymbolicShape): void {
+    const a = this.featureAxis(inputShape.length, inputShape);
+    const dim = inputShape[a];
+    if (dim === null || dim === undefined) {
+      throw new Error(
+        `Layer '${this.name}' (BatchNormalization) needs a known size on axis ${this.axis}, got input shape ${formatShape(inputShape)}.`,
+      );
+    }
+    if (this.scale) this.gamma = this.addWeight('gamma', [dim], this.gammaInitializer);
+    if (this.center) this.beta = this.addWeight('beta', [dim], this.betaInitializer);
+    this.movingMean = this.addWeight('moving_mean', [dim], this.movingMeanInitializer, false);
+    this.movingVariance = this.addWeight('moving_variance', [dim], this.movingVarianceInitializer, false);
+    super.build(inputShape);
+  }
+
+  override call(x: Tensor, options: CallOptions): Tensor {
+    const a = this.featureAxis(x.rank, x.shape);
+    const dim = x.shape[a]!;
+    // Per-feature vectors broadcast against x from this shape.
+    const paramShape = x.shape.map((d, i) => (i === a ? d : 1));
+    const perFeature = (v: Tensor): Tensor => reshape(v, paramShape);
+    let m: Tensor;
+    let v: Tensor;
+    if (options.training && this.trainable) {
+      const axes = x.shape.map((_, i) => i).filter((i) => i !== a);
+      m = mean(x, axes, true);
+      v = mean(square(sub(x, m)), axes, true);
+      const [bm, bv] = [reshape(m.detach(), [dim]), reshape(v.detach(), [dim])];
+      noGrad(() => {
+        this.movingMean!.assign(add(mul(this.movingMean!, this.momentum), mul(bm, 1 - this.momentum)));
+        this.movingVariance!.assign(add(mul(this.movingVariance!, this.momentum), mul(bv, 1 - this.momentum)));
+      });
+    } else {
+      m = perFeature(this.movingMean!);
+      v = perFeature(this.movingVariance!);
+    }
+    let y = mul(sub(x, m), rsqrt(add(v, this.epsilon)));
+    if (this.gamma) y = mul(y, perFeature(this.gamma));
+    if (this.beta) y = add(y, perFeature(this.beta));
+    return y;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      axis: this.axis,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      beta_initializer: serializeInitializer(this.betaInitializer),
+      gamma_initializer: serializeInitializer(this.gammaInitializer),
+      moving_mean_initializer: serializeInitializer(this.movingMeanInitializer),
+      moving_variance_initializer: serializeInitializer(this.movingVarianceInitializer),
+      beta_regularizer: null,
+      gamma_regularizer: null,
+      beta_constraint: null,
+      gamma_constraint: null,
+      synchronized: false,
+    };
+  }
+}
