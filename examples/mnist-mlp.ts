@@ -2,18 +2,26 @@
  * The lecture's first example (CNN chapter, "데이터 전처리" and "딥러닝 기본 프레임 만들기"):
  * MNIST with a two-layer perceptron, step by step as the lecture does it.
  *
- *   npm run example:mnist-mlp -- [--epochs 30] [--backend js|native] [--seed 0]
+ * As in the lecture, the best model so far is saved to ./model/{epoch:02d}-{val_loss:.4f}.hdf5 and
+ * training stops when the test loss has not improved for 10 epochs.
+ *
+ *   npm run example:mnist-mlp -- [--epochs 30] [--backend js|native] [--seed 0] [--verbose 0|1|2] [--train-samples N]
  */
-import { Sequential, datasets, layers, setBackend, setRandomSeed, utils } from '../src/index.js';
+import { Sequential, callbacks, datasets, layers, loadModel, setBackend, setRandomSeed, utils } from '../src/index.js';
 import { intArg, parseArgs } from './args.js';
 
 const args = parseArgs();
 if (args.has('backend')) setBackend(args.get('backend')!);
 setRandomSeed(intArg(args, 'seed', 0));
 const epochs = intArg(args, 'epochs', 30);
+const verbose = intArg(args, 'verbose', 0) as 0 | 1 | 2;
 
 // Load MNIST: 60,000 training and 10,000 test images.
-const [[xTrainRaw, yClassTrain], [xTestRaw, yClassTest]] = datasets.mnist.loadData();
+const [[xTrainAll, yClassTrainAll], [xTestRaw, yClassTest]] = datasets.mnist.loadData();
+// --train-samples N trains on the first N images only (a quick smoke run).
+const trainSamples = intArg(args, 'train-samples', xTrainAll.shape[0]!);
+const xTrainRaw = xTrainAll.slice([0], [trainSamples]);
+const yClassTrain = yClassTrainAll.slice([0], [trainSamples]);
 console.log(`학습셋 이미지 수 : ${xTrainRaw.shape[0]} 개`);
 console.log(`테스트셋 이미지 수 : ${xTestRaw.shape[0]} 개`);
 
@@ -44,15 +52,28 @@ model.summary();
 
 model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
 
+// Save the best model (by test loss) and stop after 10 epochs without improvement.
+const modelPath = './model/{epoch:02d}-{val_loss:.4f}.hdf5';
+const checkpointer = new callbacks.ModelCheckpoint(modelPath, { monitor: 'val_loss', verbose: 1, saveBestOnly: true });
+const earlyStopping = new callbacks.EarlyStopping({ monitor: 'val_loss', patience: 10 });
+
 const started = Date.now();
 const history = await model.fit(xTrain, yTrain, {
   validationData: [xTest, yTest],
   epochs,
   batchSize: 200,
-  verbose: 1,
+  verbose,
+  callbacks: [earlyStopping, checkpointer],
 });
 const seconds = (Date.now() - started) / 1000;
 
 const [, accuracy] = await model.evaluate(xTest, yTest, { verbose: 0 });
 console.log(`\n Test Accuracy: ${accuracy!.toFixed(4)}`);
 console.log(`(${history.epoch.length} epochs in ${seconds.toFixed(1)} s)`);
+
+// The best checkpoint, loaded back, scores what the run reported for that epoch.
+if (checkpointer.lastSavedPath) {
+  const best = await loadModel(checkpointer.lastSavedPath);
+  const [bestLoss, bestAccuracy] = await best.evaluate(xTest, yTest, { batchSize: 200, verbose: 0 });
+  console.log(`Best model ${checkpointer.lastSavedPath}: test loss ${bestLoss!.toFixed(4)}, Test Accuracy: ${bestAccuracy!.toFixed(4)}`);
+}

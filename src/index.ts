@@ -1,6 +1,11 @@
 /**
  * deepscript for Node.js: the core API plus what needs Node (datasets from npm packages,
- * files, the native backend).
+ * model files, file-writing callbacks, plots, the native backend).
  */
 export * from './core.js';
+// Shadows the core's `callbacks` with the full set (adds ModelCheckpoint, CSVLogger, Dashboard).
+export * as callbacks from './callbacks/node-index.js';
 export * as datasets from './datasets/index.js';
+// Importing io also attaches model.save(), saveWeights(), loadWeights() and toJSON().
+export { loadModel, saveModel, saveWeights, loadWeights, modelFromJSON, modelFromConfig, toJSON } from './io/index.js';
+export type { SaveOptions, LoadOptions } from './io/index.js';

@@ -34,6 +34,8 @@ export class ModelCheckpoint extends Callback {
   readonly saveFreq: 'epoch' | number;
   private readonly maximize: boolean;
   best: number;
+  /** The file written last (with saveBestOnly: the best model so far), or null before any save. */
+  lastSavedPath: string | null = null;
   private batchesSeen = 0;
   private currentEpoch = 0;
 
@@ -100,5 +102,6 @@ export class ModelCheckpoint extends Callback {
     const model = this.model as unknown as Model;
     if (this.saveWeightsOnly) await saveWeights(model, path);
     else await saveModel(model, path);
+    this.lastSavedPath = path;
   }
 }
