@@ -31,8 +31,16 @@ export const PAGE_SCRIPT = String.raw`
 
   var es = new EventSource('/events');
   es.addEventListener('open', function () { connection = 'open'; schedule(); });
-  es.addEventListener('error', function () { if (connection !== 'closed') connection = 'offline'; schedule(); });
-  es.addEventListener('state', function (e) { state = JSON.parse(e.data); schedule(); });
+  // After the end of training the server closes; that is not a lost connection.
+  function finishedStream() {
+    if (state && state.status === 'done' && !state.keepAlive) { connection = 'closed'; es.close(); }
+  }
+  es.addEventListener('error', function () {
+    if (connection === 'closed') return;
+    connection = state && state.status === 'done' ? 'closed' : 'offline';
+    schedule();
+  });
+  es.addEventListener('state', function (e) { state = JSON.parse(e.data); finishedStream(); schedule(); });
   es.addEventListener('batch', function (e) {
     if (!state) return;
     var d = JSON.parse(e.data);
@@ -59,7 +67,7 @@ export const PAGE_SCRIPT = String.raw`
     state.status = 'done';
     state.stoppedEarly = d.stoppedEarly;
     state.progress = d.progress;
-    if (!state.keepAlive) { connection = 'closed'; es.close(); }
+    finishedStream();
     schedule();
   });
 
@@ -187,9 +195,8 @@ export const PAGE_SCRIPT = String.raw`
     status.textContent = label;
     status.className = connection === 'offline' ? 'offline' : state.status === 'done' ? (state.stoppedEarly ? 'stopped' : 'done') : state.status;
     var epochs = p.epochs || (state.params ? state.params.epochs : 0);
-    var shownEpoch = p.batch >= p.steps && p.epoch + 1 < epochs && state.status !== 'done' ? p.epoch + 1 : p.epoch + 1;
     var stats = [
-      ['epoch', (p.epoch === undefined ? '–' : Math.min(shownEpoch, epochs)) + ' / ' + (epochs || '–')],
+      ['epoch', (p.epoch === undefined ? '–' : Math.min(p.epoch + 1, epochs)) + ' / ' + (epochs || '–')],
       ['batch', (p.batch === undefined ? '–' : p.batch) + ' / ' + (p.steps || '–')],
       ['samples / s', p.samplesPerSec ? Math.round(p.samplesPerSec).toLocaleString() : '–'],
       ['ETA', state.status === 'done' ? '0:00' : fmtTime(p.etaSeconds)],
@@ -214,6 +221,13 @@ export const PAGE_SCRIPT = String.raw`
     var bin = atob(b64), out = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
     return out;
+  }
+
+  // Light to dark blue through three stops, like the 'blues' scheme of the PNG figure.
+  var BLUES = [[247, 251, 255], [107, 174, 214], [8, 48, 107]];
+  function blues(t) {
+    var k = t <= 0.5 ? 0 : 1, u = t <= 0.5 ? t * 2 : (t - 0.5) * 2, a = BLUES[k], b = BLUES[k + 1];
+    return 'rgb(' + [0, 1, 2].map(function (c) { return Math.round(a[c] + u * (b[c] - a[c])); }).join(',') + ')';
   }
 
   function renderSamples() {
@@ -259,9 +273,8 @@ export const PAGE_SCRIPT = String.raw`
     cm.forEach(function (row, i) {
       h.push('<tr><th>' + esc(name(i)) + '</th>');
       row.forEach(function (v, j) {
-        var t = v / max; // light to dark blue, like the PNG figure
-        var r = Math.round(247 - t * (247 - 8)), g = Math.round(251 - t * (251 - 48)), b = Math.round(255 - t * (255 - 107));
-        h.push('<td data-true="' + i + '" data-pred="' + j + '" style="background:rgb(' + r + ',' + g + ',' + b + ');color:' + (t > 0.5 ? '#fff' : '#222') + '">' + v + '</td>');
+        var t = v / max;
+        h.push('<td data-true="' + i + '" data-pred="' + j + '" style="background:' + blues(t) + ';color:' + (t > 0.5 ? '#fff' : '#222') + '">' + v + '</td>');
       });
       h.push('</tr>');
     });
