@@ -12,9 +12,11 @@ import { take } from '../src/ops/slice.js';
 import { intArg, parseArgs } from '../examples/args.js';
 import type { Workload } from './workloads/workload.js';
 import { mlpWorkload } from './workloads/mlp.js';
+import { reutersWorkload } from './workloads/reuters.js';
 
 const WORKLOADS: Record<string, () => Workload> = {
   mlp: mlpWorkload,
+  reuters: reutersWorkload,
 };
 
 const args = parseArgs();

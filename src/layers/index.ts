@@ -6,3 +6,17 @@ export { Activation } from './activation.js';
 export { Dropout } from './dropout.js';
 export { Flatten } from './flatten.js';
 export { InputLayer, Input } from './input-layer.js';
+export { Embedding } from './embedding.js';
+export type { EmbeddingArgs } from './embedding.js';
+export { RNN } from './rnn-base.js';
+export type { RNNArgs, RNNResult, RNNWeights } from './rnn-base.js';
+export { LSTM } from './lstm.js';
+export type { LSTMArgs } from './lstm.js';
+export { GRU } from './gru.js';
+export type { GRUArgs } from './gru.js';
+export { SimpleRNN } from './simple-rnn.js';
+export type { SimpleRNNArgs } from './simple-rnn.js';
+export { Bidirectional } from './bidirectional.js';
+export type { BidirectionalArgs, MergeMode } from './bidirectional.js';
+// Registers Keras config loaders for the recurrent layers.
+import './rnn-serialization.js';
