@@ -19,7 +19,16 @@ before(async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   await mkdir(OUT, { recursive: true });
 });
@@ -57,9 +66,22 @@ function fakeModel(): CallbackModel {
 }
 
 /** Mirrors Model.fit's hook calls; `beforeEpoch` lets the test pace it epoch by epoch. */
-async function fakeFit(cb: Callback, epochs: number, steps: number, beforeEpoch: (epoch: number) => Promise<void>): Promise<number> {
+async function fakeFit(
+  cb: Callback,
+  epochs: number,
+  steps: number,
+  beforeEpoch: (epoch: number) => Promise<void>,
+): Promise<number> {
   const model = fakeModel();
-  const params: TrainingParams = { epochs, steps, verbose: 0, batchSize: 200, samples: steps * 200, doValidation: true, metrics: ['loss', 'accuracy'] };
+  const params: TrainingParams = {
+    epochs,
+    steps,
+    verbose: 0,
+    batchSize: 200,
+    samples: steps * 200,
+    doValidation: true,
+    metrics: ['loss', 'accuracy'],
+  };
   cb.setModel(model);
   cb.setParams(params);
   await cb.onTrainBegin();
@@ -76,7 +98,12 @@ async function fakeFit(cb: Callback, epochs: number, steps: number, beforeEpoch:
       loss = 0.25 * Math.exp(-t / 2) + 0.03 + 0.01 * Math.sin(step);
       await cb.onTrainBatchEnd(step, { loss, accuracy: 1 - loss / 2.5 });
     }
-    logs = { loss, accuracy: 1 - loss / 2.5, val_loss: 0.2 * Math.exp(-epoch / 3) + 0.04, val_accuracy: 0.9 + 0.01 * epoch };
+    logs = {
+      loss,
+      accuracy: 1 - loss / 2.5,
+      val_loss: 0.2 * Math.exp(-epoch / 3) + 0.04,
+      val_accuracy: 0.9 + 0.01 * epoch,
+    };
     await cb.onEpochEnd(epoch, logs);
     done++;
   }
@@ -169,7 +196,10 @@ test('the page shows the summary, gains loss points as epochs finish, and ends w
   assert.deepEqual(pageErrors, []);
   // Everything the page loaded came from the dashboard itself.
   const origin = new URL(dash.url!).origin;
-  assert.ok(requests.every((u) => u.startsWith(origin)), requests.join('\n'));
+  assert.ok(
+    requests.every((u) => u.startsWith(origin)),
+    requests.join('\n'),
+  );
   await page.close();
 });
 

@@ -152,14 +152,36 @@ test('isLoopbackAddress accepts only this machine', () => {
   for (const a of ['127.0.0.1', '127.8.9.10', '::1', '[::1]', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1', '::1%lo']) {
     assert.equal(isLoopbackAddress(a), true, a);
   }
-  for (const a of ['10.0.0.1', '192.168.1.20', '0.0.0.0', '::', '::ffff:10.1.2.3', 'fe80::1', '::2', '1.2.3.4', 'localhost', '', undefined, null]) {
+  for (const a of [
+    '10.0.0.1',
+    '192.168.1.20',
+    '0.0.0.0',
+    '::',
+    '::ffff:10.1.2.3',
+    'fe80::1',
+    '::2',
+    '1.2.3.4',
+    'localhost',
+    '',
+    undefined,
+    null,
+  ]) {
     assert.equal(isLoopbackAddress(a), false, String(a));
   }
 });
 
 test('isLoopbackHostHeader rejects other names (DNS rebinding)', () => {
-  for (const h of ['localhost', 'localhost:8080', '127.0.0.1:5000', '[::1]:5000', 'app.localhost:1']) assert.equal(isLoopbackHostHeader(h), true, h);
-  for (const h of ['evil.example', 'evil.example:5000', 'localhost.evil.example', '10.0.0.2:80', '[fe80::1]:80', '', undefined]) {
+  for (const h of ['localhost', 'localhost:8080', '127.0.0.1:5000', '[::1]:5000', 'app.localhost:1'])
+    assert.equal(isLoopbackHostHeader(h), true, h);
+  for (const h of [
+    'evil.example',
+    'evil.example:5000',
+    'localhost.evil.example',
+    '10.0.0.2:80',
+    '[fe80::1]:80',
+    '',
+    undefined,
+  ]) {
     assert.equal(isLoopbackHostHeader(h), false, String(h));
   }
 });
@@ -204,7 +226,13 @@ test('SseHub skips a client whose buffer is full and sends it one snapshot when 
   // The write that found the buffer full went out; the other 99 were skipped, none queued.
   assert.equal(slow.chunks.length, 2);
   assert.equal(fast.chunks.length, 101);
-  assert.deepEqual(hub.stats().map((s) => [s.behind, s.skipped]), [[true, 99], [false, 0]]);
+  assert.deepEqual(
+    hub.stats().map((s) => [s.behind, s.skipped]),
+    [
+      [true, 99],
+      [false, 0],
+    ],
+  );
   slow.full = false;
   slow.emit('drain');
   assert.match(slow.chunks.at(-1)!, /event: state\ndata: \{"version":99\}/);
@@ -230,7 +258,15 @@ test('SseHub forgets closed or failing clients without throwing', () => {
 
 test('ProgressMeter reports samples per second and ETA from batch timings', () => {
   let now = 0;
-  const params: TrainingParams = { epochs: 2, steps: 10, verbose: 0, batchSize: 50, samples: 500, doValidation: true, metrics: [] };
+  const params: TrainingParams = {
+    epochs: 2,
+    steps: 10,
+    verbose: 0,
+    batchSize: 50,
+    samples: 500,
+    doValidation: true,
+    metrics: [],
+  };
   const m = new ProgressMeter(params, () => now);
   m.trainBegin();
   m.epochBegin(0);
@@ -308,14 +344,26 @@ test('testSamples given as a function is evaluated when training ends', async ()
     testSamples: () => {
       calledAfterEpochs = dash.snapshot().epochs.length;
       const scores = new Tensor(new Float32Array([0.9, 0.1, 0.2, 0.8, 0.6, 0.4]), [3, 2]);
-      return { images: new Tensor(new Float32Array(3 * 4), [3, 4]), labels: [0, 1, 1], predictions: scores, classNames: ['cat', 'dog'] };
+      return {
+        images: new Tensor(new Float32Array(3 * 4), [3, 4]),
+        labels: [0, 1, 1],
+        predictions: scores,
+        classNames: ['cat', 'dog'],
+      };
     },
   });
   await fakeFit(dash, { epochs: 2, steps: 2, stopAfterEpoch: 0 });
   const s = dash.snapshot();
   assert.equal(calledAfterEpochs, 1);
   assert.equal(s.stoppedEarly, true);
-  assert.deepEqual(s.samples?.items.map((i) => [i.label, i.prediction]), [[0, 0], [1, 1], [1, 0]]);
+  assert.deepEqual(
+    s.samples?.items.map((i) => [i.label, i.prediction]),
+    [
+      [0, 0],
+      [1, 1],
+      [1, 0],
+    ],
+  );
   await dash.close();
 });
 
@@ -348,7 +396,10 @@ test('a client that never reads does not hold training back; other clients keep 
   await reader!.ended;
   // The reading client saw every epoch, in order, and the end (as events, or as a final snapshot
   // when it was briefly behind on the big summary).
-  assert.deepEqual(reader!.epochs(), Array.from({ length: epochs }, (_, i) => i));
+  assert.deepEqual(
+    reader!.epochs(),
+    Array.from({ length: epochs }, (_, i) => i),
+  );
   assert.equal(reader!.status(), 'done');
   assert.deepEqual(midStatus, [200]);
   raw!.destroy();

@@ -7,7 +7,15 @@ import { inflateSync } from 'node:zlib';
 import { renderAsync } from '@resvg/resvg-js';
 import { History } from '../src/callbacks/history.js';
 import { Tensor } from '../src/core/tensor.js';
-import { confusionCounts, confusionMatrix, imageGrid, imshow, plotHistory, svgToPng, toClassIndices } from '../src/viz/index.js';
+import {
+  confusionCounts,
+  confusionMatrix,
+  imageGrid,
+  imshow,
+  plotHistory,
+  svgToPng,
+  toClassIndices,
+} from '../src/viz/index.js';
 import { warnIfNoFonts } from '../src/viz/render.js';
 
 // Figures land here for people to look at; the directory is gitignored.
@@ -108,7 +116,10 @@ test('text is drawn in PNGs (fonts are found)', async (t) => {
 test('imshow draws a digit with pixel axes from uint8, float 0..1, [h,w,1] and typed array + shape', async () => {
   const { images } = digits(1);
   const u8 = new Tensor(images.data, [28, 28]);
-  const f = new Tensor(Float32Array.from(images.data, (v) => v / 255), [28, 28, 1]);
+  const f = new Tensor(
+    Float32Array.from(images.data, (v) => v / 255),
+    [28, 28, 1],
+  );
   const a = await imshow(u8, { file: join(OUT, 'digit.png'), formats: ['png', 'svg'] });
   const b = await imshow(f);
   const c = await imshow({ data: images.data, shape: [28, 28] });
@@ -139,7 +150,13 @@ test('imageGrid labels each digit and marks wrong predictions in red', async () 
   const { images, labels } = digits(30);
   const predictions = labels.map((l, i) => (i % 7 === 3 ? (l + 1) % 10 : l));
   const wrong = predictions.filter((p, i) => p !== labels[i]).length;
-  const svg = await imageGrid(images, { labels, predictions, columns: 10, file: join(OUT, 'grid.png'), formats: ['png', 'svg'] });
+  const svg = await imageGrid(images, {
+    labels,
+    predictions,
+    columns: 10,
+    file: join(OUT, 'grid.png'),
+    formats: ['png', 'svg'],
+  });
   assert.equal((svg.match(/<image /g) ?? []).length, 30);
   assert.equal((svg.match(/<text[^>]*fill="red"/g) ?? []).length, wrong);
   assert.equal((svg.match(/stroke="red"/g) ?? []).length, wrong);
@@ -171,7 +188,13 @@ test('confusionMatrix counts true x predicted and draws them', async () => {
 
 test('toClassIndices reads ids, one-hot rows and score tensors', () => {
   assert.deepEqual(toClassIndices([3, 1]), [3, 1]);
-  assert.deepEqual(toClassIndices([[0, 1], [1, 0]]), [1, 0]);
+  assert.deepEqual(
+    toClassIndices([
+      [0, 1],
+      [1, 0],
+    ]),
+    [1, 0],
+  );
   assert.deepEqual(toClassIndices(new Tensor(new Float32Array([0.1, 0.7, 0.2, 0.5, 0.3, 0.2]), [2, 3])), [1, 0]);
   assert.deepEqual(toClassIndices(new Tensor(new Int32Array([4, 2]), [2])), [4, 2]);
   assert.deepEqual(toClassIndices(new Uint8Array([9])), [9]);

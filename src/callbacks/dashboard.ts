@@ -161,9 +161,15 @@ export class Dashboard extends Callback {
   override onTrainBatchEnd(batch: number, logs: Logs = {}): void {
     this.meter?.batchEnd(batch);
     const steps = this.params?.steps ?? batch + 1;
-    const point: BatchPoint = { x: this.epoch + (batch + 1) / steps, epoch: this.epoch, batch, logs: numericLogs(logs) };
+    const point: BatchPoint = {
+      x: this.epoch + (batch + 1) / steps,
+      epoch: this.epoch,
+      batch,
+      logs: numericLogs(logs),
+    };
     this.state.batches.push(point);
-    if (this.state.batches.length > MAX_BATCH_POINTS) this.state.batches = this.state.batches.filter((_, i) => i % 2 === 0);
+    if (this.state.batches.length > MAX_BATCH_POINTS)
+      this.state.batches = this.state.batches.filter((_, i) => i % 2 === 0);
     this.pending.push(point);
     const now = performance.now();
     if (now - this.lastFlush >= (this.options.updateIntervalMs ?? 100)) this.flush(now);

@@ -3,9 +3,7 @@ import type { TypedArray } from '../core/dtype.js';
 
 /** Anything with pixels and a shape: a Tensor, or a plain typed array / number array with its shape. */
 export type ImageLike =
-  | Tensor
-  | { data: TypedArray | ArrayLike<number>; shape: readonly number[]; dtype?: string }
-  | number[][];
+  Tensor | { data: TypedArray | ArrayLike<number>; shape: readonly number[]; dtype?: string } | number[][];
 
 /** Several images: one Tensor/array with a leading batch axis, or a list of images. */
 export type ImageBatch = Exclude<ImageLike, number[][]> | readonly ImageLike[];

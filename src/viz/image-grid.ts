@@ -46,7 +46,9 @@ export async function imageGrid(images: ImageBatch, options: ImageGridOptions = 
   const wrong = preds && labels ? preds.slice(0, all.length).filter((p, i) => p !== labels[i]).length : 0;
   const title =
     options.title ??
-    (preds && labels ? `${wrong} of ${Math.min(all.length, preds.length)} wrong (red: predicted, true in brackets)` : '');
+    (preds && labels
+      ? `${wrong} of ${Math.min(all.length, preds.length)} wrong (red: predicted, true in brackets)`
+      : '');
   const top = title ? 26 : 0;
   const cellW = Math.max(cell, hasText ? 64 : cell);
   const width = gap + columns * (cellW + gap);

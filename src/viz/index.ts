@@ -2,7 +2,8 @@
 export { plotHistory, type PlotHistoryOptions, type HistoryLike } from './plot-history.js';
 export { imshow, type ImshowOptions } from './imshow.js';
 export { imageGrid, type ImageGridOptions } from './image-grid.js';
-export { confusionMatrix, confusionCounts, type ConfusionMatrixOptions } from './confusion-matrix.js';
+export { confusionMatrix, type ConfusionMatrixOptions } from './confusion-matrix.js';
+export { confusionCounts } from './confusion-counts.js';
 export { pixelDump, asciiDigit, type AsciiDigitOptions } from './terminal.js';
 export { toClassIndices, type ClassesLike } from './class-indices.js';
 export { svgToPng, vegaLiteToSvg, type PngOptions } from './render.js';

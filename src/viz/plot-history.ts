@@ -21,7 +21,12 @@ function records(history: HistoryLike): Record<string, number[]> {
 
 /** Older Keras logs say `acc`; accept either spelling. */
 function series(rec: Record<string, number[]>, key: string): number[] | undefined {
-  const alias: Record<string, string> = { accuracy: 'acc', acc: 'accuracy', val_accuracy: 'val_acc', val_acc: 'val_accuracy' };
+  const alias: Record<string, string> = {
+    accuracy: 'acc',
+    acc: 'accuracy',
+    val_accuracy: 'val_acc',
+    val_acc: 'val_accuracy',
+  };
   return rec[key] ?? (alias[key] !== undefined ? rec[alias[key]] : undefined);
 }
 

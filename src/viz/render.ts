@@ -30,7 +30,15 @@ export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-const FONT_DIRS = ['/usr/share/fonts', '/usr/local/share/fonts', join(homedir(), '.fonts'), join(homedir(), '.local/share/fonts'), '/System/Library/Fonts', '/Library/Fonts', 'C:\\Windows\\Fonts'];
+const FONT_DIRS = [
+  '/usr/share/fonts',
+  '/usr/local/share/fonts',
+  join(homedir(), '.fonts'),
+  join(homedir(), '.local/share/fonts'),
+  '/System/Library/Fonts',
+  '/Library/Fonts',
+  'C:\\Windows\\Fonts',
+];
 
 function hasFontFile(dir: string, depth = 0): boolean {
   if (depth > 4 || !existsSync(dir)) return false;

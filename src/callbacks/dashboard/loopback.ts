@@ -12,8 +12,11 @@ export function isLoopbackAddress(address: string | undefined | null): boolean {
   if (isIP(a) === 6) {
     // Expanded forms of ::1 (0:0:0:0:0:0:0:1) count too.
     const groups = a.split('::');
-    const words = groups.length === 2 ? [...groups[0]!.split(':'), ...groups[1]!.split(':')].filter((w) => w !== '') : a.split(':');
-    return words.length > 0 && words.slice(0, -1).every((w) => /^0+$/.test(w)) && /^0*1$/.test(words[words.length - 1]!);
+    const words =
+      groups.length === 2 ? [...groups[0]!.split(':'), ...groups[1]!.split(':')].filter((w) => w !== '') : a.split(':');
+    return (
+      words.length > 0 && words.slice(0, -1).every((w) => /^0+$/.test(w)) && /^0*1$/.test(words[words.length - 1]!)
+    );
   }
   return false;
 }

@@ -145,9 +145,9 @@ export const PAGE_SCRIPT = String.raw`
     line(trainPts, 'blue', 1.6, 1, 'train-line');
     dots(valPts, 'red', 'pt-val', 'Testset');
     dots(trainPts, 'blue', 'pt-train', 'Trainset');
-    var legend = [['red', 'Testset_' + metric, valPts.length], ['blue', 'Trainset_' + metric, 1], ['#7ea2f0', 'per batch', batchPts.length]]
+    var legend = [['red', 'Testset_' + metric, valPts.length], ['blue', 'Trainset_' + metric, 1], ['#7ea2f0', 'per batch (epoch mean so far)', batchPts.length]]
       .filter(function (l) { return l[2] > 0; });
-    var lw = 150, lx = L + pw - lw - 8, ly = T + 8;
+    var lw = 196, lx = L + pw - lw - 8, ly = T + 8;
     s.push('<rect x="' + lx + '" y="' + ly + '" width="' + lw + '" height="' + (legend.length * 17 + 8) + '" fill="#fff" fill-opacity=".85" stroke="#bbb" rx="3"/>');
     legend.forEach(function (l, i) {
       var y = ly + 14 + i * 17;

@@ -1,5 +1,5 @@
 import { toClassIndices, type ClassesLike } from '../../viz/class-indices.js';
-import { confusionCounts } from '../../viz/confusion-matrix.js';
+import { confusionCounts } from '../../viz/confusion-counts.js';
 import { batchLength, toBytes, toGrayImages, type ImageBatch } from '../../viz/image-data.js';
 
 /** Test images with their true classes and what the model predicted, for the end of the page. */
