@@ -91,14 +91,19 @@ proto.softmax = function (axis) { return ops.softmax(this, axis); };
 proto.logSoftmax = function (axis) { return ops.logSoftmax(this, axis); };
 proto.backward = function (grad) {
   const leaves: Tensor[] = [];
-  const seen = new Set<Tensor>();
-  const walk = (t: Tensor): void => {
-    if (seen.has(t)) return;
-    seen.add(t);
+  const seen = new Set<Tensor>([this]);
+  // Iterative: a recursive walk overflowed the call stack on deep graphs (~10k ops).
+  const pending: Tensor[] = [this];
+  while (pending.length > 0) {
+    const t = pending.pop()!;
     if (!t.node && t.requiresGrad) leaves.push(t);
-    t.node?.inputs.forEach(walk);
-  };
-  walk(this);
+    for (const input of t.node?.inputs ?? []) {
+      if (!seen.has(input)) {
+        seen.add(input);
+        pending.push(input);
+      }
+    }
+  }
   const seed = grad ?? ops.onesLike(this);
   const grads = gradients(this, leaves, seed);
   leaves.forEach((leaf, i) => {
