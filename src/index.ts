@@ -6,6 +6,7 @@ export * from './core.js';
 // Shadows the core's `callbacks` with the full set (adds ModelCheckpoint, CSVLogger, Dashboard).
 export * as callbacks from './callbacks/node-index.js';
 export * as datasets from './datasets/index.js';
+export * as viz from './viz/index.js';
 // Importing io also attaches model.save(), saveWeights(), loadWeights() and toJSON().
 export { loadModel, saveModel, saveWeights, loadWeights, modelFromJSON, modelFromConfig, toJSON } from './io/index.js';
 export type { SaveOptions, LoadOptions } from './io/index.js';

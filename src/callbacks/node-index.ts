@@ -6,3 +6,5 @@ export * from './index.js';
 export { ModelCheckpoint } from './model-checkpoint.js';
 export type { ModelCheckpointArgs } from './model-checkpoint.js';
 export { CSVLogger } from './csv-logger.js';
+export { Dashboard } from './dashboard.js';
+export type { DashboardOptions, TestSamples } from './dashboard.js';
