@@ -1,0 +1,305 @@
+// Node-API entry point: unpacks JS arguments (typed arrays are used in place, no copies) and
+// calls the kernels. Argument order mirrors the Backend interface; the TS adapter packs shapes
+// and matmul parameters into a reused Float64Array `meta`.
+#include <napi.h>
+
+#include <string>
+
+#include "cpu_features.h"
+#include "elementwise.h"
+#include "gemm.h"
+#include "layout.h"
+#include "openblas.h"
+#include "optimizers.h"
+#include "reduce.h"
+#include "softmax.h"
+#include "thread_pool.h"
+
+namespace {
+
+using ds::Buf;
+using ds::DType;
+
+constexpr int kMaxRank = 64;
+
+Buf to_buf(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  napi_env env = info.Env();
+  napi_value v = info[i];
+  bool is = false;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is)
+    throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a typed array");
+  napi_typedarray_type t;
+  size_t len = 0;
+  void* data = nullptr;
+  // `data` already points at the view's first element (byteOffset applied), so subarrays work.
+  if (napi_get_typedarray_info(env, v, &t, &len, &data, nullptr, nullptr) != napi_ok)
+    throw Napi::TypeError::New(info.Env(), std::string(name) + ": cannot read typed array");
+  Buf b;
+  b.data = data;
+  b.len = len;
+  switch (t) {
+    case napi_float32_array: b.dtype = DType::F32; break;
+    case napi_float64_array: b.dtype = DType::F64; break;
+    case napi_int32_array: b.dtype = DType::I32; break;
+    case napi_uint8_array:
+    case napi_uint8_clamped_array: b.dtype = DType::U8; break;
+    default: throw Napi::TypeError::New(info.Env(), std::string(name) + ": unsupported typed array type");
+  }
+  return b;
+}
+
+bool is_nullish(const Napi::CallbackInfo& info, size_t i) { return info[i].IsNull() || info[i].IsUndefined(); }
+
+double num(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+
+size_t count(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  double d = num(info, i, name);
+  if (!(d >= 0) || d != (double)(size_t)d) throw Napi::RangeError::New(info.Env(), std::string(name) + " must be a non-negative integer");
+  return (size_t)d;
+}
+
+const double* meta(const Napi::CallbackInfo& info, size_t i, size_t need) {
+  Buf m = to_buf(info, i, "meta");
+  if (m.dtype != DType::F64 || m.len < need) throw Napi::TypeError::New(info.Env(), "meta must be a Float64Array large enough");
+  return m.as<double>();
+}
+
+// Runs a kernel, turning its errors into JS exceptions.
+template <class F>
+Napi::Value guard(const Napi::CallbackInfo& info, F&& f) {
+  try {
+    f();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("deepscript native: ") + e.what());
+  }
+  return info.Env().Undefined();
+}
+
+Napi::Value Unary(const Napi::CallbackInfo& info) {
+  return guard(info, [&] { ds::unary((int)num(info, 0, "op"), to_buf(info, 1, "x"), to_buf(info, 2, "out")); });
+}
+
+Napi::Value Clip(const Napi::CallbackInfo& info) {
+  return guard(info, [&] { ds::clip(to_buf(info, 0, "x"), num(info, 1, "lo"), num(info, 2, "hi"), to_buf(info, 3, "out")); });
+}
+
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    const double* m = meta(info, 4, 1);
+    const int rank = (int)m[0];
+    if (rank < 1 || rank > kMaxRank) throw ds::KernelError("binary: bad rank");
+    meta(info, 4, 1 + 3 * (size_t)rank);
+    int64_t shape[kMaxRank], as[kMaxRank], bs[kMaxRank];
+    for (int d = 0; d < rank; d++) {
+      shape[d] = (int64_t)m[1 + d];
+      as[d] = (int64_t)m[1 + rank + d];
+      bs[d] = (int64_t)m[1 + 2 * rank + d];
+      if (shape[d] < 0 || as[d] < 0 || bs[d] < 0) throw ds::KernelError("binary: bad layout");
+    }
+    ds::binary((int)num(info, 0, "op"), to_buf(info, 1, "a"), to_buf(info, 2, "b"), to_buf(info, 3, "out"),
+               ds::BroadcastLayout{rank, shape, as, bs});
+  });
+}
+
+Napi::Value Cast(const Napi::CallbackInfo& info) {
+  return guard(info, [&] { ds::cast(to_buf(info, 0, "x"), to_buf(info, 1, "out")); });
+}
+
+Napi::Value Reduce(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::reduce((int)num(info, 0, "op"), to_buf(info, 1, "x"), count(info, 2, "outer"), count(info, 3, "n"),
+               count(info, 4, "inner"), to_buf(info, 5, "out"));
+  });
+}
+
+Napi::Value ArgReduce(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::arg_reduce((int)num(info, 0, "op"), to_buf(info, 1, "x"), count(info, 2, "outer"), count(info, 3, "n"),
+                   count(info, 4, "inner"), to_buf(info, 5, "out"));
+  });
+}
+
+ds::MatmulArgs matmul_args(const double* m) {
+  ds::MatmulArgs p;
+  for (int i : {0, 1, 2, 3, 6, 7})
+    if (!(m[i] >= 0) || m[i] != (double)(size_t)m[i]) throw ds::KernelError("matmul: sizes must be non-negative integers");
+  p.batch = (size_t)m[0];
+  p.m = (size_t)m[1];
+  p.n = (size_t)m[2];
+  p.k = (size_t)m[3];
+  p.transA = m[4] != 0;
+  p.transB = m[5] != 0;
+  p.aBatchStride = (size_t)m[6];
+  p.bBatchStride = (size_t)m[7];
+  p.relu = m[8] != 0;
+  return p;
+}
+
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Buf bias;
+    const bool hasBias = !is_nullish(info, 3);
+    if (hasBias) bias = to_buf(info, 3, "bias");
+    ds::matmul(to_buf(info, 0, "a"), to_buf(info, 1, "b"), to_buf(info, 2, "out"), hasBias ? &bias : nullptr,
+               matmul_args(meta(info, 4, 9)));
+  });
+}
+
+Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    const double* m = meta(info, 2, 1);
+    const int rank = (int)m[0];
+    if (rank < 0 || rank > kMaxRank) throw ds::KernelError("transpose: bad rank");
+    meta(info, 2, 1 + 2 * (size_t)rank);
+    int64_t shape[kMaxRank], perm[kMaxRank];
+    for (int d = 0; d < rank; d++) {
+      shape[d] = (int64_t)m[1 + d];
+      perm[d] = (int64_t)m[1 + rank + d];
+      if (shape[d] < 0) throw ds::KernelError("transpose: bad shape");
+    }
+    ds::transpose(to_buf(info, 0, "x"), rank, shape, perm, to_buf(info, 1, "out"));
+  });
+}
+
+Napi::Value Gather(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::gather(to_buf(info, 0, "x"), count(info, 1, "outer"), count(info, 2, "axisSize"), count(info, 3, "inner"),
+               to_buf(info, 4, "indices"), to_buf(info, 5, "out"));
+  });
+}
+
+Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::scatter_add(to_buf(info, 0, "updates"), count(info, 1, "outer"), count(info, 2, "axisSize"),
+                    count(info, 3, "inner"), to_buf(info, 4, "indices"), to_buf(info, 5, "out"));
+  });
+}
+
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::softmax(to_buf(info, 0, "x"), count(info, 1, "rows"), count(info, 2, "n"), info[3].ToBoolean().Value(),
+                to_buf(info, 4, "out"));
+  });
+}
+
+Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::softmax_cross_entropy(to_buf(info, 0, "logits"), to_buf(info, 1, "labels"), count(info, 2, "rows"),
+                              count(info, 3, "n"), to_buf(info, 4, "loss"), to_buf(info, 5, "probs"));
+  });
+}
+
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::AdamArgs a{num(info, 4, "lr"), num(info, 5, "beta1"), num(info, 6, "beta2"), num(info, 7, "epsilon"),
+                   num(info, 8, "step")};
+    ds::adam_update(to_buf(info, 0, "param"), to_buf(info, 1, "grad"), to_buf(info, 2, "m"), to_buf(info, 3, "v"), a);
+  });
+}
+
+Napi::Value SgdUpdate(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Buf vel;
+    const bool hasVel = !is_nullish(info, 2);
+    if (hasVel) vel = to_buf(info, 2, "velocity");
+    ds::SgdArgs a{num(info, 3, "lr"), num(info, 4, "momentum"), info[5].ToBoolean().Value()};
+    ds::sgd_update(to_buf(info, 0, "param"), to_buf(info, 1, "grad"), hasVel ? &vel : nullptr, a);
+  });
+}
+
+Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Buf mom, mg;
+    const bool hasMom = !is_nullish(info, 3), hasMg = !is_nullish(info, 4);
+    if (hasMom) mom = to_buf(info, 3, "mom");
+    if (hasMg) mg = to_buf(info, 4, "mg");
+    ds::RmspropArgs a{num(info, 5, "lr"), num(info, 6, "rho"), num(info, 7, "momentum"), num(info, 8, "epsilon"),
+                      info[9].ToBoolean().Value()};
+    ds::rmsprop_update(to_buf(info, 0, "param"), to_buf(info, 1, "grad"), to_buf(info, 2, "ms"), hasMom ? &mom : nullptr,
+                       hasMg ? &mg : nullptr, a);
+  });
+}
+
+Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
+  const double n = num(info, 0, "n");
+  if (!(n >= 1) || n != (double)(int)n) throw Napi::RangeError::New(info.Env(), "setNumThreads: n must be a positive integer");
+  ds::set_num_threads((int)n);
+  return Napi::Number::New(info.Env(), ds::num_threads());
+}
+
+Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ds::num_threads()); }
+
+Napi::Value CpuIsa(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), ds::isa_name(ds::detected_isa()));
+}
+
+ds::Isa parse_isa(const std::string& s) {
+  if (s == "avx512") return ds::Isa::Avx512;
+  if (s == "avx2") return ds::Isa::Avx2;
+  return ds::Isa::Generic;
+}
+
+Napi::Value SetGemmIsa(const Napi::CallbackInfo& info) {
+  const std::string s = info[0].ToString().Utf8Value();
+  return Napi::String::New(info.Env(), ds::isa_name(ds::set_gemm_isa(parse_isa(s))));
+}
+
+Napi::Value GetGemmIsa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ds::isa_name(ds::gemm_isa())); }
+
+Napi::Value BlasLoad(const Napi::CallbackInfo& info) {
+  std::string err;
+  const std::string path = is_nullish(info, 0) ? "" : info[0].ToString().Utf8Value();
+  if (ds::blas_load(path, err)) return info.Env().Null();
+  return Napi::String::New(info.Env(), err);
+}
+
+Napi::Value BlasInfo(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ds::blas_info()); }
+
+Napi::Value BlasSetNumThreads(const Napi::CallbackInfo& info) {
+  ds::blas_set_num_threads((int)num(info, 0, "n"));
+  return info.Env().Undefined();
+}
+
+Napi::Value BlasMatmul(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::blas_sgemm(to_buf(info, 0, "a"), to_buf(info, 1, "b"), to_buf(info, 2, "out"), matmul_args(meta(info, 3, 9)));
+  });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto fn = [&](const char* name, Napi::Function::Callback cb) { exports.Set(name, Napi::Function::New(env, cb, name)); };
+  fn("unary", Unary);
+  fn("clip", Clip);
+  fn("binary", Binary);
+  fn("cast", Cast);
+  fn("reduce", Reduce);
+  fn("argReduce", ArgReduce);
+  fn("matmul", Matmul);
+  fn("transpose", Transpose);
+  fn("gather", Gather);
+  fn("scatterAdd", ScatterAdd);
+  fn("softmax", Softmax);
+  fn("softmaxCrossEntropy", SoftmaxCrossEntropy);
+  fn("adamUpdate", AdamUpdate);
+  fn("sgdUpdate", SgdUpdate);
+  fn("rmspropUpdate", RmspropUpdate);
+  fn("setNumThreads", SetNumThreads);
+  fn("getNumThreads", GetNumThreads);
+  fn("cpuIsa", CpuIsa);
+  fn("setGemmIsa", SetGemmIsa);
+  fn("getGemmIsa", GetGemmIsa);
+  fn("blasLoad", BlasLoad);
+  fn("blasInfo", BlasInfo);
+  fn("blasSetNumThreads", BlasSetNumThreads);
+  fn("blasMatmul", BlasMatmul);
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(deepscript_native, Init)

@@ -1,0 +1,293 @@
+// GEMM driver (Goto/BLIS-style): the k dimension is cut into blocks that keep one packed
+// A micro-panel (MR x kc) in L1 while packed B panels (kc x NR) stream from L2, and the
+// micro-kernel does all the arithmetic. Threads split the output by rows (sharing one packed B)
+// or by columns (each packing its own B), whichever a simple cost model says is cheaper.
+#include "gemm.h"
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "gemm_kernels.h"
+#include "thread_pool.h"
+
+namespace ds {
+namespace {
+
+std::atomic<int> g_isa{-1};
+
+template <class T>
+struct Gemm {
+  const T* a;
+  size_t lda;
+  bool ta;
+  const T* b;
+  size_t ldb;
+  bool tb;
+  T* c;
+  size_t ldc;
+  size_t m, n, k;
+  const T* bias;
+  bool relu;
+};
+
+// Grow-only, 64-byte aligned scratch per thread and slot, so steady-state calls allocate nothing.
+template <class T>
+T* scratch(int slot, size_t count) {
+  struct Slot {
+    void* p = nullptr;
+    size_t cap = 0;
+    ~Slot() { std::free(p); }
+  };
+  thread_local Slot slots[2];
+  Slot& s = slots[slot];
+  size_t bytes = (count * sizeof(T) + 63) & ~(size_t)63;
+  if (bytes > s.cap) {
+    std::free(s.p);
+    s.p = std::aligned_alloc(64, bytes);
+    if (!s.p) throw KernelError("matmul: out of memory for packing buffers");
+    s.cap = bytes;
+  }
+  return static_cast<T*>(s.p);
+}
+
+// Packs rows [i0, i0 + mr) and depths [k0, k0 + kc) of op(A) as kc groups of MR values, zero padded.
+template <class T>
+void pack_a(const Gemm<T>& g, size_t i0, int mr, size_t k0, size_t kc, int MR, T* dst) {
+  if (g.ta) {
+    for (size_t k = 0; k < kc; k++) {
+      const T* src = g.a + (k0 + k) * g.lda + i0;
+      T* d = dst + k * MR;
+      int r = 0;
+      for (; r < mr; r++) d[r] = src[r];
+      for (; r < MR; r++) d[r] = T(0);
+    }
+    return;
+  }
+  for (int r = 0; r < mr; r++) {
+    const T* src = g.a + (i0 + r) * g.lda + k0;
+    for (size_t k = 0; k < kc; k++) dst[k * MR + r] = src[k];
+  }
+  for (int r = mr; r < MR; r++)
+    for (size_t k = 0; k < kc; k++) dst[k * MR + r] = T(0);
+}
+
+// Packs columns [j0, j0 + nr) and depths [k0, k0 + kc) of op(B) as kc rows of NR values, zero padded.
+template <class T>
+void pack_b(const Gemm<T>& g, size_t j0, int nr, size_t k0, size_t kc, int NR, T* dst) {
+  if (!g.tb) {
+    for (size_t k = 0; k < kc; k++) {
+      const T* src = g.b + (k0 + k) * g.ldb + j0;
+      T* d = dst + k * NR;
+      std::memcpy(d, src, nr * sizeof(T));
+      for (int j = nr; j < NR; j++) d[j] = T(0);
+    }
+    return;
+  }
+  // op(B) = B^T: each column of the panel is a contiguous run of a row of B. Work in short
+  // k-slabs so the strided writes stay within a few KB.
+  constexpr size_t kSlab = 16;
+  for (size_t ks = 0; ks < kc; ks += kSlab) {
+    const size_t ke = ks + kSlab < kc ? ks + kSlab : kc;
+    for (int j = 0; j < nr; j++) {
+      const T* src = g.b + (j0 + j) * g.ldb + k0;
+      for (size_t k = ks; k < ke; k++) dst[k * NR + j] = src[k];
+    }
+    for (int j = nr; j < NR; j++)
+      for (size_t k = ks; k < ke; k++) dst[k * NR + j] = T(0);
+  }
+}
+
+inline size_t ceil_div(size_t a, size_t b) { return (a + b - 1) / b; }
+
+template <class T>
+struct Blocking {
+  size_t kc, nc;
+};
+
+template <class T>
+Blocking<T> blocking(const Gemm<T>& g, const MicroKernel<T>& uk) {
+  const size_t kb = ceil_div(g.k, (size_t)uk.kc);
+  const size_t kc = ceil_div(g.k, kb);
+  // Keep the packed B block (kc x nc) within about 1 MB of L2.
+  size_t ncMax = ((size_t)1 << 20) / (kc * sizeof(T));
+  ncMax = ncMax / uk.nr * uk.nr;
+  if (ncMax < (size_t)uk.nr) ncMax = uk.nr;
+  const size_t nb = ceil_div(g.n, ncMax);
+  const size_t nc = ceil_div(ceil_div(g.n, nb), (size_t)uk.nr) * uk.nr;
+  return {kc, nc};
+}
+
+// One thread's part of a row-split product: it packs its share of each B block into the shared
+// buffer, waits for the others, then runs its rows against the whole block.
+template <class T>
+void gemm_rows(const Gemm<T>& g, const MicroKernel<T>& uk, int tid, int nth, Barrier* bar, T* bp) {
+  const int MR = uk.mr, NR = uk.nr;
+  const Blocking<T> bl = blocking(g, uk);
+  const size_t mPanels = ceil_div(g.m, MR);
+  const size_t ip0 = mPanels * tid / nth, ip1 = mPanels * (tid + 1) / nth;
+  T* ap = scratch<T>(0, (size_t)MR * bl.kc);
+  for (size_t jc = 0; jc < g.n; jc += bl.nc) {
+    const size_t nc = g.n - jc < bl.nc ? g.n - jc : bl.nc;
+    const size_t nPanels = ceil_div(nc, NR);
+    for (size_t pc = 0; pc < g.k; pc += bl.kc) {
+      const size_t kc = g.k - pc < bl.kc ? g.k - pc : bl.kc;
+      const bool first = pc == 0, last = pc + kc >= g.k;
+      const int flags = (first ? 0 : G_ACCUM) | (last && g.relu ? G_RELU : 0);
+      for (size_t jp = nPanels * tid / nth; jp < nPanels * (tid + 1) / nth; jp++) {
+        const size_t j = jp * NR;
+        pack_b(g, jc + j, (int)(nc - j < (size_t)NR ? nc - j : NR), pc, kc, NR, bp + jp * kc * NR);
+      }
+      if (bar) bar->wait();
+      for (size_t ip = ip0; ip < ip1; ip++) {
+        const size_t i = ip * MR;
+        const int mr = (int)(g.m - i < (size_t)MR ? g.m - i : MR);
+        pack_a(g, i, mr, pc, kc, MR, ap);
+        T* crow = g.c + i * g.ldc + jc;
+        for (size_t jp = 0; jp < nPanels; jp++) {
+          const size_t j = jp * NR;
+          const int nr = (int)(nc - j < (size_t)NR ? nc - j : NR);
+          const T* bias = first && g.bias ? g.bias + jc + j : nullptr;
+          uk.fn(kc, ap, bp + jp * kc * NR, crow + j, g.ldc, mr, nr, flags, bias);
+        }
+      }
+      if (bar) bar->wait();  // the next block overwrites the shared B panels
+    }
+  }
+}
+
+template <class T>
+void gemm_single(const Gemm<T>& g, const MicroKernel<T>& uk) {
+  const Blocking<T> bl = blocking(g, uk);
+  T* bp = scratch<T>(1, bl.kc * bl.nc);
+  gemm_rows(g, uk, 0, 1, nullptr, bp);
+}
+
+// Columns [j0, j1) of g as a product of its own.
+template <class T>
+Gemm<T> column_slice(const Gemm<T>& g, size_t j0, size_t j1) {
+  Gemm<T> s = g;
+  s.b = g.tb ? g.b + j0 * g.ldb : g.b + j0;
+  s.c = g.c + j0;
+  s.n = j1 - j0;
+  if (g.bias) s.bias = g.bias + j0;
+  return s;
+}
+
+template <class T>
+void gemm_parallel(const Gemm<T>& g, const MicroKernel<T>& uk, int nth) {
+  const size_t mPanels = ceil_div(g.m, uk.mr), nPanels = ceil_div(g.n, uk.nr);
+  // Cost in rough cycles: micro-tiles on the busiest thread, plus packing (A packs are strided).
+  const double tile = (double)uk.mr * uk.nr * g.k / 32.0;
+  const double rowCost = ceil_div(mPanels, nth) * nPanels * tile + (double)g.m * g.k / nth + 0.5 * g.k * g.n / nth +
+                         4000.0 * ceil_div(g.k, uk.kc);
+  const double colCost = mPanels * ceil_div(nPanels, nth) * tile + (double)g.m * g.k + 0.5 * g.k * g.n / nth;
+  if (colCost < rowCost && nPanels >= (size_t)nth) {
+    auto job = [&](int tid, int total) {
+      const size_t j0 = nPanels * tid / total * uk.nr, j1 = nPanels * (tid + 1) / total * uk.nr;
+      if (j0 < j1) gemm_single(column_slice(g, j0, j1 < g.n ? j1 : g.n), uk);
+    };
+    run_parallel(nth, job);
+    return;
+  }
+  if (mPanels < (size_t)nth) nth = (int)mPanels;
+  const Blocking<T> bl = blocking(g, uk);
+  T* bp = scratch<T>(1, bl.kc * bl.nc);
+  Barrier bar(nth);
+  auto job = [&](int tid, int total) { gemm_rows(g, uk, tid, total, total > 1 ? &bar : nullptr, bp); };
+  run_parallel(nth, job);
+}
+
+// Below this many multiply-adds a product runs on one thread (a hand-off costs a few microseconds).
+constexpr double kParallelMacs = 1 << 18;
+
+template <class T>
+void gemm_one(const Gemm<T>& g, const MicroKernel<T>& uk, int nth) {
+  if (g.m == 0 || g.n == 0) return;
+  if (g.k == 0) {
+    for (size_t i = 0; i < g.m; i++)
+      for (size_t j = 0; j < g.n; j++) {
+        T v = g.bias ? g.bias[j] : T(0);
+        g.c[i * g.ldc + j] = g.relu && v < T(0) ? T(0) : v;
+      }
+    return;
+  }
+  if (nth > 1 && (double)g.m * g.n * g.k >= kParallelMacs) gemm_parallel(g, uk, nth);
+  else gemm_single(g, uk);
+}
+
+template <class T>
+void matmul_t(const T* a, const T* b, T* out, const T* bias, const MatmulArgs& p, const MicroKernel<T>& uk) {
+  auto product = [&](size_t bt) {
+    Gemm<T> g;
+    g.a = a + bt * p.aBatchStride;
+    g.lda = p.transA ? p.m : p.k;
+    g.ta = p.transA;
+    g.b = b + bt * p.bBatchStride;
+    g.ldb = p.transB ? p.k : p.n;
+    g.tb = p.transB;
+    g.c = out + bt * p.m * p.n;
+    g.ldc = p.n;
+    g.m = p.m;
+    g.n = p.n;
+    g.k = p.k;
+    g.bias = bias;
+    g.relu = p.relu;
+    return g;
+  };
+  const int nth = num_threads();
+  const double macs = (double)p.m * p.n * p.k;
+  // Many small products: whole products per thread beat splitting each one.
+  if (nth > 1 && p.batch >= (size_t)nth && macs < (double)(1 << 21) && macs * p.batch >= kParallelMacs) {
+    auto job = [&](int tid, int total) {
+      for (size_t bt = p.batch * tid / total; bt < p.batch * (tid + 1) / total; bt++) gemm_one(product(bt), uk, 1);
+    };
+    run_parallel(nth, job);
+    return;
+  }
+  for (size_t bt = 0; bt < p.batch; bt++) gemm_one(product(bt), uk, nth);
+}
+
+MicroKernel<float> float_kernel() {
+  int isa = g_isa.load(std::memory_order_relaxed);
+  if (isa < 0) isa = (int)detected_isa();
+  switch ((Isa)isa) {
+    case Isa::Avx512: return sgemm_kernel_avx512();
+    case Isa::Avx2: return sgemm_kernel_avx2();
+    default: return sgemm_kernel_generic();
+  }
+}
+
+}  // namespace
+
+Isa set_gemm_isa(Isa want) {
+  const Isa have = detected_isa();
+  const Isa use = (int)want > (int)have ? have : want;
+  g_isa.store((int)use);
+  return use;
+}
+
+Isa gemm_isa() {
+  const int isa = g_isa.load();
+  return isa < 0 ? detected_isa() : (Isa)isa;
+}
+
+void matmul(const Buf& a, const Buf& b, const Buf& out, const Buf* bias, const MatmulArgs& p) {
+  const DType d = a.dtype;
+  if ((d != DType::F32 && d != DType::F64) || b.dtype != d || out.dtype != d || (bias && bias->dtype != d))
+    throw KernelError("matmul: expects float arrays of one dtype");
+  if (p.batch == 0 || p.m == 0 || p.n == 0) return;
+  const size_t aNeed = (p.batch - 1) * p.aBatchStride + p.m * p.k;
+  const size_t bNeed = (p.batch - 1) * p.bBatchStride + p.k * p.n;
+  if (a.len < aNeed || b.len < bNeed || out.len < p.batch * p.m * p.n || (bias && bias->len < p.n))
+    throw KernelError("matmul: arrays are shorter than the product's shapes");
+  if (d == DType::F32) {
+    matmul_t(a.as<float>(), b.as<float>(), out.as<float>(), bias ? bias->as<float>() : nullptr, p, float_kernel());
+  } else {
+    matmul_t(a.as<double>(), b.as<double>(), out.as<double>(), bias ? bias->as<double>() : nullptr, p,
+             dgemm_kernel_generic());
+  }
+}
+
+}  // namespace ds

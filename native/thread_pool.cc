@@ -1,0 +1,175 @@
+#include "thread_pool.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+#if defined(__linux__)
+#include <sched.h>
+#endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define DS_PAUSE() _mm_pause()
+#elif defined(__aarch64__)
+#define DS_PAUSE() __asm__ __volatile__("yield")
+#else
+#define DS_PAUSE() ((void)0)
+#endif
+
+namespace ds {
+namespace {
+
+// Workers spin this long after a job before sleeping: training issues kernels back to back,
+// so a short spin saves the wake-up latency without burning a core when idle.
+constexpr auto kSpin = std::chrono::microseconds(200);
+
+int available_cores() {
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+#endif
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : (int)n;
+}
+
+int initial_threads() {
+  const char* env = std::getenv("DEEPSCRIPT_NUM_THREADS");
+  if (env && *env) {
+    int n = std::atoi(env);
+    if (n >= 1) return n > 256 ? 256 : n;
+  }
+  return available_cores();
+}
+
+thread_local bool t_in_job = false;
+
+class Pool {
+ public:
+  explicit Pool(int n) { resize(n); }
+  ~Pool() { stop_workers(); }
+
+  int size() const { return size_; }
+
+  void resize(int n) {
+    std::lock_guard<std::mutex> busy(busy_);
+    stop_workers();
+    size_ = n < 1 ? 1 : n;
+    stop_ = false;
+    // Each worker starts from the current generation, captured here: reading it in the new
+    // thread could miss a job posted before that thread first runs.
+    const uint64_t start = gen_.load();
+    for (int i = 1; i < size_; i++) workers_.emplace_back([this, i, start] { loop(i, start); });
+  }
+
+  void run(int nth, JobFn fn, void* ctx) {
+    if (nth > size_) nth = size_;
+    if (nth <= 1 || t_in_job) {
+      fn(ctx, 0, 1);
+      return;
+    }
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (!busy.owns_lock()) {  // another JS thread is using the pool
+      fn(ctx, 0, 1);
+      return;
+    }
+    fn_ = fn;
+    ctx_ = ctx;
+    nth_ = nth;
+    // Every worker acknowledges every job, even ones it sits out, so none can lag a job behind
+    // and read the next job's fields as its own.
+    pending_.store(size_ - 1, std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      gen_.fetch_add(1, std::memory_order_release);
+    }
+    cv_.notify_all();
+    t_in_job = true;
+    fn(ctx, 0, nth);
+    t_in_job = false;
+    unsigned spins = 0;
+    while (pending_.load(std::memory_order_acquire) != 0) {
+      if (++spins < 4096) DS_PAUSE();
+      else std::this_thread::yield();
+    }
+  }
+
+ private:
+  void loop(int id, uint64_t seen) {
+    t_in_job = true;  // nested parallel calls from a worker run inline
+    for (;;) {
+      auto start = std::chrono::steady_clock::now();
+      unsigned i = 0;
+      while (gen_.load(std::memory_order_acquire) == seen && !stop_.load(std::memory_order_relaxed)) {
+        DS_PAUSE();
+        if ((++i & 63) == 0 && std::chrono::steady_clock::now() - start > kSpin) {
+          std::unique_lock<std::mutex> lk(m_);
+          cv_.wait(lk, [&] { return gen_.load(std::memory_order_acquire) != seen || stop_.load(); });
+          break;
+        }
+      }
+      if (stop_.load()) return;
+      seen = gen_.load(std::memory_order_acquire);
+      if (id < nth_) fn_(ctx_, id, nth_);
+      pending_.fetch_sub(1, std::memory_order_release);
+    }
+  }
+
+  void stop_workers() {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+  int size_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex busy_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::atomic<uint64_t> gen_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  JobFn fn_ = nullptr;
+  void* ctx_ = nullptr;
+  int nth_ = 1;
+};
+
+Pool& pool() {
+  // Leaked on purpose: joining threads from static destructors at process exit can deadlock.
+  static Pool* p = new Pool(initial_threads());
+  return *p;
+}
+
+}  // namespace
+
+int num_threads() { return pool().size(); }
+
+void set_num_threads(int n) {
+  if (n != pool().size()) pool().resize(n);
+}
+
+void run_parallel(int nth, JobFn fn, void* ctx) { pool().run(nth, fn, ctx); }
+
+void Barrier::wait() {
+  int g = gen_.load(std::memory_order_acquire);
+  if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
+    count_.store(0, std::memory_order_relaxed);
+    gen_.fetch_add(1, std::memory_order_release);
+    return;
+  }
+  unsigned spins = 0;
+  while (gen_.load(std::memory_order_acquire) == g) {
+    if (++spins < 4096) DS_PAUSE();
+    else std::this_thread::yield();
+  }
+}
+
+}  // namespace ds

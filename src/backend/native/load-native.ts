@@ -1,0 +1,158 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The functions the compiled addon (native/addon.cc) exports. Typed arrays are used in place. */
+export interface NativeAddon {
+  unary(op: number, x: ArrayBufferView, out: ArrayBufferView): void;
+  clip(x: ArrayBufferView, lo: number, hi: number, out: ArrayBufferView): void;
+  /** meta = [rank, outShape..., aStrides..., bStrides...]. */
+  binary(op: number, a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
+  cast(x: ArrayBufferView, out: ArrayBufferView): void;
+  reduce(op: number, x: ArrayBufferView, outer: number, n: number, inner: number, out: ArrayBufferView): void;
+  argReduce(op: number, x: ArrayBufferView, outer: number, n: number, inner: number, out: Int32Array): void;
+  /** meta = [batch, m, n, k, transA, transB, aBatchStride, bBatchStride, relu]. */
+  matmul(
+    a: ArrayBufferView,
+    b: ArrayBufferView,
+    out: ArrayBufferView,
+    bias: ArrayBufferView | null,
+    meta: Float64Array,
+  ): void;
+  /** meta = [rank, shape..., perm...]. */
+  transpose(x: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
+  gather(
+    x: ArrayBufferView,
+    outer: number,
+    axisSize: number,
+    inner: number,
+    indices: Int32Array,
+    out: ArrayBufferView,
+  ): void;
+  scatterAdd(
+    u: ArrayBufferView,
+    outer: number,
+    axisSize: number,
+    inner: number,
+    indices: Int32Array,
+    out: ArrayBufferView,
+  ): void;
+  softmax(x: ArrayBufferView, rows: number, n: number, log: boolean, out: ArrayBufferView): void;
+  softmaxCrossEntropy(
+    logits: ArrayBufferView,
+    labels: ArrayBufferView,
+    rows: number,
+    n: number,
+    loss: ArrayBufferView,
+    probs: ArrayBufferView,
+  ): void;
+  adamUpdate(
+    p: ArrayBufferView,
+    g: ArrayBufferView,
+    m: ArrayBufferView,
+    v: ArrayBufferView,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    step: number,
+  ): void;
+  sgdUpdate(
+    p: ArrayBufferView,
+    g: ArrayBufferView,
+    velocity: ArrayBufferView | null,
+    lr: number,
+    momentum: number,
+    nesterov: boolean,
+  ): void;
+  rmspropUpdate(
+    p: ArrayBufferView,
+    g: ArrayBufferView,
+    ms: ArrayBufferView,
+    mom: ArrayBufferView | null,
+    mg: ArrayBufferView | null,
+    lr: number,
+    rho: number,
+    momentum: number,
+    epsilon: number,
+    centered: boolean,
+  ): void;
+  setNumThreads(n: number): number;
+  getNumThreads(): number;
+  /** The best SIMD family the CPU has: 'avx512' | 'avx2' | 'generic'. */
+  cpuIsa(): string;
+  /** Forces the float32 GEMM kernel family (capped at the CPU's); returns the one now used. */
+  setGemmIsa(isa: string): string;
+  getGemmIsa(): string;
+  /** Bench only: dlopen OpenBLAS; returns null on success or the error. */
+  blasLoad(path?: string | null): string | null;
+  blasInfo(): string;
+  blasSetNumThreads(n: number): void;
+  blasMatmul(a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
+}
+
+export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
+
+const ADDON_RELATIVE = join('build', 'Release', 'deepscript_native.node');
+const BUILD_ERROR_RELATIVE = join('build', 'native-build-error.txt');
+const INSTALL_HINT =
+  'To enable it, install a C++17 toolchain (Debian/Ubuntu: apt-get install g++ make python3) and run `npm rebuild deepscript`.';
+
+/** The deepscript package root: the nearest directory up from `start` whose package.json is ours. */
+function findPackageRoot(start: string): string | null {
+  let dir = resolve(start);
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'deepscript') return dir;
+      } catch {
+        // Unreadable package.json: keep walking up.
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+function candidatePaths(): string[] {
+  const env = process.env['DEEPSCRIPT_NATIVE_ADDON'];
+  if (env) return [resolve(env)];
+  const roots = [findPackageRoot(dirname(fileURLToPath(import.meta.url))), findPackageRoot(process.cwd())];
+  return [...new Set(roots.filter((r): r is string => r !== null))].map((r) => join(r, ADDON_RELATIVE));
+}
+
+function buildFailure(addonPath: string): string | null {
+  const file = join(dirname(dirname(dirname(addonPath))), BUILD_ERROR_RELATIVE);
+  if (!existsSync(file)) return null;
+  return readFileSync(file, 'utf8').split('\n')[0] ?? null;
+}
+
+let cached: AddonLoad | null = null;
+
+/** Loads the compiled addon once; on failure says why and what to install. */
+export function loadAddon(): AddonLoad {
+  if (cached) return cached;
+  const paths = candidatePaths();
+  const found = paths.find((p) => existsSync(p));
+  if (!found) {
+    const tried = paths.length > 0 ? paths.join(', ') : `${ADDON_RELATIVE} (package root not found)`;
+    const failure = paths.map(buildFailure).find((f) => f !== null);
+    const why = failure ? `the install-time build failed: ${failure}` : 'it was not built';
+    cached = { ok: false, reason: `native addon not found at ${tried}; ${why}. ${INSTALL_HINT}` };
+    return cached;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(found) as NativeAddon;
+    cached = { ok: true, addon, path: found };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    cached = {
+      ok: false,
+      reason: `loading ${found} failed (${msg}); it may be built for another Node version or CPU. Run \`npm rebuild deepscript\`. ${INSTALL_HINT}`,
+    };
+  }
+  return cached;
+}

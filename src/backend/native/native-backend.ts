@@ -1,0 +1,160 @@
+import type { Backend, BinaryOp, MatmulParams, UnaryOp } from '../backend.js';
+import { ARITHMETIC_OPS, COMPARE_OPS, UNARY_OPS } from '../backend.js';
+import { broadcastStrides } from '../js/elementwise.js';
+import { jsBackend } from '../js/js-backend.js';
+import type { Shape } from '../../core/shape.js';
+import { sizeOf } from '../../core/shape.js';
+import type { NativeAddon } from './load-native.js';
+
+// Op codes are positions in the interface's op lists; native/elementwise.h uses the same order.
+const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
+const BINARY_CODE = new Map<BinaryOp, number>([...ARITHMETIC_OPS, ...COMPARE_OPS].map((op, i) => [op, i]));
+const REDUCE_CODE = { sum: 0, max: 1, min: 2 } as const;
+const ARG_CODE = { argmax: 0, argmin: 1 } as const;
+
+const MAX_RANK = 64;
+// Shapes and matmul parameters travel in one reused buffer: no allocation per call.
+const meta = new Float64Array(1 + 3 * MAX_RANK);
+
+function code<K>(map: Map<K, number>, op: K): number {
+  const c = map.get(op);
+  if (c === undefined) throw new Error(`native backend: unknown op '${String(op)}'.`);
+  return c;
+}
+
+/**
+ * Writes the broadcast layout of a binary op into `meta` as [rank, shape, aStrides, bStrides],
+ * dropping size-1 axes and merging axes both inputs walk contiguously, so the kernel's inner loop
+ * runs as long as possible.
+ */
+function writeBroadcastLayout(aShape: Shape, bShape: Shape, outShape: Shape): void {
+  const aStr = broadcastStrides(aShape, outShape);
+  const bStr = broadcastStrides(bShape, outShape);
+  const dims: number[] = [];
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let d = 0; d < outShape.length; d++) {
+    const size = outShape[d]!;
+    if (size === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && as[last] === aStr[d]! * size && bs[last] === bStr[d]! * size) {
+      dims[last]! *= size;
+      as[last] = aStr[d]!;
+      bs[last] = bStr[d]!;
+    } else {
+      dims.push(size);
+      as.push(aStr[d]!);
+      bs.push(bStr[d]!);
+    }
+  }
+  if (dims.length === 0) {
+    dims.push(1);
+    as.push(0);
+    bs.push(0);
+  }
+  const r = dims.length;
+  meta[0] = r;
+  for (let d = 0; d < r; d++) {
+    meta[1 + d] = dims[d]!;
+    meta[1 + r + d] = as[d]!;
+    meta[1 + 2 * r + d] = bs[d]!;
+  }
+}
+
+function writeFlatLayout(n: number, aStride: number, bStride: number): void {
+  meta[0] = 1;
+  meta[1] = n;
+  meta[2] = aStride;
+  meta[3] = bStride;
+}
+
+function writeMatmul(p: MatmulParams): void {
+  meta[0] = p.batch;
+  meta[1] = p.m;
+  meta[2] = p.n;
+  meta[3] = p.k;
+  meta[4] = p.transA ? 1 : 0;
+  meta[5] = p.transB ? 1 : 0;
+  meta[6] = p.aBatchStride;
+  meta[7] = p.bBatchStride;
+  meta[8] = p.activation === 'relu' ? 1 : 0;
+}
+
+/**
+ * Adapts the addon to the Backend interface. Every kernel and dtype runs natively (float32 and
+ * float64 everywhere, int32/uint8 where the interface allows them). The one delegation: a binary
+ * op whose two inputs have different storage types, which ops never issue (they promote first),
+ * goes to the reference kernels rather than failing.
+ */
+export function createNativeBackend(addon: NativeAddon): Backend {
+  return {
+    name: 'native',
+    unary(op, x, out) {
+      addon.unary(code(UNARY_CODE, op), x, out);
+    },
+    clip(x, lo, hi, out) {
+      addon.clip(x, lo, hi, out);
+    },
+    binary(op, a, aShape, b, bShape, out, outShape) {
+      if (a.constructor !== b.constructor) {
+        jsBackend.binary(op, a, aShape, b, bShape, out, outShape);
+        return;
+      }
+      const n = sizeOf(outShape);
+      if (n === 0) return;
+      if (a.length === n && b.length === n) writeFlatLayout(n, 1, 1);
+      else if (b.length === 1 && a.length === n) writeFlatLayout(n, 1, 0);
+      else if (a.length === 1 && b.length === n) writeFlatLayout(n, 0, 1);
+      else {
+        if (outShape.length > MAX_RANK) throw new Error(`native backend: rank ${outShape.length} exceeds ${MAX_RANK}.`);
+        writeBroadcastLayout(aShape, bShape, outShape);
+      }
+      addon.binary(code(BINARY_CODE, op), a, b, out, meta);
+    },
+    cast(x, out) {
+      addon.cast(x, out);
+    },
+    reduce(op, x, outer, n, inner, out) {
+      addon.reduce(REDUCE_CODE[op], x, outer, n, inner, out);
+    },
+    argReduce(op, x, outer, n, inner, out) {
+      addon.argReduce(ARG_CODE[op], x, outer, n, inner, out);
+    },
+    matmul(a, b, out, p) {
+      writeMatmul(p);
+      addon.matmul(a, b, out, p.bias ?? null, meta);
+    },
+    transpose(x, shape, perm, out) {
+      const r = shape.length;
+      if (r > MAX_RANK) throw new Error(`native backend: rank ${r} exceeds ${MAX_RANK}.`);
+      if (perm.length !== r) throw new Error(`transpose: perm has ${perm.length} axes for a rank-${r} tensor.`);
+      meta[0] = r;
+      for (let d = 0; d < r; d++) {
+        meta[1 + d] = shape[d]!;
+        meta[1 + r + d] = perm[d]!;
+      }
+      addon.transpose(x, out, meta);
+    },
+    gather(x, outer, axisSize, inner, indices, out) {
+      addon.gather(x, outer, axisSize, inner, indices, out);
+    },
+    scatterAdd(updates, outer, axisSize, inner, indices, out) {
+      addon.scatterAdd(updates, outer, axisSize, inner, indices, out);
+    },
+    softmax(x, rows, n, log, out) {
+      addon.softmax(x, rows, n, log, out);
+    },
+    softmaxCrossEntropy(logits, labels, rows, n, loss, probs) {
+      addon.softmaxCrossEntropy(logits, labels, rows, n, loss, probs);
+    },
+    adamUpdate(param, grad, m, v, p) {
+      addon.adamUpdate(param, grad, m, v, p.lr, p.beta1, p.beta2, p.epsilon, p.step);
+    },
+    sgdUpdate(param, grad, velocity, p) {
+      addon.sgdUpdate(param, grad, velocity, p.lr, p.momentum, p.nesterov);
+    },
+    rmspropUpdate(param, grad, ms, mom, mg, p) {
+      addon.rmspropUpdate(param, grad, ms, mom, mg, p.lr, p.rho, p.momentum, p.epsilon, p.centered);
+    },
+  };
+}
