@@ -1,0 +1,162 @@
+/**
+ * Makes the convolution, pooling, Reshape and BatchNormalization layers loadable from Keras 2 /
+ * Keras 3 model configs. Importing this module registers them; Keras options deepscript lacks
+ * (channels_first, groups, regularizers, constraints, ...) fail loudly.
+ */
+import type { ActivationName } from './activations.js';
+import { AveragePooling1D } from './average-pooling1d.js';
+import { AveragePooling2D } from './average-pooling2d.js';
+import { BatchNormalization } from './batch-normalization.js';
+import type { BatchNormalizationArgs } from './batch-normalization.js';
+import type { ConvArgs } from './conv-base.js';
+import { Conv1D } from './conv1d.js';
+import { Conv2D } from './conv2d.js';
+import type { Conv2DArgs } from './conv2d.js';
+import { GlobalAveragePooling1D } from './global-average-pooling1d.js';
+import { GlobalAveragePooling2D } from './global-average-pooling2d.js';
+import { GlobalMaxPooling1D } from './global-max-pooling1d.js';
+import { GlobalMaxPooling2D } from './global-max-pooling2d.js';
+import type { GlobalPoolingArgs } from './global-pooling-base.js';
+import type { InitializerIdentifier } from './initializers.js';
+import type { Layer, LayerArgs } from './layer.js';
+import { MaxPooling1D } from './max-pooling1d.js';
+import { MaxPooling2D } from './max-pooling2d.js';
+import type { PoolingArgs } from './pooling-base.js';
+import { Reshape } from './reshape.js';
+import { registerLayer } from './serialization.js';
+
+type Config = Record<string, unknown>;
+
+function requireNull(c: Config, keys: string[]): void {
+  for (const k of keys) {
+    if (c[k] !== undefined && c[k] !== null) throw new Error(`'${k}' is not supported (got ${JSON.stringify(c[k])}).`);
+  }
+}
+
+function channelsLast(c: Config): void {
+  const f = c['data_format'];
+  if (f !== undefined && f !== null && f !== 'channels_last')
+    throw new Error(`data_format '${String(f)}' is not supported.`);
+}
+
+function sizes(c: Config, key: string): number | number[] | undefined {
+  const v = c[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' || (Array.isArray(v) && v.every((d) => typeof d === 'number')))
+    return v as number | number[];
+  throw new Error(`${key} must be an int or a list of ints, got ${JSON.stringify(v)}.`);
+}
+
+/** Copies only the keys that are set, so the constructors' defaults apply to the rest. */
+function defined<T extends object>(args: T): T {
+  for (const k of Object.keys(args) as (keyof T)[]) if (args[k] === undefined) delete args[k];
+  return args;
+}
+
+function convArgs(c: Config, common: LayerArgs): ConvArgs {
+  requireNull(c, [
+    'kernel_regularizer',
+    'bias_regularizer',
+    'activity_regularizer',
+    'kernel_constraint',
+    'bias_constraint',
+    'lora_rank',
+  ]);
+  channelsLast(c);
+  if (c['groups'] !== undefined && c['groups'] !== 1)
+    throw new Error(`groups ${JSON.stringify(c['groups'])} is not supported.`);
+  const a = c['activation'];
+  if (a !== undefined && a !== null && typeof a !== 'string')
+    throw new Error(`activation must be a built-in name, got ${JSON.stringify(a)}.`);
+  return defined<ConvArgs>({
+    ...common,
+    strides: sizes(c, 'strides'),
+    padding: c['padding'] as ConvArgs['padding'],
+    dilationRate: sizes(c, 'dilation_rate'),
+    activation: a as ActivationName | null | undefined,
+    useBias: typeof c['use_bias'] === 'boolean' ? c['use_bias'] : undefined,
+    kernelInitializer: (c['kernel_initializer'] ?? undefined) as InitializerIdentifier | undefined,
+    biasInitializer: (c['bias_initializer'] ?? undefined) as InitializerIdentifier | undefined,
+  });
+}
+
+function kernelSize(c: Config): number | number[] {
+  const k = sizes(c, 'kernel_size');
+  if (k === undefined) throw new Error('kernel_size is missing.');
+  return k;
+}
+
+registerLayer(
+  'Conv2D',
+  (c, common) => new Conv2D(c['filters'] as number, kernelSize(c), convArgs(c, common) as Conv2DArgs),
+);
+registerLayer('Conv1D', (c, common) => new Conv1D(c['filters'] as number, kernelSize(c), convArgs(c, common)));
+
+function poolingArgs(c: Config, common: LayerArgs): PoolingArgs {
+  channelsLast(c);
+  return defined<PoolingArgs>({
+    ...common,
+    poolSize: sizes(c, 'pool_size'),
+    strides: sizes(c, 'strides'),
+    padding: c['padding'] as PoolingArgs['padding'],
+  });
+}
+
+const POOLS: [string, new (args: PoolingArgs) => Layer][] = [
+  ['MaxPooling2D', MaxPooling2D],
+  ['AveragePooling2D', AveragePooling2D],
+  ['MaxPooling1D', MaxPooling1D],
+  ['AveragePooling1D', AveragePooling1D],
+];
+for (const [name, Cls] of POOLS) registerLayer(name, (c, common) => new Cls(poolingArgs(c, common)));
+
+const GLOBAL_POOLS: [string, new (args: GlobalPoolingArgs) => Layer][] = [
+  ['GlobalMaxPooling2D', GlobalMaxPooling2D],
+  ['GlobalAveragePooling2D', GlobalAveragePooling2D],
+  ['GlobalMaxPooling1D', GlobalMaxPooling1D],
+  ['GlobalAveragePooling1D', GlobalAveragePooling1D],
+];
+for (const [name, Cls] of GLOBAL_POOLS) {
+  registerLayer(name, (c, common) => {
+    channelsLast(c);
+    return new Cls(
+      defined<GlobalPoolingArgs>({
+        ...common,
+        keepdims: typeof c['keepdims'] === 'boolean' ? c['keepdims'] : undefined,
+      }),
+    );
+  });
+}
+
+registerLayer('Reshape', (c, common) => {
+  const t = c['target_shape'];
+  if (!Array.isArray(t)) throw new Error(`target_shape must be a list, got ${JSON.stringify(t)}.`);
+  return new Reshape(t as number[], common);
+});
+
+registerLayer('BatchNormalization', (c, common) => {
+  requireNull(c, ['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint']);
+  if (c['synchronized'] === true) throw new Error('synchronized batch normalization is not supported.');
+  if (c['renorm'] === true) throw new Error('batch renormalization is not supported.');
+  if (c['virtual_batch_size'] !== undefined && c['virtual_batch_size'] !== null)
+    throw new Error('virtual_batch_size is not supported.');
+  const axis = Array.isArray(c['axis']) && c['axis'].length === 1 ? c['axis'][0] : c['axis'];
+  if (axis !== undefined && typeof axis !== 'number')
+    throw new Error(`axis must be one integer, got ${JSON.stringify(c['axis'])}.`);
+  const init = (k: string): InitializerIdentifier | undefined =>
+    (c[k] ?? undefined) as InitializerIdentifier | undefined;
+  return new BatchNormalization(
+    defined<BatchNormalizationArgs>({
+      ...common,
+      axis,
+      momentum: typeof c['momentum'] === 'number' ? c['momentum'] : undefined,
+      epsilon: typeof c['epsilon'] === 'number' ? c['epsilon'] : undefined,
+      center: typeof c['center'] === 'boolean' ? c['center'] : undefined,
+      scale: typeof c['scale'] === 'boolean' ? c['scale'] : undefined,
+      betaInitializer: init('beta_initializer'),
+      gammaInitializer: init('gamma_initializer'),
+      movingMeanInitializer: init('moving_mean_initializer'),
+      movingVarianceInitializer: init('moving_variance_initializer'),
+    }),
+  );
+});
