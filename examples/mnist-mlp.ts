@@ -7,7 +7,8 @@
  *
  *   npm run example:mnist-mlp -- [--epochs 30] [--backend js|native] [--seed 0] [--verbose 0|1|2] [--train-samples N]
  */
-import { Sequential, callbacks, datasets, layers, loadModel, setBackend, setRandomSeed, utils } from '../src/index.js';
+import { mkdirSync } from 'node:fs';
+import { Sequential, callbacks, datasets, layers, loadModel, setBackend, setRandomSeed, utils, viz } from '../src/index.js';
 import { intArg, parseArgs } from './args.js';
 
 const args = parseArgs();
@@ -22,16 +23,17 @@ const [[xTrainAll, yClassTrainAll], [xTestRaw, yClassTest]] = datasets.mnist.loa
 const trainSamples = intArg(args, 'train-samples', xTrainAll.shape[0]!);
 const xTrainRaw = xTrainAll.slice([0], [trainSamples]);
 const yClassTrain = yClassTrainAll.slice([0], [trainSamples]);
-console.log(`학습셋 이미지 수 : ${xTrainRaw.shape[0]} 개`);
+console.log(`학습셋 이미지 수 : ${xTrainAll.shape[0]} 개`);
 console.log(`테스트셋 이미지 수 : ${xTestRaw.shape[0]} 개`);
 
-// The first image as the computer sees it: 28 x 28 brightness values from 0 to 255.
+// The first image, drawn like plt.imshow(X_train[0], cmap='Greys'), then as the computer sees
+// it: 28 x 28 brightness values from 0 to 255.
+const MODEL_DIR = './model/';
+mkdirSync(MODEL_DIR, { recursive: true });
 const first = xTrainRaw.slice([0], [1]).reshape([28, 28]);
-for (let r = 0; r < 28; r++) {
-  let line = '';
-  for (let c = 0; c < 28; c++) line += `${first.data[r * 28 + c]}\t`;
-  console.log(line);
-}
+await viz.imshow(first, { cmap: 'Greys', file: `${MODEL_DIR}digit.png` });
+console.log(`digit image: ${MODEL_DIR}digit.png`);
+process.stdout.write(viz.pixelDump(first));
 
 // Flatten each image to 784 values and scale them to 0..1.
 const xTrain = xTrainRaw.reshape([xTrainRaw.shape[0]!, 784]).astype('float32').div(255);
@@ -53,7 +55,7 @@ model.summary();
 model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
 
 // Save the best model (by test loss) and stop after 10 epochs without improvement.
-const modelPath = './model/{epoch:02d}-{val_loss:.4f}.hdf5';
+const modelPath = `${MODEL_DIR}{epoch:02d}-{val_loss:.4f}.hdf5`;
 const checkpointer = new callbacks.ModelCheckpoint(modelPath, { monitor: 'val_loss', verbose: 1, saveBestOnly: true });
 const earlyStopping = new callbacks.EarlyStopping({ monitor: 'val_loss', patience: 10 });
 
@@ -70,6 +72,19 @@ const seconds = (Date.now() - started) / 1000;
 const [, accuracy] = await model.evaluate(xTest, yTest, { verbose: 0 });
 console.log(`\n Test Accuracy: ${accuracy!.toFixed(4)}`);
 console.log(`(${history.epoch.length} epochs in ${seconds.toFixed(1)} s)`);
+
+// Test loss (red) and training loss (blue) per epoch, as the lecture plots them.
+await viz.plotHistory(history, { metrics: ['loss'], file: `${MODEL_DIR}loss.png`, formats: ['png', 'svg'] });
+console.log(`loss plot: ${MODEL_DIR}loss.png`);
+
+// The first 40 test digits with the model's predictions; wrong ones are red.
+const predictions = model.predict(xTest.slice([0], [40]));
+await viz.imageGrid(xTestRaw.slice([0], [40]), {
+  labels: yClassTest.slice([0], [40]),
+  predictions,
+  file: `${MODEL_DIR}digits.png`,
+});
+console.log(`digit grid: ${MODEL_DIR}digits.png`);
 
 // The best checkpoint, loaded back, scores what the run reported for that epoch.
 if (checkpointer.lastSavedPath) {
