@@ -234,6 +234,35 @@ add({ name: 'maxPool1d 2', ops: ['maxPool1d'], inputs: [S([2, 5, 2], 'distinct')
 add({ name: 'maxPool1d 3 same stride 1', ops: ['maxPool1d'], inputs: [S([1, 5, 2], 'distinct')], fn: ([x]) => ops.maxPool1d(x!, 3, { padding: 'same', strides: 1 }) });
 add({ name: 'avgPool1d 2 same', ops: ['avgPool1d'], inputs: [S([2, 5, 1])], fn: ([x]) => ops.avgPool1d(x!, 2, { padding: 'same' }) });
 
+// ---- unstack and embedding lookup ---------------------------------------------------------------
+add({
+  name: 'unstack axis 0, pieces reused and one unused',
+  ops: ['unstack'],
+  inputs: [S([3, 2])],
+  fn: ([x]) => {
+    const [a, , c] = ops.unstack(x!);
+    return ops.add(ops.mul(a!, c!), ops.mul(a!, 3));
+  },
+});
+add({
+  name: 'unstack axis 1 of rank 3',
+  ops: ['unstack'],
+  inputs: [S([2, 3, 2])],
+  fn: ([x]) => ops.concat(ops.unstack(x!, 1).map((p, i) => ops.mul(p, i + 1)), 1),
+});
+add({
+  name: 'unstack axis -1 then stack',
+  ops: ['unstack'],
+  inputs: [S([2, 3])],
+  fn: ([x]) => ops.stack(ops.unstack(x!, -1).map((p) => ops.tanh(p)), 0),
+});
+add({
+  name: 'embeddingLookup with repeated [2,3] indices',
+  ops: ['embeddingLookup'],
+  inputs: [S([4, 3])],
+  fn: ([t]) => ops.embeddingLookup(t!, ops.tensor([[3, 0, 3], [1, 1, 2]], undefined, 'int32')),
+});
+
 // ---- softmax family -----------------------------------------------------------------------------
 add({ name: 'softmax last axis', ops: ['softmax'], inputs: [S([2, 4])], fn: ([x]) => ops.softmax(x!) });
 add({ name: 'softmax axis 0', ops: ['softmax'], inputs: [S([3, 2])], fn: ([x]) => ops.softmax(x!, 0) });
