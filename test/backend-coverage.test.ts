@@ -60,7 +60,10 @@ function exerciseGradCases(dtype: 'float32' | 'float64'): void {
 }
 
 function exerciseNonDifferentiable(): void {
-  const x = ops.tensor([[-1.5, 0.5, 2.5], [3, -2, 0]]);
+  const x = ops.tensor([
+    [-1.5, 0.5, 2.5],
+    [3, -2, 0],
+  ]);
   ops.argmax(x);
   ops.argmin(x, 0);
   for (const f of [ops.sign, ops.step, ops.floor, ops.round]) f(x);
@@ -139,8 +142,16 @@ test('every backend implements every kernel the ops and optimizers use; no kerne
   };
   for (const [kernel, list] of Object.entries(codes)) {
     const usedCodes = [...used].filter((k) => k.startsWith(`${kernel}:`)).map((k) => k.slice(kernel.length + 1));
-    assert.deepEqual(usedCodes.filter((c) => !list.includes(c)), [], `${kernel}: op codes used but not declared`);
-    assert.deepEqual(list.filter((c) => !usedCodes.includes(c)), [], `${kernel}: op codes no op uses`);
+    assert.deepEqual(
+      usedCodes.filter((c) => !list.includes(c)),
+      [],
+      `${kernel}: op codes used but not declared`,
+    );
+    assert.deepEqual(
+      list.filter((c) => !usedCodes.includes(c)),
+      [],
+      `${kernel}: op codes no op uses`,
+    );
   }
 
   const names = listBackends();
@@ -154,7 +165,14 @@ test('every backend implements every kernel the ops and optimizers use; no kerne
 });
 
 test('the recording proxy ran the real kernels (results equal the js backend)', () => {
-  const x = ops.tensor([[1, 2], [3, 4]], undefined, 'float64');
+  const x = ops.tensor(
+    [
+      [1, 2],
+      [3, 4],
+    ],
+    undefined,
+    'float64',
+  );
   const direct = ops.softmax(ops.matmul(x, x));
   const used = new Set<string>();
   registerBackend(recordingBackend(findBackend('js')!, 'recording-test-2', used));

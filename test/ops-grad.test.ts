@@ -22,7 +22,11 @@ test('every function exported from src/ops/index.ts has a gradient check or is l
     .map(([name]) => name);
   const covered = new Set(GRAD_CASES.flatMap((k) => k.ops));
   const missing = exported.filter((name) => !covered.has(name) && !(name in NON_DIFFERENTIABLE));
-  assert.deepEqual(missing, [], `ops without a gradient check: ${missing.join(', ')} (add a case to test/helpers/grad-cases.ts)`);
+  assert.deepEqual(
+    missing,
+    [],
+    `ops without a gradient check: ${missing.join(', ')} (add a case to test/helpers/grad-cases.ts)`,
+  );
   // Both lists must name real exports (no typos hiding a missing check), and not overlap.
   const names = new Set(exported);
   const lossNames = new Set(Object.keys(losses).map((n) => `losses.${n}`));
@@ -35,7 +39,13 @@ test('every function exported from src/ops/index.ts has a gradient check or is l
 
 test('every loss in src/losses/losses.ts has a gradient check', () => {
   const covered = new Set(GRAD_CASES.flatMap((k) => k.ops));
-  const lossFns = ['categoricalCrossentropy', 'sparseCategoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError', 'meanAbsoluteError'];
+  const lossFns = [
+    'categoricalCrossentropy',
+    'sparseCategoricalCrossentropy',
+    'binaryCrossentropy',
+    'meanSquaredError',
+    'meanAbsoluteError',
+  ];
   for (const name of lossFns) {
     assert.equal(typeof (losses as Record<string, unknown>)[name], 'function');
     assert.ok(covered.has(`losses.${name}`), `no gradient check for loss ${name}`);
@@ -43,7 +53,14 @@ test('every loss in src/losses/losses.ts has a gradient check', () => {
 });
 
 test('piecewise-constant ops have zero gradient away from their jumps', () => {
-  const x = ops.tensor([[-1.3, -0.6, 0.4], [0.7, 1.2, 2.3]], undefined, 'float64');
+  const x = ops.tensor(
+    [
+      [-1.3, -0.6, 0.4],
+      [0.7, 1.2, 2.3],
+    ],
+    undefined,
+    'float64',
+  );
   for (const f of [ops.sign, ops.step, ops.floor, ops.round]) {
     // x + f(x): d/dx is exactly the seed, nothing may flow back through f.
     gradcheck(([t]) => ops.add(t!, f(t!)), [x], { name: f.name });
@@ -58,18 +75,37 @@ test('pow: the exponent gradient is 0 where the base is <= 0 (as TensorFlow), ne
     a.requiresGrad = true;
     const out = ops.pow(a, b);
     const [ga, gb] = gradients(out, [a, b], ops.onesLike(out));
-    assert.deepEqual(Array.from(gb!.data, (v) => v + 0), [0, 0, 9 * Math.log(3)].map((v) => (dtype === 'float32' ? Math.fround(v) : v)));
-    assert.deepEqual(Array.from(ga!.data, (v) => v + 0), [-4, 0, 6]);
+    assert.deepEqual(
+      Array.from(gb!.data, (v) => v + 0),
+      [0, 0, 9 * Math.log(3)].map((v) => (dtype === 'float32' ? Math.fround(v) : v)),
+    );
+    assert.deepEqual(
+      Array.from(ga!.data, (v) => v + 0),
+      [-4, 0, 6],
+    );
   }
 });
 
 test('max/min share the gradient equally among tied extremes', () => {
-  const x = ops.tensor([[1, 3, 3], [2, 2, 0]], undefined, 'float64');
+  const x = ops.tensor(
+    [
+      [1, 3, 3],
+      [2, 2, 0],
+    ],
+    undefined,
+    'float64',
+  );
   x.requiresGrad = true;
   const [g] = gradients(ops.max(x, 1), [x], ops.tensor([1, 4], undefined, 'float64'));
-  assert.deepEqual(g!.toArray(), [[0, 0.5, 0.5], [2, 2, 0]]);
+  assert.deepEqual(g!.toArray(), [
+    [0, 0.5, 0.5],
+    [2, 2, 0],
+  ]);
   const [gm] = gradients(ops.min(x), [x], ops.scalar(1, 'float64'));
-  assert.deepEqual(gm!.toArray(), [[0, 0, 0], [0, 0, 1]]);
+  assert.deepEqual(gm!.toArray(), [
+    [0, 0, 0],
+    [0, 0, 1],
+  ]);
 });
 
 test('maximum/minimum send the gradient of a tie to the first operand', () => {

@@ -23,15 +23,33 @@ function randomArray(rng: Random, n: number): number[] {
 function compare(opt: Optimizer, rule: Rule, dtype: DType, tol: number): void {
   const rng = new Random(11);
   const shapes = [[3, 2], [4]];
-  const init = shapes.map((s) => randomArray(rng, s.reduce((a, b) => a * b, 1)));
-  const vars = shapes.map((s, i) => new Variable(new Tensor(dtype === 'float64' ? Float64Array.from(init[i]!) : Float32Array.from(init[i]!), s, dtype), `v${i}`));
+  const init = shapes.map((s) =>
+    randomArray(
+      rng,
+      s.reduce((a, b) => a * b, 1),
+    ),
+  );
+  const vars = shapes.map(
+    (s, i) =>
+      new Variable(
+        new Tensor(dtype === 'float64' ? Float64Array.from(init[i]!) : Float32Array.from(init[i]!), s, dtype),
+        `v${i}`,
+      ),
+  );
   const ref = init.map((a) => (dtype === 'float32' ? a.map(Math.fround) : [...a]));
   const states = shapes.map(() => ({}) as Record<string, number[]>);
   for (let t = 1; t <= 3; t++) {
-    const grads = shapes.map((s) => randomArray(rng, s.reduce((a, b) => a * b, 1)).map(dtype === 'float32' ? Math.fround : (x: number) => x));
+    const grads = shapes.map((s) =>
+      randomArray(
+        rng,
+        s.reduce((a, b) => a * b, 1),
+      ).map(dtype === 'float32' ? Math.fround : (x: number) => x),
+    );
     opt.applyGradients(
       vars,
-      grads.map((g, i) => new Tensor(dtype === 'float64' ? Float64Array.from(g) : Float32Array.from(g), shapes[i]!, dtype)),
+      grads.map(
+        (g, i) => new Tensor(dtype === 'float64' ? Float64Array.from(g) : Float32Array.from(g), shapes[i]!, dtype),
+      ),
     );
     grads.forEach((g, i) => rule(ref[i]!, g, states[i]!, t));
     vars.forEach((v, i) => {
@@ -101,7 +119,12 @@ for (const dtype of ['float64', 'float32'] as const) {
   const tol = dtype === 'float64' ? 1e-12 : 2e-6;
   test(`Adam follows Keras's update (${dtype})`, () => {
     compare(new Adam({ learningRate: 0.01 }), adamRule(0.01, 0.9, 0.999, 1e-7), dtype, tol);
-    compare(new Adam({ learningRate: 0.1, beta1: 0.5, beta2: 0.9, epsilon: 1e-3 }), adamRule(0.1, 0.5, 0.9, 1e-3), dtype, tol);
+    compare(
+      new Adam({ learningRate: 0.1, beta1: 0.5, beta2: 0.9, epsilon: 1e-3 }),
+      adamRule(0.1, 0.5, 0.9, 1e-3),
+      dtype,
+      tol,
+    );
   });
   test(`SGD plain, momentum and Nesterov follow Keras's update (${dtype})`, () => {
     compare(new SGD({ learningRate: 0.1 }), sgdRule(0.1, 0, false), dtype, tol);

@@ -40,7 +40,10 @@ test('the same seed gives identical draws; different seeds differ', () => {
 test('permutation is a permutation', () => {
   setRandomSeed(3);
   const p = Array.from(getRandom().permutation(1000));
-  assert.deepEqual([...p].sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i));
+  assert.deepEqual(
+    [...p].sort((x, y) => x - y),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
   assert.notDeepEqual(p.slice(0, 10), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 

@@ -62,7 +62,9 @@ function formatScalar(v: number, dtype: DType): string {
     const s = withSign(v, Number(v.toPrecision(d)).toFixed(fractionDigits(v, single)));
     return s.includes('.') ? s : `${s}.0`;
   }
-  const [m, e] = Number(v.toPrecision(d)).toExponential(d - 1).split('e') as [string, string];
+  const [m, e] = Number(v.toPrecision(d))
+    .toExponential(d - 1)
+    .split('e') as [string, string];
   return `${m}e${e.startsWith('-') ? '-' : '+'}${e.replace(/^[-+]/, '').padStart(2, '0')}`;
 }
 
@@ -89,7 +91,8 @@ function makeFormatter(shown: readonly number[], dtype: DType): (v: number) => s
     if (a < minAbs) minAbs = a;
   }
   // NumPy 2.3+: the upper cutoff is 10**min(8, finfo.precision), i.e. 1e6 for float32.
-  const scientific = minAbs !== Infinity && (maxAbs >= (single ? 1e6 : 1e8) || minAbs < cast(1e-4) || cast(maxAbs / minAbs) > 1000);
+  const scientific =
+    minAbs !== Infinity && (maxAbs >= (single ? 1e6 : 1e8) || minAbs < cast(1e-4) || cast(maxAbs / minAbs) > 1000);
   const negInf = shown.some((v) => v === -Infinity);
   let padLeft = 0;
   let padRight = 0;
@@ -108,8 +111,8 @@ function makeFormatter(shown: readonly number[], dtype: DType): (v: number) => s
     // Digits past a value's shortest form are its exact digits (dragon4's min_digits), not zeros:
     // float32 1e-5 next to 1.2345678e-03 prints as 9.9999997e-06.
     format = (v) => {
-      let [m, e] = withSign(v, toExponentialEven(v, precision)).split('e') as [string, string];
-      if (precision === 0) m += '.';
+      const [mant, e] = withSign(v, toExponentialEven(v, precision)).split('e') as [string, string];
+      const m = precision === 0 ? `${mant}.` : mant;
       const exp = `e${e.startsWith('-') ? '-' : '+'}${e.replace(/^[-+]/, '').padStart(expSize, '0')}`;
       return m.padStart(padLeft + 1 + precision) + exp;
     };
@@ -176,9 +179,8 @@ function positionalShort(v: number, single: boolean): [string, string] {
 function sciShort(v: number, single: boolean): [string, string] {
   const d = shortestDigits(v, single);
   const s = d - 1 <= PRECISION ? Number(v.toPrecision(d)).toExponential(d - 1) : toExponentialEven(v, PRECISION);
-  let [m, e] = withSign(v, s).split('e') as [string, string];
-  if (!m.includes('.')) m += '.';
-  m = m.replace(/(\.\d*?)0+$/, '$1');
+  const [mant, e] = withSign(v, s).split('e') as [string, string];
+  const m = (mant.includes('.') ? mant : `${mant}.`).replace(/(\.\d*?)0+$/, '$1');
   return [m, e.startsWith('-') ? e : `+${e.replace('+', '')}`];
 }
 
@@ -191,14 +193,18 @@ function toFixedEven(v: number, decimals: number): string {
   const long = v.toFixed(Math.min(100, decimals + 30));
   const dot = long.indexOf('.');
   const kept = long.slice(0, dot + 1 + decimals);
-  return isTieToOdd(kept.replace('.', ''), long.slice(dot + 1 + decimals)) ? kept.replace(/\.$/, '') : v.toFixed(decimals);
+  return isTieToOdd(kept.replace('.', ''), long.slice(dot + 1 + decimals))
+    ? kept.replace(/\.$/, '')
+    : v.toFixed(decimals);
 }
 
 function toExponentialEven(v: number, frac: number): string {
   const [lm, le] = v.toExponential(Math.min(100, frac + 30)).split('e') as [string, string];
   const dot = lm.indexOf('.');
   const kept = lm.slice(0, dot + 1 + frac);
-  return isTieToOdd(kept.replace('.', ''), lm.slice(dot + 1 + frac)) ? `${kept.replace(/\.$/, '')}e${le}` : v.toExponential(frac);
+  return isTieToOdd(kept.replace('.', ''), lm.slice(dot + 1 + frac))
+    ? `${kept.replace(/\.$/, '')}e${le}`
+    : v.toExponential(frac);
 }
 
 function formatBlock(

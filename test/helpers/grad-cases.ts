@@ -33,7 +33,15 @@ const constRng = new Random(99);
 
 /** A float64 constant (not differentiated); cast with `c(t, dtype)` inside a case. */
 function constant(shape: readonly number[], kind: InputSpec['kind'] = 'signed'): Tensor {
-  return new Tensor(randomValues(constRng, shape.reduce((a, b) => a * b, 1), kind), shape, 'float64');
+  return new Tensor(
+    randomValues(
+      constRng,
+      shape.reduce((a, b) => a * b, 1),
+      kind,
+    ),
+    shape,
+    'float64',
+  );
 }
 
 function c(t: Tensor, dtype: DType): Tensor {
@@ -70,7 +78,12 @@ for (const [name, kind] of UNARY) {
   const f = (ops as unknown as Record<string, (x: Tensor) => Tensor>)[name]!;
   add({ name: `${name} [2,3]`, ops: [name], inputs: [S([2, 3], kind)], fn: ([x]) => f(x!) });
 }
-add({ name: 'clip inside and outside [-0.7, 0.9]', ops: ['clip'], inputs: [S([3, 4])], fn: ([x]) => ops.clip(x!, -0.7, 0.9) });
+add({
+  name: 'clip inside and outside [-0.7, 0.9]',
+  ops: ['clip'],
+  inputs: [S([3, 4])],
+  fn: ([x]) => ops.clip(x!, -0.7, 0.9),
+});
 
 // ---- binary ops with broadcasting ---------------------------------------------------------------
 type Bin = (a: Operand, b: Operand) => Tensor;
@@ -84,14 +97,26 @@ const BINARY: [string, Bin, InputSpec['kind'], InputSpec['kind']][] = [
   ['minimum', ops.minimum, 'signed', 'signed'],
 ];
 const BROADCASTS: [readonly number[], readonly number[]][] = [
-  [[2, 3], [2, 3]],
+  [
+    [2, 3],
+    [2, 3],
+  ],
   [[2, 3], [3]],
   [[3], [2, 3]],
-  [[2, 1, 4], [3, 1]],
-  [[3, 1], [2, 1, 4]],
+  [
+    [2, 1, 4],
+    [3, 1],
+  ],
+  [
+    [3, 1],
+    [2, 1, 4],
+  ],
   [[2, 3], []],
   [[], [2, 3]],
-  [[4, 1], [1, 3]],
+  [
+    [4, 1],
+    [1, 3],
+  ],
 ];
 for (const [name, f, ka, kb] of BINARY) {
   for (const [sa, sb] of BROADCASTS) {
@@ -140,68 +165,231 @@ for (const [name, f, kind] of REDUCTIONS) {
 
 // ---- matmul and dense ---------------------------------------------------------------------------
 const MATMULS: [readonly number[], readonly number[]][] = [
-  [[2, 3], [3, 4]],
-  [[2, 2, 3], [2, 3, 4]],
-  [[2, 2, 3], [3, 4]],
-  [[2, 3], [2, 3, 4]],
-  [[2, 1, 2, 3], [3, 2]],
+  [
+    [2, 3],
+    [3, 4],
+  ],
+  [
+    [2, 2, 3],
+    [2, 3, 4],
+  ],
+  [
+    [2, 2, 3],
+    [3, 4],
+  ],
+  [
+    [2, 3],
+    [2, 3, 4],
+  ],
+  [
+    [2, 1, 2, 3],
+    [3, 2],
+  ],
   [[3], [3, 4]],
   [[2, 3], [3]],
   [[3], [3]],
   [[3], [2, 3, 4]],
   [[2, 2, 3], [3]],
-  [[1, 3], [3, 1]],
+  [
+    [1, 3],
+    [3, 1],
+  ],
 ];
 for (const [sa, sb] of MATMULS) {
-  add({ name: `matmul [${sa}] @ [${sb}]`, ops: ['matmul'], inputs: [S(sa), S(sb)], fn: ([a, b]) => ops.matmul(a!, b!) });
+  add({
+    name: `matmul [${sa}] @ [${sb}]`,
+    ops: ['matmul'],
+    inputs: [S(sa), S(sb)],
+    fn: ([a, b]) => ops.matmul(a!, b!),
+  });
 }
-add({ name: 'dense with bias, linear', ops: ['dense'], inputs: [S([3, 4]), S([4, 2]), S([2])], fn: ([x, w, b]) => ops.dense(x!, w!, b!) });
-add({ name: 'dense with bias, relu', ops: ['dense'], inputs: [S([3, 4]), S([4, 3]), S([3])], fn: ([x, w, b]) => ops.dense(x!, w!, b!, 'relu') });
-add({ name: 'dense without bias, linear', ops: ['dense'], inputs: [S([3, 4]), S([4, 2])], fn: ([x, w]) => ops.dense(x!, w!, null) });
-add({ name: 'dense without bias, relu', ops: ['dense'], inputs: [S([3, 4]), S([4, 3])], fn: ([x, w]) => ops.dense(x!, w!, null, 'relu') });
-add({ name: 'dense rank-3 input', ops: ['dense'], inputs: [S([2, 2, 3]), S([3, 2]), S([2])], fn: ([x, w, b]) => ops.dense(x!, w!, b!) });
+add({
+  name: 'dense with bias, linear',
+  ops: ['dense'],
+  inputs: [S([3, 4]), S([4, 2]), S([2])],
+  fn: ([x, w, b]) => ops.dense(x!, w!, b!),
+});
+add({
+  name: 'dense with bias, relu',
+  ops: ['dense'],
+  inputs: [S([3, 4]), S([4, 3]), S([3])],
+  fn: ([x, w, b]) => ops.dense(x!, w!, b!, 'relu'),
+});
+add({
+  name: 'dense without bias, linear',
+  ops: ['dense'],
+  inputs: [S([3, 4]), S([4, 2])],
+  fn: ([x, w]) => ops.dense(x!, w!, null),
+});
+add({
+  name: 'dense without bias, relu',
+  ops: ['dense'],
+  inputs: [S([3, 4]), S([4, 3])],
+  fn: ([x, w]) => ops.dense(x!, w!, null, 'relu'),
+});
+add({
+  name: 'dense rank-3 input',
+  ops: ['dense'],
+  inputs: [S([2, 2, 3]), S([3, 2]), S([2])],
+  fn: ([x, w, b]) => ops.dense(x!, w!, b!),
+});
 
 // ---- layout -------------------------------------------------------------------------------------
-add({ name: 'transpose rank 2 (default perm)', ops: ['transpose'], inputs: [S([2, 3])], fn: ([x]) => ops.transpose(x!) });
-add({ name: 'transpose rank 3 [1,2,0]', ops: ['transpose'], inputs: [S([2, 3, 4])], fn: ([x]) => ops.transpose(x!, [1, 2, 0]) });
+add({
+  name: 'transpose rank 2 (default perm)',
+  ops: ['transpose'],
+  inputs: [S([2, 3])],
+  fn: ([x]) => ops.transpose(x!),
+});
+add({
+  name: 'transpose rank 3 [1,2,0]',
+  ops: ['transpose'],
+  inputs: [S([2, 3, 4])],
+  fn: ([x]) => ops.transpose(x!, [1, 2, 0]),
+});
 add({ name: 'transpose rank 3 default', ops: ['transpose'], inputs: [S([2, 3, 2])], fn: ([x]) => ops.transpose(x!) });
-add({ name: 'transpose rank 4 [3,1,0,2]', ops: ['transpose'], inputs: [S([2, 3, 1, 2])], fn: ([x]) => ops.transpose(x!, [3, 1, 0, 2]) });
-add({ name: 'transpose rank 4 negative axes', ops: ['transpose'], inputs: [S([2, 1, 3, 2])], fn: ([x]) => ops.transpose(x!, [-1, 0, -2, 1]) });
+add({
+  name: 'transpose rank 4 [3,1,0,2]',
+  ops: ['transpose'],
+  inputs: [S([2, 3, 1, 2])],
+  fn: ([x]) => ops.transpose(x!, [3, 1, 0, 2]),
+});
+add({
+  name: 'transpose rank 4 negative axes',
+  ops: ['transpose'],
+  inputs: [S([2, 1, 3, 2])],
+  fn: ([x]) => ops.transpose(x!, [-1, 0, -2, 1]),
+});
 const reshapeWeights = constant([3, 2]);
-add({ name: 'reshape with -1', ops: ['reshape'], inputs: [S([2, 3])], fn: ([x], d) => ops.mul(ops.reshape(x!, [3, -1]), c(reshapeWeights, d)) });
+add({
+  name: 'reshape with -1',
+  ops: ['reshape'],
+  inputs: [S([2, 3])],
+  fn: ([x], d) => ops.mul(ops.reshape(x!, [3, -1]), c(reshapeWeights, d)),
+});
 add({ name: 'flatten [2,3,2]', ops: ['flatten'], inputs: [S([2, 3, 2])], fn: ([x]) => ops.flatten(x!) });
 add({ name: 'expandDims axis 1', ops: ['expandDims'], inputs: [S([2, 3])], fn: ([x]) => ops.expandDims(x!, 1) });
 add({ name: 'expandDims axis -1', ops: ['expandDims'], inputs: [S([2, 3])], fn: ([x]) => ops.expandDims(x!, -1) });
 add({ name: 'squeeze all', ops: ['squeeze'], inputs: [S([2, 1, 3, 1])], fn: ([x]) => ops.squeeze(x!) });
 add({ name: 'squeeze axis 1', ops: ['squeeze'], inputs: [S([2, 1, 3, 1])], fn: ([x]) => ops.squeeze(x!, [1]) });
-add({ name: 'broadcastTo [3] -> [2,3]', ops: ['broadcastTo'], inputs: [S([3])], fn: ([x]) => ops.broadcastTo(x!, [2, 3]) });
-add({ name: 'broadcastTo [2,1] -> [3,2,4]', ops: ['broadcastTo'], inputs: [S([2, 1])], fn: ([x]) => ops.broadcastTo(x!, [3, 2, 4]) });
-add({ name: 'broadcastTo [] -> [2,2]', ops: ['broadcastTo'], inputs: [S([])], fn: ([x]) => ops.broadcastTo(x!, [2, 2]) });
-add({ name: 'slice rows (shared storage)', ops: ['slice'], inputs: [S([4, 5])], fn: ([x]) => ops.slice(x!, [1, 0], [2, -1]) });
+add({
+  name: 'broadcastTo [3] -> [2,3]',
+  ops: ['broadcastTo'],
+  inputs: [S([3])],
+  fn: ([x]) => ops.broadcastTo(x!, [2, 3]),
+});
+add({
+  name: 'broadcastTo [2,1] -> [3,2,4]',
+  ops: ['broadcastTo'],
+  inputs: [S([2, 1])],
+  fn: ([x]) => ops.broadcastTo(x!, [3, 2, 4]),
+});
+add({
+  name: 'broadcastTo [] -> [2,2]',
+  ops: ['broadcastTo'],
+  inputs: [S([])],
+  fn: ([x]) => ops.broadcastTo(x!, [2, 2]),
+});
+add({
+  name: 'slice rows (shared storage)',
+  ops: ['slice'],
+  inputs: [S([4, 5])],
+  fn: ([x]) => ops.slice(x!, [1, 0], [2, -1]),
+});
 add({ name: 'slice inner box', ops: ['slice'], inputs: [S([4, 5])], fn: ([x]) => ops.slice(x!, [1, 2], [2, 2]) });
-add({ name: 'slice rank-3 inner box', ops: ['slice'], inputs: [S([2, 3, 4])], fn: ([x]) => ops.slice(x!, [0, 1, 1], [2, 2, 2]) });
-add({ name: 'slice rank-3 last-axis cut', ops: ['slice'], inputs: [S([2, 3, 4])], fn: ([x]) => ops.slice(x!, [1, 0, 2]) });
-add({ name: 'gather axis 0, repeated indices', ops: ['gather'], inputs: [S([3, 2])], fn: ([x]) => ops.gather(x!, [2, 0, 2, 2]) });
-add({ name: 'gather axis 1, repeated indices', ops: ['gather'], inputs: [S([2, 4, 2])], fn: ([x]) => ops.gather(x!, [1, 1, 0, 3], 1) });
+add({
+  name: 'slice rank-3 inner box',
+  ops: ['slice'],
+  inputs: [S([2, 3, 4])],
+  fn: ([x]) => ops.slice(x!, [0, 1, 1], [2, 2, 2]),
+});
+add({
+  name: 'slice rank-3 last-axis cut',
+  ops: ['slice'],
+  inputs: [S([2, 3, 4])],
+  fn: ([x]) => ops.slice(x!, [1, 0, 2]),
+});
+add({
+  name: 'gather axis 0, repeated indices',
+  ops: ['gather'],
+  inputs: [S([3, 2])],
+  fn: ([x]) => ops.gather(x!, [2, 0, 2, 2]),
+});
+add({
+  name: 'gather axis 1, repeated indices',
+  ops: ['gather'],
+  inputs: [S([2, 4, 2])],
+  fn: ([x]) => ops.gather(x!, [1, 1, 0, 3], 1),
+});
 add({
   name: 'gather axis -1 with [2,2] index tensor',
   ops: ['gather'],
   inputs: [S([2, 3, 4])],
-  fn: ([x]) => ops.gather(x!, ops.tensor([[3, 0], [3, 1]], undefined, 'int32'), -1),
+  fn: ([x]) =>
+    ops.gather(
+      x!,
+      ops.tensor(
+        [
+          [3, 0],
+          [3, 1],
+        ],
+        undefined,
+        'int32',
+      ),
+      -1,
+    ),
 });
 add({ name: 'take with repeats', ops: ['take'], inputs: [S([4, 2])], fn: ([x]) => ops.take(x!, [3, 1, 3]) });
 add({ name: 'concat axis 0', ops: ['concat'], inputs: [S([2, 3]), S([1, 3])], fn: (xs) => ops.concat(xs, 0) });
-add({ name: 'concat axis 1 of three', ops: ['concat'], inputs: [S([2, 3]), S([2, 2]), S([2, 1])], fn: (xs) => ops.concat(xs, 1) });
-add({ name: 'concat axis -1 rank 3', ops: ['concat'], inputs: [S([2, 2, 1]), S([2, 2, 3])], fn: (xs) => ops.concat(xs, -1) });
+add({
+  name: 'concat axis 1 of three',
+  ops: ['concat'],
+  inputs: [S([2, 3]), S([2, 2]), S([2, 1])],
+  fn: (xs) => ops.concat(xs, 1),
+});
+add({
+  name: 'concat axis -1 rank 3',
+  ops: ['concat'],
+  inputs: [S([2, 2, 1]), S([2, 2, 3])],
+  fn: (xs) => ops.concat(xs, -1),
+});
 add({ name: 'concat same tensor twice', ops: ['concat'], inputs: [S([2, 2])], fn: ([x]) => ops.concat([x!, x!], 1) });
 add({ name: 'stack axis 0', ops: ['stack'], inputs: [S([2, 3]), S([2, 3])], fn: (xs) => ops.stack(xs, 0) });
 add({ name: 'stack axis 1', ops: ['stack'], inputs: [S([2, 3]), S([2, 3]), S([2, 3])], fn: (xs) => ops.stack(xs, 1) });
 add({ name: 'stack axis -1', ops: ['stack'], inputs: [S([2, 3]), S([2, 3])], fn: (xs) => ops.stack(xs, -1) });
 
 // ---- convolution, pooling, padding ---------------------------------------------------------------
-add({ name: 'pad rank 2', ops: ['pad'], inputs: [S([2, 3])], fn: ([x]) => ops.pad(x!, [[1, 0], [2, 1]], 0.5) });
-add({ name: 'pad rank 3, last axis only', ops: ['pad'], inputs: [S([2, 2, 2])], fn: ([x]) => ops.pad(x!, [[0, 0], [0, 0], [1, 2]]) });
-add({ name: 'conv2d valid', ops: ['conv2d'], inputs: [S([1, 4, 4, 2]), S([2, 2, 2, 3])], fn: ([x, k]) => ops.conv2d(x!, k!) });
+add({
+  name: 'pad rank 2',
+  ops: ['pad'],
+  inputs: [S([2, 3])],
+  fn: ([x]) =>
+    ops.pad(
+      x!,
+      [
+        [1, 0],
+        [2, 1],
+      ],
+      0.5,
+    ),
+});
+add({
+  name: 'pad rank 3, last axis only',
+  ops: ['pad'],
+  inputs: [S([2, 2, 2])],
+  fn: ([x]) =>
+    ops.pad(x!, [
+      [0, 0],
+      [0, 0],
+      [1, 2],
+    ]),
+});
+add({
+  name: 'conv2d valid',
+  ops: ['conv2d'],
+  inputs: [S([1, 4, 4, 2]), S([2, 2, 2, 3])],
+  fn: ([x, k]) => ops.conv2d(x!, k!),
+});
 add({
   name: 'conv2d same, strides 2, bias, relu',
   ops: ['conv2d'],
@@ -214,14 +402,24 @@ add({
   inputs: [S([1, 5, 5, 1]), S([2, 2, 1, 2])],
   fn: ([x, k]) => ops.conv2d(x!, k!, { dilationRate: 2 }),
 });
-add({ name: 'conv1d causal', ops: ['conv1d'], inputs: [S([2, 5, 2]), S([3, 2, 2])], fn: ([x, k]) => ops.conv1d(x!, k!, { padding: 'causal' }) });
+add({
+  name: 'conv1d causal',
+  ops: ['conv1d'],
+  inputs: [S([2, 5, 2]), S([3, 2, 2])],
+  fn: ([x, k]) => ops.conv1d(x!, k!, { padding: 'causal' }),
+});
 add({
   name: 'conv1d same, stride 2, bias',
   ops: ['conv1d'],
   inputs: [S([1, 6, 1]), S([3, 1, 2]), S([2])],
   fn: ([x, k, b]) => ops.conv1d(x!, k!, { padding: 'same', strides: 2, bias: b! }),
 });
-add({ name: 'maxPool2d 2x2 valid', ops: ['maxPool2d'], inputs: [S([1, 4, 4, 2], 'distinct')], fn: ([x]) => ops.maxPool2d(x!, 2) });
+add({
+  name: 'maxPool2d 2x2 valid',
+  ops: ['maxPool2d'],
+  inputs: [S([1, 4, 4, 2], 'distinct')],
+  fn: ([x]) => ops.maxPool2d(x!, 2),
+});
 add({
   name: 'maxPool2d 3x3 same, strides 2',
   ops: ['maxPool2d'],
@@ -229,10 +427,25 @@ add({
   fn: ([x]) => ops.maxPool2d(x!, 3, { padding: 'same', strides: 2 }),
 });
 add({ name: 'avgPool2d 2x2 valid', ops: ['avgPool2d'], inputs: [S([2, 4, 4, 1])], fn: ([x]) => ops.avgPool2d(x!, 2) });
-add({ name: 'avgPool2d 3x3 same, strides 1', ops: ['avgPool2d'], inputs: [S([1, 3, 4, 2])], fn: ([x]) => ops.avgPool2d(x!, 3, { padding: 'same', strides: 1 }) });
+add({
+  name: 'avgPool2d 3x3 same, strides 1',
+  ops: ['avgPool2d'],
+  inputs: [S([1, 3, 4, 2])],
+  fn: ([x]) => ops.avgPool2d(x!, 3, { padding: 'same', strides: 1 }),
+});
 add({ name: 'maxPool1d 2', ops: ['maxPool1d'], inputs: [S([2, 5, 2], 'distinct')], fn: ([x]) => ops.maxPool1d(x!, 2) });
-add({ name: 'maxPool1d 3 same stride 1', ops: ['maxPool1d'], inputs: [S([1, 5, 2], 'distinct')], fn: ([x]) => ops.maxPool1d(x!, 3, { padding: 'same', strides: 1 }) });
-add({ name: 'avgPool1d 2 same', ops: ['avgPool1d'], inputs: [S([2, 5, 1])], fn: ([x]) => ops.avgPool1d(x!, 2, { padding: 'same' }) });
+add({
+  name: 'maxPool1d 3 same stride 1',
+  ops: ['maxPool1d'],
+  inputs: [S([1, 5, 2], 'distinct')],
+  fn: ([x]) => ops.maxPool1d(x!, 3, { padding: 'same', strides: 1 }),
+});
+add({
+  name: 'avgPool1d 2 same',
+  ops: ['avgPool1d'],
+  inputs: [S([2, 5, 1])],
+  fn: ([x]) => ops.avgPool1d(x!, 2, { padding: 'same' }),
+});
 
 // ---- unstack and embedding lookup ---------------------------------------------------------------
 add({
@@ -248,28 +461,57 @@ add({
   name: 'unstack axis 1 of rank 3',
   ops: ['unstack'],
   inputs: [S([2, 3, 2])],
-  fn: ([x]) => ops.concat(ops.unstack(x!, 1).map((p, i) => ops.mul(p, i + 1)), 1),
+  fn: ([x]) =>
+    ops.concat(
+      ops.unstack(x!, 1).map((p, i) => ops.mul(p, i + 1)),
+      1,
+    ),
 });
 add({
   name: 'unstack axis -1 then stack',
   ops: ['unstack'],
   inputs: [S([2, 3])],
-  fn: ([x]) => ops.stack(ops.unstack(x!, -1).map((p) => ops.tanh(p)), 0),
+  fn: ([x]) =>
+    ops.stack(
+      ops.unstack(x!, -1).map((p) => ops.tanh(p)),
+      0,
+    ),
 });
 add({
   name: 'embeddingLookup with repeated [2,3] indices',
   ops: ['embeddingLookup'],
   inputs: [S([4, 3])],
-  fn: ([t]) => ops.embeddingLookup(t!, ops.tensor([[3, 0, 3], [1, 1, 2]], undefined, 'int32')),
+  fn: ([t]) =>
+    ops.embeddingLookup(
+      t!,
+      ops.tensor(
+        [
+          [3, 0, 3],
+          [1, 1, 2],
+        ],
+        undefined,
+        'int32',
+      ),
+    ),
 });
 
 // ---- softmax family -----------------------------------------------------------------------------
 add({ name: 'softmax last axis', ops: ['softmax'], inputs: [S([2, 4])], fn: ([x]) => ops.softmax(x!) });
 add({ name: 'softmax axis 0', ops: ['softmax'], inputs: [S([3, 2])], fn: ([x]) => ops.softmax(x!, 0) });
-add({ name: 'softmax middle axis of rank 3', ops: ['softmax'], inputs: [S([2, 3, 2])], fn: ([x]) => ops.softmax(x!, 1) });
+add({
+  name: 'softmax middle axis of rank 3',
+  ops: ['softmax'],
+  inputs: [S([2, 3, 2])],
+  fn: ([x]) => ops.softmax(x!, 1),
+});
 add({ name: 'logSoftmax last axis', ops: ['logSoftmax'], inputs: [S([2, 4])], fn: ([x]) => ops.logSoftmax(x!) });
 add({ name: 'logSoftmax axis 0', ops: ['logSoftmax'], inputs: [S([3, 2])], fn: ([x]) => ops.logSoftmax(x!, 0) });
-add({ name: 'logSoftmax middle axis of rank 3', ops: ['logSoftmax'], inputs: [S([2, 3, 2])], fn: ([x]) => ops.logSoftmax(x!, 1) });
+add({
+  name: 'logSoftmax middle axis of rank 3',
+  ops: ['logSoftmax'],
+  inputs: [S([2, 3, 2])],
+  fn: ([x]) => ops.logSoftmax(x!, 1),
+});
 const softLabels = ops.softmax(constant([3, 4]));
 add({
   name: 'softmaxCrossEntropy w.r.t. logits (soft labels)',
@@ -285,7 +527,12 @@ add({
 });
 
 // ---- dtype and randomness -----------------------------------------------------------------------
-add({ name: 'astype float64 -> float64 (identity)', ops: ['astype'], inputs: [S([2, 3])], fn: ([x]) => ops.mul(ops.astype(x!, 'float64'), 2) });
+add({
+  name: 'astype float64 -> float64 (identity)',
+  ops: ['astype'],
+  inputs: [S([2, 3])],
+  fn: ([x]) => ops.mul(ops.astype(x!, 'float64'), 2),
+});
 add({
   name: 'astype float64 -> float32 -> float64',
   ops: ['astype'],
@@ -345,7 +592,15 @@ add({
   inputs: [S([3, 4], 'prob')],
   fn: ([p]) => sparseCategoricalCrossentropy(ops.tensor([1, 1, 0], [3, 1], 'int32'), p!),
 });
-const binTargets = ops.tensor([[1, 0], [0, 0], [1, 1]], undefined, 'float64');
+const binTargets = ops.tensor(
+  [
+    [1, 0],
+    [0, 0],
+    [1, 1],
+  ],
+  undefined,
+  'float64',
+);
 add({
   name: 'binaryCrossentropy via sigmoid logits',
   ops: ['losses.binaryCrossentropy'],
@@ -359,8 +614,18 @@ add({
   fn: ([p], d) => binaryCrossentropy(c(binTargets, d), p!),
 });
 const regTargets = constant([3, 2]);
-add({ name: 'meanSquaredError', ops: ['losses.meanSquaredError'], inputs: [S([3, 2])], fn: ([x], d) => meanSquaredError(c(regTargets, d), x!) });
-add({ name: 'meanAbsoluteError', ops: ['losses.meanAbsoluteError'], inputs: [S([3, 2])], fn: ([x], d) => meanAbsoluteError(c(regTargets, d), x!) });
+add({
+  name: 'meanSquaredError',
+  ops: ['losses.meanSquaredError'],
+  inputs: [S([3, 2])],
+  fn: ([x], d) => meanSquaredError(c(regTargets, d), x!),
+});
+add({
+  name: 'meanAbsoluteError',
+  ops: ['losses.meanAbsoluteError'],
+  inputs: [S([3, 2])],
+  fn: ([x], d) => meanAbsoluteError(c(regTargets, d), x!),
+});
 
 // ---- compositions -------------------------------------------------------------------------------
 add({
@@ -368,7 +633,12 @@ add({
   ops: ['dense', 'softmax', 'losses.categoricalCrossentropy', 'mean'],
   inputs: [S([3, 4]), S([4, 5]), S([5]), S([5, 3]), S([3])],
   fn: ([x, w1, b1, w2, b2], d) =>
-    ops.mean(categoricalCrossentropy(c(oneHotRows([0, 2, 1], 3), d), ops.softmax(ops.dense(ops.dense(x!, w1!, b1!, 'relu'), w2!, b2!)))),
+    ops.mean(
+      categoricalCrossentropy(
+        c(oneHotRows([0, 2, 1], 3), d),
+        ops.softmax(ops.dense(ops.dense(x!, w1!, b1!, 'relu'), w2!, b2!)),
+      ),
+    ),
 });
 add({
   name: 'diamond: tanh(x) * sigmoid(x) + x',
