@@ -1,9 +1,14 @@
 import type { FusedActivation } from '../backend/backend.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
+import { noGrad, record } from '../core/autograd.js';
 import { assertFloat } from './operand.js';
-import { dense } from './matmul.js';
+import { mul } from './binary.js';
+import { dense, matmul } from './matmul.js';
+import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
+import { transpose } from './transpose.js';
+import { step } from './unary.js';
 import type { Padding } from './conv-windows.js';
 import { checkPadding, extractWindows, normalizeTuple, windowMap } from './conv-windows.js';
 
@@ -88,11 +93,28 @@ function convolve(x: Tensor, kernel: Tensor, options: ConvOptions, what: string)
   );
   const cols = map.identity ? x : extractWindows(x, map, 0);
   const rows = n * map.outH * map.outW;
-  const y = dense(
+  const y = patchProduct(
     reshape(cols, [rows, kh * kw * c]),
     reshape(kernel, [kh * kw * c, f]),
     options.bias ?? null,
     options.activation ?? 'linear',
   );
   return reshape(y, [n, map.outH, map.outW, f]);
+}
+
+/**
+ * activation(patches [rows, K] @ kernel [K, F] + bias), as `dense`, with a backward pass that
+ * uses only untransposed products: d(patches) = gz @ kernel^T and d(kernel) = (gz^T @ patches)^T,
+ * transposing the small operands explicitly. On the reference GEMM this keeps the long inner
+ * loops contiguous and skips the zeros that relu leaves in gz.
+ */
+function patchProduct(patches: Tensor, kernel: Tensor, bias: Tensor | null, activation: FusedActivation): Tensor {
+  const out = noGrad(() => dense(patches.detach(), kernel.detach(), bias ? bias.detach() : null, activation));
+  const inputs = bias ? [patches, kernel, bias] : [patches, kernel];
+  return record(out, 'conv', inputs, (g) => {
+    const gz = activation === 'relu' ? mul(g, step(out)) : g;
+    const gPatches = matmul(gz, transpose(kernel));
+    const gKernel = transpose(matmul(transpose(gz), patches));
+    return bias ? [gPatches, gKernel, sum(gz, 0)] : [gPatches, gKernel];
+  });
 }
