@@ -77,11 +77,17 @@ void pack_a(const Gemm<T>& g, size_t i0, int mr, size_t k0, size_t kc, int MR, T
 template <class T>
 void pack_b(const Gemm<T>& g, size_t j0, int nr, size_t k0, size_t kc, int NR, T* dst) {
   if (!g.tb) {
+    // Plain loops rather than memcpy: rows are only NR wide, where a call per row costs more
+    // than the copy.
     for (size_t k = 0; k < kc; k++) {
       const T* src = g.b + (k0 + k) * g.ldb + j0;
       T* d = dst + k * NR;
-      std::memcpy(d, src, nr * sizeof(T));
-      for (int j = nr; j < NR; j++) d[j] = T(0);
+      if (nr == NR) {
+        for (int j = 0; j < NR; j++) d[j] = src[j];
+      } else {
+        for (int j = 0; j < nr; j++) d[j] = src[j];
+        for (int j = nr; j < NR; j++) d[j] = T(0);
+      }
     }
     return;
   }

@@ -24,6 +24,14 @@ namespace {
 // Workers spin this long after a job before sleeping: training issues kernels back to back,
 // so a short spin saves the wake-up latency without burning a core when idle.
 constexpr auto kSpin = std::chrono::microseconds(200);
+// Pauses before a waiting thread starts yielding: yielding at once lets a thread that shares
+// the core (a busy machine, or more threads than cores) run instead of spinning against it.
+constexpr unsigned kPauses = 64;
+
+inline void backoff(unsigned& spins) {
+  if (++spins < kPauses) DS_PAUSE();
+  else std::this_thread::yield();
+}
 
 int available_cores() {
 #if defined(__linux__)
@@ -92,10 +100,7 @@ class Pool {
     fn(ctx, 0, nth);
     t_in_job = false;
     unsigned spins = 0;
-    while (pending_.load(std::memory_order_acquire) != 0) {
-      if (++spins < 4096) DS_PAUSE();
-      else std::this_thread::yield();
-    }
+    while (pending_.load(std::memory_order_acquire) != 0) backoff(spins);
   }
 
  private:
@@ -105,8 +110,8 @@ class Pool {
       auto start = std::chrono::steady_clock::now();
       unsigned i = 0;
       while (gen_.load(std::memory_order_acquire) == seen && !stop_.load(std::memory_order_relaxed)) {
-        DS_PAUSE();
-        if ((++i & 63) == 0 && std::chrono::steady_clock::now() - start > kSpin) {
+        backoff(i);
+        if (i >= kPauses && std::chrono::steady_clock::now() - start > kSpin) {
           std::unique_lock<std::mutex> lk(m_);
           cv_.wait(lk, [&] { return gen_.load(std::memory_order_acquire) != seen || stop_.load(); });
           break;
@@ -166,10 +171,7 @@ void Barrier::wait() {
     return;
   }
   unsigned spins = 0;
-  while (gen_.load(std::memory_order_acquire) == g) {
-    if (++spins < 4096) DS_PAUSE();
-    else std::this_thread::yield();
-  }
+  while (gen_.load(std::memory_order_acquire) == g) backoff(spins);
 }
 
 }  // namespace ds

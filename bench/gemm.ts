@@ -1,0 +1,141 @@
+// GEMM throughput of the native backend, side by side with OpenBLAS (dlopen'ed by the addon,
+// bench only) in one run. Rounds alternate native / OpenBLAS per shape and thread count, and the
+// median round is reported, since the machine is shared.
+//
+//   npm run build --silent && node dist/bench/gemm.js [--threads 1,2] [--rounds 5] [--no-blas]
+//   (run with `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE` so OpenBLAS picks its own kernels)
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MatmulParams } from '../src/backend/backend.js';
+import { findBackend } from '../src/backend/registry.js';
+import { loadNativeBackend, nativeAddon } from '../src/backend/native/index.js';
+
+interface Shape {
+  m: number;
+  k: number;
+  n: number;
+  transA?: boolean;
+  transB?: boolean;
+}
+
+// (M, K, N) from the issue, plus the transposed products the MLP's backward pass runs.
+const SHAPES: Shape[] = [
+  { m: 200, k: 784, n: 512 },
+  { m: 784, k: 200, n: 512 },
+  { m: 784, k: 200, n: 512, transA: true },
+  { m: 200, k: 512, n: 784 },
+  { m: 200, k: 512, n: 784, transB: true },
+  { m: 115200, k: 288, n: 64 },
+  { m: 100, k: 100, n: 400 },
+  { m: 1024, k: 1024, n: 1024 },
+];
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const threadCounts = (arg('threads') ?? '1,2').split(',').map(Number);
+const rounds = Number(arg('rounds') ?? 5);
+const minSeconds = Number(arg('seconds') ?? 0.25);
+const useBlas = !process.argv.includes('--no-blas');
+
+const loaded = loadNativeBackend({ silent: true });
+if (!loaded.ok) {
+  console.error(`native backend unavailable: ${loaded.reason}`);
+  process.exit(1);
+}
+const addon = nativeAddon()!;
+const native = findBackend('native')!;
+
+let blasError: string | null = useBlas ? addon.blasLoad(null) : 'disabled by --no-blas';
+if (blasError === null && (process.env['OPENBLAS_CORETYPE'] || process.env['OPENBLAS_L2_SIZE'])) {
+  console.warn('warning: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set; OpenBLAS may not use its best kernels.');
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
+}
+
+/** GFLOP/s of `run` repeated for at least minSeconds. */
+function measure(run: () => void, flops: number): number {
+  run(); // warm caches and the thread pool
+  let iters = 0;
+  const t0 = process.hrtime.bigint();
+  let dt = 0;
+  do {
+    run();
+    iters++;
+    dt = Number(process.hrtime.bigint() - t0) / 1e9;
+  } while (dt < minSeconds || iters < 3);
+  return (flops * iters) / dt / 1e9;
+}
+
+function label(s: Shape): string {
+  const t = s.transA ? ' A^T' : s.transB ? ' B^T' : '';
+  return `(${s.m},${s.k},${s.n})${t}`;
+}
+
+function cpuModel(): string {
+  try {
+    const m = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    return m?.[1] ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+console.log(`CPU: ${cpuModel()}; native kernels: ${addon.getGemmIsa()} (cpu ${addon.cpuIsa()})`);
+console.log(blasError === null ? `OpenBLAS: ${addon.blasInfo()}` : `OpenBLAS: not measured (${blasError})`);
+console.log(`median of ${rounds} alternating rounds, >= ${minSeconds}s each\n`);
+console.log('shape (M,K,N)            threads   native GFLOP/s   OpenBLAS GFLOP/s   native/OpenBLAS');
+
+const rows: object[] = [];
+for (const threads of threadCounts) {
+  addon.setNumThreads(threads);
+  if (blasError === null) addon.blasSetNumThreads(threads);
+  for (const s of SHAPES) {
+    const a = Float32Array.from({ length: s.m * s.k }, () => Math.random() - 0.5);
+    const b = Float32Array.from({ length: s.k * s.n }, () => Math.random() - 0.5);
+    const out = new Float32Array(s.m * s.n);
+    const p: MatmulParams = {
+      batch: 1,
+      m: s.m,
+      n: s.n,
+      k: s.k,
+      transA: !!s.transA,
+      transB: !!s.transB,
+      aBatchStride: 0,
+      bBatchStride: 0,
+    };
+    const meta = Float64Array.from([1, s.m, s.n, s.k, p.transA ? 1 : 0, p.transB ? 1 : 0, 0, 0, 0]);
+    const flops = 2 * s.m * s.n * s.k;
+    const nat: number[] = [];
+    const bl: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      nat.push(measure(() => native.matmul(a, b, out, p), flops));
+      if (blasError === null) {
+        bl.push(measure(() => addon.blasMatmul(a, b, out, meta), flops));
+        // OpenBLAS workers spin for a while after a call; let them sleep before timing native again.
+        await sleep(300);
+      }
+    }
+    const nMed = median(nat);
+    const bMed = bl.length ? median(bl) : NaN;
+    const ratio = bl.length ? (nMed / bMed).toFixed(2) : '-';
+    console.log(
+      `${label(s).padEnd(26)}${String(threads).padStart(6)}${nMed.toFixed(1).padStart(17)}${(bl.length ? bMed.toFixed(1) : '-').padStart(19)}${ratio.padStart(18)}`,
+    );
+    rows.push({
+      shape: label(s),
+      threads,
+      native: +nMed.toFixed(2),
+      openblas: bl.length ? +bMed.toFixed(2) : null,
+      nativeRounds: nat,
+      openblasRounds: bl,
+    });
+  }
+}
+if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
