@@ -11,11 +11,13 @@ import { getRandom } from '../src/core/random.js';
 import { take } from '../src/ops/slice.js';
 import { intArg, parseArgs } from '../examples/args.js';
 import type { Workload } from './workloads/workload.js';
+import { cnnWorkload } from './workloads/cnn.js';
 import { mlpWorkload } from './workloads/mlp.js';
 import { reutersWorkload } from './workloads/reuters.js';
 
 const WORKLOADS: Record<string, () => Workload> = {
   mlp: mlpWorkload,
+  cnn: cnnWorkload,
   reuters: reutersWorkload,
 };
 

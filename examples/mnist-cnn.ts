@@ -10,8 +10,6 @@
  *     [--verbose 0|1|2] [--train-samples N] [--test-samples N]
  */
 import { Sequential, callbacks, datasets, layers, setBackend, setRandomSeed, utils } from '../src/index.js';
-import { Conv2D } from '../src/layers/conv2d.js';
-import { MaxPooling2D } from '../src/layers/max-pooling2d.js';
 import { intArg, parseArgs } from './args.js';
 
 const args = parseArgs();
@@ -39,9 +37,9 @@ const yTest = utils.toCategorical(yClassTestAll.slice([0], [testSamples]), 10);
 
 // 32 then 64 masks of 3 x 3, 2 x 2 max pooling, dropout, flatten, then the dense classifier.
 const model = new Sequential();
-model.add(new Conv2D(32, [3, 3], { inputShape: [28, 28, 1], activation: 'relu' }));
-model.add(new Conv2D(64, [3, 3], { activation: 'relu' }));
-model.add(new MaxPooling2D({ poolSize: 2 }));
+model.add(new layers.Conv2D(32, [3, 3], { inputShape: [28, 28, 1], activation: 'relu' }));
+model.add(new layers.Conv2D(64, [3, 3], { activation: 'relu' }));
+model.add(new layers.MaxPooling2D({ poolSize: 2 }));
 model.add(new layers.Dropout(0.25));
 model.add(new layers.Flatten());
 model.add(new layers.Dense(128, { activation: 'relu' }));

@@ -2,7 +2,10 @@
  * deepscript for Node.js: the core API plus what needs Node (datasets from npm packages,
  * model files, file-writing callbacks, plots, the native backend).
  */
+import { selectDefaultBackend } from './backend/select-backend.js';
+
 export * from './core.js';
+export { getNumThreads, setNumThreads, nativeInfo } from './backend/native/index.js';
 // Shadows the core's `callbacks` with the full set (adds ModelCheckpoint, CSVLogger, Dashboard).
 export * as callbacks from './callbacks/node-index.js';
 export * as datasets from './datasets/index.js';
@@ -10,3 +13,5 @@ export * as viz from './viz/index.js';
 // Importing io also attaches model.save(), saveWeights(), loadWeights() and toJSON().
 export { loadModel, saveModel, saveWeights, loadWeights, modelFromJSON, modelFromConfig, toJSON } from './io/index.js';
 export type { SaveOptions, LoadOptions } from './io/index.js';
+
+selectDefaultBackend();

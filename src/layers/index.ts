@@ -20,3 +20,23 @@ export { Bidirectional } from './bidirectional.js';
 export type { BidirectionalArgs, MergeMode } from './bidirectional.js';
 // Registers Keras config loaders for the recurrent layers.
 import './rnn-serialization.js';
+export { Conv2D } from './conv2d.js';
+export type { Conv2DArgs } from './conv2d.js';
+export { Conv1D } from './conv1d.js';
+export type { Conv1DArgs } from './conv1d.js';
+export type { ConvArgs } from './conv-base.js';
+export { MaxPooling2D } from './max-pooling2d.js';
+export { AveragePooling2D } from './average-pooling2d.js';
+export { MaxPooling1D } from './max-pooling1d.js';
+export { AveragePooling1D } from './average-pooling1d.js';
+export type { PoolingArgs } from './pooling-base.js';
+export { GlobalMaxPooling2D } from './global-max-pooling2d.js';
+export { GlobalAveragePooling2D } from './global-average-pooling2d.js';
+export { GlobalMaxPooling1D } from './global-max-pooling1d.js';
+export { GlobalAveragePooling1D } from './global-average-pooling1d.js';
+export type { GlobalPoolingArgs } from './global-pooling-base.js';
+export { Reshape } from './reshape.js';
+export { BatchNormalization } from './batch-normalization.js';
+export type { BatchNormalizationArgs } from './batch-normalization.js';
+// Registers Keras config loaders for the convolution, pooling and normalization layers.
+import './conv-serialization.js';

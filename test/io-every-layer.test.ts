@@ -1,0 +1,75 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { Sequential, Tensor, layers, optimizers, setRandomSeed, randomNormal, randomUniform } from '../src/core.js';
+import type { Layer } from '../src/layers/layer.js';
+import { Conv2D } from '../src/layers/conv2d.js';
+import { Conv1D } from '../src/layers/conv1d.js';
+import { MaxPooling2D } from '../src/layers/max-pooling2d.js';
+import { MaxPooling1D } from '../src/layers/max-pooling1d.js';
+import { AveragePooling2D } from '../src/layers/average-pooling2d.js';
+import { AveragePooling1D } from '../src/layers/average-pooling1d.js';
+import { GlobalMaxPooling2D } from '../src/layers/global-max-pooling2d.js';
+import { GlobalAveragePooling2D } from '../src/layers/global-average-pooling2d.js';
+import { GlobalMaxPooling1D } from '../src/layers/global-max-pooling1d.js';
+import { GlobalAveragePooling1D } from '../src/layers/global-average-pooling1d.js';
+import { Reshape } from '../src/layers/reshape.js';
+import { BatchNormalization } from '../src/layers/batch-normalization.js';
+import { loadModel } from '../src/io/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'io-every-layer-'));
+
+/** Each layer type inside a small model that ends in Dense(3), with inputs that fit it. */
+const CASES: { name: string; layers: () => Layer[]; x: () => Tensor }[] = [
+  { name: 'Dense + Activation', layers: () => [new layers.Dense(4, { inputShape: [5], activation: 'tanh' }), new layers.Activation('relu')], x: () => randomNormal([6, 5]) },
+  { name: 'Dropout + Flatten', layers: () => [new layers.Flatten({ inputShape: [2, 3] }), new layers.Dropout(0.3)], x: () => randomNormal([6, 2, 3]) },
+  { name: 'Conv2D + MaxPooling2D', layers: () => [new Conv2D(3, [3, 3], { inputShape: [6, 6, 2], activation: 'relu' }), new MaxPooling2D(2), new layers.Flatten()], x: () => randomNormal([4, 6, 6, 2]) },
+  { name: "Conv2D 'same' + AveragePooling2D", layers: () => [new Conv2D(2, [2, 2], { inputShape: [5, 5, 1], padding: 'same' }), new AveragePooling2D(2), new layers.Flatten()], x: () => randomNormal([4, 5, 5, 1]) },
+  { name: 'GlobalMaxPooling2D', layers: () => [new Conv2D(2, [3, 3], { inputShape: [5, 5, 1] }), new GlobalMaxPooling2D()], x: () => randomNormal([4, 5, 5, 1]) },
+  { name: 'GlobalAveragePooling2D', layers: () => [new Conv2D(2, [3, 3], { inputShape: [5, 5, 1] }), new GlobalAveragePooling2D()], x: () => randomNormal([4, 5, 5, 1]) },
+  { name: 'Conv1D + MaxPooling1D', layers: () => [new Conv1D(3, 3, { inputShape: [9, 2], activation: 'relu' }), new MaxPooling1D(2), new layers.Flatten()], x: () => randomNormal([4, 9, 2]) },
+  { name: 'AveragePooling1D + GlobalMaxPooling1D', layers: () => [new AveragePooling1D(2, { inputShape: [8, 3] }), new GlobalMaxPooling1D()], x: () => randomNormal([4, 8, 3]) },
+  { name: 'GlobalAveragePooling1D', layers: () => [new Conv1D(2, 2, { inputShape: [6, 2] }), new GlobalAveragePooling1D()], x: () => randomNormal([4, 6, 2]) },
+  { name: 'Reshape', layers: () => [new Reshape([3, 4], { inputShape: [12] }), new layers.Flatten()], x: () => randomNormal([4, 12]) },
+  { name: 'BatchNormalization', layers: () => [new layers.Dense(4, { inputShape: [3] }), new BatchNormalization()], x: () => randomNormal([8, 3]) },
+  { name: 'Embedding + LSTM', layers: () => [new layers.Embedding(7, 4, { inputShape: [5] }), new layers.LSTM(3)], x: () => randomUniform([4, 5], 0, 7).astype('int32').astype('float32') },
+  { name: 'GRU (returnSequences) + SimpleRNN', layers: () => [new layers.GRU(3, { inputShape: [4, 2], returnSequences: true }), new layers.SimpleRNN(2)], x: () => randomNormal([4, 4, 2]) },
+  { name: 'Bidirectional(LSTM)', layers: () => [new layers.Bidirectional(new layers.LSTM(2), { inputShape: [4, 3] } as never)], x: () => randomNormal([4, 4, 3]) },
+];
+
+function build(c: (typeof CASES)[number]): Sequential {
+  const m = new Sequential([...c.layers(), new layers.Dense(3, { activation: 'softmax' })]);
+  m.compile({ loss: 'categorical_crossentropy', optimizer: new optimizers.Adam({ learningRate: 0.01 }) });
+  return m;
+}
+
+function target(n: number): Tensor {
+  const y = new Tensor(new Float32Array(n * 3), [n, 3]);
+  for (let i = 0; i < n; i++) y.data[i * 3 + (i % 3)] = 1;
+  return y;
+}
+
+for (const c of CASES) {
+  for (const ext of ['h5', 'keras']) {
+    test(`${c.name} (.${ext}): loads predicting the same bits, and resumes training exactly`, async () => {
+      setRandomSeed(3);
+      const model = build(c);
+      const x = c.x();
+      const y = target(x.shape[0]!);
+      for (let i = 0; i < 2; i++) model.trainOnBatch(x, y);
+      const path = join(dir, `${c.name.replace(/\W+/g, '_')}.${ext}`);
+      await model.save(path);
+      const loaded = await loadModel(path);
+      assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
+      // Continue both; dropout draws from the same reseeded stream in each.
+      const continued: number[][] = [];
+      for (const m of [model, loaded]) {
+        setRandomSeed(11);
+        continued.push([0, 1, 2].map(() => m.trainOnBatch(x, y)[0]!));
+      }
+      assert.deepEqual(continued[1], continued[0]);
+    });
+  }
+}
