@@ -71,7 +71,7 @@ DS_AVX512 void sgemm_12x32(size_t kc, const float* __restrict ap, const float* _
 
 }  // namespace
 
-MicroKernel<float> sgemm_kernel_avx512() { return {MR, NR, 384, sgemm_12x32}; }
+MicroKernel<float> sgemm_kernel_avx512() { return {MR, NR, 256, sgemm_12x32}; }
 
 }  // namespace ds
 
