@@ -2,7 +2,8 @@
  * The lecture's CNN example (CNN chapter, "컨볼루션 신경망(CNN)" to "컨볼루션 신경망 실행하기"):
  * MNIST with two convolution layers, max pooling, dropout and a dense head.
  *
- * As in the lecture, training stops when the test loss has not improved for 10 epochs.
+ * As in the lecture, the best model so far is saved to ./model/{epoch:02d}-{val_loss:.4f}.hdf5 and
+ * training stops when the test loss has not improved for 10 epochs.
  * On the reference (js) backend an epoch of 60,000 images takes a long time; for a quick
  * run use a subset, e.g. `--epochs 1 --train-samples 2000 --test-samples 1000`.
  *
@@ -11,6 +12,7 @@
  */
 import { Sequential, callbacks, datasets, layers, setBackend, setRandomSeed, utils } from '../src/index.js';
 import { intArg, parseArgs } from './args.js';
+import { lectureCallbacks, reportRun } from './lecture-run.js';
 
 const args = parseArgs();
 if (args.has('backend')) setBackend(args.get('backend')!);
@@ -49,8 +51,8 @@ model.summary();
 
 model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
 
-// Stop after 10 epochs without a better test loss; time the training batches.
-const earlyStopping = new callbacks.EarlyStopping({ monitor: 'val_loss', patience: 10 });
+// Save the best model, stop after 10 epochs without a better test loss; time the training batches.
+const { checkpointer, earlyStopping } = lectureCallbacks();
 class BatchTimer extends callbacks.Callback {
   batches = 0;
   ms = 0;
@@ -71,7 +73,7 @@ const history = await model.fit(xTrain, yTrain, {
   epochs,
   batchSize: 200,
   verbose,
-  callbacks: [earlyStopping, timer],
+  callbacks: [earlyStopping, checkpointer, timer],
 });
 const seconds = (Date.now() - started) / 1000;
 
@@ -80,3 +82,13 @@ console.log(`\n Test Accuracy: ${accuracy!.toFixed(4)}`);
 console.log(
   `(${history.epoch.length} epochs in ${seconds.toFixed(1)} s; ${(timer.ms / Math.max(1, timer.batches) / 1000).toFixed(2)} s per training batch of 200)`,
 );
+
+await reportRun({
+  model,
+  history,
+  checkpointer,
+  xTest,
+  yTest,
+  testImages: xTestAll.slice([0], [testSamples]),
+  testLabels: yClassTestAll.slice([0], [testSamples]),
+});

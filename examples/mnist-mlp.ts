@@ -7,9 +7,9 @@
  *
  *   npm run example:mnist-mlp -- [--epochs 30] [--backend js|native] [--seed 0] [--verbose 0|1|2] [--train-samples N]
  */
-import { mkdirSync } from 'node:fs';
-import { Sequential, callbacks, datasets, layers, loadModel, setBackend, setRandomSeed, utils, viz } from '../src/index.js';
+import { Sequential, datasets, layers, setBackend, setRandomSeed, utils, viz } from '../src/index.js';
 import { intArg, parseArgs } from './args.js';
+import { MODEL_DIR, lectureCallbacks, reportRun } from './lecture-run.js';
 
 const args = parseArgs();
 if (args.has('backend')) setBackend(args.get('backend')!);
@@ -28,8 +28,7 @@ console.log(`테스트셋 이미지 수 : ${xTestRaw.shape[0]} 개`);
 
 // The first image, drawn like plt.imshow(X_train[0], cmap='Greys'), then as the computer sees
 // it: 28 x 28 brightness values from 0 to 255.
-const MODEL_DIR = './model/';
-mkdirSync(MODEL_DIR, { recursive: true });
+const { checkpointer, earlyStopping } = lectureCallbacks();
 const first = xTrainRaw.slice([0], [1]).reshape([28, 28]);
 await viz.imshow(first, { cmap: 'Greys', file: `${MODEL_DIR}digit.png` });
 console.log(`digit image: ${MODEL_DIR}digit.png`);
@@ -55,10 +54,6 @@ model.summary();
 model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
 
 // Save the best model (by test loss) and stop after 10 epochs without improvement.
-const modelPath = `${MODEL_DIR}{epoch:02d}-{val_loss:.4f}.hdf5`;
-const checkpointer = new callbacks.ModelCheckpoint(modelPath, { monitor: 'val_loss', verbose: 1, saveBestOnly: true });
-const earlyStopping = new callbacks.EarlyStopping({ monitor: 'val_loss', patience: 10 });
-
 const started = Date.now();
 const history = await model.fit(xTrain, yTrain, {
   validationData: [xTest, yTest],
@@ -73,22 +68,5 @@ const [, accuracy] = await model.evaluate(xTest, yTest, { verbose: 0 });
 console.log(`\n Test Accuracy: ${accuracy!.toFixed(4)}`);
 console.log(`(${history.epoch.length} epochs in ${seconds.toFixed(1)} s)`);
 
-// Test loss (red) and training loss (blue) per epoch, as the lecture plots them.
-await viz.plotHistory(history, { metrics: ['loss'], file: `${MODEL_DIR}loss.png`, formats: ['png', 'svg'] });
-console.log(`loss plot: ${MODEL_DIR}loss.png`);
-
-// The first 40 test digits with the model's predictions; wrong ones are red.
-const predictions = model.predict(xTest.slice([0], [40]));
-await viz.imageGrid(xTestRaw.slice([0], [40]), {
-  labels: yClassTest.slice([0], [40]),
-  predictions,
-  file: `${MODEL_DIR}digits.png`,
-});
-console.log(`digit grid: ${MODEL_DIR}digits.png`);
-
-// The best checkpoint, loaded back, scores what the run reported for that epoch.
-if (checkpointer.lastSavedPath) {
-  const best = await loadModel(checkpointer.lastSavedPath);
-  const [bestLoss, bestAccuracy] = await best.evaluate(xTest, yTest, { batchSize: 200, verbose: 0 });
-  console.log(`Best model ${checkpointer.lastSavedPath}: test loss ${bestLoss!.toFixed(4)}, Test Accuracy: ${bestAccuracy!.toFixed(4)}`);
-}
+// Loss curves and predicted digits beside the checkpoints; then the best checkpoint, reloaded.
+await reportRun({ model, history, checkpointer, xTest, yTest, testImages: xTestRaw, testLabels: yClassTest });

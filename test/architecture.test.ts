@@ -8,7 +8,18 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The core must run in a browser: nothing under these folders may import Node's modules. */
-const CORE = ['src/core', 'src/backend/js', 'src/ops', 'src/layers', 'src/models', 'src/losses', 'src/metrics', 'src/optimizers', 'src/preprocessing', 'src/utils'];
+const CORE = [
+  'src/core',
+  'src/backend/js',
+  'src/ops',
+  'src/layers',
+  'src/models',
+  'src/losses',
+  'src/metrics',
+  'src/optimizers',
+  'src/preprocessing',
+  'src/utils',
+];
 /** The Node-free parts of callbacks; file-writing ones (and the dashboard) sit at the Node edge. */
 const NODE_EDGE_CALLBACKS = new Set(['model-checkpoint.ts', 'csv-logger.ts', 'node-index.ts', 'dashboard.ts']);
 
@@ -27,7 +38,9 @@ test('the core imports nothing from Node', () => {
   const files = [
     ...CORE.flatMap((d) => tsFiles(join(root, d))),
     join(root, 'src/core.ts'),
-    ...tsFiles(join(root, 'src/callbacks')).filter((f) => !NODE_EDGE_CALLBACKS.has(f.split('/').pop()!) && !f.includes('/dashboard/')),
+    ...tsFiles(join(root, 'src/callbacks')).filter(
+      (f) => !NODE_EDGE_CALLBACKS.has(f.split('/').pop()!) && !f.includes('/dashboard/'),
+    ),
   ];
   for (const f of files) {
     const m = readFileSync(f, 'utf8').match(NODE_IMPORT);

@@ -50,9 +50,21 @@ test('random_uniform, random_normal, zeros, ones, constant use Keras defaults', 
   assert.ok(u.min >= -0.05 && u.max <= 0.05);
   const n = stats(getInitializer('random_normal').init([20000]));
   assert.ok(Math.abs(n.std - 0.05) < 0.002);
-  assert.ok(getInitializer('zeros').init([3]).data.every((v) => v === 0));
-  assert.ok(getInitializer('ones').init([3]).data.every((v) => v === 1));
-  assert.ok(getInitializer({ class_name: 'Constant', config: { value: 3 } }).init([2]).data.every((v) => v === 3));
+  assert.ok(
+    getInitializer('zeros')
+      .init([3])
+      .data.every((v) => v === 0),
+  );
+  assert.ok(
+    getInitializer('ones')
+      .init([3])
+      .data.every((v) => v === 1),
+  );
+  assert.ok(
+    getInitializer({ class_name: 'Constant', config: { value: 3 } })
+      .init([2])
+      .data.every((v) => v === 3),
+  );
 });
 
 test('orthogonal gives orthonormal columns (tall) and rows (wide)', () => {

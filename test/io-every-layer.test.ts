@@ -23,20 +23,88 @@ const dir = mkdtempSync(join(tmpdir(), 'io-every-layer-'));
 
 /** Each layer type inside a small model that ends in Dense(3), with inputs that fit it. */
 const CASES: { name: string; layers: () => Layer[]; x: () => Tensor }[] = [
-  { name: 'Dense + Activation', layers: () => [new layers.Dense(4, { inputShape: [5], activation: 'tanh' }), new layers.Activation('relu')], x: () => randomNormal([6, 5]) },
-  { name: 'Dropout + Flatten', layers: () => [new layers.Flatten({ inputShape: [2, 3] }), new layers.Dropout(0.3)], x: () => randomNormal([6, 2, 3]) },
-  { name: 'Conv2D + MaxPooling2D', layers: () => [new Conv2D(3, [3, 3], { inputShape: [6, 6, 2], activation: 'relu' }), new MaxPooling2D(2), new layers.Flatten()], x: () => randomNormal([4, 6, 6, 2]) },
-  { name: "Conv2D 'same' + AveragePooling2D", layers: () => [new Conv2D(2, [2, 2], { inputShape: [5, 5, 1], padding: 'same' }), new AveragePooling2D(2), new layers.Flatten()], x: () => randomNormal([4, 5, 5, 1]) },
-  { name: 'GlobalMaxPooling2D', layers: () => [new Conv2D(2, [3, 3], { inputShape: [5, 5, 1] }), new GlobalMaxPooling2D()], x: () => randomNormal([4, 5, 5, 1]) },
-  { name: 'GlobalAveragePooling2D', layers: () => [new Conv2D(2, [3, 3], { inputShape: [5, 5, 1] }), new GlobalAveragePooling2D()], x: () => randomNormal([4, 5, 5, 1]) },
-  { name: 'Conv1D + MaxPooling1D', layers: () => [new Conv1D(3, 3, { inputShape: [9, 2], activation: 'relu' }), new MaxPooling1D(2), new layers.Flatten()], x: () => randomNormal([4, 9, 2]) },
-  { name: 'AveragePooling1D + GlobalMaxPooling1D', layers: () => [new AveragePooling1D(2, { inputShape: [8, 3] }), new GlobalMaxPooling1D()], x: () => randomNormal([4, 8, 3]) },
-  { name: 'GlobalAveragePooling1D', layers: () => [new Conv1D(2, 2, { inputShape: [6, 2] }), new GlobalAveragePooling1D()], x: () => randomNormal([4, 6, 2]) },
-  { name: 'Reshape', layers: () => [new Reshape([3, 4], { inputShape: [12] }), new layers.Flatten()], x: () => randomNormal([4, 12]) },
-  { name: 'BatchNormalization', layers: () => [new layers.Dense(4, { inputShape: [3] }), new BatchNormalization()], x: () => randomNormal([8, 3]) },
-  { name: 'Embedding + LSTM', layers: () => [new layers.Embedding(7, 4, { inputShape: [5] }), new layers.LSTM(3)], x: () => randomUniform([4, 5], 0, 7).astype('int32').astype('float32') },
-  { name: 'GRU (returnSequences) + SimpleRNN', layers: () => [new layers.GRU(3, { inputShape: [4, 2], returnSequences: true }), new layers.SimpleRNN(2)], x: () => randomNormal([4, 4, 2]) },
-  { name: 'Bidirectional(LSTM)', layers: () => [new layers.Bidirectional(new layers.LSTM(2), { inputShape: [4, 3] } as never)], x: () => randomNormal([4, 4, 3]) },
+  {
+    name: 'Dense + Activation',
+    layers: () => [new layers.Dense(4, { inputShape: [5], activation: 'tanh' }), new layers.Activation('relu')],
+    x: () => randomNormal([6, 5]),
+  },
+  {
+    name: 'Dropout + Flatten',
+    layers: () => [new layers.Flatten({ inputShape: [2, 3] }), new layers.Dropout(0.3)],
+    x: () => randomNormal([6, 2, 3]),
+  },
+  {
+    name: 'Conv2D + MaxPooling2D',
+    layers: () => [
+      new Conv2D(3, [3, 3], { inputShape: [6, 6, 2], activation: 'relu' }),
+      new MaxPooling2D(2),
+      new layers.Flatten(),
+    ],
+    x: () => randomNormal([4, 6, 6, 2]),
+  },
+  {
+    name: "Conv2D 'same' + AveragePooling2D",
+    layers: () => [
+      new Conv2D(2, [2, 2], { inputShape: [5, 5, 1], padding: 'same' }),
+      new AveragePooling2D(2),
+      new layers.Flatten(),
+    ],
+    x: () => randomNormal([4, 5, 5, 1]),
+  },
+  {
+    name: 'GlobalMaxPooling2D',
+    layers: () => [new Conv2D(2, [3, 3], { inputShape: [5, 5, 1] }), new GlobalMaxPooling2D()],
+    x: () => randomNormal([4, 5, 5, 1]),
+  },
+  {
+    name: 'GlobalAveragePooling2D',
+    layers: () => [new Conv2D(2, [3, 3], { inputShape: [5, 5, 1] }), new GlobalAveragePooling2D()],
+    x: () => randomNormal([4, 5, 5, 1]),
+  },
+  {
+    name: 'Conv1D + MaxPooling1D',
+    layers: () => [
+      new Conv1D(3, 3, { inputShape: [9, 2], activation: 'relu' }),
+      new MaxPooling1D(2),
+      new layers.Flatten(),
+    ],
+    x: () => randomNormal([4, 9, 2]),
+  },
+  {
+    name: 'AveragePooling1D + GlobalMaxPooling1D',
+    layers: () => [new AveragePooling1D(2, { inputShape: [8, 3] }), new GlobalMaxPooling1D()],
+    x: () => randomNormal([4, 8, 3]),
+  },
+  {
+    name: 'GlobalAveragePooling1D',
+    layers: () => [new Conv1D(2, 2, { inputShape: [6, 2] }), new GlobalAveragePooling1D()],
+    x: () => randomNormal([4, 6, 2]),
+  },
+  {
+    name: 'Reshape',
+    layers: () => [new Reshape([3, 4], { inputShape: [12] }), new layers.Flatten()],
+    x: () => randomNormal([4, 12]),
+  },
+  {
+    name: 'BatchNormalization',
+    layers: () => [new layers.Dense(4, { inputShape: [3] }), new BatchNormalization()],
+    x: () => randomNormal([8, 3]),
+  },
+  {
+    name: 'Embedding + LSTM',
+    layers: () => [new layers.Embedding(7, 4, { inputShape: [5] }), new layers.LSTM(3)],
+    x: () => randomUniform([4, 5], 0, 7).astype('int32').astype('float32'),
+  },
+  {
+    name: 'GRU (returnSequences) + SimpleRNN',
+    layers: () => [new layers.GRU(3, { inputShape: [4, 2], returnSequences: true }), new layers.SimpleRNN(2)],
+    x: () => randomNormal([4, 4, 2]),
+  },
+  {
+    name: 'Bidirectional(LSTM)',
+    layers: () => [new layers.Bidirectional(new layers.LSTM(2), { inputShape: [4, 3] } as never)],
+    x: () => randomNormal([4, 4, 3]),
+  },
 ];
 
 function build(c: (typeof CASES)[number]): Sequential {

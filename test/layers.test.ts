@@ -53,7 +53,12 @@ describe('layers: output shape, parameter count, one training step', () => {
     setRandomSeed(2);
     const x = randomNormal([16, 2]);
     const y = oneHot(arange(16).astype('float32').mul(0).add(1).astype('int32'), 3);
-    const [before, after] = oneStep([new Dense(3, { inputShape: [2] }), new Activation('softmax')], x, y, 'categorical_crossentropy');
+    const [before, after] = oneStep(
+      [new Dense(3, { inputShape: [2] }), new Activation('softmax')],
+      x,
+      y,
+      'categorical_crossentropy',
+    );
     assert.ok(after < before, `loss ${before} -> ${after}`);
   });
 
@@ -70,7 +75,11 @@ describe('layers: output shape, parameter count, one training step', () => {
       else assert.ok(Math.abs(trained.data[i]! - 2 * x.data[i]!) < 1e-6);
     }
     assert.ok(zeros > 850 && zeros < 1150, `dropped ${zeros} of 2000`);
-    const [before, after] = oneStep([new Dense(4, { inputShape: [3] }), new Dropout(0.25), new Dense(2)], randomNormal([16, 3]), randomNormal([16, 2]));
+    const [before, after] = oneStep(
+      [new Dense(4, { inputShape: [3] }), new Dropout(0.25), new Dense(2)],
+      randomNormal([16, 3]),
+      randomNormal([16, 2]),
+    );
     assert.ok(Number.isFinite(before) && Number.isFinite(after));
   });
 
@@ -80,7 +89,11 @@ describe('layers: output shape, parameter count, one training step', () => {
     assert.equal(model.countParams(), 24 * 2 + 2);
     assert.deepEqual(model.predict(randomNormal([3, 2, 3, 4])).shape, [3, 2]);
     setRandomSeed(4);
-    const [before, after] = oneStep([new Flatten({ inputShape: [2, 3] }), new Dense(2)], randomNormal([8, 2, 3]), randomNormal([8, 2]));
+    const [before, after] = oneStep(
+      [new Flatten({ inputShape: [2, 3] }), new Dense(2)],
+      randomNormal([8, 2, 3]),
+      randomNormal([8, 2]),
+    );
     assert.ok(after < before, `loss ${before} -> ${after}`);
   });
 
@@ -95,7 +108,10 @@ describe('layers: output shape, parameter count, one training step', () => {
 describe('layer input checks', () => {
   test('a wrong input shape names the layer and both shapes', () => {
     const model = new Sequential([new Dense(4, { inputShape: [3], name: 'hidden' })]);
-    assert.throws(() => model.predict(randomNormal([2, 5])), /Layer 'hidden' \(Dense\) expected input shape \(None, 3\), got \(2, 5\)/);
+    assert.throws(
+      () => model.predict(randomNormal([2, 5])),
+      /Layer 'hidden' \(Dense\) expected input shape \(None, 3\), got \(2, 5\)/,
+    );
   });
 
   test('bad constructor arguments are rejected with a reason', () => {

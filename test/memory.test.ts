@@ -20,7 +20,10 @@ function used(): number {
 
 test('training for many steps keeps heap and external memory flat (nothing to dispose by hand)', () => {
   setRandomSeed(0);
-  const model = new Sequential([new Dense(64, { inputDim: 32, activation: 'relu' }), new Dense(8, { activation: 'softmax' })]);
+  const model = new Sequential([
+    new Dense(64, { inputDim: 32, activation: 'relu' }),
+    new Dense(8, { activation: 'softmax' }),
+  ]);
   model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam' });
   const x = randomNormal([64, 32]);
   const y = randomNormal([64, 8]).softmax();
@@ -33,5 +36,8 @@ test('training for many steps keeps heap and external memory flat (nothing to di
   }
   // Each step allocates ~100 KB of tensors; 1,000 steps that leaked would add ~100 MB.
   const growth = samples[3]! - samples[0]!;
-  assert.ok(growth < 2 * 1024 * 1024, `memory grew by ${(growth / 1024).toFixed(0)} KB over 750 steps: ${samples.join(', ')}`);
+  assert.ok(
+    growth < 2 * 1024 * 1024,
+    `memory grew by ${(growth / 1024).toFixed(0)} KB over 750 steps: ${samples.join(', ')}`,
+  );
 });

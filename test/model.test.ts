@@ -27,7 +27,11 @@ function blobs(n: number, seed: number): [Tensor, Tensor] {
 }
 
 function mlp(): Sequential {
-  return new Sequential([new Dense(16, { inputDim: 4, activation: 'relu' }), new Dropout(0.2), new Dense(3, { activation: 'softmax' })]);
+  return new Sequential([
+    new Dense(16, { inputDim: 4, activation: 'relu' }),
+    new Dropout(0.2),
+    new Dense(3, { activation: 'softmax' }),
+  ]);
 }
 
 describe('summary', () => {
@@ -76,7 +80,11 @@ describe('fit, evaluate, predict', () => {
     const [x, y] = blobs(300, 1);
     setRandomSeed(11);
     const model = mlp();
-    model.compile({ loss: 'categorical_crossentropy', optimizer: new Adam({ learningRate: 0.01 }), metrics: ['accuracy'] });
+    model.compile({
+      loss: 'categorical_crossentropy',
+      optimizer: new Adam({ learningRate: 0.01 }),
+      metrics: ['accuracy'],
+    });
     const history = await model.fit(x, y, { epochs: 10, batchSize: 32, verbose: 0, validationSplit: 0.2 });
     assert.deepEqual(Object.keys(history.history).sort(), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
     assert.equal(history.history['loss']!.length, 10);
@@ -169,7 +177,10 @@ describe('clear errors for bad input', () => {
   test('mismatched sample counts', async () => {
     const model = mlp();
     model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam' });
-    await assert.rejects(model.fit(randomNormal([10, 4]), randomNormal([9, 3]), { verbose: 0 }), /x has 10 samples but y has 9/);
+    await assert.rejects(
+      model.fit(randomNormal([10, 4]), randomNormal([9, 3]), { verbose: 0 }),
+      /x has 10 samples but y has 9/,
+    );
   });
 
   test('targets that do not match the output name the loss and both shapes', async () => {
@@ -188,6 +199,9 @@ describe('clear errors for bad input', () => {
     assert.throws(() => model.compile({ loss: 'mse', optimizer: 'nope' }), /Unknown optimizer 'nope'/);
     assert.throws(() => model.compile({ loss: 'mse', metrics: ['nope'] }), /Unknown metric 'nope'/);
     model.compile({ loss: 'mse' });
-    await assert.rejects(model.fit(randomNormal([2, 4]), randomNormal([2, 3]), { batchSize: 0 }), /batchSize must be a positive integer/);
+    await assert.rejects(
+      model.fit(randomNormal([2, 4]), randomNormal([2, 3]), { batchSize: 0 }),
+      /batchSize must be a positive integer/,
+    );
   });
 });

@@ -7,7 +7,10 @@ import type { Workload } from './workload.js';
 /** The lecture's MLP on MNIST: 784 -> Dense(512, relu) -> Dense(10, softmax), Adam, batch 200. */
 export function mlpWorkload(): Workload {
   const [[xTrain, yTrain], [xTest, yTest]] = mnist.loadData();
-  const model = new Sequential([new Dense(512, { inputDim: 784, activation: 'relu' }), new Dense(10, { activation: 'softmax' })]);
+  const model = new Sequential([
+    new Dense(512, { inputDim: 784, activation: 'relu' }),
+    new Dense(10, { activation: 'softmax' }),
+  ]);
   model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
   return {
     model,

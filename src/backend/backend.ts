@@ -112,7 +112,15 @@ export interface Backend {
   /** out[i] = min(max(x[i], lo), hi). */
   clip(x: FloatArray, lo: number, hi: number, out: FloatArray): void;
   /** NumPy-broadcast elementwise op; out has outShape. */
-  binary(op: BinaryOp, a: TypedArray, aShape: Shape, b: TypedArray, bShape: Shape, out: TypedArray, outShape: Shape): void;
+  binary(
+    op: BinaryOp,
+    a: TypedArray,
+    aShape: Shape,
+    b: TypedArray,
+    bShape: Shape,
+    out: TypedArray,
+    outShape: Shape,
+  ): void;
   /** Converts between storage types (bool is 0/1 bytes). */
   cast(x: TypedArray, out: TypedArray): void;
 
@@ -127,7 +135,14 @@ export interface Backend {
   /** out[o, j, i] = x[o, indices[j], i] for x viewed as [outer, axisSize, inner]. */
   gather(x: TypedArray, outer: number, axisSize: number, inner: number, indices: Int32Array, out: TypedArray): void;
   /** out[o, indices[j], i] += updates[o, j, i]: the gradient of gather. */
-  scatterAdd(updates: FloatArray, outer: number, axisSize: number, inner: number, indices: Int32Array, out: FloatArray): void;
+  scatterAdd(
+    updates: FloatArray,
+    outer: number,
+    axisSize: number,
+    inner: number,
+    indices: Int32Array,
+    out: FloatArray,
+  ): void;
 
   /** Softmax (or log-softmax) of each row of x viewed as [rows, n]. */
   softmax(x: FloatArray, rows: number, n: number, log: boolean, out: FloatArray): void;
@@ -135,7 +150,14 @@ export interface Backend {
    * Fused softmax + categorical cross-entropy on logits: loss[r] = -sum(labels[r] * logSoftmax(x[r])),
    * and probs = softmax(x) for the backward pass.
    */
-  softmaxCrossEntropy(logits: FloatArray, labels: FloatArray, rows: number, n: number, loss: FloatArray, probs: FloatArray): void;
+  softmaxCrossEntropy(
+    logits: FloatArray,
+    labels: FloatArray,
+    rows: number,
+    n: number,
+    loss: FloatArray,
+    probs: FloatArray,
+  ): void;
 
   /** Optimizer updates, in place on param and the state arrays. */
   adamUpdate(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, p: AdamParams): void;

@@ -11,6 +11,8 @@ export function selectDefaultBackend(): void {
   if (wanted === 'js') return setBackend('js');
   const native = loadNativeBackend({ silent: wanted !== 'native' && wanted !== undefined });
   if (native.ok) return setBackend('native');
-  if (wanted === 'native') throw new Error(`DEEPSCRIPT_BACKEND=native, but the native backend is unavailable: ${native.reason}`);
-  if (wanted !== undefined && wanted !== '') throw new Error(`DEEPSCRIPT_BACKEND must be 'js' or 'native', got '${wanted}'.`);
+  if (wanted === 'native')
+    throw new Error(`DEEPSCRIPT_BACKEND=native, but the native backend is unavailable: ${native.reason}`);
+  if (wanted !== undefined && wanted !== '')
+    throw new Error(`DEEPSCRIPT_BACKEND must be 'js' or 'native', got '${wanted}'.`);
 }

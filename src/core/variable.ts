@@ -23,13 +23,17 @@ export class Variable extends Tensor {
   assign(value: Tensor | ArrayLike<number>): void {
     if (value instanceof Tensor) {
       if (!shapesEqual(value.shape, this.shape)) {
-        throw new Error(`Variable ${this.name}: cannot assign shape ${shapeToString(value.shape)} to ${shapeToString(this.shape)}.`);
+        throw new Error(
+          `Variable ${this.name}: cannot assign shape ${shapeToString(value.shape)} to ${shapeToString(this.shape)}.`,
+        );
       }
       this.data.set(value.dtype === this.dtype ? value.data : Array.from(value.data));
       return;
     }
     if (value.length !== this.size) {
-      throw new Error(`Variable ${this.name}: cannot assign ${value.length} values to shape ${shapeToString(this.shape)}.`);
+      throw new Error(
+        `Variable ${this.name}: cannot assign ${value.length} values to shape ${shapeToString(this.shape)}.`,
+      );
     }
     this.data.set(value);
   }

@@ -27,7 +27,8 @@ export class Dense extends Layer {
 
   constructor(units: number, args: DenseArgs = {}) {
     super(args);
-    if (!Number.isInteger(units) || units <= 0) throw new Error(`Dense: units must be a positive integer, got ${units}.`);
+    if (!Number.isInteger(units) || units <= 0)
+      throw new Error(`Dense: units must be a positive integer, got ${units}.`);
     this.units = units;
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
@@ -38,7 +39,9 @@ export class Dense extends Layer {
   override build(inputShape: SymbolicShape): void {
     const inDim = inputShape[inputShape.length - 1];
     if (inputShape.length < 2 || inDim === null || inDim === undefined) {
-      throw new Error(`Layer '${this.name}' (Dense) needs a known last input dimension, got ${formatShape(inputShape)}.`);
+      throw new Error(
+        `Layer '${this.name}' (Dense) needs a known last input dimension, got ${formatShape(inputShape)}.`,
+      );
     }
     this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInitializer);
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer);

@@ -57,7 +57,8 @@ function orthogonal(gain = 1): Initializer {
     className: 'Orthogonal',
     config: { gain, seed: null },
     init(shape, dtype = 'float32') {
-      if (shape.length < 2) throw new Error(`Orthogonal initializer needs a shape of rank >= 2, got [${shape.join(', ')}].`);
+      if (shape.length < 2)
+        throw new Error(`Orthogonal initializer needs a shape of rank >= 2, got [${shape.join(', ')}].`);
       const rows = sizeOf(shape.slice(0, -1));
       const cols = shape[shape.length - 1]!;
       const [r, c] = rows < cols ? [cols, rows] : [rows, cols];
@@ -164,10 +165,14 @@ export type InitializerIdentifier = string | Initializer | { class_name: string;
 export function getInitializer(id: InitializerIdentifier): Initializer {
   if (typeof id === 'object' && 'init' in id) return id;
   const [key, options] =
-    typeof id === 'string' ? [CLASS_TO_KEY[id] ?? id, {}] : [CLASS_TO_KEY[id.class_name] ?? id.class_name, id.config ?? {}];
+    typeof id === 'string'
+      ? [CLASS_TO_KEY[id] ?? id, {}]
+      : [CLASS_TO_KEY[id.class_name] ?? id.class_name, id.config ?? {}];
   const factory = FACTORIES[key];
   if (!factory) {
-    throw new Error(`Unknown initializer '${typeof id === 'string' ? id : id.class_name}'. Expected one of: ${Object.keys(FACTORIES).join(', ')}.`);
+    throw new Error(
+      `Unknown initializer '${typeof id === 'string' ? id : id.class_name}'. Expected one of: ${Object.keys(FACTORIES).join(', ')}.`,
+    );
   }
   return factory(options as InitializerOptions);
 }

@@ -26,7 +26,13 @@ export class InputLayer extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { batch_input_shape: this.batchInputShape, dtype: this.dtype, sparse: false, ragged: false, name: this.name };
+    return {
+      batch_input_shape: this.batchInputShape,
+      dtype: this.dtype,
+      sparse: false,
+      ragged: false,
+      name: this.name,
+    };
   }
 }
 

@@ -78,7 +78,8 @@ export abstract class Layer {
 
   /** Builds on first use, checks the input, then calls. */
   apply(x: Tensor, options: CallOptions = { training: false }): Tensor {
-    const input = this.acceptsIntegerInput || x.dtype === this.dtype || !isFloatOrInt(x.dtype) ? x : astype(x, this.dtype);
+    const input =
+      this.acceptsIntegerInput || x.dtype === this.dtype || !isFloatOrInt(x.dtype) ? x : astype(x, this.dtype);
     if (!this.built) this.build([null, ...input.shape.slice(1)]);
     this.checkInput(input);
     return this.call(input, options);

@@ -15,7 +15,9 @@ export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
 export function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
   const ids = yTrue.rank === yPred.rank ? reshape(yTrue, yTrue.shape.slice(0, -1)) : yTrue;
   if (ids.size !== yPred.size / yPred.shape[yPred.rank - 1]!) {
-    throw new Error(`sparse_categorical_accuracy: targets ${shapeToString(yTrue.shape)} do not fit outputs ${shapeToString(yPred.shape)}.`);
+    throw new Error(
+      `sparse_categorical_accuracy: targets ${shapeToString(yTrue.shape)} do not fit outputs ${shapeToString(yPred.shape)}.`,
+    );
   }
   return astype(equal(astype(ids, 'int32'), argmax(yPred, -1)), 'float32');
 }
@@ -51,7 +53,8 @@ export function getMetric(id: string | MetricFn, lossName: string, outputUnits: 
     return { name: id, fn: METRICS[variant]! };
   }
   const fn = METRICS[id];
-  if (!fn) throw new Error(`Unknown metric '${id}'. Expected 'accuracy' or one of: ${Object.keys(METRICS).join(', ')}.`);
+  if (!fn)
+    throw new Error(`Unknown metric '${id}'. Expected 'accuracy' or one of: ${Object.keys(METRICS).join(', ')}.`);
   return { name: id, fn };
 }
 

@@ -92,12 +92,14 @@ export abstract class Model implements CallbackModel {
 
   setWeights(values: readonly Tensor[]): void {
     const ws = this.weights;
-    if (values.length !== ws.length) throw new Error(`Model '${this.name}' has ${ws.length} weights, got ${values.length}.`);
+    if (values.length !== ws.length)
+      throw new Error(`Model '${this.name}' has ${ws.length} weights, got ${values.length}.`);
     ws.forEach((w, i) => w.assign(values[i]!));
   }
 
   compile(args: CompileArgs): void {
-    if (!args || args.loss === undefined) throw new Error(`compile: a loss is required, e.g. { loss: 'categorical_crossentropy' }.`);
+    if (!args || args.loss === undefined)
+      throw new Error(`compile: a loss is required, e.g. { loss: 'categorical_crossentropy' }.`);
     this.loss = getLoss(args.loss);
     this.optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
     const units = this.outputUnits();
@@ -187,7 +189,9 @@ export abstract class Model implements CallbackModel {
         const start = step * batchSize;
         const end = Math.min(n, start + batchSize);
         await callbacks.onTrainBatchBegin(step, { batch: step, size: end - start });
-        const [xb, yb] = order ? [take(xTrain, order.subarray(start, end)), take(yTrain, order.subarray(start, end))] : [slice(xTrain, [start], [end - start]), slice(yTrain, [start], [end - start])];
+        const [xb, yb] = order
+          ? [take(xTrain, order.subarray(start, end)), take(yTrain, order.subarray(start, end))]
+          : [slice(xTrain, [start], [end - start]), slice(yTrain, [start], [end - start])];
         const [lossValue, ...metricValues] = this.trainOnBatch(xb, yb);
         lossMean.update(lossValue!, end - start);
         metricValues.forEach((v, i) => metricMeans[i]!.update(v, end - start));
@@ -273,8 +277,11 @@ function checkPositiveInt(name: string, v: number): void {
 }
 
 function checkSameLength(what: string, x: Tensor, y: Tensor): void {
-  if (x.rank === 0 || y.rank === 0) throw new Error(`${what}: x and y need a batch axis, got ${shapeToString(x.shape)} and ${shapeToString(y.shape)}.`);
+  if (x.rank === 0 || y.rank === 0)
+    throw new Error(`${what}: x and y need a batch axis, got ${shapeToString(x.shape)} and ${shapeToString(y.shape)}.`);
   if (x.shape[0] !== y.shape[0]) {
-    throw new Error(`${what}: x has ${x.shape[0]} samples but y has ${y.shape[0]} (shapes ${shapeToString(x.shape)} and ${shapeToString(y.shape)}).`);
+    throw new Error(
+      `${what}: x has ${x.shape[0]} samples but y has ${y.shape[0]} (shapes ${shapeToString(x.shape)} and ${shapeToString(y.shape)}).`,
+    );
   }
 }

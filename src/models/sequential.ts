@@ -28,7 +28,8 @@ export class Sequential extends Model {
 
   add(layer: Layer): void {
     if (layer instanceof InputLayer) {
-      if (this.stack.length > 0 || this.inputShape) throw new Error(`Sequential '${this.name}': an Input must come first.`);
+      if (this.stack.length > 0 || this.inputShape)
+        throw new Error(`Sequential '${this.name}': an Input must come first.`);
       this.inputShape = layer.batchInputShape;
       return;
     }

@@ -42,7 +42,9 @@ export function summaryLines(modelName: string, rows: SummaryRow[], trainable: n
   out.push(...rowLines(['Layer (type)', 'Output Shape', 'Param #']));
   out.push('='.repeat(LINE_LENGTH));
   for (const { layer, outputShape } of rows) {
-    out.push(...rowLines([`${layer.name} (${layer.className})`, formatShape(outputShape), String(layer.countParams())]));
+    out.push(
+      ...rowLines([`${layer.name} (${layer.className})`, formatShape(outputShape), String(layer.countParams())]),
+    );
     out.push(' '.repeat(LINE_LENGTH));
   }
   out.push('='.repeat(LINE_LENGTH));

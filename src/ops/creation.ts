@@ -27,7 +27,8 @@ export function tensor(values: Nested | TypedArray, shape?: readonly number[], d
       }
       for (const e of x as readonly Nested[]) walk(e, depth + 1);
     } else {
-      if (depth !== inferred.length) throw new Error(`tensor(): ragged nested array; expected shape ${shapeToString(inferred)}.`);
+      if (depth !== inferred.length)
+        throw new Error(`tensor(): ragged nested array; expected shape ${shapeToString(inferred)}.`);
       flat.push(x as number | boolean);
     }
   };

@@ -1,9 +1,54 @@
 /** Every differentiable and utility op, as free functions (also available as Tensor methods). */
-export { tensor, fromArray, full, zeros, ones, zerosLike, onesLike, arange, randomUniform, randomNormal, truncatedNormal, oneHot } from './creation.js';
+export {
+  tensor,
+  fromArray,
+  full,
+  zeros,
+  ones,
+  zerosLike,
+  onesLike,
+  arange,
+  randomUniform,
+  randomNormal,
+  truncatedNormal,
+  oneHot,
+} from './creation.js';
 export { scalar } from './operand.js';
 export { astype } from './cast.js';
-export { neg, abs, exp, log, sqrt, rsqrt, square, reciprocal, relu, sigmoid, tanh, softplus, sign, step, floor, round, clip } from './unary.js';
-export { add, sub, mul, div, pow, maximum, minimum, equal, notEqual, greater, greaterEqual, less, lessEqual } from './binary.js';
+export {
+  neg,
+  abs,
+  exp,
+  log,
+  sqrt,
+  rsqrt,
+  square,
+  reciprocal,
+  relu,
+  sigmoid,
+  tanh,
+  softplus,
+  sign,
+  step,
+  floor,
+  round,
+  clip,
+} from './unary.js';
+export {
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  equal,
+  notEqual,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+} from './binary.js';
 export { sum, mean, max, min, argmax, argmin } from './reduce.js';
 export { matmul, dense } from './matmul.js';
 export { transpose } from './transpose.js';

@@ -15,13 +15,16 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: s
   assertFloat(a, what);
   assertFloat(b, what);
   if (a.dtype !== b.dtype) throw new Error(`${what}: dtypes differ (${a.dtype} and ${b.dtype}).`);
-  if (a.rank < 2 || b.rank < 2) throw new Error(`${what}: operands need rank >= 2, got ${shapeToString(a.shape)} and ${shapeToString(b.shape)}.`);
+  if (a.rank < 2 || b.rank < 2)
+    throw new Error(`${what}: operands need rank >= 2, got ${shapeToString(a.shape)} and ${shapeToString(b.shape)}.`);
   const [ar, ac] = a.shape.slice(-2) as [number, number];
   const [br, bc] = b.shape.slice(-2) as [number, number];
   const [m, ka] = transA ? [ac, ar] : [ar, ac];
   const [kb, n] = transB ? [bc, br] : [br, bc];
   if (ka !== kb) {
-    throw new Error(`${what}: inner dimensions differ: ${shapeToString(a.shape)} and ${shapeToString(b.shape)} (${ka} vs ${kb}).`);
+    throw new Error(
+      `${what}: inner dimensions differ: ${shapeToString(a.shape)} and ${shapeToString(b.shape)} (${ka} vs ${kb}).`,
+    );
   }
   const aBatch = a.shape.slice(0, -2);
   const bBatch = b.shape.slice(0, -2);
@@ -30,7 +33,9 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: s
   const aCount = sizeOf(aBatch);
   const bCount = sizeOf(bBatch);
   if ((aCount !== batch && aCount !== 1) || (bCount !== batch && bCount !== 1)) {
-    throw new Error(`${what}: batch dimensions ${shapeToString(aBatch)} and ${shapeToString(bBatch)} broadcast only partially; reshape first.`);
+    throw new Error(
+      `${what}: batch dimensions ${shapeToString(aBatch)} and ${shapeToString(bBatch)} broadcast only partially; reshape first.`,
+    );
   }
   const out = output([...batchShape, m, n], a.dtype);
   backend().matmul(a.data as FloatArray, b.data as FloatArray, out.data as FloatArray, {
@@ -48,7 +53,8 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: s
 
 /** Matrix product (np.matmul): 1-D operands are treated as a row / column vector. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (a.rank === 1) return reshape(matmul(reshape(a, [1, -1]), b), b.rank === 1 ? [] : [...b.shape.slice(0, -2), b.shape[b.rank - 1]!]);
+  if (a.rank === 1)
+    return reshape(matmul(reshape(a, [1, -1]), b), b.rank === 1 ? [] : [...b.shape.slice(0, -2), b.shape[b.rank - 1]!]);
   if (b.rank === 1) return reshape(matmul(a, reshape(b, [-1, 1])), a.shape.slice(0, -1));
   const out = product(a, b, false, false, 'matmul');
   return record(out, 'matmul', [a, b], (g) => [
@@ -65,7 +71,9 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
   const inDim = kernel.shape[0]!;
   const units = kernel.shape[1]!;
   if (x.shape[x.rank - 1] !== inDim) {
-    throw new Error(`dense: input last dimension ${x.shape[x.rank - 1]} does not match kernel ${shapeToString(kernel.shape)}.`);
+    throw new Error(
+      `dense: input last dimension ${x.shape[x.rank - 1]} does not match kernel ${shapeToString(kernel.shape)}.`,
+    );
   }
   assertFloat(x, 'dense');
   if (x.dtype !== kernel.dtype) throw new Error(`dense: input is ${x.dtype} but the kernel is ${kernel.dtype}.`);

@@ -75,7 +75,14 @@ function argReduce(op: ArgReduceOp) {
       x.shape.filter((_, i) => i !== a),
       'int32',
     );
-    backend().argReduce(op, x.data, sizeOf(x.shape.slice(0, a)), n, sizeOf(x.shape.slice(a + 1)), out.data as Int32Array);
+    backend().argReduce(
+      op,
+      x.data,
+      sizeOf(x.shape.slice(0, a)),
+      n,
+      sizeOf(x.shape.slice(a + 1)),
+      out.data as Int32Array,
+    );
     return out;
   };
 }

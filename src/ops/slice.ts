@@ -55,12 +55,18 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
   });
   x.shape.forEach((d, i) => {
     if (b[i]! < 0 || s[i]! < 0 || b[i]! + s[i]! > d) {
-      throw new Error(`slice: begin ${shapeToString(b)} size ${shapeToString(s)} is outside shape ${shapeToString(x.shape)}.`);
+      throw new Error(
+        `slice: begin ${shapeToString(b)} size ${shapeToString(s)} is outside shape ${shapeToString(x.shape)}.`,
+      );
     }
   });
   // A range of whole rows along the first axis is contiguous: share storage instead of copying.
   const out = s.every((d, i) => i === 0 || d === x.shape[i])
-    ? new Tensor(x.data.subarray(b[0]! * sizeOf(x.shape.slice(1)), (b[0]! + s[0]!) * sizeOf(x.shape.slice(1))), s, x.dtype)
+    ? new Tensor(
+        x.data.subarray(b[0]! * sizeOf(x.shape.slice(1)), (b[0]! + s[0]!) * sizeOf(x.shape.slice(1))),
+        s,
+        x.dtype,
+      )
     : copied(x, b, s);
   return record(out, 'slice', [x], (g) => {
     const gx = zeros(x.shape, g.dtype);
@@ -100,7 +106,14 @@ export function gather(x: Tensor, indices: Tensor | readonly number[] | Int32Arr
   backend().gather(x.data, outer, x.shape[a]!, inner, idx.data as Int32Array, out.data);
   return record(out, 'gather', [x], (g) => {
     const gx = zeros(x.shape, g.dtype);
-    backend().scatterAdd(g.data as FloatArray, outer, x.shape[a]!, inner, idx.data as Int32Array, gx.data as FloatArray);
+    backend().scatterAdd(
+      g.data as FloatArray,
+      outer,
+      x.shape[a]!,
+      inner,
+      idx.data as Int32Array,
+      gx.data as FloatArray,
+    );
     return [gx];
   });
 }

@@ -52,14 +52,23 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 export function softmaxCrossEntropy(labels: Tensor, logits: Tensor): Tensor {
   assertFloat(logits, 'softmaxCrossEntropy');
   if (!shapesEqual(labels.shape, logits.shape)) {
-    throw new Error(`softmaxCrossEntropy: labels ${shapeToString(labels.shape)} and logits ${shapeToString(logits.shape)} differ.`);
+    throw new Error(
+      `softmaxCrossEntropy: labels ${shapeToString(labels.shape)} and logits ${shapeToString(logits.shape)} differ.`,
+    );
   }
   const n = logits.shape[logits.rank - 1]!;
   const rows = n === 0 ? 0 : logits.size / n;
   const loss = output(logits.shape.slice(0, -1), logits.dtype);
   const probs = output(logits.shape, logits.dtype);
   const y = astype(labels, logits.dtype);
-  backend().softmaxCrossEntropy(logits.data as FloatArray, y.data as FloatArray, rows, n, loss.data as FloatArray, probs.data as FloatArray);
+  backend().softmaxCrossEntropy(
+    logits.data as FloatArray,
+    y.data as FloatArray,
+    rows,
+    n,
+    loss.data as FloatArray,
+    probs.data as FloatArray,
+  );
   return record(loss, 'softmaxCrossEntropy', [logits, labels], (g) => {
     const gRow = reshape(g, [...g.shape, 1]);
     // d/dlabels = -logSoftmax(logits): needed when the labels are themselves computed (distillation);

@@ -27,10 +27,23 @@ export class Adam extends Optimizer {
   }
 
   protected update(param: FloatArray, grad: FloatArray, [m, v]: FloatArray[], step: number): void {
-    backend().adamUpdate(param, grad, m!, v!, { lr: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, step });
+    backend().adamUpdate(param, grad, m!, v!, {
+      lr: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      step,
+    });
   }
 
   getConfig(): Record<string, unknown> {
-    return { name: 'Adam', learning_rate: this.learningRate, beta_1: this.beta1, beta_2: this.beta2, epsilon: this.epsilon, amsgrad: false };
+    return {
+      name: 'Adam',
+      learning_rate: this.learningRate,
+      beta_1: this.beta1,
+      beta_2: this.beta2,
+      epsilon: this.epsilon,
+      amsgrad: false,
+    };
   }
 }

@@ -15,7 +15,8 @@ export abstract class Optimizer {
   private readonly slots = new Map<Variable, FloatArray[]>();
 
   constructor(learningRate: number) {
-    if (!(learningRate > 0)) throw new Error(`${this.constructor.name}: learning rate must be positive, got ${learningRate}.`);
+    if (!(learningRate > 0))
+      throw new Error(`${this.constructor.name}: learning rate must be positive, got ${learningRate}.`);
     this.learningRate = learningRate;
   }
 
@@ -33,7 +34,9 @@ export abstract class Optimizer {
       const g = grads[i];
       if (!g) return;
       if (!shapesEqual(g.shape, v.shape)) {
-        throw new Error(`Optimizer: gradient ${shapeToString(g.shape)} does not match variable ${v.name} ${shapeToString(v.shape)}.`);
+        throw new Error(
+          `Optimizer: gradient ${shapeToString(g.shape)} does not match variable ${v.name} ${shapeToString(v.shape)}.`,
+        );
       }
       this.update(v.data as FloatArray, g.data as FloatArray, this.slotsFor(v), this.iterations);
     });

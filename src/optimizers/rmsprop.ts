@@ -43,6 +43,13 @@ export class RMSprop extends Optimizer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { name: 'RMSprop', learning_rate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+    return {
+      name: 'RMSprop',
+      learning_rate: this.learningRate,
+      rho: this.rho,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      centered: this.centered,
+    };
   }
 }

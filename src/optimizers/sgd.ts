@@ -17,7 +17,8 @@ export class SGD extends Optimizer {
     super(args.learningRate ?? 0.01);
     this.momentum = args.momentum ?? 0;
     this.nesterov = args.nesterov ?? false;
-    if (this.momentum < 0 || this.momentum > 1) throw new Error(`SGD: momentum must be in [0, 1], got ${this.momentum}.`);
+    if (this.momentum < 0 || this.momentum > 1)
+      throw new Error(`SGD: momentum must be in [0, 1], got ${this.momentum}.`);
   }
 
   protected slotNames(): string[] {
@@ -25,7 +26,11 @@ export class SGD extends Optimizer {
   }
 
   protected update(param: FloatArray, grad: FloatArray, slots: FloatArray[]): void {
-    backend().sgdUpdate(param, grad, slots[0] ?? null, { lr: this.learningRate, momentum: this.momentum, nesterov: this.nesterov });
+    backend().sgdUpdate(param, grad, slots[0] ?? null, {
+      lr: this.learningRate,
+      momentum: this.momentum,
+      nesterov: this.nesterov,
+    });
   }
 
   getConfig(): Record<string, unknown> {

@@ -48,7 +48,9 @@ export class Progbar {
     if (this.verbose === 2) {
       if (!finalize) return;
       const perStep = current > 0 ? elapsed / current : 0;
-      write(`${current}/${this.target} - ${formatDuration(elapsed)}${valueText} - ${formatDuration(elapsed)}/epoch - ${formatPerStep(perStep)}\n`);
+      write(
+        `${current}/${this.target} - ${formatDuration(elapsed)}${valueText} - ${formatDuration(elapsed)}/epoch - ${formatPerStep(perStep)}\n`,
+      );
       return;
     }
     if (!finalize && (!this.interactive || now - this.lastDraw < 50)) return;
@@ -56,9 +58,14 @@ export class Progbar {
     const digits = String(this.target).length;
     const frac = this.target > 0 ? current / this.target : 1;
     const filled = Math.floor(this.width * frac);
-    const bar = current < this.target ? `${'='.repeat(Math.max(0, filled - 1))}>${'.'.repeat(this.width - Math.max(1, filled))}` : '='.repeat(this.width);
+    const bar =
+      current < this.target
+        ? `${'='.repeat(Math.max(0, filled - 1))}>${'.'.repeat(this.width - Math.max(1, filled))}`
+        : '='.repeat(this.width);
     const perStep = current > 0 ? elapsed / current : 0;
-    const timing = finalize ? ` - ${formatDuration(elapsed)} ${formatPerStep(perStep)}` : ` - ETA: ${formatDuration(perStep * (this.target - current))}`;
+    const timing = finalize
+      ? ` - ${formatDuration(elapsed)} ${formatPerStep(perStep)}`
+      : ` - ETA: ${formatDuration(perStep * (this.target - current))}`;
     const line = `${String(current).padStart(digits)}/${this.target} [${bar}]${timing}${valueText}`;
     if (this.interactive) {
       const pad = Math.max(0, this.lastLength - line.length);

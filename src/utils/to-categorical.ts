@@ -13,6 +13,9 @@ export function toCategorical(y: Tensor, numClasses?: number, dtype: DType = 'fl
   let max = -1;
   for (let i = 0; i < ids.size; i++) max = Math.max(max, ids.data[i]!);
   const n = numClasses ?? max + 1;
-  if (max >= n) throw new Error(`toCategorical: label ${max} does not fit numClasses ${n} (labels of shape ${shapeToString(y.shape)}).`);
+  if (max >= n)
+    throw new Error(
+      `toCategorical: label ${max} does not fit numClasses ${n} (labels of shape ${shapeToString(y.shape)}).`,
+    );
   return oneHot(ids, n, dtype);
 }

@@ -29,7 +29,14 @@ export function transpose(x: TypedArray, shape: Shape, perm: readonly number[], 
   }
 }
 
-export function gather(x: TypedArray, outer: number, axisSize: number, inner: number, indices: Int32Array, out: TypedArray): void {
+export function gather(
+  x: TypedArray,
+  outer: number,
+  axisSize: number,
+  inner: number,
+  indices: Int32Array,
+  out: TypedArray,
+): void {
   const nIdx = indices.length;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < nIdx; j++) {
@@ -41,7 +48,14 @@ export function gather(x: TypedArray, outer: number, axisSize: number, inner: nu
   }
 }
 
-export function scatterAdd(updates: FloatArray, outer: number, axisSize: number, inner: number, indices: Int32Array, out: FloatArray): void {
+export function scatterAdd(
+  updates: FloatArray,
+  outer: number,
+  axisSize: number,
+  inner: number,
+  indices: Int32Array,
+  out: FloatArray,
+): void {
   const nIdx = indices.length;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < nIdx; j++) {

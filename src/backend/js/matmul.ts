@@ -28,7 +28,17 @@ export function matmul(a: FloatArray, b: FloatArray, out: FloatArray, p: MatmulP
   }
 }
 
-function gemmNN(a: FloatArray, aOff: number, b: FloatArray, bOff: number, c: FloatArray, cOff: number, m: number, n: number, k: number): void {
+function gemmNN(
+  a: FloatArray,
+  aOff: number,
+  b: FloatArray,
+  bOff: number,
+  c: FloatArray,
+  cOff: number,
+  m: number,
+  n: number,
+  k: number,
+): void {
   c.fill(0, cOff, cOff + m * n);
   for (let k0 = 0; k0 < k; k0 += K_BLOCK) {
     const k1 = Math.min(k, k0 + K_BLOCK);
@@ -45,7 +55,17 @@ function gemmNN(a: FloatArray, aOff: number, b: FloatArray, bOff: number, c: Flo
   }
 }
 
-function gemmNT(a: FloatArray, aOff: number, b: FloatArray, bOff: number, c: FloatArray, cOff: number, m: number, n: number, k: number): void {
+function gemmNT(
+  a: FloatArray,
+  aOff: number,
+  b: FloatArray,
+  bOff: number,
+  c: FloatArray,
+  cOff: number,
+  m: number,
+  n: number,
+  k: number,
+): void {
   for (let i = 0; i < m; i++) {
     const ai = aOff + i * k;
     for (let j = 0; j < n; j++) {

@@ -33,7 +33,14 @@ export function reduce(op: ReduceOp, x: TypedArray, outer: number, n: number, in
   }
 }
 
-export function argReduce(op: ArgReduceOp, x: TypedArray, outer: number, n: number, inner: number, out: Int32Array): void {
+export function argReduce(
+  op: ArgReduceOp,
+  x: TypedArray,
+  outer: number,
+  n: number,
+  inner: number,
+  out: Int32Array,
+): void {
   const better = op === 'argmax' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
   for (let o = 0; o < outer; o++) {
     const base = o * n * inner;
