@@ -75,7 +75,7 @@ void pack_a(const Gemm<T>& g, size_t i0, int mr, size_t k0, size_t kc, int MR, T
 
 // Packs columns [j0, j0 + nr) and depths [k0, k0 + kc) of op(B) as kc rows of NR values, zero padded.
 template <class T>
-void pack_b(const Gemm<T>& g, size_t j0, int nr, size_t k0, size_t kc, int NR, T* dst) {
+void pack_b(const Gemm<T>& g, size_t j0, int nr, size_t k0, size_t kc, int NR, T* dst, PackBtFn<T> pack_bt) {
   if (!g.tb) {
     // Plain loops rather than memcpy: rows are only NR wide, where a call per row costs more
     // than the copy.
@@ -89,6 +89,10 @@ void pack_b(const Gemm<T>& g, size_t j0, int nr, size_t k0, size_t kc, int NR, T
         for (int j = nr; j < NR; j++) d[j] = T(0);
       }
     }
+    return;
+  }
+  if (pack_bt && nr == NR) {
+    pack_bt(g.b, g.ldb, j0, k0, kc, dst);
     return;
   }
   // op(B) = B^T: each column of the panel is a contiguous run of a row of B. Work in short
@@ -114,7 +118,8 @@ struct Blocking {
 
 template <class T>
 Blocking<T> blocking(const Gemm<T>& g, const MicroKernel<T>& uk) {
-  const size_t kb = ceil_div(g.k, (size_t)uk.kc);
+  // Depths up to 1.5x the block stay whole: a second pass over C costs more than a deeper panel.
+  const size_t kb = g.k * 2 <= (size_t)uk.kc * 3 ? 1 : ceil_div(g.k, (size_t)uk.kc);
   const size_t kc = ceil_div(g.k, kb);
   // Keep the packed B block (kc x nc) within about 1 MB of L2.
   size_t ncMax = ((size_t)1 << 20) / (kc * sizeof(T));
@@ -143,7 +148,7 @@ void gemm_rows(const Gemm<T>& g, const MicroKernel<T>& uk, int tid, int nth, Bar
       const int flags = (first ? 0 : G_ACCUM) | (last && g.relu ? G_RELU : 0);
       for (size_t jp = nPanels * tid / nth; jp < nPanels * (tid + 1) / nth; jp++) {
         const size_t j = jp * NR;
-        pack_b(g, jc + j, (int)(nc - j < (size_t)NR ? nc - j : NR), pc, kc, NR, bp + jp * kc * NR);
+        pack_b(g, jc + j, (int)(nc - j < (size_t)NR ? nc - j : NR), pc, kc, NR, bp + jp * kc * NR, uk.pack_bt);
       }
       if (bar) bar->wait();
       for (size_t ip = ip0; ip < ip1; ip++) {

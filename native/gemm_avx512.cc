@@ -69,9 +69,52 @@ DS_AVX512 void sgemm_12x32(size_t kc, const float* __restrict ap, const float* _
   }
 }
 
+// Transposes 16 rows of 16 floats in registers: out[c] holds element c of every row.
+DS_AVX512 inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int g = 0; g < 4; g++) {  // rows 4g..4g+3: u[4g+q] holds column 4L+q in lane L
+    const __m512d a0 = _mm512_castps_pd(t[4 * g]), a1 = _mm512_castps_pd(t[4 * g + 1]);
+    const __m512d b0 = _mm512_castps_pd(t[4 * g + 2]), b1 = _mm512_castps_pd(t[4 * g + 3]);
+    u[4 * g] = _mm512_castpd_ps(_mm512_unpacklo_pd(a0, b0));
+    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a0, b0));
+    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(a1, b1));
+    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(a1, b1));
+  }
+  for (int q = 0; q < 4; q++) {  // gather lane L of the four row groups into column 4L+q
+    const __m512 v0 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0x44), w0 = _mm512_shuffle_f32x4(u[q], u[4 + q], 0xEE);
+    const __m512 v1 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0x44), w1 = _mm512_shuffle_f32x4(u[8 + q], u[12 + q], 0xEE);
+    r[q] = _mm512_shuffle_f32x4(v0, v1, 0x88);
+    r[4 + q] = _mm512_shuffle_f32x4(v0, v1, 0xDD);
+    r[8 + q] = _mm512_shuffle_f32x4(w0, w1, 0x88);
+    r[12 + q] = _mm512_shuffle_f32x4(w0, w1, 0xDD);
+  }
+}
+
+// B^T panels: 16x16 blocks of B are transposed in registers and stored as whole vectors,
+// instead of one scattered 4-byte store per element.
+DS_AVX512 void pack_bt_32(const float* b, size_t ldb, size_t j0, size_t k0, size_t kc, float* dst) {
+  for (size_t ks = 0; ks < kc; ks += 16) {
+    const int valid = kc - ks < 16 ? (int)(kc - ks) : 16;
+    const __mmask16 mask = valid == 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << valid) - 1);
+    for (int h = 0; h < 2; h++) {
+      __m512 r[16];
+      const float* src = b + (j0 + 16 * h) * ldb + k0 + ks;
+#pragma GCC unroll 16
+      for (int i = 0; i < 16; i++) r[i] = _mm512_maskz_loadu_ps(mask, src + i * ldb);
+      transpose16(r);
+      float* d = dst + ks * NR + 16 * h;
+      for (int kk = 0; kk < valid; kk++) _mm512_store_ps(d + kk * NR, r[kk]);
+    }
+  }
+}
+
 }  // namespace
 
-MicroKernel<float> sgemm_kernel_avx512() { return {MR, NR, 256, sgemm_12x32}; }
+MicroKernel<float> sgemm_kernel_avx512() { return {MR, NR, 256, sgemm_12x32, pack_bt_32}; }
 
 }  // namespace ds
 

@@ -11,6 +11,10 @@ template <class T>
 using MicroKernelFn = void (*)(size_t kc, const T* ap, const T* bp, T* c, size_t ldc, int m, int n, int flags,
                                const T* bias);
 
+// Packs a full NR-wide panel of op(B) = B^T (rows j0.. of B, depths k0..k0+kc) as kc rows of NR.
+template <class T>
+using PackBtFn = void (*)(const T* b, size_t ldb, size_t j0, size_t k0, size_t kc, T* dst);
+
 template <class T>
 struct MicroKernel {
   int mr;
@@ -18,6 +22,8 @@ struct MicroKernel {
   // Largest k-block, chosen so the A micro-panel stays in L1 and the packed B block in L2.
   int kc;
   MicroKernelFn<T> fn;
+  // SIMD transpose-packer for B^T panels, or null for the portable one.
+  PackBtFn<T> pack_bt = nullptr;
 };
 
 MicroKernel<float> sgemm_kernel_avx512();
