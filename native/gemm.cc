@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#if defined(_WIN32)
+#include <malloc.h>
+#endif
 
 #include "gemm_kernels.h"
 #include "thread_pool.h"
@@ -32,20 +35,36 @@ struct Gemm {
   bool relu;
 };
 
+void* aligned_malloc(size_t bytes) {
+#if defined(_WIN32)
+  return _aligned_malloc(bytes, 64);
+#else
+  return std::aligned_alloc(64, bytes);
+#endif
+}
+
+void aligned_free(void* p) {
+#if defined(_WIN32)
+  _aligned_free(p);
+#else
+  std::free(p);
+#endif
+}
+
 // Grow-only, 64-byte aligned scratch per thread and slot, so steady-state calls allocate nothing.
 template <class T>
 T* scratch(int slot, size_t count) {
   struct Slot {
     void* p = nullptr;
     size_t cap = 0;
-    ~Slot() { std::free(p); }
+    ~Slot() { aligned_free(p); }
   };
   thread_local Slot slots[2];
   Slot& s = slots[slot];
   size_t bytes = (count * sizeof(T) + 63) & ~(size_t)63;
   if (bytes > s.cap) {
-    std::free(s.p);
-    s.p = std::aligned_alloc(64, bytes);
+    aligned_free(s.p);
+    s.p = aligned_malloc(bytes);
     if (!s.p) throw KernelError("matmul: out of memory for packing buffers");
     s.cap = bytes;
   }

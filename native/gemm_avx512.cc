@@ -13,60 +13,71 @@ namespace {
 
 constexpr int MR = 12, NR = 32;
 
-DS_AVX512 void sgemm_12x32(size_t kc, const float* __restrict ap, const float* __restrict bp, float* c, size_t ldc,
-                           int m, int n, int flags, const float* bias) {
-  __m512 acc[MR][2];
+// ROWS (<= MR) rows of A and VECS (1 or 2) vectors of B: edge tiles run a smaller variant
+// instead of multiplying zero padding. Panels keep their MR / NR strides either way.
+template <int ROWS, int VECS>
+DS_AVX512 void tile(size_t kc, const float* __restrict ap, const float* __restrict bp, float* c, size_t ldc, int m,
+                    int n, int flags, const float* bias) {
+  __m512 acc[ROWS][VECS];
 #pragma GCC unroll 12
-  for (int r = 0; r < MR; r++) {
-    acc[r][0] = _mm512_setzero_ps();
-    acc[r][1] = _mm512_setzero_ps();
-  }
+  for (int r = 0; r < ROWS; r++)
+#pragma GCC unroll 2
+    for (int v = 0; v < VECS; v++) acc[r][v] = _mm512_setzero_ps();
   // Warm the C tile while the k loop runs.
 #pragma GCC unroll 12
-  for (int r = 0; r < MR; r++)
+  for (int r = 0; r < ROWS; r++)
     if (r < m) {
       _mm_prefetch((const char*)(c + r * ldc), _MM_HINT_T0);
-      _mm_prefetch((const char*)(c + r * ldc + 16), _MM_HINT_T0);
+      if (VECS == 2) _mm_prefetch((const char*)(c + r * ldc + 16), _MM_HINT_T0);
     }
   for (size_t k = 0; k < kc; k++) {
-    const __m512 b0 = _mm512_load_ps(bp);
-    const __m512 b1 = _mm512_load_ps(bp + 16);
+    __m512 b[VECS];
+#pragma GCC unroll 2
+    for (int v = 0; v < VECS; v++) b[v] = _mm512_load_ps(bp + 16 * v);
 #pragma GCC unroll 12
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < ROWS; r++) {
       const __m512 a = _mm512_set1_ps(ap[r]);
-      acc[r][0] = _mm512_fmadd_ps(a, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
+#pragma GCC unroll 2
+      for (int v = 0; v < VECS; v++) acc[r][v] = _mm512_fmadd_ps(a, b[v], acc[r][v]);
     }
     ap += MR;
     bp += NR;
   }
-  const __mmask16 m0 = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
-  const __mmask16 m1 = n >= 32 ? (__mmask16)0xFFFF : n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : (__mmask16)0;
-  __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
-  if (bias) {
-    bias0 = _mm512_maskz_loadu_ps(m0, bias);
-    bias1 = _mm512_maskz_loadu_ps(m1, bias + 16);
-  }
+  __mmask16 mask[2];
+  mask[0] = n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1);
+  mask[1] = n >= 32 ? (__mmask16)0xFFFF : n > 16 ? (__mmask16)((1u << (n - 16)) - 1) : (__mmask16)0;
+  __m512 bv[VECS];
+#pragma GCC unroll 2
+  for (int v = 0; v < VECS; v++) bv[v] = bias ? _mm512_maskz_loadu_ps(mask[v], bias + 16 * v) : _mm512_setzero_ps();
   const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 12
-  for (int r = 0; r < MR; r++) {
+  for (int r = 0; r < ROWS; r++) {
     if (r < m) {
       float* cr = c + r * ldc;
-      __m512 v0 = acc[r][0], v1 = acc[r][1];
-      if (flags & G_ACCUM) {
-        v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, cr));
-        v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, cr + 16));
+#pragma GCC unroll 2
+      for (int v = 0; v < VECS; v++) {
+        __m512 x = acc[r][v];
+        if (flags & G_ACCUM) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], cr + 16 * v));
+        x = _mm512_add_ps(x, bv[v]);
+        if (flags & G_RELU) x = _mm512_max_ps(x, zero);
+        _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
       }
-      v0 = _mm512_add_ps(v0, bias0);
-      v1 = _mm512_add_ps(v1, bias1);
-      if (flags & G_RELU) {
-        v0 = _mm512_max_ps(v0, zero);
-        v1 = _mm512_max_ps(v1, zero);
-      }
-      _mm512_mask_storeu_ps(cr, m0, v0);
-      _mm512_mask_storeu_ps(cr + 16, m1, v1);
     }
   }
+}
+
+template <int VECS>
+DS_AVX512 void tile_rows(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, int m, int n, int flags,
+                         const float* bias) {
+  if (m > 8) tile<12, VECS>(kc, ap, bp, c, ldc, m, n, flags, bias);
+  else if (m > 4) tile<8, VECS>(kc, ap, bp, c, ldc, m, n, flags, bias);
+  else tile<4, VECS>(kc, ap, bp, c, ldc, m, n, flags, bias);
+}
+
+DS_AVX512 void sgemm_12x32(size_t kc, const float* ap, const float* bp, float* c, size_t ldc, int m, int n, int flags,
+                           const float* bias) {
+  if (n > 16) tile_rows<2>(kc, ap, bp, c, ldc, m, n, flags, bias);
+  else tile_rows<1>(kc, ap, bp, c, ldc, m, n, flags, bias);
 }
 
 // Transposes 16 rows of 16 floats in registers: out[c] holds element c of every row.
