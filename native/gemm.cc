@@ -229,8 +229,9 @@ void gemm_parallel(const Gemm<T>& g, const MicroKernel<T>& uk, int nth) {
   run_parallel(nth, job);
 }
 
-// Below this many multiply-adds a product runs on one thread (a hand-off costs a few microseconds).
-constexpr double kParallelMacs = 1 << 18;
+// Below this many multiply-adds (~15 us of work) a product runs on one thread: a hand-off costs
+// microseconds, and far more when another process holds the other core.
+constexpr double kParallelMacs = 1 << 21;
 
 template <class T>
 void gemm_one(const Gemm<T>& g, const MicroKernel<T>& uk, int nth) {
@@ -269,7 +270,7 @@ void matmul_t(const T* a, const T* b, T* out, const T* bias, const MatmulArgs& p
   const int nth = num_threads();
   const double macs = (double)p.m * p.n * p.k;
   // Many small products: whole products per thread beat splitting each one.
-  if (nth > 1 && p.batch >= (size_t)nth && macs < (double)(1 << 21) && macs * p.batch >= kParallelMacs) {
+  if (nth > 1 && p.batch >= (size_t)nth && macs < kParallelMacs && macs * p.batch >= kParallelMacs) {
     auto job = [&](int tid, int total) {
       for (size_t bt = p.batch * tid / total; bt < p.batch * (tid + 1) / total; bt++) gemm_one(product(bt), uk, 1);
     };
