@@ -21,11 +21,18 @@ parser.add_argument("--epochs", type=int, default=1)
 parser.add_argument("--max-batches", type=int, default=0, help="cap on batches per epoch (0: all)")
 parser.add_argument("--synthetic", action="store_true", help="random data instead of MNIST")
 parser.add_argument("--seed", type=int, default=0)
+parser.add_argument(
+    "--omp-passive",
+    action="store_true",
+    help="OMP_WAIT_POLICY=PASSIVE: OpenMP threads sleep instead of spinning (helps on a shared machine)",
+)
 args = parser.parse_args()
 
 # The BLAS / OpenMP pools read these when torch loads, so they are set before the import.
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(args.threads)
+if args.omp_passive:
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -127,6 +134,7 @@ for epoch in range(1, args.epochs + 1):
                 "val_loss": round(val_loss, 5),
                 "val_acc": round(val_acc, 5),
                 "torch": torch.__version__,
+                "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "default"),
             }
         ),
         flush=True,
