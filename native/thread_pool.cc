@@ -74,7 +74,7 @@ class Pool {
     for (int i = 1; i < size_; i++) workers_.emplace_back([this, i, start] { loop(i, start); });
   }
 
-  void run(int nth, JobFn fn, void* ctx) {
+  void run(int nth, JobFn fn, void* ctx, bool dynamic) {
     if (nth > size_) nth = size_;
     if (nth <= 1 || t_in_job) {
       fn(ctx, 0, 1);
@@ -88,18 +88,29 @@ class Pool {
     fn_ = fn;
     ctx_ = ctx;
     nth_ = nth;
-    // Every worker acknowledges every job, even ones it sits out, so none can lag a job behind
-    // and read the next job's fields as its own.
-    pending_.store(size_ - 1, std::memory_order_relaxed);
+    dynamic_ = dynamic;
+    // Static jobs: every worker acknowledges, even ones it sits out, so none can lag a job behind.
+    pending_.store(dynamic ? 0 : size_ - 1, std::memory_order_relaxed);
     {
+      // Open the job before announcing it, so a worker that sees the new generation also sees
+      // the job open (a static job must not be skipped).
       std::lock_guard<std::mutex> lk(m_);
-      gen_.fetch_add(1, std::memory_order_release);
+      const uint64_t g = gen_.load(std::memory_order_relaxed) + 1;
+      open_.store(g, std::memory_order_seq_cst);
+      gen_.store(g, std::memory_order_seq_cst);
     }
     cv_.notify_all();
     t_in_job = true;
     fn(ctx, 0, nth);
     t_in_job = false;
     unsigned spins = 0;
+    if (dynamic) {
+      // Close the job, then wait only for workers that joined before it closed (Dekker-style:
+      // both sides use seq_cst, so a worker either sees it closed or is counted in active_).
+      open_.store(0, std::memory_order_seq_cst);
+      while (active_.load(std::memory_order_seq_cst) != 0) backoff(spins);
+      return;
+    }
     while (pending_.load(std::memory_order_acquire) != 0) backoff(spins);
   }
 
@@ -119,8 +130,15 @@ class Pool {
       }
       if (stop_.load()) return;
       seen = gen_.load(std::memory_order_acquire);
-      if (id < nth_) fn_(ctx_, id, nth_);
-      pending_.fetch_sub(1, std::memory_order_release);
+      // Join: the job's fields are only read once membership is confirmed; a static job stays
+      // open until every worker has acknowledged it, so workers never miss one.
+      active_.fetch_add(1, std::memory_order_seq_cst);
+      if (open_.load(std::memory_order_seq_cst) == seen) {
+        const bool dynamic = dynamic_;
+        if (id < nth_) fn_(ctx_, id, nth_);
+        if (!dynamic) pending_.fetch_sub(1, std::memory_order_release);
+      }
+      active_.fetch_sub(1, std::memory_order_seq_cst);
     }
   }
 
@@ -141,6 +159,9 @@ class Pool {
   std::condition_variable cv_;
   std::atomic<uint64_t> gen_{0};
   std::atomic<int> pending_{0};
+  std::atomic<int> active_{0};
+  std::atomic<uint64_t> open_{0};
+  bool dynamic_ = false;
   std::atomic<bool> stop_{false};
   JobFn fn_ = nullptr;
   void* ctx_ = nullptr;
@@ -161,7 +182,9 @@ void set_num_threads(int n) {
   if (n != pool().size()) pool().resize(n);
 }
 
-void run_parallel(int nth, JobFn fn, void* ctx) { pool().run(nth, fn, ctx); }
+void run_parallel(int nth, JobFn fn, void* ctx) { pool().run(nth, fn, ctx, false); }
+
+void run_dynamic(int nth, JobFn fn, void* ctx) { pool().run(nth, fn, ctx, true); }
 
 void Barrier::wait() {
   int g = gen_.load(std::memory_order_acquire);

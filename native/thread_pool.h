@@ -11,9 +11,15 @@ using JobFn = void (*)(void* ctx, int tid, int nthreads);
 int num_threads();
 void set_num_threads(int n);
 
-// Runs fn(ctx, tid, nth) for tid in [0, nth) and returns when all are done. Falls back to
-// running on the caller alone when nested or when another JS thread holds the pool.
+// Runs fn(ctx, tid, nth) for tid in [0, nth) and returns when all are done. Every tid runs, so
+// jobs may split work by tid and use a Barrier. Falls back to running on the caller alone when
+// nested or when another JS thread holds the pool.
 void run_parallel(int nth, JobFn fn, void* ctx);
+
+// Like run_parallel, but workers join only if they get to run before the caller has finished:
+// fn must claim its work dynamically (the caller alone may do all of it). On a busy machine the
+// caller never waits for a worker the scheduler has not run.
+void run_dynamic(int nth, JobFn fn, void* ctx);
 
 template <class F>
 void run_parallel(int nth, F& f) {
@@ -21,22 +27,28 @@ void run_parallel(int nth, F& f) {
       nth, [](void* c, int tid, int n) { (*static_cast<F*>(c))(tid, n); }, &f);
 }
 
-// Splits [0, n) into contiguous chunks of at least `grain` items, body(begin, end) per chunk.
+// Splits [0, n) into chunks of at least `grain` items that threads claim in turn, body(begin, end)
+// per chunk.
 template <class F>
 void parallel_for(size_t n, size_t grain, F&& body) {
   if (n == 0) return;
-  size_t want = grain == 0 ? n : n / grain;
-  int nth = num_threads();
-  if (want < (size_t)nth) nth = want < 1 ? 1 : (int)want;
-  if (nth <= 1) {
+  size_t chunks = grain == 0 ? n : n / grain;
+  const int nth = num_threads();
+  if (chunks > (size_t)nth * 4) chunks = (size_t)nth * 4;  // a few per thread, for balance
+  if (nth <= 1 || chunks <= 1) {
     body((size_t)0, n);
     return;
   }
-  auto job = [&](int tid, int total) {
-    size_t b = n * (size_t)tid / (size_t)total, e = n * (size_t)(tid + 1) / (size_t)total;
-    if (b < e) body(b, e);
+  std::atomic<size_t> next{0};
+  auto job = [&](int, int) {
+    for (size_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) {
+      const size_t b = n * c / chunks, e = n * (c + 1) / chunks;
+      if (b < e) body(b, e);
+    }
   };
-  run_parallel(nth, job);
+  run_dynamic(
+      chunks < (size_t)nth ? (int)chunks : nth, [](void* c, int tid, int total) { (*static_cast<decltype(job)*>(c))(tid, total); },
+      &job);
 }
 
 // Spin-then-yield barrier for the threads of one job.
