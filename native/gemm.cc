@@ -214,11 +214,16 @@ void gemm_parallel(const Gemm<T>& g, const MicroKernel<T>& uk, int nth) {
                          4000.0 * ceil_div(g.k, uk.kc);
   const double colCost = mPanels * ceil_div(nPanels, nth) * tile + (double)g.m * g.k + 0.5 * g.k * g.n / nth;
   if (colCost < rowCost && nPanels >= (size_t)nth) {
-    auto job = [&](int tid, int total) {
-      const size_t j0 = nPanels * tid / total * uk.nr, j1 = nPanels * (tid + 1) / total * uk.nr;
-      if (j0 < j1) gemm_single(column_slice(g, j0, j1 < g.n ? j1 : g.n), uk);
+    // Independent column slices, claimed in turn: no barrier, and the caller does them all if
+    // the other threads do not get a core.
+    std::atomic<int> next{0};
+    auto job = [&](int, int) {
+      for (int t; (t = next.fetch_add(1)) < nth;) {
+        const size_t j0 = nPanels * t / nth * uk.nr, j1 = nPanels * (t + 1) / nth * uk.nr;
+        if (j0 < j1) gemm_single(column_slice(g, j0, j1 < g.n ? j1 : g.n), uk);
+      }
     };
-    run_parallel(nth, job);
+    run_dynamic(nth, [](void* c, int tid, int n) { (*static_cast<decltype(job)*>(c))(tid, n); }, &job);
     return;
   }
   if (mPanels < (size_t)nth) nth = (int)mPanels;
@@ -271,10 +276,11 @@ void matmul_t(const T* a, const T* b, T* out, const T* bias, const MatmulArgs& p
   const double macs = (double)p.m * p.n * p.k;
   // Many small products: whole products per thread beat splitting each one.
   if (nth > 1 && p.batch >= (size_t)nth && macs < kParallelMacs && macs * p.batch >= kParallelMacs) {
-    auto job = [&](int tid, int total) {
-      for (size_t bt = p.batch * tid / total; bt < p.batch * (tid + 1) / total; bt++) gemm_one(product(bt), uk, 1);
+    std::atomic<size_t> next{0};
+    auto job = [&](int, int) {
+      for (size_t bt; (bt = next.fetch_add(1)) < p.batch;) gemm_one(product(bt), uk, 1);
     };
-    run_parallel(nth, job);
+    run_dynamic(nth, [](void* c, int tid, int n) { (*static_cast<decltype(job)*>(c))(tid, n); }, &job);
     return;
   }
   for (size_t bt = 0; bt < p.batch; bt++) gemm_one(product(bt), uk, nth);
