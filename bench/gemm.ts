@@ -48,7 +48,7 @@ if (!loaded.ok) {
 const addon = nativeAddon()!;
 const native = findBackend('native')!;
 
-let blasError: string | null = useBlas ? addon.blasLoad(null) : 'disabled by --no-blas';
+const blasError: string | null = useBlas ? addon.blasLoad(null) : 'disabled by --no-blas';
 if (blasError === null && (process.env['OPENBLAS_CORETYPE'] || process.env['OPENBLAS_L2_SIZE'])) {
   console.warn('warning: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are set; OpenBLAS may not use its best kernels.');
 }
