@@ -10,7 +10,10 @@ import { backend } from '../backend/registry.js';
 export interface GradNode {
   readonly op: string;
   readonly inputs: readonly Tensor[];
-  /** Given d(loss)/d(output), returns d(loss)/d(input) for each input (null where not needed). */
+  /**
+   * Given d(loss)/d(output), returns d(loss)/d(input) for each input. Rules return null for
+   * inputs with `requiresGrad` false (data, labels, masks) instead of computing what nobody reads.
+   */
   readonly backward: (grad: Tensor) => readonly (Tensor | null)[];
 }
 

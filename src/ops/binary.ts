@@ -61,28 +61,46 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   return reshape(sum(g, axes, true), shape);
 }
 
-type Grads = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+/** One derivative rule per operand, so the backward pass computes only the ones needed. */
+type Rule = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor;
 
-function arithmetic(op: BinaryOp, grads: Grads) {
+function arithmetic(op: BinaryOp, da: Rule, db: Rule) {
   return (a: Operand, b: Operand): Tensor => {
     const [x, y] = promote(a, b);
     const out = applyBinary(op, x, y, false);
-    return record(out, op, [x, y], (g) => {
-      const [ga, gb] = grads(g, x, y, out);
-      return [ga && sumToShape(ga, x.shape), gb && sumToShape(gb, y.shape)];
-    });
+    return record(out, op, [x, y], (g) => [
+      x.requiresGrad ? sumToShape(da(g, x, y, out), x.shape) : null,
+      y.requiresGrad ? sumToShape(db(g, x, y, out), y.shape) : null,
+    ]);
   };
 }
 
-export const add = arithmetic('add', (g) => [g, g]);
-export const sub = arithmetic('sub', (g) => [g, neg(g)]);
-export const mul = arithmetic('mul', (g, a, b) => [mul(g, b), mul(g, a)]);
-export const div = arithmetic('div', (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))]);
-export const pow = arithmetic('pow', (g, a, b, out) => [
-  mul(g, mul(b, pow(a, sub(b, 1)))),
+export const add = arithmetic(
+  'add',
+  (g) => g,
+  (g) => g,
+);
+export const sub = arithmetic(
+  'sub',
+  (g) => g,
+  (g) => neg(g),
+);
+export const mul = arithmetic(
+  'mul',
+  (g, _a, b) => mul(g, b),
+  (g, a) => mul(g, a),
+);
+export const div = arithmetic(
+  'div',
+  (g, _a, b) => div(g, b),
+  (g, a, b) => neg(div(mul(g, a), mul(b, b))),
+);
+export const pow = arithmetic(
+  'pow',
+  (g, a, b) => mul(g, mul(b, pow(a, sub(b, 1)))),
   // d/db a^b = a^b log a, taken as 0 where a <= 0 (as TensorFlow does).
-  b.requiresGrad ? mul(g, mul(out, logWherePositive(a))) : null,
-]);
+  (g, a, _b, out) => mul(g, mul(out, logWherePositive(a))),
+);
 
 /**
  * log(a) where a > 0 and 0 elsewhere. (log(maximum(a, MIN_VALUE)) gave -744 * a^b for negative
@@ -93,14 +111,16 @@ function logWherePositive(a: Tensor): Tensor {
   return log(add(mul(a, pos), sub(1, pos)));
 }
 /** Ties send the gradient to the first operand. */
-export const maximum = arithmetic('maximum', (g, a, b) => [
-  mul(g, astype(greaterEqual(a, b), g.dtype)),
-  mul(g, astype(less(a, b), g.dtype)),
-]);
-export const minimum = arithmetic('minimum', (g, a, b) => [
-  mul(g, astype(lessEqual(a, b), g.dtype)),
-  mul(g, astype(greater(a, b), g.dtype)),
-]);
+export const maximum = arithmetic(
+  'maximum',
+  (g, a, b) => mul(g, astype(greaterEqual(a, b), g.dtype)),
+  (g, a, b) => mul(g, astype(less(a, b), g.dtype)),
+);
+export const minimum = arithmetic(
+  'minimum',
+  (g, a, b) => mul(g, astype(lessEqual(a, b), g.dtype)),
+  (g, a, b) => mul(g, astype(greater(a, b), g.dtype)),
+);
 
 function neg(x: Tensor): Tensor {
   return mul(x, -1);

@@ -113,8 +113,9 @@ function patchProduct(patches: Tensor, kernel: Tensor, bias: Tensor | null, acti
   const inputs = bias ? [patches, kernel, bias] : [patches, kernel];
   return record(out, 'conv', inputs, (g) => {
     const gz = activation === 'relu' ? mul(g, step(out)) : g;
-    const gPatches = matmul(gz, transpose(kernel));
-    const gKernel = transpose(matmul(transpose(gz), patches));
-    return bias ? [gPatches, gKernel, sum(gz, 0)] : [gPatches, gKernel];
+    // Patches of the raw input image need no gradient (the first conv layer): skip col2im's input.
+    const gPatches = patches.requiresGrad ? matmul(gz, transpose(kernel)) : null;
+    const gKernel = kernel.requiresGrad ? transpose(matmul(transpose(gz), patches)) : null;
+    return bias ? [gPatches, gKernel, bias.requiresGrad ? sum(gz, 0) : null] : [gPatches, gKernel];
   });
 }

@@ -58,8 +58,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (b.rank === 1) return reshape(matmul(a, reshape(b, [-1, 1])), a.shape.slice(0, -1));
   const out = product(a, b, false, false, 'matmul');
   return record(out, 'matmul', [a, b], (g) => [
-    sumToShape(product(g, b, false, true, 'matmul'), a.shape),
-    sumToShape(product(a, g, true, false, 'matmul'), b.shape),
+    a.requiresGrad ? sumToShape(product(g, b, false, true, 'matmul'), a.shape) : null,
+    b.requiresGrad ? sumToShape(product(a, g, true, false, 'matmul'), b.shape) : null,
   ]);
 }
 
@@ -94,9 +94,9 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(out, 'dense', inputs, (g) => {
     const gz = reshape(activation === 'relu' ? mul(g, step(out)) : g, [rows, units]);
-    const x2 = reshape(x, [rows, inDim]);
-    const gx = reshape(product(gz, kernel, false, true, 'dense'), x.shape);
-    const gw = product(x2, gz, true, false, 'dense');
-    return bias ? [gx, gw, sum(gz, 0)] : [gx, gw];
+    // The first layer's input needs no gradient: skipping it saves a third of the layer's backward.
+    const gx = x.requiresGrad ? reshape(product(gz, kernel, false, true, 'dense'), x.shape) : null;
+    const gw = kernel.requiresGrad ? product(reshape(x, [rows, inDim]), gz, true, false, 'dense') : null;
+    return bias ? [gx, gw, bias.requiresGrad ? sum(gz, 0) : null] : [gx, gw];
   });
 }
