@@ -4,7 +4,7 @@
  * `train_seconds` is the wall time of the training pass alone (after a one-batch warm-up);
  * validation runs after the clock stops. RSS and external memory are sampled per epoch.
  */
-import '../src/index.js';
+import { getNumThreads, setNumThreads } from '../src/index.js';
 import { getBackend, setBackend } from '../src/backend/registry.js';
 import { setRandomSeed } from '../src/core/random.js';
 import { getRandom } from '../src/core/random.js';
@@ -27,7 +27,7 @@ const make = WORKLOADS[name];
 if (!make) throw new Error(`Unknown workload '${name}'. Available: ${Object.keys(WORKLOADS).join(', ')}.`);
 if (args.has('backend')) setBackend(args.get('backend')!);
 const threads = intArg(args, 'threads', 0);
-if (threads > 0) process.env['DEEPSCRIPT_NUM_THREADS'] = String(threads);
+if (threads > 0) setNumThreads(threads);
 const epochs = intArg(args, 'epochs', 1);
 const maxBatches = intArg(args, 'max-batches', Infinity as unknown as number);
 
@@ -57,7 +57,7 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
     JSON.stringify({
       workload: name,
       backend: getBackend(),
-      threads: threads || Number(process.env['DEEPSCRIPT_NUM_THREADS'] ?? 0) || null,
+      threads: getBackend() === 'native' ? getNumThreads() : 1,
       epoch,
       batches: steps,
       samples,
