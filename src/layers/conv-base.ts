@@ -8,7 +8,7 @@ import { getActivation } from './activations.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { Layer, formatShape } from './layer.js';
+import { Layer, NO_REGULARIZERS, formatShape } from './layer.js';
 
 /** Options shared by Conv1D and Conv2D (Keras's arguments, in camelCase). */
 export interface ConvArgs extends LayerArgs {
@@ -138,11 +138,7 @@ export abstract class BaseConv extends Layer {
       use_bias: this.useBias,
       kernel_initializer: serializeInitializer(this.kernelInitializer),
       bias_initializer: serializeInitializer(this.biasInitializer),
-      kernel_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
+      ...NO_REGULARIZERS,
     };
   }
 }

@@ -6,7 +6,7 @@ import { getActivation } from './activations.js';
 import type { InitializerIdentifier, Initializer } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { Layer, formatShape } from './layer.js';
+import { Layer, NO_REGULARIZERS, formatShape } from './layer.js';
 
 export interface DenseArgs extends LayerArgs {
   activation?: ActivationName | null;
@@ -68,11 +68,7 @@ export class Dense extends Layer {
       use_bias: this.useBias,
       kernel_initializer: serializeInitializer(this.kernelInitializer),
       bias_initializer: serializeInitializer(this.biasInitializer),
-      kernel_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
+      ...NO_REGULARIZERS,
     };
   }
 }

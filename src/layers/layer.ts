@@ -25,6 +25,15 @@ export interface CallOptions {
   training: boolean;
 }
 
+/** Keras config entries for options deepscript does not implement yet (always null when saved). */
+export const NO_REGULARIZERS = {
+  kernel_regularizer: null,
+  bias_regularizer: null,
+  activity_regularizer: null,
+  kernel_constraint: null,
+  bias_constraint: null,
+} as const;
+
 export function formatShape(shape: SymbolicShape): string {
   const items = shape.map((d) => (d === null ? 'None' : String(d)));
   return `(${items.join(', ')}${items.length === 1 ? ',' : ''})`;

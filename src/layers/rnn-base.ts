@@ -15,7 +15,7 @@ import { getActivation } from './activations.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { Layer, formatShape } from './layer.js';
+import { Layer, NO_REGULARIZERS, formatShape } from './layer.js';
 
 /** Options shared by SimpleRNN, GRU and LSTM (Keras's names in camelCase, Keras's defaults). */
 export interface RNNArgs extends LayerArgs {
@@ -277,13 +277,9 @@ export abstract class RNN extends Layer {
       kernel_initializer: serializeInitializer(this.kernelInitializer),
       recurrent_initializer: serializeInitializer(this.recurrentInitializer),
       bias_initializer: serializeInitializer(this.biasInitializer),
-      kernel_regularizer: null,
+      ...NO_REGULARIZERS,
       recurrent_regularizer: null,
-      bias_regularizer: null,
-      activity_regularizer: null,
-      kernel_constraint: null,
       recurrent_constraint: null,
-      bias_constraint: null,
       dropout: this.dropout,
       recurrent_dropout: this.recurrentDropout,
     };
