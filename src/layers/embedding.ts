@@ -34,8 +34,10 @@ export class Embedding extends Layer {
 
   constructor(inputDim: number, outputDim: number, args: EmbeddingArgs = {}) {
     const inputLength = args.inputLength ?? null;
+    // As in Keras 2, an Embedding always knows its input shape ([batch, inputLength], the length
+    // possibly unknown), so a model that starts with one can print its summary straight away.
     const withShape =
-      !args.batchInputShape && !args.inputShape && args.inputDim === undefined && inputLength !== null
+      !args.batchInputShape && !args.inputShape && args.inputDim === undefined
         ? { ...args, batchInputShape: [null, inputLength] }
         : args;
     super(withShape);

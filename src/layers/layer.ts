@@ -89,7 +89,8 @@ export abstract class Layer {
   apply(x: Tensor, options: CallOptions = { training: false }): Tensor {
     const input =
       this.acceptsIntegerInput || x.dtype === this.dtype || !isFloatOrInt(x.dtype) ? x : astype(x, this.dtype);
-    if (!this.built) this.build([null, ...input.shape.slice(1)]);
+    // A declared input shape wins over the first batch (so unknown lengths stay unknown).
+    if (!this.built) this.build(this.batchInputShape ?? [null, ...input.shape.slice(1)]);
     this.checkInput(input);
     return this.call(input, options);
   }
