@@ -205,3 +205,17 @@ describe('clear errors for bad input', () => {
     );
   });
 });
+
+test('binary targets of shape [batch] train a [batch, 1] output, as in Keras', async () => {
+  setRandomSeed(8);
+  const x = randomNormal([40, 3]);
+  const labels = new Float32Array(40).map((_, i) => (x.data[i * 3]! > 0 ? 1 : 0));
+  const model = new Sequential([new Dense(1, { inputDim: 3, activation: 'sigmoid' })]);
+  model.compile({ loss: 'binary_crossentropy', optimizer: new Adam({ learningRate: 0.05 }), metrics: ['accuracy'] });
+  const h = await model.fit(x, tensor(labels, [40]), { epochs: 20, batchSize: 10, verbose: 0 });
+  assert.ok(h.history['accuracy']![19]! > 0.9, `accuracy ${h.history['accuracy']![19]}`);
+  assert.throws(
+    () => model.trainOnBatch(x, tensor(new Float32Array(80), [40, 2])),
+    /binary_crossentropy: targets have shape \[40, 2\]/,
+  );
+});

@@ -14,6 +14,14 @@ export const EPSILON = 1e-7;
 /** A per-sample loss: [batch, ...] -> [batch, ...] without the last axis. */
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
+/**
+ * Targets of shape [batch] against outputs of shape [batch, 1] get the missing axis, as Keras
+ * squeezes or expands them (a binary classifier trained on a plain label vector).
+ */
+export function alignTargets(yTrue: Tensor, yPred: Tensor): Tensor {
+  return yTrue.rank === yPred.rank - 1 && yPred.shape[yPred.rank - 1] === 1 ? reshape(yTrue, yPred.shape) : yTrue;
+}
+
 function requireSameShape(name: string, yTrue: Tensor, yPred: Tensor): void {
   if (!shapesEqual(yTrue.shape, yPred.shape)) {
     throw new Error(
@@ -45,7 +53,8 @@ export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor): Ten
   return categoricalCrossentropy(oneHot(ids, classes, yPred.dtype), yPred);
 }
 
-export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor): Tensor {
+export function binaryCrossentropy(targets: Tensor, yPred: Tensor): Tensor {
+  const yTrue = alignTargets(targets, yPred);
   requireSameShape('binary_crossentropy', yTrue, yPred);
   const y = astype(yTrue, yPred.dtype);
   if (yPred.fromLogits?.kind === 'sigmoid') {
@@ -58,12 +67,14 @@ export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor): Tensor {
   return neg(mean(ll, -1));
 }
 
-export function meanSquaredError(yTrue: Tensor, yPred: Tensor): Tensor {
+export function meanSquaredError(targets: Tensor, yPred: Tensor): Tensor {
+  const yTrue = alignTargets(targets, yPred);
   requireSameShape('mean_squared_error', yTrue, yPred);
   return mean(square(sub(yPred, astype(yTrue, yPred.dtype))), -1);
 }
 
-export function meanAbsoluteError(yTrue: Tensor, yPred: Tensor): Tensor {
+export function meanAbsoluteError(targets: Tensor, yPred: Tensor): Tensor {
+  const yTrue = alignTargets(targets, yPred);
   requireSameShape('mean_absolute_error', yTrue, yPred);
   return mean(abs(sub(yPred, astype(yTrue, yPred.dtype))), -1);
 }

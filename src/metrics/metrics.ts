@@ -4,6 +4,7 @@ import { equal, greater } from '../ops/binary.js';
 import { argmax, mean } from '../ops/reduce.js';
 import { reshape } from '../ops/reshape.js';
 import { shapeToString } from '../core/shape.js';
+import { alignTargets } from '../losses/losses.js';
 
 /** A per-sample metric: values are averaged over samples during an epoch. */
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -22,7 +23,8 @@ export function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor 
   return astype(equal(astype(ids, 'int32'), argmax(yPred, -1)), 'float32');
 }
 
-export function binaryAccuracy(yTrue: Tensor, yPred: Tensor, threshold = 0.5): Tensor {
+export function binaryAccuracy(targets: Tensor, yPred: Tensor, threshold = 0.5): Tensor {
+  const yTrue = alignTargets(targets, yPred);
   const predicted = astype(greater(yPred, threshold), 'float32');
   return mean(astype(equal(astype(yTrue, 'float32'), predicted), 'float32'), -1);
 }
