@@ -7,12 +7,13 @@ import { setBackend } from './registry.js';
  * once why, and what to install).
  */
 export function selectDefaultBackend(): void {
-  const wanted = process.env['DEEPSCRIPT_BACKEND']?.trim().toLowerCase();
+  const wanted = process.env['DEEPSCRIPT_BACKEND']?.trim().toLowerCase() || undefined;
+  if (wanted !== undefined && wanted !== 'js' && wanted !== 'native') {
+    throw new Error(`DEEPSCRIPT_BACKEND must be 'js' or 'native', got '${wanted}'.`);
+  }
   if (wanted === 'js') return setBackend('js');
-  const native = loadNativeBackend({ silent: wanted !== 'native' && wanted !== undefined });
+  const native = loadNativeBackend();
   if (native.ok) return setBackend('native');
   if (wanted === 'native')
     throw new Error(`DEEPSCRIPT_BACKEND=native, but the native backend is unavailable: ${native.reason}`);
-  if (wanted !== undefined && wanted !== '')
-    throw new Error(`DEEPSCRIPT_BACKEND must be 'js' or 'native', got '${wanted}'.`);
 }
