@@ -1,3 +1,5 @@
+import { setBackend, setRandomSeed } from '../src/index.js';
+
 /** Tiny `--name value` / `--flag` parser shared by the examples and benchmarks. */
 export function parseArgs(argv: readonly string[] = process.argv.slice(2)): Map<string, string> {
   const out = new Map<string, string>();
@@ -18,4 +20,25 @@ export function intArg(args: Map<string, string>, name: string, fallback: number
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got '${v}'.`);
   return n;
+}
+
+export interface ExampleOptions {
+  args: Map<string, string>;
+  epochs: number;
+  verbose: 0 | 1 | 2;
+}
+
+/**
+ * The options every lecture example takes: `--backend js|native`, `--seed` (default 0),
+ * `--epochs` and `--verbose` (defaults given per example).
+ */
+export function exampleOptions(defaults: { epochs: number; verbose: 0 | 1 | 2 }): ExampleOptions {
+  const args = parseArgs();
+  if (args.has('backend')) setBackend(args.get('backend')!);
+  setRandomSeed(intArg(args, 'seed', 0));
+  return {
+    args,
+    epochs: intArg(args, 'epochs', defaults.epochs),
+    verbose: intArg(args, 'verbose', defaults.verbose) as 0 | 1 | 2,
+  };
 }

@@ -4,15 +4,11 @@
  *
  *   npm run example:imdb-cnn-lstm -- [--epochs 5] [--backend js|native] [--seed 0] [--verbose 0|1|2]
  */
-import { Sequential, datasets, layers, preprocessing, setBackend, setRandomSeed, viz } from '../src/index.js';
-import { intArg, parseArgs } from './args.js';
-import { mkdirSync } from 'node:fs';
+import { Sequential, datasets, layers, preprocessing } from '../src/index.js';
+import { exampleOptions } from './args.js';
+import { fitAndScore } from './lecture-run.js';
 
-const args = parseArgs();
-if (args.has('backend')) setBackend(args.get('backend')!);
-setRandomSeed(intArg(args, 'seed', 0));
-const epochs = intArg(args, 'epochs', 5);
-const verbose = intArg(args, 'verbose', 1) as 0 | 1 | 2;
+const { epochs, verbose } = exampleOptions({ epochs: 5, verbose: 1 });
 
 // The 5,000 most frequent words; the official 25,000 / 25,000 split.
 const [[xTrainSeqs, yTrain], [xTestSeqs, yTest]] = datasets.imdb.loadData({ numWords: 5000 });
@@ -30,14 +26,4 @@ model.add(new layers.Activation('sigmoid'));
 model.summary();
 
 model.compile({ loss: 'binary_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
-const started = Date.now();
-const history = await model.fit(xTrain, yTrain, { batchSize: 100, epochs, validationData: [xTest, yTest], verbose });
-const seconds = (Date.now() - started) / 1000;
-
-const [, accuracy] = await model.evaluate(xTest, yTest, { verbose: 0 });
-console.log(`\n Test Accuracy: ${accuracy!.toFixed(4)}`);
-console.log(`(${history.epoch.length} epochs in ${seconds.toFixed(1)} s)`);
-
-mkdirSync('./model', { recursive: true });
-await viz.plotHistory(history, { file: './model/imdb-loss.png' });
-console.log('loss plot: ./model/imdb-loss.png');
+await fitAndScore('imdb', model, [xTrain, yTrain], [xTest, yTest], { batchSize: 100, epochs, verbose });

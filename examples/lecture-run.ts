@@ -53,3 +53,25 @@ export async function reportRun(args: {
     );
   }
 }
+
+/**
+ * The lecture's RNN examples: fit with the test set as validation data, print the test accuracy
+ * as the lecture does, and plot the losses to ./model/<name>-loss.png.
+ */
+export async function fitAndScore(
+  name: string,
+  model: Model,
+  [xTrain, yTrain]: [Tensor, Tensor],
+  [xTest, yTest]: [Tensor, Tensor],
+  options: { batchSize: number; epochs: number; verbose: 0 | 1 | 2 },
+): Promise<void> {
+  const started = Date.now();
+  const history = await model.fit(xTrain, yTrain, { ...options, validationData: [xTest, yTest] });
+  const seconds = (Date.now() - started) / 1000;
+  const [, accuracy] = await model.evaluate(xTest, yTest, { verbose: 0 });
+  console.log(`\n Test Accuracy: ${accuracy!.toFixed(4)}`);
+  console.log(`(${history.epoch.length} epochs in ${seconds.toFixed(1)} s)`);
+  mkdirSync(MODEL_DIR, { recursive: true });
+  await viz.plotHistory(history, { file: `${MODEL_DIR}${name}-loss.png` });
+  console.log(`loss plot: ${MODEL_DIR}${name}-loss.png`);
+}

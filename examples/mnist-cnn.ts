@@ -10,15 +10,11 @@
  *   npm run build && node dist/examples/mnist-cnn.js -- [--epochs 30] [--backend js|native] [--seed 0]
  *     [--verbose 0|1|2] [--train-samples N] [--test-samples N]
  */
-import { Sequential, callbacks, datasets, layers, setBackend, setRandomSeed, utils } from '../src/index.js';
-import { intArg, parseArgs } from './args.js';
+import { Sequential, callbacks, datasets, layers, utils } from '../src/index.js';
+import { exampleOptions, intArg } from './args.js';
 import { lectureCallbacks, reportRun } from './lecture-run.js';
 
-const args = parseArgs();
-if (args.has('backend')) setBackend(args.get('backend')!);
-setRandomSeed(intArg(args, 'seed', 0));
-const epochs = intArg(args, 'epochs', 30);
-const verbose = intArg(args, 'verbose', 1) as 0 | 1 | 2;
+const { args, epochs, verbose } = exampleOptions({ epochs: 30, verbose: 1 });
 
 // Load MNIST: 60,000 training and 10,000 test images of 28 x 28 pixels.
 const [[xTrainAll, yClassTrainAll], [xTestAll, yClassTestAll]] = datasets.mnist.loadData();

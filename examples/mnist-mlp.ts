@@ -7,15 +7,11 @@
  *
  *   npm run example:mnist-mlp -- [--epochs 30] [--backend js|native] [--seed 0] [--verbose 0|1|2] [--train-samples N]
  */
-import { Sequential, datasets, layers, setBackend, setRandomSeed, utils, viz } from '../src/index.js';
-import { intArg, parseArgs } from './args.js';
+import { Sequential, datasets, layers, utils, viz } from '../src/index.js';
+import { exampleOptions, intArg } from './args.js';
 import { MODEL_DIR, lectureCallbacks, reportRun } from './lecture-run.js';
 
-const args = parseArgs();
-if (args.has('backend')) setBackend(args.get('backend')!);
-setRandomSeed(intArg(args, 'seed', 0));
-const epochs = intArg(args, 'epochs', 30);
-const verbose = intArg(args, 'verbose', 0) as 0 | 1 | 2;
+const { args, epochs, verbose } = exampleOptions({ epochs: 30, verbose: 0 });
 
 // Load MNIST: 60,000 training and 10,000 test images.
 const [[xTrainAll, yClassTrainAll], [xTestRaw, yClassTest]] = datasets.mnist.loadData();

@@ -4,15 +4,11 @@
  *
  *   npm run example:reuters-lstm -- [--epochs 20] [--backend js|native] [--seed 0] [--verbose 0|1|2]
  */
-import { Sequential, datasets, layers, preprocessing, setBackend, setRandomSeed, utils, viz } from '../src/index.js';
-import { intArg, parseArgs } from './args.js';
-import { mkdirSync } from 'node:fs';
+import { Sequential, datasets, layers, preprocessing, utils } from '../src/index.js';
+import { exampleOptions } from './args.js';
+import { fitAndScore } from './lecture-run.js';
 
-const args = parseArgs();
-if (args.has('backend')) setBackend(args.get('backend')!);
-setRandomSeed(intArg(args, 'seed', 0));
-const epochs = intArg(args, 'epochs', 20);
-const verbose = intArg(args, 'verbose', 1) as 0 | 1 | 2;
+const { epochs, verbose } = exampleOptions({ epochs: 20, verbose: 1 });
 
 // The 1,000 most frequent words; 20% of the wires for testing.
 const [[xTrainSeqs, yTrainIds], [xTestSeqs, yTestIds]] = datasets.reuters.loadData({ numWords: 1000, testSplit: 0.2 });
@@ -37,14 +33,4 @@ model.add(new layers.Dense(46, { activation: 'softmax' }));
 model.summary();
 
 model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
-const started = Date.now();
-const history = await model.fit(xTrain, yTrain, { batchSize: 100, epochs, validationData: [xTest, yTest], verbose });
-const seconds = (Date.now() - started) / 1000;
-
-const [, accuracy] = await model.evaluate(xTest, yTest, { verbose: 0 });
-console.log(`\n Test Accuracy: ${accuracy!.toFixed(4)}`);
-console.log(`(${history.epoch.length} epochs in ${seconds.toFixed(1)} s)`);
-
-mkdirSync('./model', { recursive: true });
-await viz.plotHistory(history, { file: './model/reuters-loss.png' });
-console.log('loss plot: ./model/reuters-loss.png');
+await fitAndScore('reuters', model, [xTrain, yTrain], [xTest, yTest], { batchSize: 100, epochs, verbose });
