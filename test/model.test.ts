@@ -219,3 +219,24 @@ test('binary targets of shape [batch] train a [batch, 1] output, as in Keras', a
     /binary_crossentropy: targets have shape \[40, 2\]/,
   );
 });
+
+test('predict calls the predict hooks once per batch, in order', () => {
+  const model = new Sequential([new Dense(2, { inputDim: 3 })]);
+  const seen: string[] = [];
+  class Record extends Callback {
+    override onPredictBegin(): void {
+      seen.push('begin');
+    }
+    override onPredictBatchBegin(b: number): void {
+      seen.push(`b${b}`);
+    }
+    override onPredictBatchEnd(b: number): void {
+      seen.push(`e${b}`);
+    }
+    override onPredictEnd(): void {
+      seen.push('end');
+    }
+  }
+  assert.deepEqual(model.predict(randomNormal([5, 3]), { batchSize: 2, callbacks: [new Record()] }).shape, [5, 2]);
+  assert.deepEqual(seen, ['begin', 'b0', 'e0', 'b1', 'e1', 'b2', 'e2', 'end']);
+});

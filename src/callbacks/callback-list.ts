@@ -42,4 +42,19 @@ export class CallbackList {
   async onTestBatchEnd(batch: number, logs: Logs = {}): Promise<void> {
     for (const c of this.callbacks) await c.onTestBatchEnd(batch, logs);
   }
+
+  // predict() is synchronous (it returns the outputs, as Keras's does), so its hooks are called
+  // in order but not awaited.
+  onPredictBegin(logs: Logs = {}): void {
+    for (const c of this.callbacks) void c.onPredictBegin(logs);
+  }
+  onPredictEnd(logs: Logs = {}): void {
+    for (const c of this.callbacks) void c.onPredictEnd(logs);
+  }
+  onPredictBatchBegin(batch: number, logs: Logs = {}): void {
+    for (const c of this.callbacks) void c.onPredictBatchBegin(batch, logs);
+  }
+  onPredictBatchEnd(batch: number, logs: Logs = {}): void {
+    for (const c of this.callbacks) void c.onPredictBatchEnd(batch, logs);
+  }
 }

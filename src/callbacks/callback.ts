@@ -21,7 +21,8 @@ export interface TrainingParams {
 }
 
 /**
- * Base class with Keras's hooks. Hooks may be async; `fit` awaits them in order.
+ * Base class with Keras's hooks. Hooks may be async; `fit` and `evaluate` await them in order,
+ * while `predict` (synchronous, as in Keras) calls its hooks without awaiting them.
  * Batch hooks get the batch index within the epoch; epoch hooks the 0-based epoch.
  */
 export class Callback {

@@ -261,13 +261,19 @@ export abstract class Model implements CallbackModel {
     const batchSize = args.batchSize ?? 32;
     checkPositiveInt('batchSize', batchSize);
     const n = x.shape[0]!;
+    if (n === 0) throw new Error('predict: no samples.');
+    const callbacks = new CallbackList(args.callbacks ?? []);
+    callbacks.setModel(this);
     const outputs: Tensor[] = [];
+    callbacks.onPredictBegin();
     noGrad(() => {
-      for (let start = 0; start < n; start += batchSize) {
+      for (let start = 0, step = 0; start < n; start += batchSize, step++) {
+        callbacks.onPredictBatchBegin(step, { batch: step, size: Math.min(batchSize, n - start) });
         outputs.push(this.call(slice(x, [start], [Math.min(batchSize, n - start)]), false));
+        callbacks.onPredictBatchEnd(step, { batch: step, size: Math.min(batchSize, n - start) });
       }
     });
-    if (outputs.length === 0) throw new Error('predict: no samples.');
+    callbacks.onPredictEnd();
     return outputs.length === 1 ? outputs[0]! : concat(outputs, 0);
   }
 }
