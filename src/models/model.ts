@@ -207,7 +207,12 @@ export abstract class Model implements CallbackModel {
       epochLogs = { loss: lossMean.result() };
       this.metrics.forEach((m, i) => (epochLogs[m.name] = metricMeans[i]!.result()));
       if (validation) {
-        const valResults = await this.evaluate(validation[0], validation[1], { batchSize, verbose: 0 });
+        // As in Keras, validation runs the test hooks of the user's callbacks.
+        const valResults = await this.evaluate(validation[0], validation[1], {
+          batchSize,
+          verbose: 0,
+          callbacks: args.callbacks,
+        });
         epochLogs['val_loss'] = valResults[0]!;
         this.metrics.forEach((m, i) => (epochLogs[`val_${m.name}`] = valResults[i + 1]!));
       }
