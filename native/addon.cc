@@ -14,6 +14,7 @@
 #include "reduce.h"
 #include "softmax.h"
 #include "thread_pool.h"
+#include "window.h"
 
 namespace {
 
@@ -180,6 +181,37 @@ Napi::Value ScatterAdd(const Napi::CallbackInfo& info) {
   });
 }
 
+// meta = [n, h, w, c, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW].
+ds::WindowGeometry window_geometry(const Napi::CallbackInfo& info, size_t i) {
+  const double* m = meta(info, i, 14);
+  size_t v[14];
+  for (int k = 0; k < 14; k++) {
+    if (!(m[k] >= 0) || m[k] != (double)(size_t)m[k]) throw ds::KernelError("window geometry must be non-negative integers");
+    v[k] = (size_t)m[k];
+  }
+  return ds::WindowGeometry{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]};
+}
+
+Napi::Value Im2col(const Napi::CallbackInfo& info) {
+  return guard(info, [&] { ds::im2col(to_buf(info, 0, "x"), window_geometry(info, 2), to_buf(info, 1, "out")); });
+}
+
+Napi::Value Col2im(const Napi::CallbackInfo& info) {
+  return guard(info, [&] { ds::col2im(to_buf(info, 0, "cols"), window_geometry(info, 2), to_buf(info, 1, "out")); });
+}
+
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::max_pool(to_buf(info, 0, "x"), window_geometry(info, 3), to_buf(info, 1, "out"), to_buf(info, 2, "argmax"));
+  });
+}
+
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::max_pool_grad(to_buf(info, 0, "grad"), to_buf(info, 1, "argmax"), window_geometry(info, 3), to_buf(info, 2, "out"));
+  });
+}
+
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
     ds::softmax(to_buf(info, 0, "x"), count(info, 1, "rows"), count(info, 2, "n"), info[3].ToBoolean().Value(),
@@ -283,6 +315,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("transpose", Transpose);
   fn("gather", Gather);
   fn("scatterAdd", ScatterAdd);
+  fn("im2col", Im2col);
+  fn("col2im", Col2im);
+  fn("maxPool", MaxPool);
+  fn("maxPoolGrad", MaxPoolGrad);
   fn("softmax", Softmax);
   fn("softmaxCrossEntropy", SoftmaxCrossEntropy);
   fn("adamUpdate", AdamUpdate);

@@ -104,6 +104,29 @@ export interface RmspropParams {
   centered: boolean;
 }
 
+/**
+ * A sliding-window configuration over channels-last images x [n, h, w, c]: output position
+ * (oh, ow) and tap (ki, kj) read input row `oh * strideH - padTop + ki * dilationH` and column
+ * `ow * strideW - padLeft + kj * dilationW`; coordinates outside the image are padding.
+ * A sequence is an image with h = 1.
+ */
+export interface WindowGeometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+  outH: number;
+  outW: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -143,6 +166,23 @@ export interface Backend {
     indices: Int32Array,
     out: FloatArray,
   ): void;
+
+  /**
+   * im2col: out, viewed as [n * outH * outW, kh * kw * c], gets one row per output position
+   * (image, then oh, then ow) holding its window's taps (ki, then kj, then channel); padding
+   * taps are 0. Float dtypes only.
+   */
+  im2col(x: FloatArray, g: WindowGeometry, out: FloatArray): void;
+  /** col2im, the gradient of im2col: every entry of cols is added (+=) to the input entry it was read from. */
+  col2im(cols: FloatArray, g: WindowGeometry, out: FloatArray): void;
+  /**
+   * Max pooling: out [n, outH, outW, c] gets each window's max over its real (non-padding) taps,
+   * and argmax the winning input position ih * w + iw. The first maximum in window order wins
+   * ties (TensorFlow's MaxPoolGrad); NaN never replaces a maximum. Every window must hold a real tap.
+   */
+  maxPool(x: FloatArray, g: WindowGeometry, out: FloatArray, argmax: Int32Array): void;
+  /** Gradient of maxPool: out[i, argmax[i, oh, ow, ch], ch] += grad[i, oh, ow, ch], out viewed as [n, h * w, c]. */
+  maxPoolGrad(grad: FloatArray, argmax: Int32Array, g: WindowGeometry, out: FloatArray): void;
 
   /** Softmax (or log-softmax) of each row of x viewed as [rows, n]. */
   softmax(x: FloatArray, rows: number, n: number, log: boolean, out: FloatArray): void;
@@ -184,6 +224,10 @@ export const KERNEL_NAMES = [
   'transpose',
   'gather',
   'scatterAdd',
+  'im2col',
+  'col2im',
+  'maxPool',
+  'maxPoolGrad',
   'softmax',
   'softmaxCrossEntropy',
   'adamUpdate',

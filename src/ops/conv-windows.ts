@@ -1,15 +1,15 @@
+import type { WindowGeometry } from '../backend/backend.js';
+import { backend } from '../backend/registry.js';
+import { record } from '../core/autograd.js';
+import type { FloatArray } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { concat } from './concat.js';
-import { full } from './creation.js';
-import { reshape } from './reshape.js';
-import { gather } from './slice.js';
+import { zeros } from './creation.js';
+import { output } from './operand.js';
 
 /**
- * Sliding windows for convolution and pooling, built from the `gather` kernel (im2col).
- * An image x [N, H, W, C] is viewed as [N, H*W, C]; an index map of length OH*OW*KH*KW picks,
- * for every output position and every tap of the window, the input row it reads. gather's
- * gradient (scatterAdd) is then exactly col2im, so autograd needs nothing else.
+ * Sliding windows for convolution and pooling: the geometry of a window configuration (cached)
+ * and the differentiable im2col op built on the backend's im2col / col2im kernels.
  */
 
 export type Padding = 'valid' | 'same' | 'causal';
@@ -81,23 +81,27 @@ export interface WindowSpec {
 export interface WindowMap {
   outH: number;
   outW: number;
-  /** For output position o and tap t, indices[o * kH * kW + t] is a row of [H*W] or `sentinel`. */
-  indices: Int32Array;
-  /** Row index that stands for padding (one past the last real row). */
-  sentinel: number;
-  /** Whether any tap reads padding (the source then needs the extra sentinel row). */
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
+  /** Whether any tap reads padding. */
   padded: boolean;
   /** Real (non-padding) taps per output position, for averages that exclude padding. */
   counts: Float64Array;
-  /** The map is the identity (1x1 window, stride 1): the input already is its own im2col. */
+  /** 1x1 window, stride 1, no padding: the input already is its own im2col. */
   identity: boolean;
 }
 
-// Index maps depend only on the geometry, so one map serves every batch of a training run.
+// Window maps depend only on the geometry, so one map serves every batch of a training run.
 const MAX_CACHED = 64;
 const cache = new Map<string, WindowMap>();
 
-/** The index map for a window configuration (cached); throws if the window does not fit. */
+/** The window map for a configuration (cached); throws if the window does not fit. */
 export function windowMap(spec: WindowSpec, what: string): WindowMap {
   const [sH, sW] = spec.strides as [number, number];
   const [dH, dW] = spec.dilation as [number, number];
@@ -112,44 +116,63 @@ export function windowMap(spec: WindowSpec, what: string): WindowMap {
         `does not fit an input of spatial size ${spec.inH}x${spec.inW} (output would be ${gh.out}x${gw.out}).`,
     );
   }
-  const taps = spec.kH * spec.kW;
-  const sentinel = spec.inH * spec.inW;
-  const indices = new Int32Array(gh.out * gw.out * taps);
-  const counts = new Float64Array(gh.out * gw.out);
-  let padded = false;
-  let j = 0;
-  for (let oh = 0; oh < gh.out; oh++) {
-    for (let ow = 0; ow < gw.out; ow++) {
-      let count = 0;
-      for (let kh = 0; kh < spec.kH; kh++) {
-        const ih = oh * sH - gh.padBefore + kh * dH;
-        for (let kw = 0; kw < spec.kW; kw++) {
-          const iw = ow * sW - gw.padBefore + kw * dW;
-          const inside = ih >= 0 && ih < spec.inH && iw >= 0 && iw < spec.inW;
-          indices[j++] = inside ? ih * spec.inW + iw : sentinel;
-          if (inside) count++;
-          else padded = true;
-        }
+  // Real taps along each axis per output coordinate; a window's count is their product.
+  const realTaps = (out: number, k: number, s: number, d: number, pad: number, size: number): number[] =>
+    Array.from({ length: out }, (_, o) => {
+      let n = 0;
+      for (let t = 0; t < k; t++) {
+        const i = o * s - pad + t * d;
+        if (i >= 0 && i < size) n++;
       }
-      counts[oh * gw.out + ow] = count;
-    }
-  }
-  const identity = taps === 1 && !padded && indices.length === sentinel && indices.every((v, i) => v === i);
-  const map: WindowMap = { outH: gh.out, outW: gw.out, indices, sentinel, padded, counts, identity };
+      return n;
+    });
+  const rowsReal = realTaps(gh.out, spec.kH, sH, dH, gh.padBefore, spec.inH);
+  const colsReal = realTaps(gw.out, spec.kW, sW, dW, gw.padBefore, spec.inW);
+  const counts = new Float64Array(gh.out * gw.out);
+  for (let oh = 0; oh < gh.out; oh++)
+    for (let ow = 0; ow < gw.out; ow++) counts[oh * gw.out + ow] = rowsReal[oh]! * colsReal[ow]!;
+  const taps = spec.kH * spec.kW;
+  const padded = counts.some((v) => v !== taps);
+  const identity = taps === 1 && sH === 1 && sW === 1 && !padded && gh.out === spec.inH && gw.out === spec.inW;
+  const map: WindowMap = {
+    outH: gh.out,
+    outW: gw.out,
+    kH: spec.kH,
+    kW: spec.kW,
+    strideH: sH,
+    strideW: sW,
+    dilationH: dH,
+    dilationW: dW,
+    padTop: gh.padBefore,
+    padLeft: gw.padBefore,
+    padded,
+    counts,
+    identity,
+  };
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
   cache.set(key, map);
   return map;
 }
 
-/**
- * Every window of x [N, H, W, C] as [N, OH*OW*KH*KW, C] (row-major: output position, then
- * kernel row, then kernel column). Taps that fall outside the image read `fill` (0 for
- * convolution and averages, -Infinity for max pooling).
- */
-export function extractWindows(x: Tensor, map: WindowMap, fill: number): Tensor {
-  if (x.rank !== 4) throw new Error(`extractWindows: expected [N, H, W, C], got ${shapeToString(x.shape)}.`);
+/** The kernels' geometry of a window map applied to x [N, H, W, C]. */
+export function windowGeometry(x: Tensor, map: WindowMap): WindowGeometry {
   const [n, h, w, c] = x.shape as [number, number, number, number];
-  let rows = reshape(x, [n, h * w, c]);
-  if (map.padded) rows = concat([rows, full([n, 1, c], fill, x.dtype)], 1);
-  return gather(rows, map.indices, 1);
+  const { kH: kh, kW: kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW } = map;
+  return { n, h, w, c, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW };
+}
+
+/**
+ * Every window of x [N, H, W, C] as the patch matrix [N*OH*OW, KH*KW*C] (row-major: output
+ * position, then kernel row, kernel column, channel); padding taps read 0. The gradient is col2im.
+ */
+export function im2col(x: Tensor, map: WindowMap): Tensor {
+  if (x.rank !== 4) throw new Error(`im2col: expected [N, H, W, C], got ${shapeToString(x.shape)}.`);
+  const g = windowGeometry(x, map);
+  const out = output([g.n * g.outH * g.outW, g.kh * g.kw * g.c], x.dtype);
+  backend().im2col(x.data as FloatArray, g, out.data as FloatArray);
+  return record(out, 'im2col', [x], (grad) => {
+    const gx = zeros(x.shape, grad.dtype);
+    backend().col2im(grad.data as FloatArray, g, gx.data as FloatArray);
+    return [gx];
+  });
 }

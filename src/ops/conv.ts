@@ -10,7 +10,7 @@ import { reshape } from './reshape.js';
 import { transpose } from './transpose.js';
 import { step } from './unary.js';
 import type { Padding } from './conv-windows.js';
-import { checkPadding, extractWindows, normalizeTuple, windowMap } from './conv-windows.js';
+import { checkPadding, im2col, normalizeTuple, windowMap } from './conv-windows.js';
 
 export interface ConvOptions {
   /** Step between windows: one int for every spatial axis, or one per axis (default 1). */
@@ -29,9 +29,9 @@ export interface ConvOptions {
  * 2-D cross-correlation (what deep learning calls convolution), channels-last:
  * x [N, H, W, C] and kernel [KH, KW, C, F] give [N, OH, OW, F], as tf.nn.conv2d.
  *
- * Computed as im2col + GEMM: the windows are gathered into a [N*OH*OW, KH*KW*C] matrix
+ * Computed as im2col + GEMM: the windows are copied into a [N*OH*OW, KH*KW*C] matrix
  * and multiplied by the kernel viewed as [KH*KW*C, F]. Backward comes from autograd:
- * the matmul gives d(kernel) and d(cols), and gather's scatterAdd turns d(cols) into d(x).
+ * the matmul gives d(kernel) and d(cols), and the col2im kernel turns d(cols) into d(x).
  */
 export function conv2d(x: Tensor, kernel: Tensor, options: ConvOptions = {}): Tensor {
   return convolve(x, kernel, options, 'conv2d');
@@ -91,7 +91,7 @@ function convolve(x: Tensor, kernel: Tensor, options: ConvOptions, what: string)
     },
     `${what} of input ${shapeToString(x.shape)} with kernel ${shapeToString(kernel.shape)}`,
   );
-  const cols = map.identity ? x : extractWindows(x, map, 0);
+  const cols = map.identity ? x : im2col(x, map);
   const rows = n * map.outH * map.outW;
   const y = patchProduct(
     reshape(cols, [rows, kh * kw * c]),

@@ -1,14 +1,15 @@
-import { noGrad } from '../core/autograd.js';
+import { backend } from '../backend/registry.js';
+import { record } from '../core/autograd.js';
+import type { FloatArray } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { fromArray } from './creation.js';
+import { fromArray, zeros } from './creation.js';
 import { div } from './binary.js';
-import { assertFloat } from './operand.js';
-import { argmax, sum } from './reduce.js';
+import { assertFloat, output } from './operand.js';
+import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
-import { gather } from './slice.js';
 import type { WindowMap } from './conv-windows.js';
-import { checkPadding, extractWindows, normalizeTuple, windowMap } from './conv-windows.js';
+import { checkPadding, im2col, normalizeTuple, windowGeometry, windowMap } from './conv-windows.js';
 
 export interface PoolOptions {
   /** Step between windows (default: the pool size, as Keras). */
@@ -41,31 +42,20 @@ function poolMap(x: Tensor, poolSize: number | readonly number[], options: PoolO
 /**
  * Max over each window of x [N, H, W, C]. The gradient goes to the first maximum of each
  * window (in row-major window order), as TensorFlow's MaxPoolGrad does, rather than being
- * shared among ties as the `max` reduction shares it: the argmax is found without autograd,
- * and the output is a gather of those entries of x, whose scatterAdd gradient routes each
- * output gradient to exactly one input.
+ * shared among ties as the `max` reduction shares it: the maxPool kernel records each
+ * window's winning input position, and the backward maxPoolGrad kernel scatters by it.
  */
 const maxPoolImpl: PoolImpl = (x, poolSize, options, what) => {
   const map = poolMap(x, poolSize, options, what);
-  const [n, h, w, c] = x.shape as [number, number, number, number];
-  const positions = map.outH * map.outW;
-  const taps = map.indices.length / positions;
-  const best = noGrad(() => argmax(reshape(extractWindows(x.detach(), map, -Infinity), [n, positions, taps, c]), 2));
-  const arg = best.data as Int32Array;
-  const flat = new Int32Array(n * positions * c);
-  for (let b = 0; b < n; b++) {
-    for (let o = 0; o < positions; o++) {
-      const window = o * taps;
-      for (let ch = 0; ch < c; ch++) {
-        const i = (b * positions + o) * c + ch;
-        let row = map.indices[window + arg[i]!]!;
-        // Padding only "wins" when every real entry is -Infinity; any real entry is then a maximum.
-        for (let t = 0; row === map.sentinel && t < taps; t++) row = map.indices[window + t]!;
-        flat[i] = (b * h * w + row) * c + ch;
-      }
-    }
-  }
-  return reshape(gather(reshape(x, [-1]), flat), [n, map.outH, map.outW, c]);
+  const g = windowGeometry(x, map);
+  const out = output([g.n, g.outH, g.outW, g.c], x.dtype);
+  const arg = new Int32Array(out.size);
+  backend().maxPool(x.data as FloatArray, g, out.data as FloatArray, arg);
+  return record(out, 'maxPool', [x], (grad) => {
+    const gx = zeros(x.shape, grad.dtype);
+    backend().maxPoolGrad(grad.data as FloatArray, arg, g, gx.data as FloatArray);
+    return [gx];
+  });
 };
 
 /** Mean over each window of x [N, H, W, C]; with 'same' padding, padded entries are not counted (as TensorFlow). */
@@ -73,8 +63,8 @@ const avgPoolImpl: PoolImpl = (x, poolSize, options, what) => {
   const map = poolMap(x, poolSize, options, what);
   const [n, , , c] = x.shape as [number, number, number, number];
   const positions = map.outH * map.outW;
-  const taps = map.indices.length / positions;
-  const sums = sum(reshape(extractWindows(x, map, 0), [n, positions, taps, c]), 2);
+  const taps = map.kH * map.kW;
+  const sums = sum(reshape(im2col(x, map), [n, positions, taps, c]), 2);
   const counts = map.padded ? fromArray(map.counts, [positions, 1], x.dtype) : taps;
   return reshape(div(sums, counts), [n, map.outH, map.outW, c]);
 };

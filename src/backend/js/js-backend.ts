@@ -3,6 +3,7 @@ import { binary, cast, clip, unary } from './elementwise.js';
 import { argReduce, reduce } from './reduce.js';
 import { matmul } from './matmul.js';
 import { gather, scatterAdd, transpose } from './layout.js';
+import { col2im, im2col, maxPool, maxPoolGrad } from './window.js';
 import { softmax, softmaxCrossEntropy } from './softmax.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
 
@@ -19,6 +20,10 @@ export const jsBackend: Backend = {
   transpose,
   gather,
   scatterAdd,
+  im2col,
+  col2im,
+  maxPool,
+  maxPoolGrad,
   softmax,
   softmaxCrossEntropy,
   adamUpdate,

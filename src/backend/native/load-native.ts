@@ -38,6 +38,11 @@ export interface NativeAddon {
     indices: Int32Array,
     out: ArrayBufferView,
   ): void;
+  /** meta = [n, h, w, c, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW] for the window kernels. */
+  im2col(x: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
+  col2im(cols: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
+  maxPool(x: ArrayBufferView, out: ArrayBufferView, argmax: Int32Array, meta: Float64Array): void;
+  maxPoolGrad(grad: ArrayBufferView, argmax: Int32Array, out: ArrayBufferView, meta: Float64Array): void;
   softmax(x: ArrayBufferView, rows: number, n: number, log: boolean, out: ArrayBufferView): void;
   softmaxCrossEntropy(
     logits: ArrayBufferView,

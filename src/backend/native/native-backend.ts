@@ -1,4 +1,4 @@
-import type { Backend, BinaryOp, MatmulParams, UnaryOp } from '../backend.js';
+import type { Backend, BinaryOp, MatmulParams, UnaryOp, WindowGeometry } from '../backend.js';
 import { ARITHMETIC_OPS, COMPARE_OPS, UNARY_OPS } from '../backend.js';
 import { broadcastStrides } from '../js/elementwise.js';
 import { jsBackend } from '../js/js-backend.js';
@@ -80,6 +80,23 @@ function writeMatmul(p: MatmulParams): void {
   meta[8] = p.activation === 'relu' ? 1 : 0;
 }
 
+function writeWindow(g: WindowGeometry): void {
+  meta[0] = g.n;
+  meta[1] = g.h;
+  meta[2] = g.w;
+  meta[3] = g.c;
+  meta[4] = g.kh;
+  meta[5] = g.kw;
+  meta[6] = g.strideH;
+  meta[7] = g.strideW;
+  meta[8] = g.dilationH;
+  meta[9] = g.dilationW;
+  meta[10] = g.padTop;
+  meta[11] = g.padLeft;
+  meta[12] = g.outH;
+  meta[13] = g.outW;
+}
+
 /**
  * Adapts the addon to the Backend interface. Every kernel and dtype runs natively (float32 and
  * float64 everywhere, int32/uint8 where the interface allows them). The one delegation: a binary
@@ -140,6 +157,22 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     },
     scatterAdd(updates, outer, axisSize, inner, indices, out) {
       addon.scatterAdd(updates, outer, axisSize, inner, indices, out);
+    },
+    im2col(x, g, out) {
+      writeWindow(g);
+      addon.im2col(x, out, meta);
+    },
+    col2im(cols, g, out) {
+      writeWindow(g);
+      addon.col2im(cols, out, meta);
+    },
+    maxPool(x, g, out, argmax) {
+      writeWindow(g);
+      addon.maxPool(x, out, argmax, meta);
+    },
+    maxPoolGrad(grad, argmax, g, out) {
+      writeWindow(g);
+      addon.maxPoolGrad(grad, argmax, out, meta);
     },
     softmax(x, rows, n, log, out) {
       addon.softmax(x, rows, n, log, out);

@@ -1,0 +1,178 @@
+// Parity of the native window kernels (im2col, col2im, maxPool, maxPoolGrad) with the reference
+// 'js' backend on random inputs: odd sizes, padding, strides, dilation, size-1 and empty dims.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Backend, WindowGeometry } from '../src/backend/backend.js';
+import { jsBackend } from '../src/backend/js/js-backend.js';
+import { findBackend } from '../src/backend/registry.js';
+import { getNumThreads, loadNativeBackend, setNumThreads } from '../src/backend/native/index.js';
+import { axisGeometry } from '../src/ops/conv-windows.js';
+import type { Padding } from '../src/ops/conv-windows.js';
+
+function nativeBackend(): Backend {
+  const r = loadNativeBackend({ silent: true });
+  assert.ok(r.ok, `native addon did not build or load: ${r.ok ? '' : r.reason}`);
+  return findBackend('native')!;
+}
+
+/** Seeded generator (mulberry32) so failures reproduce. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
+
+function randomArray(C: FloatCtor, n: number, r: () => number, ties = false): Float32Array | Float64Array {
+  const a = new C(n);
+  // Few distinct values make ties common, to check that the first maximum wins.
+  for (let i = 0; i < n; i++) a[i] = ties ? Math.floor(r() * 3) : (r() - 0.5) * 8;
+  return a;
+}
+
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  s: [number, number];
+  d: [number, number];
+  padding: Padding;
+}
+
+const CASES: Case[] = [
+  { n: 2, h: 5, w: 7, c: 3, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid' },
+  { n: 3, h: 6, w: 5, c: 2, kh: 3, kw: 2, s: [2, 1], d: [1, 1], padding: 'same' },
+  { n: 1, h: 9, w: 8, c: 1, kh: 2, kw: 3, s: [2, 3], d: [2, 2], padding: 'same' },
+  { n: 2, h: 1, w: 11, c: 4, kh: 1, kw: 3, s: [1, 2], d: [1, 2], padding: 'causal' },
+  { n: 2, h: 1, w: 6, c: 5, kh: 1, kw: 4, s: [1, 1], d: [1, 1], padding: 'same' },
+  { n: 1, h: 1, w: 1, c: 1, kh: 1, kw: 1, s: [1, 1], d: [1, 1], padding: 'valid' },
+  { n: 4, h: 7, w: 7, c: 3, kh: 7, kw: 7, s: [1, 1], d: [1, 1], padding: 'valid' },
+  { n: 2, h: 4, w: 4, c: 3, kh: 5, kw: 5, s: [3, 3], d: [1, 1], padding: 'same' },
+  { n: 0, h: 4, w: 4, c: 3, kh: 2, kw: 2, s: [1, 1], d: [1, 1], padding: 'valid' },
+  { n: 2, h: 4, w: 4, c: 0, kh: 2, kw: 2, s: [1, 1], d: [1, 1], padding: 'valid' },
+  { n: 33, h: 13, w: 12, c: 9, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'same' },
+];
+
+function geometry(k: Case): WindowGeometry {
+  const gh = axisGeometry(k.h, k.kh, k.s[0], k.d[0], k.padding === 'causal' ? 'valid' : k.padding);
+  const gw = axisGeometry(k.w, k.kw, k.s[1], k.d[1], k.padding);
+  return {
+    n: k.n,
+    h: k.h,
+    w: k.w,
+    c: k.c,
+    kh: k.kh,
+    kw: k.kw,
+    strideH: k.s[0],
+    strideW: k.s[1],
+    dilationH: k.d[0],
+    dilationW: k.d[1],
+    padTop: gh.padBefore,
+    padLeft: gw.padBefore,
+    outH: gh.out,
+    outW: gw.out,
+  };
+}
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, tol: number): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    assert.ok(a === e || Math.abs(a - e) <= tol * (1 + Math.abs(e)), `${what}[${i}]: native ${a} vs js ${e}`);
+  }
+}
+
+test('im2col and col2im: native matches js (float32/float64, padding, strides, dilation, 1 and 2 threads)', () => {
+  const nb = nativeBackend();
+  const before = getNumThreads();
+  for (const threads of [1, 2]) {
+    setNumThreads(threads);
+    CASES.forEach((k, ci) => {
+      for (const C of [Float32Array, Float64Array]) {
+        const r = rng(100 + ci);
+        const g = geometry(k);
+        const what = `case ${ci} ${C.name} threads ${threads}`;
+        const x = randomArray(C, g.n * g.h * g.w * g.c, r);
+        const colsLen = g.n * g.outH * g.outW * g.kh * g.kw * g.c;
+        // Non-zero starting contents check that im2col overwrites every entry, padding included.
+        const a = new C(colsLen).fill(7);
+        const b = new C(colsLen).fill(-7);
+        jsBackend.im2col(x, g, a);
+        nb.im2col(x, g, b);
+        assertClose(b, a, `im2col ${what}`, 0);
+
+        const cols = randomArray(C, colsLen, r);
+        const start = randomArray(C, x.length, r);
+        const ga = C.from(start);
+        const gb = C.from(start);
+        jsBackend.col2im(cols, g, ga);
+        nb.col2im(cols, g, gb);
+        assertClose(gb, ga, `col2im ${what}`, C === Float32Array ? 1e-5 : 1e-12);
+      }
+    });
+  }
+  setNumThreads(before);
+});
+
+test('maxPool and maxPoolGrad: native matches js, ties go to the first maximum', () => {
+  const nb = nativeBackend();
+  const before = getNumThreads();
+  for (const threads of [1, 2]) {
+    setNumThreads(threads);
+    CASES.forEach((k, ci) => {
+      if (k.padding === 'causal') return; // pooling has no causal padding
+      for (const C of [Float32Array, Float64Array]) {
+        for (const ties of [false, true]) {
+          const r = rng(200 + ci);
+          const g = geometry(k);
+          const what = `case ${ci} ${C.name} ties ${ties} threads ${threads}`;
+          const x = randomArray(C, g.n * g.h * g.w * g.c, r, ties);
+          const outLen = g.n * g.outH * g.outW * g.c;
+          const oa = new C(outLen);
+          const ob = new C(outLen);
+          const aa = new Int32Array(outLen).fill(-1);
+          const ab = new Int32Array(outLen).fill(-2);
+          jsBackend.maxPool(x, g, oa, aa);
+          nb.maxPool(x, g, ob, ab);
+          assertClose(ob, oa, `maxPool ${what}`, 0);
+          assert.deepEqual(Array.from(ab), Array.from(aa), `maxPool argmax ${what}`);
+
+          const grad = randomArray(C, outLen, r);
+          const ga = new C(x.length);
+          const gb = new C(x.length);
+          jsBackend.maxPoolGrad(grad, aa, g, ga);
+          nb.maxPoolGrad(grad, ab, g, gb);
+          assertClose(gb, ga, `maxPoolGrad ${what}`, C === Float32Array ? 1e-5 : 1e-12);
+        }
+      }
+    });
+  }
+  setNumThreads(before);
+});
+
+test('maxPool: an all -Infinity window picks its first real entry; bad arguments throw', () => {
+  const nb = nativeBackend();
+  const g = geometry({ n: 1, h: 3, w: 3, c: 1, kh: 2, kw: 2, s: [2, 2], d: [1, 1], padding: 'same' });
+  const x = new Float32Array(9).fill(-Infinity);
+  for (const b of [jsBackend, nb]) {
+    const out = new Float32Array(4);
+    const arg = new Int32Array(4);
+    b.maxPool(x, g, out, arg);
+    assert.deepEqual(Array.from(arg), [0, 2, 6, 8], b.name);
+  }
+  assert.throws(
+    () => nb.maxPoolGrad(new Float32Array(4), new Int32Array([0, 1, 2, 9]), g, new Float32Array(9)),
+    /range/,
+  );
+  assert.throws(() => nb.im2col(new Float32Array(8), g, new Float32Array(16)), /shorter/);
+});
