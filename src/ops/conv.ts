@@ -1,16 +1,18 @@
-import type { FusedActivation } from '../backend/backend.js';
+import type { FusedActivation, WindowGeometry } from '../backend/backend.js';
+import { backend } from '../backend/registry.js';
+import { allocate } from '../core/dtype.js';
+import type { FloatArray } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { noGrad, record } from '../core/autograd.js';
-import { assertFloat } from './operand.js';
+import { record } from '../core/autograd.js';
+import { assertFloat, output } from './operand.js';
 import { mul } from './binary.js';
-import { dense, matmul } from './matmul.js';
+import { zeros } from './creation.js';
 import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
-import { transpose } from './transpose.js';
 import { step } from './unary.js';
 import type { Padding } from './conv-windows.js';
-import { checkPadding, im2col, normalizeTuple, windowMap } from './conv-windows.js';
+import { checkPadding, normalizeTuple, windowGeometry, windowMap } from './conv-windows.js';
 
 export interface ConvOptions {
   /** Step between windows: one int for every spatial axis, or one per axis (default 1). */
@@ -30,8 +32,8 @@ export interface ConvOptions {
  * x [N, H, W, C] and kernel [KH, KW, C, F] give [N, OH, OW, F], as tf.nn.conv2d.
  *
  * Computed as im2col + GEMM: the windows are copied into a [N*OH*OW, KH*KW*C] matrix
- * and multiplied by the kernel viewed as [KH*KW*C, F]. Backward comes from autograd:
- * the matmul gives d(kernel) and d(cols), and the col2im kernel turns d(cols) into d(x).
+ * (a chunk of images at a time) and multiplied by the kernel viewed as [KH*KW*C, F];
+ * backward multiplies the same chunks again and col2im turns d(patches) into d(x).
  */
 export function conv2d(x: Tensor, kernel: Tensor, options: ConvOptions = {}): Tensor {
   return convolve(x, kernel, options, 'conv2d');
@@ -91,31 +93,114 @@ function convolve(x: Tensor, kernel: Tensor, options: ConvOptions, what: string)
     },
     `${what} of input ${shapeToString(x.shape)} with kernel ${shapeToString(kernel.shape)}`,
   );
-  const cols = map.identity ? x : im2col(x, map);
-  const rows = n * map.outH * map.outW;
-  const y = patchProduct(
-    reshape(cols, [rows, kh * kw * c]),
+  assertFloat(kernel, what);
+  if (kernel.dtype !== x.dtype) throw new Error(`${what}: dtypes differ (${x.dtype} and ${kernel.dtype}).`);
+  const y = convProduct(
+    x,
     reshape(kernel, [kh * kw * c, f]),
+    windowGeometry(x, map),
+    map.identity,
     options.bias ?? null,
     options.activation ?? 'linear',
   );
   return reshape(y, [n, map.outH, map.outW, f]);
 }
 
+// Images per chunk aim at this many patch-matrix entries: the chunk's patches stay in cache
+// between im2col and the GEMM, and no batch-sized patch matrix is ever allocated.
+const CHUNK_ENTRIES = 1 << 20;
+// One scratch buffer per float dtype, reused by every conv call (calls never nest).
+const scratch: { float32: Float32Array; float64: Float64Array } = {
+  float32: new Float32Array(0),
+  float64: new Float64Array(0),
+};
+
+function scratchFor(dtype: 'float32' | 'float64', size: number): FloatArray {
+  if (scratch[dtype].length < size) {
+    if (dtype === 'float32') scratch.float32 = new Float32Array(size);
+    else scratch.float64 = new Float64Array(size);
+  }
+  return scratch[dtype].subarray(0, size);
+}
+
 /**
- * activation(patches [rows, K] @ kernel [K, F] + bias), as `dense`, with a backward pass that
- * uses only untransposed products: d(patches) = gz @ kernel^T and d(kernel) = (gz^T @ patches)^T,
- * transposing the small operands explicitly. On the reference GEMM this keeps the long inner
- * loops contiguous and skips the zeros that relu leaves in gz.
+ * activation(im2col(x) @ kernel + bias) over x [N, H, W, C] and kernel [K, F] with K = KH*KW*C,
+ * as [N*OH*OW, F]. The patch matrix is built a chunk of images at a time into a reused scratch
+ * buffer and multiplied at once, forward and backward alike (backward rebuilds it for d(kernel)):
+ * d(kernel) = sum over chunks of patches^T @ gz, and d(x) = col2im(gz @ kernel^T), with the
+ * transposes done by the GEMM's flags. A 1x1 window with stride 1 uses x itself as the patches.
  */
-function patchProduct(patches: Tensor, kernel: Tensor, bias: Tensor | null, activation: FusedActivation): Tensor {
-  const out = noGrad(() => dense(patches.detach(), kernel.detach(), bias ? bias.detach() : null, activation));
-  const inputs = bias ? [patches, kernel, bias] : [patches, kernel];
-  return record(out, 'conv', inputs, (g) => {
-    const gz = activation === 'relu' ? mul(g, step(out)) : g;
-    // Patches of the raw input image need no gradient (the first conv layer): skip col2im's input.
-    const gPatches = patches.requiresGrad ? matmul(gz, transpose(kernel)) : null;
-    const gKernel = kernel.requiresGrad ? transpose(matmul(transpose(gz), patches)) : null;
-    return bias ? [gPatches, gKernel, bias.requiresGrad ? sum(gz, 0) : null] : [gPatches, gKernel];
+function convProduct(
+  x: Tensor,
+  kernel: Tensor,
+  g: WindowGeometry,
+  identity: boolean,
+  bias: Tensor | null,
+  activation: FusedActivation,
+): Tensor {
+  const dtype = x.dtype as 'float32' | 'float64';
+  const [k, f] = kernel.shape as [number, number];
+  const positions = g.outH * g.outW;
+  const imageLen = g.h * g.w * g.c;
+  const perImage = positions * k;
+  const chunk = Math.max(1, Math.floor(CHUNK_ENTRIES / Math.max(perImage, 1)));
+  const xData = x.data as FloatArray;
+  const patches = (b0: number, b1: number): FloatArray => {
+    if (identity) return xData.subarray(b0 * imageLen, b1 * imageLen);
+    const cols = scratchFor(dtype, (b1 - b0) * perImage);
+    backend().im2col(xData.subarray(b0 * imageLen, b1 * imageLen), { ...g, n: b1 - b0 }, cols);
+    return cols;
+  };
+  const mm = (m: number, n: number, kk: number, transA: boolean, transB: boolean) => ({
+    batch: 1,
+    m,
+    n,
+    k: kk,
+    transA,
+    transB,
+    aBatchStride: 0,
+    bBatchStride: 0,
+  });
+
+  const out = output([g.n * positions, f], dtype);
+  const outData = out.data as FloatArray;
+  const kData = kernel.data as FloatArray;
+  for (let b0 = 0; b0 < g.n; b0 += chunk) {
+    const b1 = Math.min(g.n, b0 + chunk);
+    backend().matmul(patches(b0, b1), kData, outData.subarray(b0 * positions * f, b1 * positions * f), {
+      ...mm((b1 - b0) * positions, f, k, false, false),
+      bias: bias ? (bias.data as FloatArray) : null,
+      activation,
+    });
+  }
+
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(out, 'conv', inputs, (grad) => {
+    const gz = activation === 'relu' ? mul(grad, step(out)) : grad;
+    const gzData = gz.data as FloatArray;
+    // The raw input image needs no gradient (the first conv layer): skip col2im.
+    const gx = x.requiresGrad ? zeros(x.shape, dtype) : null;
+    const gk = kernel.requiresGrad ? zeros([k, f], dtype) : null;
+    const part = gk ? (allocate(dtype, k * f) as FloatArray) : null;
+    for (let b0 = 0; b0 < g.n && (gx || gk); b0 += chunk) {
+      const b1 = Math.min(g.n, b0 + chunk);
+      const rows = (b1 - b0) * positions;
+      const gzChunk = gzData.subarray(b0 * positions * f, b1 * positions * f);
+      if (gk && part) {
+        backend().matmul(patches(b0, b1), gzChunk, part, mm(k, f, rows, true, false));
+        const acc = gk.data as FloatArray;
+        for (let i = 0; i < acc.length; i++) acc[i]! += part[i]!;
+      }
+      if (gx) {
+        const gxChunk = (gx.data as FloatArray).subarray(b0 * imageLen, b1 * imageLen);
+        if (identity) backend().matmul(gzChunk, kData, gxChunk, mm(rows, k, f, false, true));
+        else {
+          const dcols = scratchFor(dtype, rows * k);
+          backend().matmul(gzChunk, kData, dcols, mm(rows, k, f, false, true));
+          backend().col2im(dcols, { ...g, n: b1 - b0 }, gxChunk);
+        }
+      }
+    }
+    return bias ? [gx, gk, bias.requiresGrad ? sum(gz, 0) : null] : [gx, gk];
   });
 }
