@@ -4,7 +4,7 @@
  * ratio of epoch times. PyTorch is Debian's python3-torch, with OPENBLAS_CORETYPE and
  * OPENBLAS_L2_SIZE unset so its BLAS uses AVX-512 kernels.
  *
- *   npm run bench:compare -- [--workload mlp] [--threads 2] [--rounds 3] [--epochs 2]
+ *   npm run bench:compare -- [--workload mlp|cnn] [--threads 2] [--rounds 3] [--epochs 2] [--max-batches B]
  */
 import { spawnSync } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -17,6 +17,9 @@ const workload = args.get('workload') ?? 'mlp';
 const threads = intArg(args, 'threads', 2);
 const rounds = intArg(args, 'rounds', 3);
 const epochs = intArg(args, 'epochs', 2);
+// Both sides cap an epoch at this many batches (0: whole epochs).
+const maxBatches = intArg(args, 'max-batches', 0);
+const cap = maxBatches > 0 ? ['--max-batches', String(maxBatches)] : [];
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 
@@ -45,7 +48,7 @@ for (let r = 0; r < rounds; r++) {
   ours.push(
     ...run(
       process.execPath,
-      [join(here, 'run.js'), '--workload', workload, '--epochs', String(epochs), '--threads', String(threads)],
+      [join(here, 'run.js'), '--workload', workload, '--epochs', String(epochs), '--threads', String(threads), ...cap],
       {
         ...process.env,
         DEEPSCRIPT_NUM_THREADS: String(threads),
@@ -55,7 +58,14 @@ for (let r = 0; r < rounds; r++) {
   theirs.push(
     ...run(
       '/usr/bin/python3',
-      [join(repo, 'bench', 'pytorch', `${workload}.py`), '--threads', String(threads), '--epochs', String(epochs)],
+      [
+        join(repo, 'bench', 'pytorch', `${workload}.py`),
+        '--threads',
+        String(threads),
+        '--epochs',
+        String(epochs),
+        ...cap,
+      ],
       withoutCoretype,
     ),
   );
