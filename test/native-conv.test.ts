@@ -2,30 +2,12 @@
 // 'js' backend on random inputs: odd sizes, padding, strides, dilation, size-1 and empty dims.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Backend, WindowGeometry } from '../src/backend/backend.js';
+import type { WindowGeometry } from '../src/backend/backend.js';
 import { jsBackend } from '../src/backend/js/js-backend.js';
-import { findBackend } from '../src/backend/registry.js';
-import { getNumThreads, loadNativeBackend, setNumThreads } from '../src/backend/native/index.js';
+import { getNumThreads, setNumThreads } from '../src/backend/native/index.js';
 import { axisGeometry } from '../src/ops/conv-windows.js';
 import type { Padding } from '../src/ops/conv-windows.js';
-
-function nativeBackend(): Backend {
-  const r = loadNativeBackend({ silent: true });
-  assert.ok(r.ok, `native addon did not build or load: ${r.ok ? '' : r.reason}`);
-  return findBackend('native')!;
-}
-
-/** Seeded generator (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { nativeBackend, rng } from './helpers/native.js';
 
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 

@@ -2,36 +2,16 @@
 // 'js' backend on random inputs, for each op variant and dtype, odd sizes, size-1 and empty axes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Backend } from '../src/backend/backend.js';
 import { ARITHMETIC_OPS, COMPARE_OPS, REDUCE_OPS, UNARY_OPS } from '../src/backend/backend.js';
 import { jsBackend } from '../src/backend/js/js-backend.js';
-import { findBackend } from '../src/backend/registry.js';
-import { loadNativeBackend, nativeAddon, setNumThreads } from '../src/backend/native/index.js';
+import { nativeAddon, setNumThreads } from '../src/backend/native/index.js';
 import type { TypedArray } from '../src/core/dtype.js';
 import { sizeOf } from '../src/core/shape.js';
-
-function nativeBackend(): Backend {
-  const r = loadNativeBackend({ silent: true });
-  // CI always has a compiler, so a missing addon is a failure, not a skip.
-  assert.ok(r.ok, `native addon did not build or load: ${r.ok ? '' : r.reason}`);
-  return findBackend('native')!;
-}
+import { nativeBackend, rng } from './helpers/native.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
 const FLOATS: readonly Ctor[] = [Float32Array, Float64Array];
 const ALL: readonly Ctor[] = [Float32Array, Float64Array, Int32Array, Uint8Array];
-
-/** Seeded generator (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomArray(C: Ctor, n: number, seed: number, scale = 4): TypedArray {
   const r = rng(seed);

@@ -3,29 +3,11 @@
 // every SIMD kernel family the CPU has, on one thread and on the pool.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Backend, MatmulParams } from '../src/backend/backend.js';
+import type { MatmulParams } from '../src/backend/backend.js';
 import { jsBackend } from '../src/backend/js/js-backend.js';
-import { findBackend } from '../src/backend/registry.js';
-import { loadNativeBackend, nativeAddon } from '../src/backend/native/index.js';
+import { nativeAddon } from '../src/backend/native/index.js';
 import type { FloatArray } from '../src/core/dtype.js';
-
-function nativeBackend(): Backend {
-  const r = loadNativeBackend({ silent: true });
-  // CI always has a compiler, so a missing addon is a failure, not a skip.
-  assert.ok(r.ok, `native addon did not build or load: ${r.ok ? '' : r.reason}`);
-  return findBackend('native')!;
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { nativeBackend, rng } from './helpers/native.js';
 
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import type { Backend } from '../../src/backend/backend.js';
+import { findBackend } from '../../src/backend/registry.js';
+import { loadNativeBackend } from '../../src/backend/native/index.js';
+
+/** The native backend; CI always has a compiler, so a missing addon fails the test rather than skipping it. */
+export function nativeBackend(): Backend {
+  const r = loadNativeBackend({ silent: true });
+  assert.ok(r.ok, `native addon did not build or load: ${r.ok ? '' : r.reason}`);
+  return findBackend('native')!;
+}
+
+/** Seeded generator (mulberry32) so failures reproduce. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
