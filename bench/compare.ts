@@ -2,15 +2,19 @@
  * deepscript against PyTorch on the same workload, side by side: the two run alternately, round
  * after round, so both see the same machine load; the table gives medians over rounds and the
  * ratio of epoch times. PyTorch is Debian's python3-torch, with OPENBLAS_CORETYPE and
- * OPENBLAS_L2_SIZE unset so its BLAS uses AVX-512 kernels.
+ * OPENBLAS_L2_SIZE unset so its BLAS uses AVX-512 kernels. For the sequence workloads (reuters,
+ * imdb) the padded data deepscript loads is first exported as .npy to a fresh temporary folder,
+ * which the Python side reads, so both train on the same arrays in the same batch order.
  *
- *   npm run bench:compare -- [--workload mlp|cnn] [--threads 2] [--rounds 3] [--epochs 2] [--max-batches B]
+ *   npm run bench:compare -- [--workload mlp|cnn|reuters|imdb] [--threads 2] [--rounds 3] [--epochs 2] [--max-batches B]
  */
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intArg, parseArgs } from '../examples/args.js';
+import { SEQUENCE_WORKLOADS, exportSequences } from './sequence-export.js';
 
 const args = parseArgs();
 const workload = args.get('workload') ?? 'mlp';
@@ -22,11 +26,14 @@ const maxBatches = intArg(args, 'max-batches', 0);
 const cap = maxBatches > 0 ? ['--max-batches', String(maxBatches)] : [];
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
+const KNOWN = ['mlp', 'cnn', ...Object.keys(SEQUENCE_WORKLOADS)];
+if (!KNOWN.includes(workload)) throw new Error(`Unknown workload '${workload}'. Available: ${KNOWN.join(', ')}.`);
 
 interface EpochLine {
   train_seconds: number;
   samples_per_second: number;
   val_acc: number;
+  params?: number;
 }
 
 function run(command: string, argv: string[], env: NodeJS.ProcessEnv): EpochLine[] {
@@ -42,34 +49,39 @@ const withoutCoretype = { ...process.env };
 delete withoutCoretype['OPENBLAS_CORETYPE'];
 delete withoutCoretype['OPENBLAS_L2_SIZE'];
 
+const dataDir = workload in SEQUENCE_WORKLOADS ? mkdtempSync(join(tmpdir(), `deepscript-bench-${workload}-`)) : null;
+const ourArgv = [
+  join(here, 'run.js'),
+  '--workload',
+  workload,
+  '--epochs',
+  String(epochs),
+  '--threads',
+  String(threads),
+  ...cap,
+];
+const theirArgv = [
+  join(repo, 'bench', 'pytorch', `${workload}.py`),
+  '--threads',
+  String(threads),
+  '--epochs',
+  String(epochs),
+  ...cap,
+  ...(dataDir ? ['--data', dataDir] : []),
+];
+const loadBefore = loadavg();
 const ours: EpochLine[] = [];
 const theirs: EpochLine[] = [];
-for (let r = 0; r < rounds; r++) {
-  ours.push(
-    ...run(
-      process.execPath,
-      [join(here, 'run.js'), '--workload', workload, '--epochs', String(epochs), '--threads', String(threads), ...cap],
-      {
-        ...process.env,
-        DEEPSCRIPT_NUM_THREADS: String(threads),
-      },
-    ),
-  );
-  theirs.push(
-    ...run(
-      '/usr/bin/python3',
-      [
-        join(repo, 'bench', 'pytorch', `${workload}.py`),
-        '--threads',
-        String(threads),
-        '--epochs',
-        String(epochs),
-        ...cap,
-      ],
-      withoutCoretype,
-    ),
-  );
+try {
+  if (dataDir) exportSequences(workload, dataDir);
+  for (let r = 0; r < rounds; r++) {
+    ours.push(...run(process.execPath, ourArgv, { ...process.env, DEEPSCRIPT_NUM_THREADS: String(threads) }));
+    theirs.push(...run('/usr/bin/python3', theirArgv, withoutCoretype));
+  }
+} finally {
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
+const loadAfter = loadavg();
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -77,15 +89,22 @@ const median = (xs: number[]): number => {
 };
 const o = median(ours.map((e) => e.train_seconds));
 const t = median(theirs.map((e) => e.train_seconds));
+const fmtLoad = (l: number[]): string => l.map((v) => v.toFixed(2)).join(', ');
 console.log(
-  `workload ${workload}, ${threads} threads, ${rounds} rounds x ${epochs} epochs, ${cpus()[0]?.model ?? 'unknown CPU'}`,
+  `workload ${workload}, ${threads} threads, ${rounds} rounds x ${epochs} epochs` +
+    (maxBatches > 0 ? ` of at most ${maxBatches} batches` : '') +
+    `, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${new Date().toISOString()}`,
 );
-console.log('| framework | median epoch (s) | samples/s | epoch times (s) |');
-console.log('| --- | ---: | ---: | --- |');
-console.log(
-  `| deepscript (native) | ${o.toFixed(2)} | ${Math.round(median(ours.map((e) => e.samples_per_second)))} | ${ours.map((e) => e.train_seconds.toFixed(2)).join(', ')} |`,
-);
-console.log(
-  `| PyTorch | ${t.toFixed(2)} | ${Math.round(median(theirs.map((e) => e.samples_per_second)))} | ${theirs.map((e) => e.train_seconds.toFixed(2)).join(', ')} |`,
-);
+console.log(`load average (1, 5, 15 min): before ${fmtLoad(loadBefore)}; after ${fmtLoad(loadAfter)}`);
+console.log(`command: node ${join('dist', 'bench', 'compare.js')} ${process.argv.slice(2).join(' ')}`);
+console.log(`  deepscript: DEEPSCRIPT_NUM_THREADS=${threads} node ${ourArgv.join(' ')}`);
+console.log(`  PyTorch: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 ${theirArgv.join(' ')}`);
+const row = (name: string, lines: EpochLine[], median_s: number): string =>
+  `| ${name} | ${lines[0]?.params ?? '?'} | ${median_s.toFixed(2)} | ` +
+  `${Math.round(median(lines.map((e) => e.samples_per_second)))} | ` +
+  `${lines.map((e) => e.val_acc.toFixed(3)).join(', ')} | ${lines.map((e) => e.train_seconds.toFixed(2)).join(', ')} |`;
+console.log('| framework | params | median epoch (s) | samples/s | val acc per epoch | epoch times (s) |');
+console.log('| --- | ---: | ---: | ---: | --- | --- |');
+console.log(row('deepscript (native)', ours, o));
+console.log(row('PyTorch', theirs, t));
 console.log(`deepscript / PyTorch epoch time: ${(o / t).toFixed(2)}`);

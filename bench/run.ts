@@ -1,17 +1,19 @@
 /**
  * Training benchmarks. One JSON line per epoch:
- *   npm run bench -- --workload mlp [--backend js|native] [--epochs N] [--max-batches B] [--threads T]
+ *   npm run bench -- --workload mlp|cnn|reuters|imdb [--backend js|native] [--epochs N] [--max-batches B] [--threads T]
  * `train_seconds` is the wall time of the training pass alone (after a one-batch warm-up);
- * validation runs after the clock stops. RSS and external memory are sampled per epoch.
+ * validation runs after the clock stops. Each epoch's order is NumPy's RandomState(seed).permutation,
+ * as on the PyTorch side (bench/pytorch/harness.py). RSS and external memory are sampled per epoch.
  */
 import { getNumThreads, setNumThreads } from '../src/index.js';
 import { getBackend, setBackend } from '../src/backend/registry.js';
 import { setRandomSeed } from '../src/core/random.js';
-import { getRandom } from '../src/core/random.js';
+import { NumpyRandomState } from '../src/utils/numpy-random.js';
 import { take } from '../src/ops/slice.js';
 import { intArg, parseArgs } from '../examples/args.js';
 import type { Workload } from './workloads/workload.js';
 import { cnnWorkload } from './workloads/cnn.js';
+import { imdbWorkload } from './workloads/imdb.js';
 import { mlpWorkload } from './workloads/mlp.js';
 import { reutersWorkload } from './workloads/reuters.js';
 
@@ -19,6 +21,7 @@ const WORKLOADS: Record<string, () => Workload> = {
   mlp: mlpWorkload,
   cnn: cnnWorkload,
   reuters: reutersWorkload,
+  imdb: imdbWorkload,
 };
 
 const args = parseArgs();
@@ -31,7 +34,11 @@ if (threads > 0) setNumThreads(threads);
 const epochs = intArg(args, 'epochs', 1);
 const maxBatches = intArg(args, 'max-batches', Infinity as unknown as number);
 
-setRandomSeed(intArg(args, 'seed', 0));
+const seed = intArg(args, 'seed', 0);
+setRandomSeed(seed);
+// Epoch order from its own NumPy-compatible stream: bench/pytorch draws
+// np.random.RandomState(seed).permutation(n) per epoch, so both frameworks see the same batches.
+const shuffle = new NumpyRandomState(seed);
 const w = make();
 const n = w.x.shape[0]!;
 const steps = Math.min(Math.ceil(n / w.batchSize), Number.isFinite(maxBatches) ? maxBatches : Infinity);
@@ -40,7 +47,7 @@ const steps = Math.min(Math.ceil(n / w.batchSize), Number.isFinite(maxBatches) ?
 w.model.trainOnBatch(take(w.x, [...Array(w.batchSize).keys()]), take(w.y, [...Array(w.batchSize).keys()]));
 
 for (let epoch = 1; epoch <= epochs; epoch++) {
-  const order = getRandom().permutation(n);
+  const order = shuffle.permutation(n);
   let samples = 0;
   let lossSum = 0;
   const t0 = process.hrtime.bigint();
@@ -61,6 +68,7 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
       epoch,
       batches: steps,
       samples,
+      params: w.model.countParams(),
       train_seconds: Number(seconds.toFixed(3)),
       samples_per_second: Math.round(samples / seconds),
       loss: Number((lossSum / samples).toFixed(5)),

@@ -5,11 +5,26 @@ import { LSTM } from '../../src/layers/lstm.js';
 import { reuters } from '../../src/datasets/reuters.js';
 import { padSequences } from '../../src/preprocessing/sequence.js';
 import { toCategorical } from '../../src/utils/to-categorical.js';
+import type { SequenceData } from './sequence-data.js';
 import type { Workload } from './workload.js';
 
 const NUM_WORDS = 1000;
 const MAXLEN = 100;
 const CLASSES = 46;
+
+/** The lecture's Reuters data: 1,000 words, 20% test, wires padded/cut to 100 words. */
+export function reutersData(): SequenceData {
+  const [[xTrain, yTrain], [xTest, yTest]] = reuters.loadData({ numWords: NUM_WORDS, testSplit: 0.2 });
+  return {
+    xTrain: padSequences(xTrain, { maxlen: MAXLEN }),
+    yTrain,
+    xTest: padSequences(xTest, { maxlen: MAXLEN }),
+    yTest,
+    numWords: NUM_WORDS,
+    maxlen: MAXLEN,
+    classes: CLASSES,
+  };
+}
 
 /**
  * The lecture's Reuters topic classifier: Embedding(1000, 100) -> LSTM(100, tanh) ->
@@ -17,7 +32,7 @@ const CLASSES = 46;
  * `reuters.loadData`, 8,982 training wires). Mostly time in the 100-step LSTM unroll.
  */
 export function reutersWorkload(): Workload {
-  const [[xTrain, yTrain], [xTest, yTest]] = reuters.loadData({ numWords: NUM_WORDS, testSplit: 0.2 });
+  const d = reutersData();
   const model = new Sequential([
     new Embedding(NUM_WORDS, 100, { inputLength: MAXLEN }),
     new LSTM(100, { activation: 'tanh' }),
@@ -26,10 +41,10 @@ export function reutersWorkload(): Workload {
   model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam', metrics: ['accuracy'] });
   return {
     model,
-    x: padSequences(xTrain, { maxlen: MAXLEN }),
-    y: toCategorical(yTrain, CLASSES),
-    xVal: padSequences(xTest, { maxlen: MAXLEN }),
-    yVal: toCategorical(yTest, CLASSES),
+    x: d.xTrain,
+    y: toCategorical(d.yTrain, CLASSES),
+    xVal: d.xTest,
+    yVal: toCategorical(d.yTest, CLASSES),
     batchSize: 100,
   };
 }
