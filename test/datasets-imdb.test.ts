@@ -89,7 +89,7 @@ test('a missing package is a clear error naming the install command', () => {
   );
 });
 
-// Load times are measured by `npm run bench -- --workload datasets`, not asserted here.
+// Load times are measured by `npm run bench:datasets`, not asserted here.
 test('cache: a second load comes from the cache file and gives the same data', () => {
   assert.ok(readdirSync(cacheDir).includes('imdb.dscache'));
   const [[xAgain, yAgain]] = loadData({ cacheDir });

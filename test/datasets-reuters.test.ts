@@ -113,7 +113,7 @@ test('a missing package is a clear error naming the install command', () => {
   );
 });
 
-// Load times are measured by `npm run bench -- --workload datasets`, not asserted here.
+// Load times are measured by `npm run bench:datasets`, not asserted here.
 test('cache: a second load reads the cache; a corrupt cache is rebuilt, not trusted', () => {
   const [[first]] = loadData({ cacheDir });
 
