@@ -7,6 +7,10 @@
  * which the Python side reads, so both train on the same arrays in the same batch order.
  *
  *   npm run bench:compare -- [--workload mlp|cnn|reuters|imdb] [--threads 2] [--rounds 3] [--epochs 2] [--max-batches B]
+ *                            [--omp-passive]
+ *
+ * --omp-passive runs PyTorch with OMP_WAIT_POLICY=PASSIVE: on a shared machine its spinning OpenMP
+ * threads otherwise slow it down many times over whenever another process holds a core.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +28,7 @@ const epochs = intArg(args, 'epochs', 2);
 // Both sides cap an epoch at this many batches (0: whole epochs).
 const maxBatches = intArg(args, 'max-batches', 0);
 const cap = maxBatches > 0 ? ['--max-batches', String(maxBatches)] : [];
+const ompPassive = args.has('omp-passive');
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 const KNOWN = ['mlp', 'cnn', ...Object.keys(SEQUENCE_WORKLOADS)];
@@ -67,7 +72,8 @@ const theirArgv = [
   '--epochs',
   String(epochs),
   ...cap,
-  ...(dataDir ? ['--data', dataDir] : []),
+  ...(dataDir ? ['--data', dataDir] : []), // temporary, removed after the run
+  ...(ompPassive ? ['--omp-passive'] : []),
 ];
 const loadBefore = loadavg();
 const ours: EpochLine[] = [];
@@ -106,5 +112,9 @@ const row = (name: string, lines: EpochLine[], median_s: number): string =>
 console.log('| framework | params | median epoch (s) | samples/s | val acc per epoch | epoch times (s) |');
 console.log('| --- | ---: | ---: | ---: | --- | --- |');
 console.log(row('deepscript (native)', ours, o));
-console.log(row('PyTorch', theirs, t));
+console.log(row(`PyTorch (OMP_WAIT_POLICY ${ompPassive ? 'PASSIVE' : 'default'})`, theirs, t));
 console.log(`deepscript / PyTorch epoch time: ${(o / t).toFixed(2)}`);
+// Each round's deepscript run came right before its PyTorch run; the spread of these ratios shows the noise.
+console.log(
+  `per-epoch ratios in run order: ${ours.map((e, i) => (e.train_seconds / theirs[i]!.train_seconds).toFixed(2)).join(', ')}`,
+);
