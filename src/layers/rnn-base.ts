@@ -59,6 +59,9 @@ export interface RNNResult {
   states: Tensor[];
 }
 
+/** How a layer runs its recurrence: one fused whole-sequence op, or one small op per step (the reference). */
+export type RNNImplementation = 'fused' | 'stepwise';
+
 /** Per-call constants a cell step needs besides the weights. */
 export interface StepContext {
   w: RNNWeights;
@@ -141,6 +144,17 @@ export abstract class RNN extends Layer {
    */
   protected abstract step(xt: Tensor, states: Tensor[] | null, ctx: StepContext): Tensor[];
 
+  /**
+   * The whole recurrence as one fused op (src/ops/recurrent.ts), given the input projection of
+   * every step; null when the layer's activations have no fused kernel (then `step` runs per step).
+   */
+  protected abstract fusedSequence(
+    projected: Tensor,
+    w: RNNWeights,
+    recurrentMask: Tensor | null,
+    returnSequences: boolean,
+  ): RNNResult | null;
+
   override build(inputShape: SymbolicShape): void {
     const inDim = inputShape[inputShape.length - 1];
     if (inputShape.length !== 3 || inDim === null || inDim === undefined) {
@@ -173,23 +187,29 @@ export abstract class RNN extends Layer {
 
   /**
    * The layer's computation with explicit weights (in `weights` order: kernel, recurrent kernel,
-   * bias): for gradient checks, and as the reference a fused kernel must reproduce.
+   * bias): for gradient checks; `implementation: 'stepwise'` runs the per-step ops, the reference
+   * the fused kernel must reproduce.
    */
-  forwardWith(x: Tensor, weights: readonly Tensor[], training = false): RNNResult {
+  forwardWith(
+    x: Tensor,
+    weights: readonly Tensor[],
+    training = false,
+    implementation: RNNImplementation = 'fused',
+  ): RNNResult {
     const [kernel, recurrentKernel, bias] = weights;
     if (!kernel || !recurrentKernel || (this.useBias && !bias)) {
       throw new Error(
         `${this.className}.forwardWith: expected ${this.useBias ? 3 : 2} weights, got ${weights.length}.`,
       );
     }
-    return this.run(x, { kernel, recurrentKernel, bias: this.useBias ? bias! : null }, training);
+    return this.run(x, { kernel, recurrentKernel, bias: this.useBias ? bias! : null }, training, implementation);
   }
 
   private currentWeights(): RNNWeights {
     return { kernel: this.kernel!, recurrentKernel: this.recurrentKernel!, bias: this.bias };
   }
 
-  private run(x: Tensor, w: RNNWeights, training: boolean): RNNResult {
+  private run(x: Tensor, w: RNNWeights, training: boolean, implementation: RNNImplementation = 'fused'): RNNResult {
     if (x.rank !== 3)
       throw new Error(
         `Layer '${this.name}' (${this.className}) expects rank-3 input (batch, timesteps, features), got ${formatShape(x.shape)}.`,
@@ -212,6 +232,10 @@ export abstract class RNN extends Layer {
         : null;
     // Input projection of every timestep at once, then time-major so each step is a view.
     const projected = dense(seq, w.kernel, this.inputBias(w.bias));
+    if (implementation === 'fused') {
+      const fused = this.fusedSequence(projected, w, recurrentMask, this.returnSequences);
+      if (fused) return fused;
+    }
     const steps = unstack(transpose(projected, [1, 0, 2]), 0);
     const ctx: StepContext = { w, recurrentMask };
     let states: Tensor[] | null = null;
