@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -16,26 +17,62 @@ namespace {
 // of at least this many, so the hand-off pays.
 constexpr size_t kGateGrain = 4096;
 
+// exp for float32 without a libm call, so the gate loops vectorize: Cody-Waite reduction by ln 2
+// and a degree-6 polynomial (Cephes's expf coefficients), about 1 ulp on [-87, 88].
+inline float fast_exp(float x) {
+  x = std::min(std::max(x, -87.3f), 88.3f);
+  const float n = (x * 1.44269504f + 12582912.f) - 12582912.f;  // round(x / ln 2) via the float grid
+  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.f;
+  const int32_t bits = ((int32_t)n + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return p * scale;
+}
+
+inline float exp_of(float x) { return fast_exp(x); }
+inline double exp_of(double x) { return std::exp(x); }
+
+// Applies an activation in place to n contiguous values; the switch is outside the loops so each
+// loop is a straight vectorizable map.
 template <class T>
-inline T activate(RnnAct a, T x) {
+void activate(RnnAct a, T* v, size_t n) {
   switch (a) {
-    case RnnAct::Linear: return x;
-    case RnnAct::Relu: return x > 0 ? x : T(0);
-    case RnnAct::Sigmoid: return T(1) / (T(1) + std::exp(-x));
-    default: return std::tanh(x);
+    case RnnAct::Linear: return;
+    case RnnAct::Relu:
+      for (size_t i = 0; i < n; i++) v[i] = v[i] > T(0) ? v[i] : T(0);
+      return;
+    case RnnAct::Sigmoid:
+      for (size_t i = 0; i < n; i++) v[i] = T(1) / (T(1) + exp_of(-v[i]));
+      return;
+    default:
+      if (sizeof(T) == 8) {
+        for (size_t i = 0; i < n; i++) v[i] = std::tanh(v[i]);
+      } else {
+        for (size_t i = 0; i < n; i++) v[i] = T(1) - T(2) / (T(1) + exp_of(T(2) * v[i]));
+      }
   }
 }
 
-// Derivative of the activation through its output y.
+// Derivative of an activation through its output y, branch-free so the backward loops vectorize:
+// (y > floor ? c0 + y (c1 + c2 y) : 0) gives 1 (linear), y (1 - y) (sigmoid), 1 - y^2 (tanh) and
+// step(y) (relu), with the same rounding as the reference's formulas.
 template <class T>
-inline T derivative(RnnAct a, T y) {
-  switch (a) {
-    case RnnAct::Linear: return T(1);
-    case RnnAct::Relu: return y > 0 ? T(1) : T(0);
-    case RnnAct::Sigmoid: return y * (T(1) - y);
-    default: return T(1) - y * y;
-  }
-}
+struct Deriv {
+  T c0, c1, c2, floor;
+  explicit Deriv(RnnAct a)
+      : c0(a == RnnAct::Sigmoid ? T(0) : T(1)),
+        c1(a == RnnAct::Sigmoid ? T(1) : T(0)),
+        c2(a == RnnAct::Sigmoid || a == RnnAct::Tanh ? T(-1) : T(0)),
+        floor(a == RnnAct::Relu ? T(0) : -std::numeric_limits<T>::infinity()) {}
+  T operator()(T y) const { return T(y > floor) * (c0 + y * (c1 + c2 * y)); }
+};
 
 template <class T>
 DType dtype_of() {
@@ -104,52 +141,66 @@ void forward_t(const T* x, const T* U, const T* rb, const T* mask, T* hseq, T* c
         const T* xt = x + (b * Tn + t) * gu;
         const T* r = rec.data() + b * recW;
         T* hp = hprev.data() + b * u;
+        T* hm_b = hm.data() + b * u;
         const size_t row = (b * Tn + t) * u;
-        for (size_t j = 0; j < u; j++) {
-          const size_t at = row + j;
-          switch (cell) {
-            case RnnCell::Simple: {
-              const T y = activate(act, xt[j] + r[j]);
-              cache[plane + at] = y;
-              hseq[at] = y;
-              break;
+        T* h = hseq + row;
+        // Row `row` of cache plane k.
+        auto pl = [&](size_t k) { return cache + k * plane + row; };
+        switch (cell) {
+          case RnnCell::Simple: {
+            T* y = pl(1);
+            for (size_t j = 0; j < u; j++) y[j] = xt[j] + r[j];
+            activate(act, y, u);
+            std::memcpy(h, y, u * sizeof(T));
+            break;
+          }
+          case RnnCell::Lstm: {
+            T *i = pl(1), *f = pl(2), *g = pl(3), *o = pl(4), *c = pl(5), *ac = pl(6);
+            for (size_t j = 0; j < u; j++) {
+              i[j] = xt[j] + r[j];
+              f[j] = xt[u + j] + r[u + j];
+              g[j] = xt[2 * u + j] + r[2 * u + j];
+              o[j] = xt[3 * u + j] + r[3 * u + j];
             }
-            case RnnCell::Lstm: {
-              const T i = activate(ract, xt[j] + r[j]);
-              const T f = activate(ract, xt[u + j] + r[u + j]);
-              const T g = activate(act, xt[2 * u + j] + r[2 * u + j]);
-              const T o = activate(ract, xt[3 * u + j] + r[3 * u + j]);
-              const T cPrev = t == 0 ? T(0) : cache[5 * plane + at - u];
-              const T c = f * cPrev + i * g;
-              const T ac = activate(act, c);
-              cache[plane + at] = i;
-              cache[2 * plane + at] = f;
-              cache[3 * plane + at] = g;
-              cache[4 * plane + at] = o;
-              cache[5 * plane + at] = c;
-              cache[6 * plane + at] = ac;
-              hseq[at] = o * ac;
-              break;
+            activate(ract, i, u);
+            activate(ract, f, u);
+            activate(act, g, u);
+            activate(ract, o, u);
+            if (t == 0)
+              for (size_t j = 0; j < u; j++) c[j] = i[j] * g[j];
+            else {
+              const T* cPrev = c - u;  // the same batch row one step earlier
+              for (size_t j = 0; j < u; j++) c[j] = f[j] * cPrev[j] + i[j] * g[j];
             }
-            default: {
-              const T z = activate(ract, xt[j] + r[j] + (rb ? rb[j] : T(0)));
-              const T rr = activate(ract, xt[u + j] + r[u + j] + (rb ? rb[u + j] : T(0)));
-              cache[plane + at] = hp[j];
-              cache[2 * plane + at] = z;
-              cache[3 * plane + at] = rr;
-              if (cell == RnnCell::Gru) {
-                const T ih = r[2 * u + j] + (rb ? rb[2 * u + j] : T(0));
-                const T hh = activate(act, xt[2 * u + j] + rr * ih);
-                cache[4 * plane + at] = hh;
-                cache[5 * plane + at] = ih;
-                hseq[at] = z * hp[j] + (T(1) - z) * hh;
-              } else {
-                rh[b * u + j] = rr * hm[b * u + j];
+            std::memcpy(ac, c, u * sizeof(T));
+            activate(act, ac, u);
+            for (size_t j = 0; j < u; j++) h[j] = o[j] * ac[j];
+            break;
+          }
+          default: {
+            T *hpc = pl(1), *z = pl(2), *rr = pl(3), *hh = pl(4);
+            std::memcpy(hpc, hp, u * sizeof(T));
+            for (size_t j = 0; j < u; j++) {
+              z[j] = xt[j] + r[j] + (rb ? rb[j] : T(0));
+              rr[j] = xt[u + j] + r[u + j] + (rb ? rb[u + j] : T(0));
+            }
+            activate(ract, z, u);
+            activate(ract, rr, u);
+            if (cell == RnnCell::Gru) {
+              T* ih = pl(5);
+              for (size_t j = 0; j < u; j++) {
+                ih[j] = r[2 * u + j] + (rb ? rb[2 * u + j] : T(0));
+                hh[j] = xt[2 * u + j] + rr[j] * ih[j];
               }
+              activate(act, hh, u);
+              for (size_t j = 0; j < u; j++) h[j] = z[j] * hp[j] + (T(1) - z[j]) * hh[j];
+            } else {
+              T* rh_b = rh.data() + b * u;
+              for (size_t j = 0; j < u; j++) rh_b[j] = rr[j] * hm_b[j];
             }
           }
         }
-        if (!resetBefore) std::memcpy(hp, hseq + row, u * sizeof(T));
+        if (!resetBefore) std::memcpy(hp, h, u * sizeof(T));
       }
     });
     if (resetBefore) {
@@ -159,14 +210,32 @@ void forward_t(const T* x, const T* U, const T* rb, const T* mask, T* hseq, T* c
         const size_t row = (b * Tn + t) * u;
         for (size_t j = 0; j < u; j++) {
           const size_t at = row + j;
-          const T z = cache[2 * plane + at];
-          const T hh = activate(act, x[(b * Tn + t) * gu + 2 * u + j] + recH[b * u + j]);
-          cache[4 * plane + at] = hh;
-          hseq[at] = z * hprev[b * u + j] + (T(1) - z) * hh;
+          cache[4 * plane + at] = x[(b * Tn + t) * gu + 2 * u + j] + recH[b * u + j];
         }
+        T* hh = cache + 4 * plane + row;
+        activate(act, hh, u);
+        const T* z = cache + 2 * plane + row;
+        for (size_t j = 0; j < u; j++) hseq[row + j] = z[j] * hprev[b * u + j] + (T(1) - z[j]) * hh[j];
         std::memcpy(&hprev[b * u], hseq + row, u * sizeof(T));
       }
     }
+  }
+}
+
+// One batch row of the LSTM backward step: a function of its own with __restrict parameters (GCC
+// trusts restrict on parameters), so the loop vectorizes without a pile of aliasing checks.
+template <class T>
+void lstm_row_backward(const T* __restrict i, const T* __restrict f, const T* __restrict g, const T* __restrict o,
+                       const T* __restrict ac, const T* __restrict cPrev, const T* __restrict dht, T* __restrict dc,
+                       T* __restrict di, T* __restrict df, T* __restrict dg, T* __restrict dout, size_t u,
+                       const Deriv<T> dAct, const Deriv<T> dRact) {
+  for (size_t j = 0; j < u; j++) {
+    const T dct = dc[j] + dht[j] * o[j] * dAct(ac[j]);
+    di[j] = dct * g[j] * dRact(i[j]);
+    df[j] = dct * cPrev[j] * dRact(f[j]);
+    dg[j] = dct * i[j] * dAct(g[j]);
+    dout[j] = dht[j] * ac[j] * dRact(o[j]);
+    dc[j] = dct * f[j];
   }
 }
 
@@ -179,7 +248,7 @@ void backward_t(const T* U, const T* mask, const T* cache, const T* dHseq, const
   const size_t gu = G * u, plane = B * Tn * u;
   const RnnAct act = p.act, ract = p.ract;
   const bool resetBefore = cell == RnnCell::GruResetBefore;
-  std::vector<T> dh(B * u, T(0)), dc(B * u, T(0)), dRec(B * gu), dhm(B * u);
+  std::vector<T> dh(B * u, T(0)), dc(B * u, T(0)), dRec(B * gu), dhm(B * u), zeros(u, T(0));
   if (dhLast) std::memcpy(dh.data(), dhLast, B * u * sizeof(T));
   if (dcLast) std::memcpy(dc.data(), dcLast, B * u * sizeof(T));
   // d(recurrent product) of every step for d(U): the projected input's gradient, except for GRU
@@ -194,57 +263,59 @@ void backward_t(const T* U, const T* mask, const T* cache, const T* dHseq, const
     dRh.resize(B * u);
     dhh.resize(B * u);
   }
+  const Deriv<T> dActRef(act), dRactRef(ract);
   for (size_t t = Tn; t-- > 0;) {
     over_rows(B, u * G, [&](size_t b0, size_t b1) {
       for (size_t b = b0; b < b1; b++) {
-        T* dx = dX + (b * Tn + t) * gu;
-        T* dr = dRec.data() + b * gu;
+        // Local copies and __restrict: the derivative coefficients and pointers captured by
+        // reference would otherwise be reloaded every iteration (possible aliasing), blocking SIMD.
+        const Deriv<T> dAct = dActRef, dRact = dRactRef;
+        T* __restrict dx = dX + (b * Tn + t) * gu;
+        T* __restrict dr = dRec.data() + b * gu;
         const size_t row = (b * Tn + t) * u;
-        for (size_t j = 0; j < u; j++) {
-          const size_t at = row + j, k = b * u + j;
-          const T dht = dh[k] + (dHseq ? dHseq[at] : T(0));
-          switch (cell) {
-            case RnnCell::Simple: {
-              const T dz = dht * derivative(act, cache[plane + at]);
-              dx[j] = dz;
-              dr[j] = dz;
-              break;
+        // Row `row` of cache plane k.
+        auto pl = [&](size_t k) -> const T* { return cache + k * plane + row; };
+        // d(loss)/d(h_t): from later steps plus this step's own output gradient.
+        T* __restrict dht = dh.data() + b * u;
+        if (dHseq)
+          for (size_t j = 0; j < u; j++) dht[j] += dHseq[row + j];
+        switch (cell) {
+          case RnnCell::Simple: {
+            const T* y = pl(1);
+            for (size_t j = 0; j < u; j++) dx[j] = dr[j] = dht[j] * dAct(y[j]);
+            break;
+          }
+          case RnnCell::Lstm: {
+            const T *i = pl(1), *f = pl(2), *g = pl(3), *o = pl(4), *ac = pl(6);
+            const T* cPrev = t == 0 ? zeros.data() : pl(5) - u;
+            T* __restrict dcb = dc.data() + b * u;
+            lstm_row_backward(i, f, g, o, ac, cPrev, dht, dcb, dx, dx + u, dx + 2 * u, dx + 3 * u, u, dAct, dRact);
+            std::memcpy(dr, dx, gu * sizeof(T));
+            break;
+          }
+          default: {
+            const T *hp = pl(1), *z = pl(2), *r = pl(3), *hh = pl(4);
+            const bool after = cell == RnnCell::Gru;
+            const T* ih = after ? pl(5) : nullptr;
+            T* di = after ? dRecAll + (b * Tn + t) * gu : nullptr;
+            for (size_t j = 0; j < u; j++) {
+              dx[j] = dht[j] * (hp[j] - hh[j]) * dRact(z[j]);
+              dx[2 * u + j] = dht[j] * (T(1) - z[j]) * dAct(hh[j]);
             }
-            case RnnCell::Lstm: {
-              const T i = cache[plane + at], f = cache[2 * plane + at], g = cache[3 * plane + at];
-              const T o = cache[4 * plane + at], ac = cache[6 * plane + at];
-              const T cPrev = t == 0 ? T(0) : cache[5 * plane + at - u];
-              const T dct = dc[k] + dht * o * derivative(act, ac);
-              const T dzi = dct * g * derivative(ract, i);
-              const T dzf = dct * cPrev * derivative(ract, f);
-              const T dzc = dct * i * derivative(act, g);
-              const T dzo = dht * ac * derivative(ract, o);
-              dc[k] = dct * f;
-              dx[j] = dr[j] = dzi;
-              dx[u + j] = dr[u + j] = dzf;
-              dx[2 * u + j] = dr[2 * u + j] = dzc;
-              dx[3 * u + j] = dr[3 * u + j] = dzo;
-              break;
-            }
-            default: {
-              const T hp = cache[plane + at], z = cache[2 * plane + at], hh = cache[4 * plane + at];
-              const T dz = dht * (hp - hh) * derivative(ract, z);
-              const T dhhPre = dht * (T(1) - z) * derivative(act, hh);
-              dx[j] = dz;
-              dx[2 * u + j] = dhhPre;
-              dh[k] = dht * z;  // the direct path h' = z * h + ...; the product's path is added below
-              if (cell == RnnCell::Gru) {
-                const T r = cache[3 * plane + at], ih = cache[5 * plane + at];
-                const T drr = dhhPre * ih * derivative(ract, r);
+            if (after) {
+              for (size_t j = 0; j < u; j++) {
+                const T dhhPre = dx[2 * u + j];
+                const T drr = dhhPre * ih[j] * dRact(r[j]);
                 dx[u + j] = drr;
-                T* di = dRecAll + (b * Tn + t) * gu;
-                di[j] = dr[j] = dz;
+                di[j] = dr[j] = dx[j];
                 di[u + j] = dr[u + j] = drr;
-                di[2 * u + j] = dr[2 * u + j] = dhhPre * r;
-              } else {
-                dhh[k] = dhhPre;
+                di[2 * u + j] = dr[2 * u + j] = dhhPre * r[j];
               }
+            } else {
+              std::memcpy(dhh.data() + b * u, dx + 2 * u, u * sizeof(T));
             }
+            // The direct path h' = z * h + ...; the recurrent product's path is added below.
+            for (size_t j = 0; j < u; j++) dht[j] *= z[j];
           }
         }
       }
@@ -257,7 +328,7 @@ void backward_t(const T* U, const T* mask, const T* cache, const T* dHseq, const
           const size_t at = (b * Tn + t) * u + j, k = b * u + j;
           T* dx = dX + (b * Tn + t) * gu;
           const T r = cache[3 * plane + at];
-          const T drr = dRh[k] * cache[at] * derivative(ract, r);
+          const T drr = dRh[k] * cache[at] * dRactRef(r);
           dx[u + j] = drr;
           dRec[b * 2 * u + j] = dx[j];
           dRec[b * 2 * u + u + j] = drr;
@@ -268,11 +339,17 @@ void backward_t(const T* U, const T* mask, const T* cache, const T* dHseq, const
     if (t == 0) break;
     if (resetBefore) gemm(dRec.data(), uzr.data(), dhm.data(), B, u, 2 * u, false, true);
     else gemm(dRec.data(), U, dhm.data(), B, u, gu, false, true);
-    const bool replace = cell == RnnCell::Simple || cell == RnnCell::Lstm;
-    for (size_t k = 0; k < B * u; k++) {
-      const T through = (dhm[k] + (resetBefore ? dRh[k] : T(0))) * (mask ? mask[k] : T(1));
-      dh[k] = replace ? through : dh[k] + through;
-    }
+    // GRU keeps its direct path z * dh in dh and adds; the others replace dh. Hoisted branches
+    // leave straight loops.
+    const size_t n = B * u;
+    if (resetBefore)
+      for (size_t k = 0; k < n; k++) dhm[k] += dRh[k];
+    if (mask)
+      for (size_t k = 0; k < n; k++) dhm[k] *= mask[k];
+    if (cell == RnnCell::Simple || cell == RnnCell::Lstm)
+      std::memcpy(dh.data(), dhm.data(), n * sizeof(T));
+    else
+      for (size_t k = 0; k < n; k++) dh[k] += dhm[k];
   }
   // d(U) = sum over steps of hm^T @ d(recurrent product): one product over all (batch, step) rows.
   const size_t rows = B * Tn;
