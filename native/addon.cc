@@ -277,21 +277,23 @@ const Buf* optional_buf(const Napi::CallbackInfo& info, size_t i, const char* na
 
 Napi::Value RnnForward(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
-    Buf bias, mask;
+    Buf bias, mask, stepMask;
     ds::rnn_forward(to_buf(info, 0, "projected"), to_buf(info, 1, "recurrentKernel"),
                     optional_buf(info, 2, "recurrentBias", bias), optional_buf(info, 3, "recurrentMask", mask),
-                    to_buf(info, 4, "hseq"), to_buf(info, 5, "cache"), rnn_args(info, 6));
+                    optional_buf(info, 4, "stepMask", stepMask), to_buf(info, 5, "hseq"), to_buf(info, 6, "cache"),
+                    rnn_args(info, 7));
   });
 }
 
 Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
-    Buf mask, dHseq, dhLast, dcLast, dBias;
+    Buf mask, stepMask, dHseq, dhLast, dcLast, dBias;
     ds::rnn_backward(to_buf(info, 0, "recurrentKernel"), optional_buf(info, 1, "recurrentMask", mask),
-                     to_buf(info, 2, "cache"), optional_buf(info, 3, "dHseq", dHseq),
-                     optional_buf(info, 4, "dhLast", dhLast), optional_buf(info, 5, "dcLast", dcLast),
-                     to_buf(info, 6, "dProjected"), to_buf(info, 7, "dRecurrentKernel"),
-                     optional_buf(info, 8, "dRecurrentBias", dBias), rnn_args(info, 9));
+                     optional_buf(info, 2, "stepMask", stepMask), to_buf(info, 3, "cache"),
+                     optional_buf(info, 4, "dHseq", dHseq), optional_buf(info, 5, "dhLast", dhLast),
+                     optional_buf(info, 6, "dcLast", dcLast), to_buf(info, 7, "dProjected"),
+                     to_buf(info, 8, "dRecurrentKernel"), optional_buf(info, 9, "dRecurrentBias", dBias),
+                     rnn_args(info, 10));
   });
 }
 

@@ -109,7 +109,7 @@ void over_rows(size_t batch, size_t per_row, F&& body) {
 }
 
 template <class T>
-void forward_t(const T* x, const T* U, const T* rb, const T* mask, T* hseq, T* cache, const RnnArgs& p) {
+void forward_t(const T* x, const T* U, const T* rb, const T* mask, const T* sm, T* hseq, T* cache, const RnnArgs& p) {
   const size_t B = p.batch, Tn = p.time, u = p.units;
   const RnnCell cell = p.cell;
   const size_t G = cell == RnnCell::Simple ? 1 : cell == RnnCell::Lstm ? 4 : 3;
@@ -200,6 +200,15 @@ void forward_t(const T* x, const T* U, const T* rb, const T* mask, T* hseq, T* c
             }
           }
         }
+        // A masked step (Keras): the states carry over and the output repeats the previous one.
+        if (sm && !sm[b * Tn + t] && !resetBefore) {
+          std::memcpy(h, hp, u * sizeof(T));
+          if (cell == RnnCell::Lstm) {
+            T* c = cache + 5 * plane + row;
+            if (t == 0) std::fill(c, c + u, T(0));
+            else std::memcpy(c, c - u, u * sizeof(T));
+          }
+        }
         if (!resetBefore) std::memcpy(hp, h, u * sizeof(T));
       }
     });
@@ -216,6 +225,7 @@ void forward_t(const T* x, const T* U, const T* rb, const T* mask, T* hseq, T* c
         activate(act, hh, u);
         const T* z = cache + 2 * plane + row;
         for (size_t j = 0; j < u; j++) hseq[row + j] = z[j] * hprev[b * u + j] + (T(1) - z[j]) * hh[j];
+        if (sm && !sm[b * Tn + t]) std::memcpy(hseq + row, &hprev[b * u], u * sizeof(T));
         std::memcpy(&hprev[b * u], hseq + row, u * sizeof(T));
       }
     }
@@ -240,7 +250,7 @@ void lstm_row_backward(const T* __restrict i, const T* __restrict f, const T* __
 }
 
 template <class T>
-void backward_t(const T* U, const T* mask, const T* cache, const T* dHseq, const T* dhLast, const T* dcLast, T* dX,
+void backward_t(const T* U, const T* mask, const T* sm, const T* cache, const T* dHseq, const T* dhLast, const T* dcLast, T* dX,
                 T* dU, T* dRb, const RnnArgs& p) {
   const size_t B = p.batch, Tn = p.time, u = p.units;
   const RnnCell cell = p.cell;
@@ -271,7 +281,7 @@ void backward_t(const T* U, const T* mask, const T* cache, const T* dHseq, const
         // reference would otherwise be reloaded every iteration (possible aliasing), blocking SIMD.
         const Deriv<T> dAct = dActRef, dRact = dRactRef;
         T* __restrict dx = dX + (b * Tn + t) * gu;
-        T* __restrict dr = dRec.data() + b * gu;
+        T* __restrict dr = dRec.data() + b * (resetBefore ? 2 * u : gu);  // rows are 2u wide with U_h apart
         const size_t row = (b * Tn + t) * u;
         // Row `row` of cache plane k.
         auto pl = [&](size_t k) -> const T* { return cache + k * plane + row; };
@@ -279,6 +289,15 @@ void backward_t(const T* U, const T* mask, const T* cache, const T* dHseq, const
         T* __restrict dht = dh.data() + b * u;
         if (dHseq)
           for (size_t j = 0; j < u; j++) dht[j] += dHseq[row + j];
+        if (sm && !sm[b * Tn + t]) {
+          // A masked step passed h (and c) through unchanged: their gradients (dht, dc) pass straight
+          // back, and nothing reaches this step's input or the weights.
+          std::fill(dx, dx + gu, T(0));
+          std::fill(dr, dr + (resetBefore ? 2 * u : gu), T(0));
+          if (cell == RnnCell::Gru) std::fill(dRecAll + (b * Tn + t) * gu, dRecAll + (b * Tn + t + 1) * gu, T(0));
+          if (resetBefore) std::fill(&dhh[b * u], &dhh[b * u] + u, T(0));
+          continue;
+        }
         switch (cell) {
           case RnnCell::Simple: {
             const T* y = pl(1);
@@ -325,6 +344,7 @@ void backward_t(const T* U, const T* mask, const T* cache, const T* dHseq, const
       gemm(dhh.data(), uh.data(), dRh.data(), B, u, u, false, true);
       for (size_t b = 0; b < B; b++)
         for (size_t j = 0; j < u; j++) {
+          if (sm && !sm[b * Tn + t]) break;
           const size_t at = (b * Tn + t) * u + j, k = b * u + j;
           T* dx = dX + (b * Tn + t) * gu;
           const T r = cache[3 * plane + at];
@@ -346,9 +366,12 @@ void backward_t(const T* U, const T* mask, const T* cache, const T* dHseq, const
       for (size_t k = 0; k < n; k++) dhm[k] += dRh[k];
     if (mask)
       for (size_t k = 0; k < n; k++) dhm[k] *= mask[k];
-    if (cell == RnnCell::Simple || cell == RnnCell::Lstm)
-      std::memcpy(dh.data(), dhm.data(), n * sizeof(T));
-    else
+    if (cell == RnnCell::Simple || cell == RnnCell::Lstm) {
+      if (!sm) std::memcpy(dh.data(), dhm.data(), n * sizeof(T));
+      else
+        for (size_t b = 0; b < B; b++)  // masked rows keep their passed-through gradient
+          if (sm[b * Tn + t]) std::memcpy(&dh[b * u], &dhm[b * u], u * sizeof(T));
+    } else  // masked rows got a zero product, so adding keeps their passed-through gradient
       for (size_t k = 0; k < n; k++) dh[k] += dhm[k];
   }
   // d(U) = sum over steps of hm^T @ d(recurrent product): one product over all (batch, step) rows.
@@ -388,34 +411,36 @@ void check_float(const Buf& ref, const Buf* b, const char* op) {
 
 }  // namespace
 
-void rnn_forward(const Buf& projected, const Buf& kernel, const Buf* bias, const Buf* mask, const Buf& hseq,
-                 const Buf& cache, const RnnArgs& p) {
+void rnn_forward(const Buf& projected, const Buf& kernel, const Buf* bias, const Buf* mask, const Buf* stepMask,
+                 const Buf& hseq, const Buf& cache, const RnnArgs& p) {
   const DType d = projected.dtype;
   check(d == DType::F32 || d == DType::F64, "rnnForward: expects float arrays");
-  for (const Buf* b : {&kernel, bias, mask, &hseq, &cache}) check_float(projected, b, "rnnForward");
+  for (const Buf* b : {&kernel, bias, mask, stepMask, &hseq, &cache}) check_float(projected, b, "rnnForward");
   const size_t B = p.batch, Tn = p.time, u = p.units, gu = gates(p.cell) * u;
   check(projected.len >= B * Tn * gu && kernel.len >= u * gu && hseq.len >= B * Tn * u &&
-            cache.len >= planes(p.cell) * B * Tn * u && (!mask || mask->len >= B * u) && (!bias || bias->len >= gu),
+            cache.len >= planes(p.cell) * B * Tn * u && (!mask || mask->len >= B * u) && (!bias || bias->len >= gu) &&
+            (!stepMask || stepMask->len >= B * Tn),
         "rnnForward: arrays are shorter than the layout");
   check(!bias || p.cell == RnnCell::Gru, "rnnForward: only the gru cell takes a recurrent bias");
   if (B == 0 || Tn == 0 || u == 0) return;
   dispatch_float(d, [&](auto tag) {
     using T = decltype(tag);
     forward_t<T>(projected.as<T>(), kernel.as<T>(), bias ? bias->as<T>() : nullptr, mask ? mask->as<T>() : nullptr,
-                 hseq.as<T>(), cache.as<T>(), p);
+                 stepMask ? stepMask->as<T>() : nullptr, hseq.as<T>(), cache.as<T>(), p);
   });
 }
 
-void rnn_backward(const Buf& kernel, const Buf* mask, const Buf& cache, const Buf* dHseq, const Buf* dhLast,
+void rnn_backward(const Buf& kernel, const Buf* mask, const Buf* stepMask, const Buf& cache, const Buf* dHseq, const Buf* dhLast,
                   const Buf* dcLast, const Buf& dProjected, const Buf& dKernel, const Buf* dBias, const RnnArgs& p) {
   const DType d = kernel.dtype;
   check(d == DType::F32 || d == DType::F64, "rnnBackward: expects float arrays");
-  for (const Buf* b : {mask, &cache, dHseq, dhLast, dcLast, &dProjected, &dKernel, dBias})
+  for (const Buf* b : {mask, stepMask, &cache, dHseq, dhLast, dcLast, &dProjected, &dKernel, dBias})
     check_float(kernel, b, "rnnBackward");
   const size_t B = p.batch, Tn = p.time, u = p.units, gu = gates(p.cell) * u;
   check(kernel.len >= u * gu && cache.len >= planes(p.cell) * B * Tn * u && dProjected.len >= B * Tn * gu &&
             dKernel.len >= u * gu && (!mask || mask->len >= B * u) && (!dHseq || dHseq->len >= B * Tn * u) &&
-            (!dhLast || dhLast->len >= B * u) && (!dcLast || dcLast->len >= B * u) && (!dBias || dBias->len >= gu),
+            (!dhLast || dhLast->len >= B * u) && (!dcLast || dcLast->len >= B * u) && (!dBias || dBias->len >= gu) &&
+            (!stepMask || stepMask->len >= B * Tn),
         "rnnBackward: arrays are shorter than the layout");
   check(!dBias || p.cell == RnnCell::Gru, "rnnBackward: only the gru cell has a recurrent bias");
   check(!dcLast || p.cell == RnnCell::Lstm, "rnnBackward: only the lstm cell has a c state");
@@ -423,7 +448,7 @@ void rnn_backward(const Buf& kernel, const Buf* mask, const Buf& cache, const Bu
   auto ptr = [](const Buf* b, auto tag) { return b ? b->as<decltype(tag)>() : nullptr; };
   dispatch_float(d, [&](auto tag) {
     using T = decltype(tag);
-    backward_t<T>(kernel.as<T>(), ptr(mask, tag), cache.as<T>(), ptr(dHseq, tag), ptr(dhLast, tag), ptr(dcLast, tag),
+    backward_t<T>(kernel.as<T>(), ptr(mask, tag), ptr(stepMask, tag), cache.as<T>(), ptr(dHseq, tag), ptr(dhLast, tag), ptr(dcLast, tag),
                   dProjected.as<T>(), dKernel.as<T>(), ptr(dBias, tag), p);
   });
 }

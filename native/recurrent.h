@@ -15,9 +15,10 @@ struct RnnArgs {
   RnnAct act, ract;
 };
 
-void rnn_forward(const Buf& projected, const Buf& kernel, const Buf* bias, const Buf* mask, const Buf& hseq,
-                 const Buf& cache, const RnnArgs& p);
-void rnn_backward(const Buf& kernel, const Buf* mask, const Buf& cache, const Buf* dHseq, const Buf* dhLast,
+// stepMask [batch, time] (nullable): 0 marks a masked step (states carry over, output repeats).
+void rnn_forward(const Buf& projected, const Buf& kernel, const Buf* bias, const Buf* mask, const Buf* stepMask,
+                 const Buf& hseq, const Buf& cache, const RnnArgs& p);
+void rnn_backward(const Buf& kernel, const Buf* mask, const Buf* stepMask, const Buf& cache, const Buf* dHseq, const Buf* dhLast,
                   const Buf* dcLast, const Buf& dProjected, const Buf& dKernel, const Buf* dBias, const RnnArgs& p);
 
 }  // namespace ds

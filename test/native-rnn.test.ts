@@ -42,6 +42,7 @@ interface Case {
   activation: RecurrentActivation;
   recurrentActivation: RecurrentActivation;
   mask: boolean;
+  stepMask: boolean;
 }
 
 function runBoth(be: Backend, c: Case, C: FloatCtor, seed: number) {
@@ -55,18 +56,36 @@ function runBoth(be: Backend, c: Case, C: FloatCtor, seed: number) {
   const kernel = random(C, c.units * gu, next, 1.5 / Math.sqrt(c.units));
   const bias = c.cell === 'gru' ? random(C, gu, next, 0.5) : null;
   const mask = c.mask ? random(C, c.batch * c.units, next, 1) : null;
+  // Roughly a third of the steps masked, including some first steps.
+  let stepMask: FloatArray | null = null;
+  if (c.stepMask) {
+    stepMask = new C(n);
+    for (let i = 0; i < n; i++) stepMask[i] = next() < 0.35 ? 0 : 1;
+  }
   const dHseq = random(C, n * c.units, next, 1);
   const dhLast = random(C, c.batch * c.units, next, 1);
   const dcLast = c.cell === 'lstm' ? random(C, c.batch * c.units, next, 1) : null;
   const hseq = new C(n * c.units);
   const cache = new C(recurrentCachePlanes(c.cell) * n * c.units);
-  be.rnnForward(projected, kernel, bias, mask, p, hseq, cache);
+  be.rnnForward(projected, kernel, bias, mask, stepMask, p, hseq, cache);
   // Two backward calls: all output gradients at once, and only the final-state ones.
   const grads = (withSeq: boolean) => {
     const dProjected = new C(n * gu).fill(NaN);
     const dKernel = new C(c.units * gu).fill(NaN);
     const dBias = bias ? new C(gu).fill(NaN) : null;
-    be.rnnBackward(kernel, mask, cache, withSeq ? dHseq : null, dhLast, dcLast, p, dProjected, dKernel, dBias);
+    be.rnnBackward(
+      kernel,
+      mask,
+      stepMask,
+      cache,
+      withSeq ? dHseq : null,
+      dhLast,
+      dcLast,
+      p,
+      dProjected,
+      dKernel,
+      dBias,
+    );
     return { dProjected, dKernel, dBias };
   };
   return { hseq, cache, all: grads(true), last: grads(false) };
@@ -96,10 +115,24 @@ test('native rnnForward / rnnBackward match the js kernels', () => {
       for (const cell of RECURRENT_CELLS)
         for (const [batch, time, units] of SIZES)
           for (const [activation, recurrentActivation] of ACTS)
-            for (const mask of [false, true])
+            for (const [mask, stepMask] of [
+              [false, false],
+              [true, false],
+              [false, true],
+              [true, true],
+            ])
               for (const C of [Float32Array, Float64Array]) {
-                const c: Case = { cell, batch, time, units, activation, recurrentActivation, mask };
-                const label = `${cell} ${batch}x${time}x${units} ${activation}/${recurrentActivation} mask=${mask} ${C.name} threads=${threads}`;
+                const c: Case = {
+                  cell,
+                  batch,
+                  time,
+                  units,
+                  activation,
+                  recurrentActivation,
+                  mask: mask!,
+                  stepMask: stepMask!,
+                };
+                const label = `${cell} ${batch}x${time}x${units} ${activation}/${recurrentActivation} mask=${mask} stepMask=${stepMask} ${C.name} threads=${threads}`;
                 const s = seed++;
                 const js = runBoth(jsBackend, c, C, s);
                 const nat = runBoth(native, c, C, s);
@@ -133,15 +166,15 @@ test('native rnn kernels reject short arrays and a recurrent bias on a cell with
   };
   const f = (n: number) => new Float32Array(n);
   assert.throws(
-    () => native.rnnForward(f(2 * 3 * 16 - 1), f(64), null, null, p, f(24), f(7 * 24)),
+    () => native.rnnForward(f(2 * 3 * 16 - 1), f(64), null, null, null, p, f(24), f(7 * 24)),
     /rnnForward: arrays are shorter/,
   );
   assert.throws(
-    () => native.rnnForward(f(96), f(64), f(16), null, p, f(24), f(7 * 24)),
+    () => native.rnnForward(f(96), f(64), f(16), null, null, p, f(24), f(7 * 24)),
     /only the gru cell takes a recurrent bias/,
   );
   assert.throws(
-    () => native.rnnBackward(f(64), null, f(7 * 24 - 1), null, f(8), null, p, f(96), f(64), null),
+    () => native.rnnBackward(f(64), null, null, f(7 * 24 - 1), null, f(8), null, p, f(96), f(64), null),
     /rnnBackward: arrays are shorter/,
   );
 });

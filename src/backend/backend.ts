@@ -253,14 +253,17 @@ export interface Backend {
    * input projection x @ kernel + input bias; recurrentKernel [units, gates * units]; recurrentBias
    * [gates * units] (cell 'gru' only, else null) is added to h @ recurrentKernel; recurrentMask
    * [batch, units] (or null) multiplies the previous output before the recurrent matmul. The initial
-   * states are zeros. Writes every step's output to hseq [batch, time, units] and what the backward
-   * needs to cache [recurrentCachePlanes(cell), batch, time, units].
+   * states are zeros. stepMask [batch, time] (or null): where 0, the step is skipped as Keras masks
+   * it: states carry over and the output repeats the previous one (zeros before any kept step).
+   * Writes every step's output to hseq [batch, time, units] and what the backward needs to cache
+   * [recurrentCachePlanes(cell), batch, time, units].
    */
   rnnForward(
     projected: FloatArray,
     recurrentKernel: FloatArray,
     recurrentBias: FloatArray | null,
     recurrentMask: FloatArray | null,
+    stepMask: FloatArray | null,
     p: RecurrentParams,
     hseq: FloatArray,
     cache: FloatArray,
@@ -274,6 +277,7 @@ export interface Backend {
   rnnBackward(
     recurrentKernel: FloatArray,
     recurrentMask: FloatArray | null,
+    stepMask: FloatArray | null,
     cache: FloatArray,
     dHseq: FloatArray | null,
     dhLast: FloatArray | null,

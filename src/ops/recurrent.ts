@@ -2,7 +2,7 @@ import type { RecurrentActivation, RecurrentCell, RecurrentParams } from '../bac
 import { RECURRENT_ACTIVATIONS, recurrentCachePlanes, recurrentGates } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
-import type { FloatArray } from '../core/dtype.js';
+import type { DType, FloatArray } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { assertFloat, output } from './operand.js';
@@ -22,6 +22,12 @@ export interface RecurrentSequenceOptions {
   recurrentMask?: Tensor | null;
   /** Output every step ([batch, time, units]) instead of the last ([batch, units]). */
   returnSequences?: boolean;
+  /**
+   * [batch, time], nonzero where a step is real (Keras's mask, e.g. from Embedding maskZero): at a
+   * masked step the states carry over and the output repeats the previous one (zeros before the
+   * first real step). A constant; any dtype.
+   */
+  stepMask?: Tensor | null;
 }
 
 /** The activation as the fused kernels name it, or null when they have no such activation. */
@@ -65,6 +71,15 @@ function checkShapes(
   return { batch, time, units };
 }
 
+/** The step mask as 0/1 in the computation's dtype, checked against [batch, time]. */
+function stepMaskOf(op: string, m: Tensor, batch: number, time: number, dtype: DType): Tensor {
+  if (m.rank !== 2 || m.shape[0] !== batch || m.shape[1] !== time)
+    throw new Error(`${op}: stepMask must have shape [${batch}, ${time}], got ${shapeToString(m.shape)}.`);
+  const out = output([batch, time], dtype);
+  for (let i = 0; i < out.size; i++) out.data[i] = m.data[i] ? 1 : 0;
+  return out;
+}
+
 function sequence(
   op: string,
   cell: RecurrentCell,
@@ -75,6 +90,7 @@ function sequence(
 ): RecurrentSequenceResult {
   const mask = o.recurrentMask ?? null;
   const { batch, time, units } = checkShapes(op, cell, projected, recurrentKernel, recurrentBias, mask);
+  const stepMask = o.stepMask ? stepMaskOf(op, o.stepMask, batch, time, projected.dtype) : null;
   const p: RecurrentParams = {
     cell,
     batch,
@@ -92,6 +108,7 @@ function sequence(
     recurrentKernel.data as FloatArray,
     data(recurrentBias),
     data(mask),
+    data(stepMask),
     p,
     hseq.data as FloatArray,
     cache.data as FloatArray,
@@ -108,6 +125,7 @@ function sequence(
       backend().rnnBackward(
         recurrentKernel.data as FloatArray,
         data(mask),
+        data(stepMask),
         cache.data as FloatArray,
         which === 'seq' ? (g.data as FloatArray) : null,
         which === 'h' ? (g.data as FloatArray) : null,

@@ -655,6 +655,8 @@ add({
   const T = 3;
   const u = 3;
   const mask = constant([B, u], 'positive');
+  // Row 0 skips its first step, row 1 its middle and last steps.
+  const steps = ops.tensor([0, 1, 1, 1, 0, 0], [B, T], 'float64');
   const joined = (r: ops.RecurrentSequenceResult): Tensor =>
     ops.concat([r.output.rank === 3 ? ops.reshape(r.output, [B, -1]) : r.output, ...r.states], 1);
   type Run = (x: Tensor, k: Tensor, o: ops.RecurrentSequenceOptions, more: Tensor[]) => ops.RecurrentSequenceResult;
@@ -673,7 +675,13 @@ add({
     ['gruSequence', 'resetAfter=false', 3, (x, k, o) => ops.gruSequence(x, k, { ...o, resetAfter: false }), []],
   ];
   for (const [name, what, g, run, more] of cells) {
-    for (const variant of ['last step', 'all steps', 'all steps + recurrent mask']) {
+    for (const variant of [
+      'last step',
+      'all steps',
+      'all steps + recurrent mask',
+      'last step + step mask',
+      'all steps + step mask',
+    ]) {
       add({
         name: `${name}${what ? ` (${what})` : ''}, ${variant}`,
         ops: [name],
@@ -683,7 +691,11 @@ add({
             run(
               x!,
               ops.mul(k!, 0.5),
-              { returnSequences: variant !== 'last step', recurrentMask: variant.includes('mask') ? c(mask, d) : null },
+              {
+                returnSequences: variant.startsWith('all'),
+                recurrentMask: variant.includes('recurrent mask') ? c(mask, d) : null,
+                stepMask: variant.includes('step mask') ? steps : null,
+              },
               rest,
             ),
           ),

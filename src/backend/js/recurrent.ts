@@ -58,6 +58,7 @@ export function rnnForward(
   recurrentKernel: FloatArray,
   recurrentBias: FloatArray | null,
   recurrentMask: FloatArray | null,
+  stepMask: FloatArray | null,
   p: RecurrentParams,
   hseq: FloatArray,
   cache: FloatArray,
@@ -143,12 +144,23 @@ export function rnnForward(
           hseq[at] = z * hPrev(b, t, j) + (1 - z) * hh;
         }
     }
+    // Masked steps (Keras): the states carry over and the output repeats the previous one.
+    if (stepMask)
+      for (let b = 0; b < B; b++) {
+        if (stepMask[b * T + t]) continue;
+        for (let j = 0; j < u; j++) {
+          const at = (b * T + t) * u + j;
+          hseq[at] = hPrev(b, t, j);
+          if (cell === 'lstm') cache[5 * plane + at] = t === 0 ? 0 : cache[5 * plane + at - u]!;
+        }
+      }
   }
 }
 
 export function rnnBackward(
   recurrentKernel: FloatArray,
   recurrentMask: FloatArray | null,
+  stepMask: FloatArray | null,
   cache: FloatArray,
   dHseq: FloatArray | null,
   dhLast: FloatArray | null,
@@ -177,9 +189,21 @@ export function rnnBackward(
   const uh = cell === 'gruResetBefore' ? columns(recurrentKernel, u, gu, 2 * u, u) : null;
   const dRh = cell === 'gruResetBefore' ? like(cache, B * u) : null;
   const dhh = cell === 'gruResetBefore' ? like(cache, B * u) : null;
+  const masked = (b: number, t: number): boolean => stepMask !== null && !stepMask[b * T + t];
   for (let t = T - 1; t >= 0; t--) {
     for (let b = 0; b < B; b++) {
       const xo = (b * T + t) * gu;
+      if (masked(b, t)) {
+        // A masked step passed h (and c) through unchanged: their gradients pass straight back,
+        // and nothing reaches this step's input or the weights.
+        for (let j = 0; j < u; j++) if (dHseq) dh[b * u + j]! += dHseq[(b * T + t) * u + j]!;
+        dProjected.fill(0, xo, xo + gu);
+        const w = uzr ? 2 * u : gu; // dRec rows are 2u wide when U_h is applied separately
+        dRec.fill(0, b * w, (b + 1) * w);
+        if (cell === 'gru') dRecAll.fill(0, xo, xo + gu);
+        if (cell === 'gruResetBefore') dhh!.fill(0, b * u, (b + 1) * u);
+        continue;
+      }
       for (let j = 0; j < u; j++) {
         const at = (b * T + t) * u + j;
         const k = b * u + j;
@@ -241,6 +265,7 @@ export function rnnBackward(
       gemm(dhh!, uh!, dRh!, B, u, u, false, true);
       for (let b = 0; b < B; b++)
         for (let j = 0; j < u; j++) {
+          if (masked(b, t)) continue;
           const at = (b * T + t) * u + j;
           const k = b * u + j;
           const r = cache[3 * plane + at]!;
@@ -256,6 +281,7 @@ export function rnnBackward(
     if (uzr) gemm(dRec, uzr, dhm, B, u, 2 * u, false, true);
     else gemm(dRec, recurrentKernel, dhm, B, u, gu, false, true);
     for (let k = 0; k < B * u; k++) {
+      if (masked(Math.floor(k / u), t)) continue; // dh already holds the passed-through gradient
       const m = recurrentMask ? recurrentMask[k]! : 1;
       const extra = dRh ? dRh[k]! : 0;
       const through = (dhm[k]! + extra) * m;

@@ -89,6 +89,7 @@ export interface NativeAddon {
     recurrentKernel: ArrayBufferView,
     recurrentBias: ArrayBufferView | null,
     recurrentMask: ArrayBufferView | null,
+    stepMask: ArrayBufferView | null,
     hseq: ArrayBufferView,
     cache: ArrayBufferView,
     meta: Float64Array,
@@ -96,6 +97,7 @@ export interface NativeAddon {
   rnnBackward(
     recurrentKernel: ArrayBufferView,
     recurrentMask: ArrayBufferView | null,
+    stepMask: ArrayBufferView | null,
     cache: ArrayBufferView,
     dHseq: ArrayBufferView | null,
     dhLast: ArrayBufferView | null,

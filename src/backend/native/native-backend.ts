@@ -200,13 +200,25 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     rmspropUpdate(param, grad, ms, mom, mg, p) {
       addon.rmspropUpdate(param, grad, ms, mom, mg, p.lr, p.rho, p.momentum, p.epsilon, p.centered);
     },
-    rnnForward(projected, recurrentKernel, recurrentBias, recurrentMask, p, hseq, cache) {
+    rnnForward(projected, recurrentKernel, recurrentBias, recurrentMask, stepMask, p, hseq, cache) {
       writeRecurrent(p);
-      addon.rnnForward(projected, recurrentKernel, recurrentBias, recurrentMask, hseq, cache, meta);
+      addon.rnnForward(projected, recurrentKernel, recurrentBias, recurrentMask, stepMask, hseq, cache, meta);
     },
-    rnnBackward(recurrentKernel, recurrentMask, cache, dHseq, dhLast, dcLast, p, dProjected, dKernel, dBias) {
+    rnnBackward(recurrentKernel, recurrentMask, stepMask, cache, dHseq, dhLast, dcLast, p, dProjected, dKernel, dBias) {
       writeRecurrent(p);
-      addon.rnnBackward(recurrentKernel, recurrentMask, cache, dHseq, dhLast, dcLast, dProjected, dKernel, dBias, meta);
+      addon.rnnBackward(
+        recurrentKernel,
+        recurrentMask,
+        stepMask,
+        cache,
+        dHseq,
+        dhLast,
+        dcLast,
+        dProjected,
+        dKernel,
+        dBias,
+        meta,
+      );
     },
   };
 }
