@@ -42,18 +42,31 @@ const LAYERS: [string, Make][] = [
   ['SimpleRNN', (a) => new SimpleRNN(U, { ...a, dtype: 'float64' })],
   ['SimpleRNN linear', (a) => new SimpleRNN(U, { ...a, activation: 'linear', dtype: 'float64' })],
 ];
+// Masks: row 0 pre-padded (Keras's default padding), row 1 with holes, row 2 fully real.
+const MASK = new Tensor(Uint8Array.from([0, 0, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1]), [B, T], 'bool');
 const VARIANTS: [string, RNNArgs, boolean][] = [
   ['last output', {}, false],
   ['returnSequences', { returnSequences: true }, false],
   ['goBackwards', { goBackwards: true }, false],
   ['goBackwards + returnSequences', { goBackwards: true, returnSequences: true }, false],
   ['training with dropout + recurrentDropout', { dropout: 0.3, recurrentDropout: 0.4, returnSequences: true }, true],
+  ['mask', {}, false],
+  ['mask + returnSequences', { returnSequences: true }, false],
+  ['mask + goBackwards + returnSequences', { goBackwards: true, returnSequences: true }, false],
 ];
 
 /** Outputs, states and gradients of one implementation; the same dropout masks via the same seed. */
-function run(layer: RNN, x: Tensor, w: Tensor[], training: boolean, impl: RNNImplementation, rng: Random) {
+function run(
+  layer: RNN,
+  x: Tensor,
+  w: Tensor[],
+  training: boolean,
+  impl: RNNImplementation,
+  rng: Random,
+  mask: Tensor | null,
+) {
   setRandomSeed(77);
-  const r = layer.forwardWith(x, w, training, impl);
+  const r = layer.forwardWith(x, w, training, impl, mask);
   // A loss that reads the output and every final state with random weights.
   const parts = [r.output.rank === 3 ? reshape(r.output, [B, -1]) : r.output, ...r.states];
   const joined = concat(parts, 1);
@@ -87,8 +100,9 @@ for (const backendName of ['js', 'native']) {
           const rng = new Random(seed++);
           const x = normal(rng, [B, T, D], 1);
           const w = layer.weights.map((v) => normal(rng, v.shape, 0.5));
-          const fused = run(layer, x, w, training, 'fused', new Random(5));
-          const stepwise = run(layer, x, w, training, 'stepwise', new Random(5));
+          const mask = variant.startsWith('mask') ? MASK : null;
+          const fused = run(layer, x, w, training, 'fused', new Random(5), mask);
+          const stepwise = run(layer, x, w, training, 'stepwise', new Random(5), mask);
           assertClose(fused.values, stepwise.values, `${name} outputs`);
           const labels = ['input', ...layer.weights.map((v) => v.name)];
           fused.grads.forEach((g, i) => {

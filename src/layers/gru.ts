@@ -96,6 +96,7 @@ export class GRU extends RNN {
     projected: Tensor,
     w: RNNWeights,
     recurrentMask: Tensor | null,
+    stepMask: Tensor | null,
     returnSequences: boolean,
   ): RNNResult | null {
     const activation = fusedActivation(this.activation.name);
@@ -105,6 +106,7 @@ export class GRU extends RNN {
       activation,
       recurrentActivation,
       recurrentMask,
+      stepMask,
       returnSequences,
       resetAfter: this.resetAfter,
       recurrentBias: this.recurrentBias(w),

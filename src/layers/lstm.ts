@@ -69,6 +69,7 @@ export class LSTM extends RNN {
     projected: Tensor,
     w: RNNWeights,
     recurrentMask: Tensor | null,
+    stepMask: Tensor | null,
     returnSequences: boolean,
   ): RNNResult | null {
     const activation = fusedActivation(this.activation.name);
@@ -78,6 +79,7 @@ export class LSTM extends RNN {
       activation,
       recurrentActivation,
       recurrentMask,
+      stepMask,
       returnSequences,
     });
   }

@@ -1,6 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
-import { mul } from '../ops/binary.js';
+import { add, mul, sub } from '../ops/binary.js';
 import { astype } from '../ops/cast.js';
 import { ones } from '../ops/creation.js';
 import { dropout as dropoutOp } from '../ops/dropout.js';
@@ -121,6 +121,12 @@ export abstract class RNN extends Layer {
     this.goBackwards = args.goBackwards ?? false;
     this.dropout = rate(`${this.className}: dropout`, args.dropout);
     this.recurrentDropout = rate(`${this.className}: recurrentDropout`, args.recurrentDropout);
+    this.supportsMasking = true;
+  }
+
+  /** The mask is consumed; it stays on the output only with returnSequences (Keras). */
+  override computeMask(_x: Tensor, mask: Tensor | null): Tensor | null {
+    return this.returnSequences ? mask : null;
   }
 
   /** Shape of the bias weight (GRU with resetAfter has two rows). */
@@ -152,6 +158,7 @@ export abstract class RNN extends Layer {
     projected: Tensor,
     w: RNNWeights,
     recurrentMask: Tensor | null,
+    stepMask: Tensor | null,
     returnSequences: boolean,
   ): RNNResult | null;
 
@@ -175,14 +182,20 @@ export abstract class RNN extends Layer {
 
   override call(x: Tensor, options: CallOptions): Tensor {
     if (this.returnState) throw new Error(this.returnStateMessage());
-    return this.run(x, this.currentWeights(), options.training).output;
+    return this.run(x, this.currentWeights(), options.training, 'fused', options.mask ?? null).output;
   }
 
   /** Output and final states ([h] or [h, c]); works with or without returnState. */
   applyWithState(x: Tensor, options: CallOptions = { training: false }): RNNResult {
     if (!this.built) this.build([null, ...x.shape.slice(1)]);
     this.checkInput(x);
-    return this.run(x.dtype === this.dtype ? x : astype(x, this.dtype), this.currentWeights(), options.training);
+    return this.run(
+      x.dtype === this.dtype ? x : astype(x, this.dtype),
+      this.currentWeights(),
+      options.training,
+      'fused',
+      options.mask ?? null,
+    );
   }
 
   /**
@@ -195,6 +208,7 @@ export abstract class RNN extends Layer {
     weights: readonly Tensor[],
     training = false,
     implementation: RNNImplementation = 'fused',
+    mask: Tensor | null = null,
   ): RNNResult {
     const [kernel, recurrentKernel, bias] = weights;
     if (!kernel || !recurrentKernel || (this.useBias && !bias)) {
@@ -202,27 +216,37 @@ export abstract class RNN extends Layer {
         `${this.className}.forwardWith: expected ${this.useBias ? 3 : 2} weights, got ${weights.length}.`,
       );
     }
-    return this.run(x, { kernel, recurrentKernel, bias: this.useBias ? bias! : null }, training, implementation);
+    return this.run(x, { kernel, recurrentKernel, bias: this.useBias ? bias! : null }, training, implementation, mask);
   }
 
   private currentWeights(): RNNWeights {
     return { kernel: this.kernel!, recurrentKernel: this.recurrentKernel!, bias: this.bias };
   }
 
-  private run(x: Tensor, w: RNNWeights, training: boolean, implementation: RNNImplementation = 'fused'): RNNResult {
+  private run(
+    x: Tensor,
+    w: RNNWeights,
+    training: boolean,
+    implementation: RNNImplementation,
+    mask: Tensor | null,
+  ): RNNResult {
     if (x.rank !== 3)
       throw new Error(
         `Layer '${this.name}' (${this.className}) expects rank-3 input (batch, timesteps, features), got ${formatShape(x.shape)}.`,
       );
     const [batch, time] = x.shape as [number, number, number];
     if (time === 0) throw new Error(`Layer '${this.name}' (${this.className}) got a sequence of 0 timesteps.`);
-    let seq = x;
-    if (this.goBackwards)
-      seq = gather(
-        seq,
-        Int32Array.from({ length: time }, (_, t) => time - 1 - t),
-        1,
+    if (mask && (mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== time))
+      throw new Error(
+        `Layer '${this.name}' (${this.className}) expects a mask of shape (${batch}, ${time}), got ${formatShape(mask.shape)}.`,
       );
+    let seq = x;
+    let stepMask = mask;
+    if (this.goBackwards) {
+      const reversed = Int32Array.from({ length: time }, (_, t) => time - 1 - t);
+      seq = gather(seq, reversed, 1);
+      if (stepMask) stepMask = gather(stepMask, reversed, 1);
+    }
     // One mask per sequence, the same for every timestep (Keras's DropoutRNNCell).
     if (training && this.dropout > 0)
       seq = mul(seq, expandDims(dropoutOp(ones([batch, x.shape[2]!], x.dtype), this.dropout), 1));
@@ -233,17 +257,27 @@ export abstract class RNN extends Layer {
     // Input projection of every timestep at once, then time-major so each step is a view.
     const projected = dense(seq, w.kernel, this.inputBias(w.bias));
     if (implementation === 'fused') {
-      const fused = this.fusedSequence(projected, w, recurrentMask, this.returnSequences);
+      const fused = this.fusedSequence(projected, w, recurrentMask, stepMask, this.returnSequences);
       if (fused) return fused;
     }
     const steps = unstack(transpose(projected, [1, 0, 2]), 0);
     const ctx: StepContext = { w, recurrentMask };
+    // Keep-step weights per step, [batch, 1]: a masked step keeps the old states (Keras).
+    const keep = stepMask
+      ? unstack(expandDims(astype(stepMask, x.dtype === 'float64' ? 'float64' : 'float32'), 2), 1)
+      : null;
     let states: Tensor[] | null = null;
     const outputs: Tensor[] = [];
-    for (const xt of steps) {
-      states = this.step(xt, states, ctx);
+    steps.forEach((xt, t) => {
+      let next = this.step(xt, states, ctx);
+      if (keep) {
+        const m = keep[t]!;
+        // The initial states are zeros, so before any kept step a masked one gives m * new = 0.
+        next = next.map((s, i) => (states ? add(mul(m, s), mul(sub(1, m), states[i]!)) : mul(m, s)));
+      }
+      states = next;
       if (this.returnSequences) outputs.push(states[0]!);
-    }
+    });
     return { output: this.returnSequences ? stack(outputs, 1) : states![0]!, states: states! };
   }
 

@@ -26,10 +26,11 @@ export class SimpleRNN extends RNN {
     projected: Tensor,
     w: RNNWeights,
     recurrentMask: Tensor | null,
+    stepMask: Tensor | null,
     returnSequences: boolean,
   ): RNNResult | null {
     const activation = fusedActivation(this.activation.name);
     if (!activation) return null;
-    return simpleRnnSequence(projected, w.recurrentKernel, { activation, recurrentMask, returnSequences });
+    return simpleRnnSequence(projected, w.recurrentKernel, { activation, recurrentMask, stepMask, returnSequences });
   }
 }
