@@ -149,3 +149,21 @@ test('fused ops: bad shapes are reported with the op name, expected and actual s
     /lstmSequence: recurrentMask must have shape \[2, 2\], got \[2, 3\]/,
   );
 });
+
+test('layers record the whole recurrence once (fused), and fall back to per-step ops for other activations', () => {
+  const rng = new Random(8);
+  const x = normal(rng, [B, T, D], 1);
+  for (const [layer, op] of [
+    [new LSTM(U, { dtype: 'float64' }), 'lstmSequence'],
+    [new GRU(U, { dtype: 'float64', returnSequences: true }), 'gruSequence'],
+    [new SimpleRNN(U, { dtype: 'float64' }), 'simpleRnnSequence'],
+  ] as const) {
+    assert.equal(layer.apply(x, { training: true }).node?.op, op);
+  }
+  // softplus has no fused kernel: the per-step path runs, and agrees with the explicit reference.
+  const soft = new SimpleRNN(U, { activation: 'softplus', dtype: 'float64' });
+  const y = soft.apply(x, { training: true });
+  assert.notEqual(y.node?.op, 'simpleRnnSequence');
+  const ref = soft.forwardWith(x, soft.weights, false, 'stepwise').output;
+  assertClose(y, ref, 'softplus SimpleRNN');
+});
