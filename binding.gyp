@@ -13,6 +13,7 @@
         "native/layout.cc",
         "native/openblas.cc",
         "native/optimizers.cc",
+        "native/recurrent.cc",
         "native/reduce.cc",
         "native/softmax.cc",
         "native/thread_pool.cc",

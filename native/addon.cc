@@ -11,6 +11,7 @@
 #include "layout.h"
 #include "openblas.h"
 #include "optimizers.h"
+#include "recurrent.h"
 #include "reduce.h"
 #include "softmax.h"
 #include "thread_pool.h"
@@ -257,6 +258,45 @@ Napi::Value RmspropUpdate(const Napi::CallbackInfo& info) {
   });
 }
 
+// Fused recurrent kernels. meta = [cell, batch, time, units, activation, recurrentActivation].
+ds::RnnArgs rnn_args(const Napi::CallbackInfo& info, size_t i) {
+  const double* m = meta(info, i, 6);
+  for (int k = 0; k < 6; k++)
+    if (!(m[k] >= 0) || m[k] != (double)(size_t)m[k]) throw ds::KernelError("rnn: meta must be non-negative integers");
+  if (m[0] > 3 || m[4] > 3 || m[5] > 3) throw ds::KernelError("rnn: unknown cell or activation code");
+  return ds::RnnArgs{(ds::RnnCell)(int)m[0], (size_t)m[1], (size_t)m[2], (size_t)m[3], (ds::RnnAct)(int)m[4],
+                     (ds::RnnAct)(int)m[5]};
+}
+
+// An optional typed-array argument: null/undefined gives nullptr, else it is unpacked into `slot`.
+const Buf* optional_buf(const Napi::CallbackInfo& info, size_t i, const char* name, Buf& slot) {
+  if (is_nullish(info, i)) return nullptr;
+  slot = to_buf(info, i, name);
+  return &slot;
+}
+
+Napi::Value RnnForward(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Buf bias, mask, stepMask;
+    ds::rnn_forward(to_buf(info, 0, "projected"), to_buf(info, 1, "recurrentKernel"),
+                    optional_buf(info, 2, "recurrentBias", bias), optional_buf(info, 3, "recurrentMask", mask),
+                    optional_buf(info, 4, "stepMask", stepMask), to_buf(info, 5, "hseq"), to_buf(info, 6, "cache"),
+                    rnn_args(info, 7));
+  });
+}
+
+Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Buf mask, stepMask, dHseq, dhLast, dcLast, dBias;
+    ds::rnn_backward(to_buf(info, 0, "recurrentKernel"), optional_buf(info, 1, "recurrentMask", mask),
+                     optional_buf(info, 2, "stepMask", stepMask), to_buf(info, 3, "cache"),
+                     optional_buf(info, 4, "dHseq", dHseq), optional_buf(info, 5, "dhLast", dhLast),
+                     optional_buf(info, 6, "dcLast", dcLast), to_buf(info, 7, "dProjected"),
+                     to_buf(info, 8, "dRecurrentKernel"), optional_buf(info, 9, "dRecurrentBias", dBias),
+                     rnn_args(info, 10));
+  });
+}
+
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   const double n = num(info, 0, "n");
   if (!(n >= 1) || n != (double)(int)n) throw Napi::RangeError::New(info.Env(), "setNumThreads: n must be a positive integer");
@@ -324,6 +364,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("adamUpdate", AdamUpdate);
   fn("sgdUpdate", SgdUpdate);
   fn("rmspropUpdate", RmspropUpdate);
+  fn("rnnForward", RnnForward);
+  fn("rnnBackward", RnnBackward);
   fn("setNumThreads", SetNumThreads);
   fn("getNumThreads", GetNumThreads);
   fn("cpuIsa", CpuIsa);

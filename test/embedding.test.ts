@@ -83,11 +83,6 @@ test('Embedding: out-of-range and non-integer indices fail naming the layer, the
   assert.throws(() => e.apply(tensor([[1.5, 2]])), /index 1.5 at position 0 is not an integer/);
 });
 
-test('Embedding: maskZero=true is refused with a clear "not supported yet" error, not silently ignored', () => {
-  const model = new Sequential([new Embedding(10, 2, { maskZero: true, inputLength: 3 }), new LSTM(2)]);
-  assert.throws(() => model.predict(tensor([[0, 1, 2]], undefined, 'int32')), /maskZero=true is not supported yet/);
-});
-
 test('grad: embeddingLookup with repeated indices (float64 finite differences)', () => {
   const rng = new Random(4);
   const table = new Tensor(

@@ -127,6 +127,42 @@ export interface WindowGeometry {
   outW: number;
 }
 
+/**
+ * Cells the fused recurrent kernels run, Keras's equations: 'simpleRnn' (1 gate block), 'lstm'
+ * (4: i, f, c, o), 'gru' (3: z, r, h; reset gate applied after the recurrent matmul, with a
+ * recurrent bias) and 'gruResetBefore' (3; reset gate applied to h before its matmul).
+ */
+export type RecurrentCell = 'simpleRnn' | 'lstm' | 'gru' | 'gruResetBefore';
+/** Activations the fused recurrent kernels apply (their derivatives are taken from their outputs). */
+export type RecurrentActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+export const RECURRENT_CELLS: readonly RecurrentCell[] = ['simpleRnn', 'lstm', 'gru', 'gruResetBefore'];
+export const RECURRENT_ACTIVATIONS: readonly RecurrentActivation[] = ['linear', 'relu', 'sigmoid', 'tanh'];
+
+export interface RecurrentParams {
+  cell: RecurrentCell;
+  batch: number;
+  time: number;
+  units: number;
+  /** The cell's activation (candidate state and LSTM's output of c). */
+  activation: RecurrentActivation;
+  /** The gates' activation (LSTM, GRU; ignored by simpleRnn). */
+  recurrentActivation: RecurrentActivation;
+}
+
+/** Gate blocks of a cell: the projected input and recurrent kernel are gates * units wide. */
+export function recurrentGates(cell: RecurrentCell): number {
+  return cell === 'simpleRnn' ? 1 : cell === 'lstm' ? 4 : 3;
+}
+
+/**
+ * Planes of [batch, time, units] in a cell's forward cache: simpleRnn [hm, h]; lstm [hm, i, f, g,
+ * o, c, a(c)]; gru [hm, hPrev, z, r, hh, h U_h + b'_h]; gruResetBefore [hm, hPrev, z, r, hh],
+ * where hm is the previous output times the recurrent mask.
+ */
+export function recurrentCachePlanes(cell: RecurrentCell): number {
+  return cell === 'simpleRnn' ? 2 : cell === 'lstm' ? 7 : cell === 'gru' ? 6 : 5;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -210,6 +246,47 @@ export interface Backend {
     mg: FloatArray | null,
     p: RmspropParams,
   ): void;
+
+  // ---- fused recurrent layers (one call runs a whole sequence) ----
+  /**
+   * Forward of a recurrent layer over all timesteps. projected [batch, time, gates * units] is the
+   * input projection x @ kernel + input bias; recurrentKernel [units, gates * units]; recurrentBias
+   * [gates * units] (cell 'gru' only, else null) is added to h @ recurrentKernel; recurrentMask
+   * [batch, units] (or null) multiplies the previous output before the recurrent matmul. The initial
+   * states are zeros. stepMask [batch, time] (or null): where 0, the step is skipped as Keras masks
+   * it: states carry over and the output repeats the previous one (zeros before any kept step).
+   * Writes every step's output to hseq [batch, time, units] and what the backward needs to cache
+   * [recurrentCachePlanes(cell), batch, time, units].
+   */
+  rnnForward(
+    projected: FloatArray,
+    recurrentKernel: FloatArray,
+    recurrentBias: FloatArray | null,
+    recurrentMask: FloatArray | null,
+    stepMask: FloatArray | null,
+    p: RecurrentParams,
+    hseq: FloatArray,
+    cache: FloatArray,
+  ): void;
+  /**
+   * Backward through time of rnnForward given d(loss)/d(outputs): dHseq [batch, time, units] for
+   * every step's output, dhLast / dcLast [batch, units] for the final h / c (LSTM); any may be null.
+   * Overwrites dProjected [batch, time, gates * units], dRecurrentKernel [units, gates * units] and
+   * dRecurrentBias [gates * units] (cell 'gru' only, else null).
+   */
+  rnnBackward(
+    recurrentKernel: FloatArray,
+    recurrentMask: FloatArray | null,
+    stepMask: FloatArray | null,
+    cache: FloatArray,
+    dHseq: FloatArray | null,
+    dhLast: FloatArray | null,
+    dcLast: FloatArray | null,
+    p: RecurrentParams,
+    dProjected: FloatArray,
+    dRecurrentKernel: FloatArray,
+    dRecurrentBias: FloatArray | null,
+  ): void;
 }
 
 /** Every kernel name, for the coverage test and for backends that want to list what they lack. */
@@ -233,6 +310,8 @@ export const KERNEL_NAMES = [
   'adamUpdate',
   'sgdUpdate',
   'rmspropUpdate',
+  'rnnForward',
+  'rnnBackward',
 ] as const satisfies readonly (keyof Backend)[];
 
 export type KernelName = (typeof KERNEL_NAMES)[number];

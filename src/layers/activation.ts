@@ -10,6 +10,7 @@ export class Activation extends Layer {
 
   constructor(activation: ActivationName, args: LayerArgs = {}) {
     super(args);
+    this.supportsMasking = true;
     this.activation = getActivation(activation);
   }
 

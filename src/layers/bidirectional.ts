@@ -38,6 +38,12 @@ export class Bidirectional extends Layer {
     this.layerName = layer.name;
     this.forwardLayer = layer.renamed(`forward_${layer.name}`);
     this.backwardLayer = layer.mirrored(`backward_${layer.name}`);
+    this.supportsMasking = true;
+  }
+
+  /** Each direction consumes the mask; it stays on the output only with returnSequences. */
+  override computeMask(x: Tensor, mask: Tensor | null): Tensor | null {
+    return this.forwardLayer.computeMask(x, mask);
   }
 
   override build(inputShape: SymbolicShape): void {
@@ -51,10 +57,10 @@ export class Bidirectional extends Layer {
   }
 
   /** The computation with explicit weights (forward layer's, then backward layer's). */
-  forwardWith(x: Tensor, weights: readonly Tensor[], training = false): Tensor {
+  forwardWith(x: Tensor, weights: readonly Tensor[], training = false, mask: Tensor | null = null): Tensor {
     const n = this.forwardLayer.useBias ? 3 : 2;
-    const yf = this.forwardLayer.forwardWith(x, weights.slice(0, n), training).output;
-    const yb = this.backwardLayer.forwardWith(x, weights.slice(n), training).output;
+    const yf = this.forwardLayer.forwardWith(x, weights.slice(0, n), training, 'fused', mask).output;
+    const yb = this.backwardLayer.forwardWith(x, weights.slice(n), training, 'fused', mask).output;
     return this.merge(yf, yb);
   }
 

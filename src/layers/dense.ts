@@ -27,6 +27,7 @@ export class Dense extends Layer {
 
   constructor(units: number, args: DenseArgs = {}) {
     super(args);
+    this.supportsMasking = true; // as Keras: the mask passes through to later layers
     if (!Number.isInteger(units) || units <= 0)
       throw new Error(`Dense: units must be a positive integer, got ${units}.`);
     this.units = units;

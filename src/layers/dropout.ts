@@ -18,6 +18,7 @@ export class Dropout extends Layer {
     if (!(rate >= 0 && rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${rate}.`);
     this.rate = rate;
     this.noiseShape = args.noiseShape ?? null;
+    this.supportsMasking = true;
   }
 
   override call(x: Tensor, options: CallOptions): Tensor {

@@ -1,5 +1,6 @@
 import { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
+import { notEqual } from '../ops/binary.js';
 import { embeddingLookup } from '../ops/embedding-lookup.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, randomUniformInitializer, serializeInitializer } from './initializers.js';
@@ -10,9 +11,9 @@ export interface EmbeddingArgs extends LayerArgs {
   /** Keras's default is RandomUniform(-0.05, 0.05). */
   embeddingsInitializer?: InitializerIdentifier;
   /**
-   * Keras treats index 0 as padding and masks it in later layers. Masks are not propagated
-   * here yet, so a forward pass with maskZero=true throws rather than silently feeding the
-   * padding to an RNN as a real token.
+   * Keras treats index 0 as padding and masks it in later layers: Sequential passes the mask
+   * (ids != 0) on, recurrent layers skip the masked steps, and a layer that cannot use a mask
+   * throws rather than treating the padding as data.
    */
   maskZero?: boolean;
   /** Sequence length, so the model's input shape is known (Keras 2's input_length). */
@@ -63,13 +64,13 @@ export class Embedding extends Layer {
     super.build(this.batchInputShape ? inputShape : inputShape.map((d, i) => (i === 0 ? d : null)));
   }
 
+  /** With maskZero, Keras's mask: ids != 0 ([batch, time] bool), for the recurrent layers after it. */
+  override computeMask(x: Tensor, mask: Tensor | null): Tensor | null {
+    super.computeMask(x, mask);
+    return this.maskZero ? notEqual(x, 0) : null;
+  }
+
   override call(x: Tensor, _options: CallOptions): Tensor {
-    if (this.maskZero) {
-      throw new Error(
-        `Layer '${this.name}' (Embedding): maskZero=true is not supported yet: masks are not propagated to later layers ` +
-          `(LSTM, GRU, ...), which would silently treat the padding index 0 as a token. Use maskZero: false.`,
-      );
-    }
     return embeddingLookup(this.embeddings!, this.indices(x));
   }
 

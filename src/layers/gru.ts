@@ -6,7 +6,8 @@ import { slice } from '../ops/slice.js';
 import { unstack } from '../ops/unstack.js';
 import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
-import type { RNNArgs, RNNWeights, StepContext } from './rnn-base.js';
+import { fusedActivation, gruSequence } from '../ops/recurrent.js';
+import type { RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
 import { RNN } from './rnn-base.js';
 
 export interface GRUArgs extends RNNArgs {
@@ -89,6 +90,27 @@ export class GRU extends RNN {
     }
     const mixed = mul(sub(1, z), hh);
     return [h ? add(mul(z, h), mixed) : mixed];
+  }
+
+  protected fusedSequence(
+    projected: Tensor,
+    w: RNNWeights,
+    recurrentMask: Tensor | null,
+    stepMask: Tensor | null,
+    returnSequences: boolean,
+  ): RNNResult | null {
+    const activation = fusedActivation(this.activation.name);
+    const recurrentActivation = fusedActivation(this.recurrentActivation.name);
+    if (!activation || !recurrentActivation) return null;
+    return gruSequence(projected, w.recurrentKernel, {
+      activation,
+      recurrentActivation,
+      recurrentMask,
+      stepMask,
+      returnSequences,
+      resetAfter: this.resetAfter,
+      recurrentBias: this.recurrentBias(w),
+    });
   }
 
   override getConfig(): Record<string, unknown> {

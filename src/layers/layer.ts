@@ -23,6 +23,11 @@ export interface LayerArgs {
 
 export interface CallOptions {
   training: boolean;
+  /**
+   * Keras's input mask, [batch, time] (nonzero = a real step), as made by Embedding with maskZero
+   * and passed on by Sequential. Layers that use it say so with `supportsMasking`.
+   */
+  mask?: Tensor | null;
 }
 
 /** Keras config entries for options deepscript does not implement yet (always null when saved). */
@@ -55,6 +60,8 @@ export abstract class Layer {
   inputShapeSeen: SymbolicShape | null = null;
   /** Integer inputs pass through as they are (Embedding); others are cast to the layer dtype. */
   protected acceptsIntegerInput = false;
+  /** Accepts an input mask (Keras's supports_masking): uses it, or passes it on unchanged. */
+  protected supportsMasking = false;
   private readonly variables: Variable[] = [];
 
   constructor(args: LayerArgs = {}) {
@@ -79,6 +86,21 @@ export abstract class Layer {
   }
 
   abstract call(x: Tensor, options: CallOptions): Tensor;
+
+  /**
+   * The mask of this layer's output given its input and input mask (Keras's compute_mask): by
+   * default a layer that supports masking passes the mask on, and one that doesn't refuses it, as
+   * Keras does, rather than silently treating padding as data.
+   */
+  computeMask(_x: Tensor, mask: Tensor | null): Tensor | null {
+    if (mask && !this.supportsMasking)
+      throw new Error(
+        `Layer '${this.name}' (${this.className}) does not support masking, but was passed an input mask ` +
+          `(e.g. from Embedding with maskZero=true). Remove maskZero or put a layer that consumes the mask ` +
+          `(LSTM, GRU, SimpleRNN) before this one.`,
+      );
+    return mask;
+  }
 
   /** Output shape for an input shape; the default keeps the shape (activations, dropout). */
   computeOutputShape(inputShape: SymbolicShape): SymbolicShape {

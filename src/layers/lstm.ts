@@ -8,7 +8,8 @@ import { unstack } from '../ops/unstack.js';
 import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
 import type { Initializer } from './initializers.js';
-import type { RNNArgs, StepContext } from './rnn-base.js';
+import { fusedActivation, lstmSequence } from '../ops/recurrent.js';
+import type { RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
 import { RNN } from './rnn-base.js';
 
 export interface LSTMArgs extends RNNArgs {
@@ -62,6 +63,25 @@ export class LSTM extends RNN {
     const cNext = c ? add(mul(ra(zf), c), ig) : ig;
     const hNext = mul(ra(zo), a(cNext));
     return [hNext, cNext];
+  }
+
+  protected fusedSequence(
+    projected: Tensor,
+    w: RNNWeights,
+    recurrentMask: Tensor | null,
+    stepMask: Tensor | null,
+    returnSequences: boolean,
+  ): RNNResult | null {
+    const activation = fusedActivation(this.activation.name);
+    const recurrentActivation = fusedActivation(this.recurrentActivation.name);
+    if (!activation || !recurrentActivation) return null;
+    return lstmSequence(projected, w.recurrentKernel, {
+      activation,
+      recurrentActivation,
+      recurrentMask,
+      stepMask,
+      returnSequences,
+    });
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
-import { mul } from '../ops/binary.js';
+import { add, mul, sub } from '../ops/binary.js';
 import { astype } from '../ops/cast.js';
 import { ones } from '../ops/creation.js';
 import { dropout as dropoutOp } from '../ops/dropout.js';
@@ -58,6 +58,9 @@ export interface RNNResult {
   /** Final states, [batch, units] each: [h] for SimpleRNN and GRU, [h, c] for LSTM. */
   states: Tensor[];
 }
+
+/** How a layer runs its recurrence: one fused whole-sequence op, or one small op per step (the reference). */
+export type RNNImplementation = 'fused' | 'stepwise';
 
 /** Per-call constants a cell step needs besides the weights. */
 export interface StepContext {
@@ -118,6 +121,12 @@ export abstract class RNN extends Layer {
     this.goBackwards = args.goBackwards ?? false;
     this.dropout = rate(`${this.className}: dropout`, args.dropout);
     this.recurrentDropout = rate(`${this.className}: recurrentDropout`, args.recurrentDropout);
+    this.supportsMasking = true;
+  }
+
+  /** The mask is consumed; it stays on the output only with returnSequences (Keras). */
+  override computeMask(_x: Tensor, mask: Tensor | null): Tensor | null {
+    return this.returnSequences ? mask : null;
   }
 
   /** Shape of the bias weight (GRU with resetAfter has two rows). */
@@ -141,6 +150,18 @@ export abstract class RNN extends Layer {
    */
   protected abstract step(xt: Tensor, states: Tensor[] | null, ctx: StepContext): Tensor[];
 
+  /**
+   * The whole recurrence as one fused op (src/ops/recurrent.ts), given the input projection of
+   * every step; null when the layer's activations have no fused kernel (then `step` runs per step).
+   */
+  protected abstract fusedSequence(
+    projected: Tensor,
+    w: RNNWeights,
+    recurrentMask: Tensor | null,
+    stepMask: Tensor | null,
+    returnSequences: boolean,
+  ): RNNResult | null;
+
   override build(inputShape: SymbolicShape): void {
     const inDim = inputShape[inputShape.length - 1];
     if (inputShape.length !== 3 || inDim === null || inDim === undefined) {
@@ -161,48 +182,71 @@ export abstract class RNN extends Layer {
 
   override call(x: Tensor, options: CallOptions): Tensor {
     if (this.returnState) throw new Error(this.returnStateMessage());
-    return this.run(x, this.currentWeights(), options.training).output;
+    return this.run(x, this.currentWeights(), options.training, 'fused', options.mask ?? null).output;
   }
 
   /** Output and final states ([h] or [h, c]); works with or without returnState. */
   applyWithState(x: Tensor, options: CallOptions = { training: false }): RNNResult {
     if (!this.built) this.build([null, ...x.shape.slice(1)]);
     this.checkInput(x);
-    return this.run(x.dtype === this.dtype ? x : astype(x, this.dtype), this.currentWeights(), options.training);
+    return this.run(
+      x.dtype === this.dtype ? x : astype(x, this.dtype),
+      this.currentWeights(),
+      options.training,
+      'fused',
+      options.mask ?? null,
+    );
   }
 
   /**
    * The layer's computation with explicit weights (in `weights` order: kernel, recurrent kernel,
-   * bias): for gradient checks, and as the reference a fused kernel must reproduce.
+   * bias): for gradient checks; `implementation: 'stepwise'` runs the per-step ops, the reference
+   * the fused kernel must reproduce.
    */
-  forwardWith(x: Tensor, weights: readonly Tensor[], training = false): RNNResult {
+  forwardWith(
+    x: Tensor,
+    weights: readonly Tensor[],
+    training = false,
+    implementation: RNNImplementation = 'fused',
+    mask: Tensor | null = null,
+  ): RNNResult {
     const [kernel, recurrentKernel, bias] = weights;
     if (!kernel || !recurrentKernel || (this.useBias && !bias)) {
       throw new Error(
         `${this.className}.forwardWith: expected ${this.useBias ? 3 : 2} weights, got ${weights.length}.`,
       );
     }
-    return this.run(x, { kernel, recurrentKernel, bias: this.useBias ? bias! : null }, training);
+    return this.run(x, { kernel, recurrentKernel, bias: this.useBias ? bias! : null }, training, implementation, mask);
   }
 
   private currentWeights(): RNNWeights {
     return { kernel: this.kernel!, recurrentKernel: this.recurrentKernel!, bias: this.bias };
   }
 
-  private run(x: Tensor, w: RNNWeights, training: boolean): RNNResult {
+  private run(
+    x: Tensor,
+    w: RNNWeights,
+    training: boolean,
+    implementation: RNNImplementation,
+    mask: Tensor | null,
+  ): RNNResult {
     if (x.rank !== 3)
       throw new Error(
         `Layer '${this.name}' (${this.className}) expects rank-3 input (batch, timesteps, features), got ${formatShape(x.shape)}.`,
       );
     const [batch, time] = x.shape as [number, number, number];
     if (time === 0) throw new Error(`Layer '${this.name}' (${this.className}) got a sequence of 0 timesteps.`);
-    let seq = x;
-    if (this.goBackwards)
-      seq = gather(
-        seq,
-        Int32Array.from({ length: time }, (_, t) => time - 1 - t),
-        1,
+    if (mask && (mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== time))
+      throw new Error(
+        `Layer '${this.name}' (${this.className}) expects a mask of shape (${batch}, ${time}), got ${formatShape(mask.shape)}.`,
       );
+    let seq = x;
+    let stepMask = mask;
+    if (this.goBackwards) {
+      const reversed = Int32Array.from({ length: time }, (_, t) => time - 1 - t);
+      seq = gather(seq, reversed, 1);
+      if (stepMask) stepMask = gather(stepMask, reversed, 1);
+    }
     // One mask per sequence, the same for every timestep (Keras's DropoutRNNCell).
     if (training && this.dropout > 0)
       seq = mul(seq, expandDims(dropoutOp(ones([batch, x.shape[2]!], x.dtype), this.dropout), 1));
@@ -212,14 +256,28 @@ export abstract class RNN extends Layer {
         : null;
     // Input projection of every timestep at once, then time-major so each step is a view.
     const projected = dense(seq, w.kernel, this.inputBias(w.bias));
+    if (implementation === 'fused') {
+      const fused = this.fusedSequence(projected, w, recurrentMask, stepMask, this.returnSequences);
+      if (fused) return fused;
+    }
     const steps = unstack(transpose(projected, [1, 0, 2]), 0);
     const ctx: StepContext = { w, recurrentMask };
+    // Keep-step weights per step, [batch, 1]: a masked step keeps the old states (Keras).
+    const keep = stepMask
+      ? unstack(expandDims(astype(stepMask, x.dtype === 'float64' ? 'float64' : 'float32'), 2), 1)
+      : null;
     let states: Tensor[] | null = null;
     const outputs: Tensor[] = [];
-    for (const xt of steps) {
-      states = this.step(xt, states, ctx);
+    steps.forEach((xt, t) => {
+      let next = this.step(xt, states, ctx);
+      if (keep) {
+        const m = keep[t]!;
+        // The initial states are zeros, so before any kept step a masked one gives m * new = 0.
+        next = next.map((s, i) => (states ? add(mul(m, s), mul(sub(1, m), states[i]!)) : mul(m, s)));
+      }
+      states = next;
       if (this.returnSequences) outputs.push(states[0]!);
-    }
+    });
     return { output: this.returnSequences ? stack(outputs, 1) : states![0]!, states: states! };
   }
 

@@ -1,7 +1,8 @@
 import type { Tensor } from '../core/tensor.js';
 import { add, mul } from '../ops/binary.js';
 import { matmul } from '../ops/matmul.js';
-import type { RNNArgs, StepContext } from './rnn-base.js';
+import { fusedActivation, simpleRnnSequence } from '../ops/recurrent.js';
+import type { RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
 import { RNN } from './rnn-base.js';
 
 export type SimpleRNNArgs = RNNArgs;
@@ -19,5 +20,17 @@ export class SimpleRNN extends RNN {
     const h = states ? states[0]! : null;
     const z = h ? add(xt, matmul(recurrentMask ? mul(h, recurrentMask) : h, w.recurrentKernel)) : xt;
     return [this.activation.fn(z)];
+  }
+
+  protected fusedSequence(
+    projected: Tensor,
+    w: RNNWeights,
+    recurrentMask: Tensor | null,
+    stepMask: Tensor | null,
+    returnSequences: boolean,
+  ): RNNResult | null {
+    const activation = fusedActivation(this.activation.name);
+    if (!activation) return null;
+    return simpleRnnSequence(projected, w.recurrentKernel, { activation, recurrentMask, stepMask, returnSequences });
   }
 }

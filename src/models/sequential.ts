@@ -68,7 +68,14 @@ export class Sequential extends Model {
     if (this.stack.length === 0) throw new Error(`Sequential '${this.name}' has no layers.`);
     if (!this.inputShape) this.inputShape = [null, ...x.shape.slice(1)];
     let h = x;
-    for (const layer of this.stack) h = layer.apply(h, { training });
+    // Keras's mask propagation: each layer gets the mask the previous one computed (Embedding
+    // with maskZero starts one; recurrent layers consume it; layers without support refuse it).
+    let mask: Tensor | null = null;
+    for (const layer of this.stack) {
+      const next = layer.computeMask(h, mask);
+      h = layer.apply(h, { training, mask });
+      mask = next;
+    }
     return h;
   }
 

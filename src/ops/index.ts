@@ -63,3 +63,5 @@ export { conv1d, conv2d } from './conv.js';
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d } from './pool.js';
 export { unstack } from './unstack.js';
 export { embeddingLookup } from './embedding-lookup.js';
+export { simpleRnnSequence, lstmSequence, gruSequence } from './recurrent.js';
+export type { RecurrentSequenceOptions, RecurrentSequenceResult, GruSequenceOptions } from './recurrent.js';

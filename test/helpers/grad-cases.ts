@@ -647,6 +647,63 @@ add({
   fn: ([x]) => ops.add(ops.mul(ops.tanh(x!), ops.sigmoid(x!)), x!),
 });
 
+// ---- whole-sequence recurrent ops (batch 2, time 3, units 3) ----------------------------------
+// The output is joined with the final states, so every tape record the op makes is checked.
+// The recurrent kernel is halved to keep the gates away from saturation.
+{
+  const B = 2;
+  const T = 3;
+  const u = 3;
+  const mask = constant([B, u], 'positive');
+  // Row 0 skips its first step, row 1 its middle and last steps.
+  const steps = ops.tensor([0, 1, 1, 1, 0, 0], [B, T], 'float64');
+  const joined = (r: ops.RecurrentSequenceResult): Tensor =>
+    ops.concat([r.output.rank === 3 ? ops.reshape(r.output, [B, -1]) : r.output, ...r.states], 1);
+  type Run = (x: Tensor, k: Tensor, o: ops.RecurrentSequenceOptions, more: Tensor[]) => ops.RecurrentSequenceResult;
+  const cells: [string, string, number, Run, InputSpec[]][] = [
+    ['simpleRnnSequence', 'tanh', 1, (x, k, o) => ops.simpleRnnSequence(x, k, o), []],
+    ['simpleRnnSequence', 'linear', 1, (x, k, o) => ops.simpleRnnSequence(x, k, { ...o, activation: 'linear' }), []],
+    ['lstmSequence', '', 4, (x, k, o) => ops.lstmSequence(x, k, o), []],
+    ['lstmSequence', 'relu', 4, (x, k, o) => ops.lstmSequence(x, k, { ...o, activation: 'relu' }), []],
+    [
+      'gruSequence',
+      'resetAfter + recurrent bias',
+      3,
+      (x, k, o, [rb]) => ops.gruSequence(x, k, { ...o, recurrentBias: rb! }),
+      [S([3 * u])],
+    ],
+    ['gruSequence', 'resetAfter=false', 3, (x, k, o) => ops.gruSequence(x, k, { ...o, resetAfter: false }), []],
+  ];
+  for (const [name, what, g, run, more] of cells) {
+    for (const variant of [
+      'last step',
+      'all steps',
+      'all steps + recurrent mask',
+      'last step + step mask',
+      'all steps + step mask',
+    ]) {
+      add({
+        name: `${name}${what ? ` (${what})` : ''}, ${variant}`,
+        ops: [name],
+        inputs: [S([B, T, g * u]), S([u, g * u]), ...more],
+        fn: ([x, k, ...rest], d) =>
+          joined(
+            run(
+              x!,
+              ops.mul(k!, 0.5),
+              {
+                returnSequences: variant.startsWith('all'),
+                recurrentMask: variant.includes('recurrent mask') ? c(mask, d) : null,
+                stepMask: variant.includes('step mask') ? steps : null,
+              },
+              rest,
+            ),
+          ),
+      });
+    }
+  }
+}
+
 export const GRAD_CASES: readonly GradCase[] = cases;
 
 /**

@@ -6,6 +6,7 @@ import { gather, scatterAdd, transpose } from './layout.js';
 import { col2im, im2col, maxPool, maxPoolGrad } from './window.js';
 import { softmax, softmaxCrossEntropy } from './softmax.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
+import { rnnBackward, rnnForward } from './recurrent.js';
 
 /** The TypeScript reference backend: correct first, the yardstick native kernels are tested against. */
 export const jsBackend: Backend = {
@@ -29,4 +30,6 @@ export const jsBackend: Backend = {
   adamUpdate,
   sgdUpdate,
   rmspropUpdate,
+  rnnForward,
+  rnnBackward,
 };

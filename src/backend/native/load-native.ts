@@ -83,6 +83,30 @@ export interface NativeAddon {
     epsilon: number,
     centered: boolean,
   ): void;
+  /** meta = [cell, batch, time, units, activation, recurrentActivation] (codes: see native-backend.ts). */
+  rnnForward(
+    projected: ArrayBufferView,
+    recurrentKernel: ArrayBufferView,
+    recurrentBias: ArrayBufferView | null,
+    recurrentMask: ArrayBufferView | null,
+    stepMask: ArrayBufferView | null,
+    hseq: ArrayBufferView,
+    cache: ArrayBufferView,
+    meta: Float64Array,
+  ): void;
+  rnnBackward(
+    recurrentKernel: ArrayBufferView,
+    recurrentMask: ArrayBufferView | null,
+    stepMask: ArrayBufferView | null,
+    cache: ArrayBufferView,
+    dHseq: ArrayBufferView | null,
+    dhLast: ArrayBufferView | null,
+    dcLast: ArrayBufferView | null,
+    dProjected: ArrayBufferView,
+    dRecurrentKernel: ArrayBufferView,
+    dRecurrentBias: ArrayBufferView | null,
+    meta: Float64Array,
+  ): void;
   setNumThreads(n: number): number;
   getNumThreads(): number;
   /** The best SIMD family the CPU has: 'avx512' | 'avx2' | 'generic'. */

@@ -1,5 +1,5 @@
-import type { Backend, BinaryOp, MatmulParams, UnaryOp, WindowGeometry } from '../backend.js';
-import { ARITHMETIC_OPS, COMPARE_OPS, UNARY_OPS } from '../backend.js';
+import type { Backend, BinaryOp, MatmulParams, RecurrentParams, UnaryOp, WindowGeometry } from '../backend.js';
+import { ARITHMETIC_OPS, COMPARE_OPS, RECURRENT_ACTIVATIONS, RECURRENT_CELLS, UNARY_OPS } from '../backend.js';
 import { broadcastStrides } from '../js/elementwise.js';
 import { jsBackend } from '../js/js-backend.js';
 import type { Shape } from '../../core/shape.js';
@@ -78,6 +78,17 @@ function writeMatmul(p: MatmulParams): void {
   meta[6] = p.aBatchStride;
   meta[7] = p.bBatchStride;
   meta[8] = p.activation === 'relu' ? 1 : 0;
+}
+
+// Fused recurrent kernels: meta = [cell, batch, time, units, activation, recurrentActivation], codes
+// being positions in RECURRENT_CELLS / RECURRENT_ACTIVATIONS (native/recurrent.h uses the same order).
+function writeRecurrent(p: RecurrentParams): void {
+  meta[0] = RECURRENT_CELLS.indexOf(p.cell);
+  meta[1] = p.batch;
+  meta[2] = p.time;
+  meta[3] = p.units;
+  meta[4] = RECURRENT_ACTIVATIONS.indexOf(p.activation);
+  meta[5] = RECURRENT_ACTIVATIONS.indexOf(p.recurrentActivation);
 }
 
 function writeWindow(g: WindowGeometry): void {
@@ -188,6 +199,26 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     },
     rmspropUpdate(param, grad, ms, mom, mg, p) {
       addon.rmspropUpdate(param, grad, ms, mom, mg, p.lr, p.rho, p.momentum, p.epsilon, p.centered);
+    },
+    rnnForward(projected, recurrentKernel, recurrentBias, recurrentMask, stepMask, p, hseq, cache) {
+      writeRecurrent(p);
+      addon.rnnForward(projected, recurrentKernel, recurrentBias, recurrentMask, stepMask, hseq, cache, meta);
+    },
+    rnnBackward(recurrentKernel, recurrentMask, stepMask, cache, dHseq, dhLast, dcLast, p, dProjected, dKernel, dBias) {
+      writeRecurrent(p);
+      addon.rnnBackward(
+        recurrentKernel,
+        recurrentMask,
+        stepMask,
+        cache,
+        dHseq,
+        dhLast,
+        dcLast,
+        dProjected,
+        dKernel,
+        dBias,
+        meta,
+      );
     },
   };
 }
