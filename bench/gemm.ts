@@ -2,7 +2,8 @@
 // bench only) in one run. Rounds alternate native / OpenBLAS per shape and thread count, and the
 // median round is reported, since the machine is shared.
 //
-//   npm run build --silent && node dist/bench/gemm.js [--threads 1,2] [--rounds 5] [--no-blas]
+//   npm run build --silent && node dist/bench/gemm.js [--threads 1,2] [--rounds 5] [--seconds 0.25]
+//     [--shapes 1024x1024x1024,200x512x784Bt] [--no-blas] [--json]
 //   (run with `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE` so OpenBLAS picks its own kernels)
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,6 +40,14 @@ const threadCounts = (arg('threads') ?? '1,2').split(',').map(Number);
 const rounds = Number(arg('rounds') ?? 5);
 const minSeconds = Number(arg('seconds') ?? 0.25);
 const useBlas = !process.argv.includes('--no-blas');
+// Shape keys are MxKxN, with a suffix At / Bt for the transposed products.
+const shapeKey = (s: Shape): string => `${s.m}x${s.k}x${s.n}${s.transA ? 'At' : s.transB ? 'Bt' : ''}`;
+const only = arg('shapes')?.split(',');
+const shapes = only ? SHAPES.filter((s) => only.includes(shapeKey(s))) : SHAPES;
+if (only && shapes.length !== only.length) {
+  console.error(`--shapes: unknown key in ${only.join(',')}; known: ${SHAPES.map(shapeKey).join(', ')}`);
+  process.exit(1);
+}
 
 const loaded = loadNativeBackend({ silent: true });
 if (!loaded.ok) {
@@ -96,7 +105,7 @@ const rows: object[] = [];
 for (const threads of threadCounts) {
   addon.setNumThreads(threads);
   if (blasError === null) addon.blasSetNumThreads(threads);
-  for (const s of SHAPES) {
+  for (const s of shapes) {
     const a = Float32Array.from({ length: s.m * s.k }, () => Math.random() - 0.5);
     const b = Float32Array.from({ length: s.k * s.n }, () => Math.random() - 0.5);
     const out = new Float32Array(s.m * s.n);
