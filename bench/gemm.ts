@@ -2,7 +2,11 @@
 // bench only) in one run. Rounds alternate native / OpenBLAS per shape and thread count, and the
 // median round is reported, since the machine is shared.
 //
-//   npm run build --silent && node dist/bench/gemm.js [--threads 1,2] [--rounds 5] [--no-blas]
+//   npm run build --silent && node dist/bench/gemm.js [--threads 1,2] [--rounds 5] [--seconds 0.25]
+//     [--shapes 1024x1024x1024,200x512x784Bt] [--cpu] [--no-blas] [--json]
+// --cpu times 1-thread rows by the process's CPU time instead of the wall clock, so time the
+// scheduler gives to other processes on a shared machine does not count (2-thread rows stay on
+// the wall clock: there, waiting for a core is part of the cost).
 //   (run with `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE` so OpenBLAS picks its own kernels)
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,6 +43,15 @@ const threadCounts = (arg('threads') ?? '1,2').split(',').map(Number);
 const rounds = Number(arg('rounds') ?? 5);
 const minSeconds = Number(arg('seconds') ?? 0.25);
 const useBlas = !process.argv.includes('--no-blas');
+const cpuClock = process.argv.includes('--cpu');
+// Shape keys are MxKxN, with a suffix At / Bt for the transposed products.
+const shapeKey = (s: Shape): string => `${s.m}x${s.k}x${s.n}${s.transA ? 'At' : s.transB ? 'Bt' : ''}`;
+const only = arg('shapes')?.split(',');
+const shapes = only ? SHAPES.filter((s) => only.includes(shapeKey(s))) : SHAPES;
+if (only && shapes.length !== only.length) {
+  console.error(`--shapes: unknown key in ${only.join(',')}; known: ${SHAPES.map(shapeKey).join(', ')}`);
+  process.exit(1);
+}
 
 const loaded = loadNativeBackend({ silent: true });
 if (!loaded.ok) {
@@ -59,18 +72,24 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
-/** GFLOP/s of `run` repeated for at least minSeconds. */
-function measure(run: () => void, flops: number): number {
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** GFLOP/s of `run` repeated for at least minSeconds (wall clock); by CPU time if `cpu`. */
+function measure(run: () => void, flops: number, cpu: boolean): number {
   run(); // warm caches and the thread pool
   let iters = 0;
   const t0 = process.hrtime.bigint();
+  const c0 = cpuSeconds();
   let dt = 0;
   do {
     run();
     iters++;
     dt = Number(process.hrtime.bigint() - t0) / 1e9;
   } while (dt < minSeconds || iters < 3);
-  return (flops * iters) / dt / 1e9;
+  return (flops * iters) / (cpu ? cpuSeconds() - c0 : dt) / 1e9;
 }
 
 function label(s: Shape): string {
@@ -89,14 +108,16 @@ function cpuModel(): string {
 
 console.log(`CPU: ${cpuModel()}; native kernels: ${addon.getGemmIsa()} (cpu ${addon.cpuIsa()})`);
 console.log(blasError === null ? `OpenBLAS: ${addon.blasInfo()}` : `OpenBLAS: not measured (${blasError})`);
-console.log(`median of ${rounds} alternating rounds, >= ${minSeconds}s each\n`);
+console.log(
+  `median of ${rounds} alternating rounds, >= ${minSeconds}s each${cpuClock ? '; 1-thread rows timed by CPU time' : ''}\n`,
+);
 console.log('shape (M,K,N)            threads   native GFLOP/s   OpenBLAS GFLOP/s   native/OpenBLAS');
 
 const rows: object[] = [];
 for (const threads of threadCounts) {
   addon.setNumThreads(threads);
   if (blasError === null) addon.blasSetNumThreads(threads);
-  for (const s of SHAPES) {
+  for (const s of shapes) {
     const a = Float32Array.from({ length: s.m * s.k }, () => Math.random() - 0.5);
     const b = Float32Array.from({ length: s.k * s.n }, () => Math.random() - 0.5);
     const out = new Float32Array(s.m * s.n);
@@ -115,9 +136,10 @@ for (const threads of threadCounts) {
     const nat: number[] = [];
     const bl: number[] = [];
     for (let r = 0; r < rounds; r++) {
-      nat.push(measure(() => native.matmul(a, b, out, p), flops));
+      const cpu = cpuClock && threads === 1;
+      nat.push(measure(() => native.matmul(a, b, out, p), flops, cpu));
       if (blasError === null) {
-        bl.push(measure(() => addon.blasMatmul(a, b, out, meta), flops));
+        bl.push(measure(() => addon.blasMatmul(a, b, out, meta), flops, cpu));
         // OpenBLAS workers spin for a while after a call; let them sleep before timing native again.
         await sleep(300);
       }
@@ -131,6 +153,7 @@ for (const threads of threadCounts) {
     rows.push({
       shape: label(s),
       threads,
+      clock: cpuClock && threads === 1 ? 'cpu' : 'wall',
       native: +nMed.toFixed(2),
       openblas: bl.length ? +bMed.toFixed(2) : null,
       nativeRounds: nat,

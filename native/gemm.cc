@@ -1,7 +1,7 @@
 // GEMM driver (Goto/BLIS-style): the k dimension is cut into blocks that keep one packed
 // A micro-panel (MR x kc) in L1 while packed B panels (kc x NR) stream from L2, and the
-// micro-kernel does all the arithmetic. Threads split the output by rows (sharing one packed B)
-// or by columns (each packing its own B), whichever a simple cost model says is cheaper.
+// micro-kernel does all the arithmetic. Threads split the output into independent slices of rows
+// or of columns (each packing its own panels), whichever a simple cost model says is cheaper.
 #include "gemm.h"
 
 #include <atomic>
@@ -73,7 +73,11 @@ T* scratch(int slot, size_t count) {
 
 // Packs rows [i0, i0 + mr) and depths [k0, k0 + kc) of op(A) as kc groups of MR values, zero padded.
 template <class T>
-void pack_a(const Gemm<T>& g, size_t i0, int mr, size_t k0, size_t kc, int MR, T* dst) {
+void pack_a(const Gemm<T>& g, size_t i0, int mr, size_t k0, size_t kc, int MR, T* dst, PackAFn<T> simd) {
+  if (simd && mr == MR) {
+    simd(g.a, g.lda, g.ta, i0, k0, kc, dst);
+    return;
+  }
   if (g.ta) {
     for (size_t k = 0; k < kc; k++) {
       const T* src = g.a + (k0 + k) * g.lda + i0;
@@ -92,39 +96,48 @@ void pack_a(const Gemm<T>& g, size_t i0, int mr, size_t k0, size_t kc, int MR, T
     for (size_t k = 0; k < kc; k++) dst[k * MR + r] = T(0);
 }
 
-// Packs columns [j0, j0 + nr) and depths [k0, k0 + kc) of op(B) as kc rows of NR values, zero padded.
+// Packs columns [j0, j0 + nc) and depths [k0, k0 + kc) of op(B) as panels of kc rows of NR
+// values (the last zero padded), panel p at dst + p * kc * NR.
 template <class T>
-void pack_b(const Gemm<T>& g, size_t j0, int nr, size_t k0, size_t kc, int NR, T* dst, PackBtFn<T> pack_bt) {
+void pack_b(const Gemm<T>& g, size_t j0, size_t nc, size_t k0, size_t kc, int NR, T* dst, PackBtFn<T> pack_bt) {
   if (!g.tb) {
-    // Plain loops rather than memcpy: rows are only NR wide, where a call per row costs more
-    // than the copy.
+    // Row by row across all panels, so B is read sequentially: going panel by panel reads NR
+    // values from each row of B, a page apart for wide B, which the prefetchers do not follow
+    // (it cost about 3% of a 1024^3 product). Plain loops rather than memcpy: a call per NR
+    // values costs more than the copy.
+    const size_t full = nc / NR * NR;
     for (size_t k = 0; k < kc; k++) {
       const T* src = g.b + (k0 + k) * g.ldb + j0;
       T* d = dst + k * NR;
-      if (nr == NR) {
-        for (int j = 0; j < NR; j++) d[j] = src[j];
-      } else {
-        for (int j = 0; j < nr; j++) d[j] = src[j];
-        for (int j = nr; j < NR; j++) d[j] = T(0);
+      size_t j = 0;
+      for (; j < full; j += NR, d += kc * NR)
+        for (int jj = 0; jj < NR; jj++) d[jj] = src[j + jj];
+      if (j < nc) {
+        int jj = 0;
+        for (; j + jj < nc; jj++) d[jj] = src[j + jj];
+        for (; jj < NR; jj++) d[jj] = T(0);
       }
     }
     return;
   }
-  if (pack_bt && nr == NR) {
-    pack_bt(g.b, g.ldb, j0, k0, kc, dst);
-    return;
-  }
-  // op(B) = B^T: each column of the panel is a contiguous run of a row of B. Work in short
-  // k-slabs so the strided writes stay within a few KB.
-  constexpr size_t kSlab = 16;
-  for (size_t ks = 0; ks < kc; ks += kSlab) {
-    const size_t ke = ks + kSlab < kc ? ks + kSlab : kc;
-    for (int j = 0; j < nr; j++) {
-      const T* src = g.b + (j0 + j) * g.ldb + k0;
-      for (size_t k = ks; k < ke; k++) dst[k * NR + j] = src[k];
+  for (size_t j = 0; j < nc; j += NR, dst += kc * NR) {
+    const int nr = (int)(nc - j < (size_t)NR ? nc - j : NR);
+    if (pack_bt && nr == NR) {
+      pack_bt(g.b, g.ldb, j0 + j, k0, kc, dst);
+      continue;
     }
-    for (int j = nr; j < NR; j++)
-      for (size_t k = ks; k < ke; k++) dst[k * NR + j] = T(0);
+    // op(B) = B^T: each column of the panel is a contiguous run of a row of B. Work in short
+    // k-slabs so the strided writes stay within a few KB.
+    constexpr size_t kSlab = 16;
+    for (size_t ks = 0; ks < kc; ks += kSlab) {
+      const size_t ke = ks + kSlab < kc ? ks + kSlab : kc;
+      for (int c = 0; c < nr; c++) {
+        const T* src = g.b + (j0 + j + c) * g.ldb + k0;
+        for (size_t k = ks; k < ke; k++) dst[k * NR + c] = src[k];
+      }
+      for (int c = nr; c < NR; c++)
+        for (size_t k = ks; k < ke; k++) dst[k * NR + c] = T(0);
+    }
   }
 }
 
@@ -149,15 +162,14 @@ Blocking<T> blocking(const Gemm<T>& g, const MicroKernel<T>& uk) {
   return {kc, nc};
 }
 
-// One thread's part of a row-split product: it packs its share of each B block into the shared
-// buffer, waits for the others, then runs its rows against the whole block.
+// One product on the calling thread: for each B block (kc x nc, packed once), every A micro-panel
+// is packed and run against all of the block's panels.
 template <class T>
-void gemm_rows(const Gemm<T>& g, const MicroKernel<T>& uk, int tid, int nth, Barrier* bar, T* bp) {
+void gemm_single(const Gemm<T>& g, const MicroKernel<T>& uk) {
   const int MR = uk.mr, NR = uk.nr;
   const Blocking<T> bl = blocking(g, uk);
-  const size_t mPanels = ceil_div(g.m, MR);
-  const size_t ip0 = mPanels * tid / nth, ip1 = mPanels * (tid + 1) / nth;
   T* ap = scratch<T>(0, (size_t)MR * bl.kc);
+  T* bp = scratch<T>(1, bl.kc * bl.nc);
   for (size_t jc = 0; jc < g.n; jc += bl.nc) {
     const size_t nc = g.n - jc < bl.nc ? g.n - jc : bl.nc;
     const size_t nPanels = ceil_div(nc, NR);
@@ -165,15 +177,10 @@ void gemm_rows(const Gemm<T>& g, const MicroKernel<T>& uk, int tid, int nth, Bar
       const size_t kc = g.k - pc < bl.kc ? g.k - pc : bl.kc;
       const bool first = pc == 0, last = pc + kc >= g.k;
       const int flags = (first ? 0 : G_ACCUM) | (last && g.relu ? G_RELU : 0);
-      for (size_t jp = nPanels * tid / nth; jp < nPanels * (tid + 1) / nth; jp++) {
-        const size_t j = jp * NR;
-        pack_b(g, jc + j, (int)(nc - j < (size_t)NR ? nc - j : NR), pc, kc, NR, bp + jp * kc * NR, uk.pack_bt);
-      }
-      if (bar) bar->wait();
-      for (size_t ip = ip0; ip < ip1; ip++) {
-        const size_t i = ip * MR;
+      pack_b(g, jc, nc, pc, kc, NR, bp, uk.pack_bt);
+      for (size_t i = 0; i < g.m; i += MR) {
         const int mr = (int)(g.m - i < (size_t)MR ? g.m - i : MR);
-        pack_a(g, i, mr, pc, kc, MR, ap);
+        pack_a(g, i, mr, pc, kc, MR, ap, uk.pack_a);
         T* crow = g.c + i * g.ldc + jc;
         for (size_t jp = 0; jp < nPanels; jp++) {
           const size_t j = jp * NR;
@@ -182,16 +189,18 @@ void gemm_rows(const Gemm<T>& g, const MicroKernel<T>& uk, int tid, int nth, Bar
           uk.fn(kc, ap, bp + jp * kc * NR, crow + j, g.ldc, mr, nr, flags, bias);
         }
       }
-      if (bar) bar->wait();  // the next block overwrites the shared B panels
     }
   }
 }
 
+// Rows [i0, i1) of g as a product of its own.
 template <class T>
-void gemm_single(const Gemm<T>& g, const MicroKernel<T>& uk) {
-  const Blocking<T> bl = blocking(g, uk);
-  T* bp = scratch<T>(1, bl.kc * bl.nc);
-  gemm_rows(g, uk, 0, 1, nullptr, bp);
+Gemm<T> row_slice(const Gemm<T>& g, size_t i0, size_t i1) {
+  Gemm<T> s = g;
+  s.a = g.ta ? g.a + i0 : g.a + i0 * g.lda;
+  s.c = g.c + i0 * g.ldc;
+  s.m = i1 - i0;
+  return s;
 }
 
 // Columns [j0, j1) of g as a product of its own.
@@ -205,33 +214,40 @@ Gemm<T> column_slice(const Gemm<T>& g, size_t j0, size_t j1) {
   return s;
 }
 
+// The output is cut into independent slices of whole rows or whole columns that threads claim in
+// turn; each slice packs its own panels. No thread ever waits for another mid-product, so a worker
+// the scheduler runs late costs nothing (the caller takes its slices), and the price is that every
+// slice re-packs the operand it shares with the others: all of B for row slices, all of A for
+// column slices. (An earlier row split shared one packed B between threads behind two barriers per
+// k-block; see bench/NOTES.md.)
 template <class T>
 void gemm_parallel(const Gemm<T>& g, const MicroKernel<T>& uk, int nth) {
-  const size_t mPanels = ceil_div(g.m, uk.mr), nPanels = ceil_div(g.n, uk.nr);
-  // Cost in rough cycles: micro-tiles on the busiest thread, plus packing (A packs are strided).
-  const double tile = (double)uk.mr * uk.nr * g.k / 32.0;
-  const double rowCost = ceil_div(mPanels, nth) * nPanels * tile + (double)g.m * g.k / nth + 0.5 * g.k * g.n / nth +
-                         4000.0 * ceil_div(g.k, uk.kc);
-  const double colCost = mPanels * ceil_div(nPanels, nth) * tile + (double)g.m * g.k + 0.5 * g.k * g.n / nth;
-  if (colCost < rowCost && nPanels >= (size_t)nth) {
-    // Independent column slices, claimed in turn: no barrier, and the caller does them all if
-    // the other threads do not get a core.
-    std::atomic<int> next{0};
-    auto job = [&](int, int) {
-      for (int t; (t = next.fetch_add(1)) < nth;) {
-        const size_t j0 = nPanels * t / nth * uk.nr, j1 = nPanels * (t + 1) / nth * uk.nr;
-        if (j0 < j1) gemm_single(column_slice(g, j0, j1 < g.n ? j1 : g.n), uk);
-      }
-    };
-    run_dynamic(nth, [](void* c, int tid, int n) { (*static_cast<decltype(job)*>(c))(tid, n); }, &job);
-    return;
-  }
-  if (mPanels < (size_t)nth) nth = (int)mPanels;
-  const Blocking<T> bl = blocking(g, uk);
-  T* bp = scratch<T>(1, bl.kc * bl.nc);
-  Barrier bar(nth);
-  auto job = [&](int tid, int total) { gemm_rows(g, uk, tid, total, total > 1 ? &bar : nullptr, bp); };
-  run_parallel(nth, job);
+  const size_t MR = uk.mr, NR = uk.nr;
+  const size_t mPanels = ceil_div(g.m, MR), nPanels = ceil_div(g.n, NR);
+  // Busiest thread's cost in multiply-adds: its tiles (padded to whole micro-tiles) plus its
+  // packing, at about 1/4 cycle per packed value, i.e. 8 multiply-adds of the micro-kernel.
+  constexpr double kPack = 8;
+  const double m = (double)g.m, n = (double)g.n, k = (double)g.k;
+  const double rowCost = (double)(ceil_div(mPanels, nth) * MR) * (nPanels * NR) * k + kPack * (k * n + m * k / nth);
+  const double colCost = (double)(mPanels * MR) * (ceil_div(nPanels, nth) * NR) * k + kPack * (m * k + k * n / nth);
+  const bool byRows = nPanels < (size_t)nth || (mPanels >= (size_t)nth && rowCost <= colCost);
+  const size_t panels = byRows ? mPanels : nPanels;
+  // Slices beyond one per thread balance a busy machine; take them only while the extra packing
+  // stays under ~1% of the work (row slices re-pack k*n values against m*n*k/slices of work).
+  size_t perThread = (size_t)((byRows ? m : n) / (100 * kPack) / nth);
+  perThread = perThread < 1 ? 1 : perThread > 8 ? 8 : perThread;
+  size_t slices = (size_t)nth * perThread;
+  if (slices > panels) slices = panels;
+  const size_t unit = byRows ? MR : NR, extent = byRows ? g.m : g.n;
+  std::atomic<size_t> next{0};
+  auto job = [&](int, int) {
+    for (size_t t; (t = next.fetch_add(1)) < slices;) {
+      const size_t lo = panels * t / slices * unit, hi0 = panels * (t + 1) / slices * unit;
+      const size_t hi = hi0 < extent ? hi0 : extent;
+      if (lo < hi) gemm_single(byRows ? row_slice(g, lo, hi) : column_slice(g, lo, hi), uk);
+    }
+  };
+  run_dynamic(nth, [](void* c, int tid, int total) { (*static_cast<decltype(job)*>(c))(tid, total); }, &job);
 }
 
 // Below this many multiply-adds (~15 us of work) a product runs on one thread: a hand-off costs

@@ -15,6 +15,11 @@ using MicroKernelFn = void (*)(size_t kc, const T* ap, const T* bp, T* c, size_t
 template <class T>
 using PackBtFn = void (*)(const T* b, size_t ldb, size_t j0, size_t k0, size_t kc, T* dst);
 
+// Packs a full MR-row micro-panel of op(A) (rows i0.., depths k0..k0+kc) as kc groups of MR;
+// trans says A is stored transposed (op(A) = A^T, so each group is a contiguous run of a row).
+template <class T>
+using PackAFn = void (*)(const T* a, size_t lda, bool trans, size_t i0, size_t k0, size_t kc, T* dst);
+
 template <class T>
 struct MicroKernel {
   int mr;
@@ -24,6 +29,8 @@ struct MicroKernel {
   MicroKernelFn<T> fn;
   // SIMD transpose-packer for B^T panels, or null for the portable one.
   PackBtFn<T> pack_bt = nullptr;
+  // SIMD packer for full A micro-panels, or null for the portable one.
+  PackAFn<T> pack_a = nullptr;
 };
 
 MicroKernel<float> sgemm_kernel_avx512();

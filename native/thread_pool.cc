@@ -186,15 +186,4 @@ void run_parallel(int nth, JobFn fn, void* ctx) { pool().run(nth, fn, ctx, false
 
 void run_dynamic(int nth, JobFn fn, void* ctx) { pool().run(nth, fn, ctx, true); }
 
-void Barrier::wait() {
-  int g = gen_.load(std::memory_order_acquire);
-  if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
-    count_.store(0, std::memory_order_relaxed);
-    gen_.fetch_add(1, std::memory_order_release);
-    return;
-  }
-  unsigned spins = 0;
-  while (gen_.load(std::memory_order_acquire) == g) backoff(spins);
-}
-
 }  // namespace ds

@@ -12,7 +12,7 @@ int num_threads();
 void set_num_threads(int n);
 
 // Runs fn(ctx, tid, nth) for tid in [0, nth) and returns when all are done. Every tid runs, so
-// jobs may split work by tid and use a Barrier. Falls back to running on the caller alone when
+// jobs may split work by tid. Falls back to running on the caller alone when
 // nested or when another JS thread holds the pool.
 void run_parallel(int nth, JobFn fn, void* ctx);
 
@@ -50,17 +50,5 @@ void parallel_for(size_t n, size_t grain, F&& body) {
       chunks < (size_t)nth ? (int)chunks : nth, [](void* c, int tid, int total) { (*static_cast<decltype(job)*>(c))(tid, total); },
       &job);
 }
-
-// Spin-then-yield barrier for the threads of one job.
-class Barrier {
- public:
-  explicit Barrier(int n) : n_(n) {}
-  void wait();
-
- private:
-  int n_;
-  std::atomic<int> count_{0};
-  std::atomic<int> gen_{0};
-};
 
 }  // namespace ds
