@@ -18,7 +18,8 @@ const category = yTrainIds.max().item() + 1;
 console.log(category, '카테고리');
 console.log(xTrainSeqs.length, '학습용 뉴스 기사');
 console.log(xTestSeqs.length, '테스트용 뉴스 기사');
-console.log(xTrainSeqs[0]);
+// As Python prints a list, which is what the lecture shows.
+console.log(`[${xTrainSeqs[0]!.join(', ')}]`);
 
 // Every wire cut or padded to 100 words; topics one-hot.
 const xTrain = preprocessing.sequence.padSequences(xTrainSeqs, { maxlen: 100 });
