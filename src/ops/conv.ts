@@ -6,11 +6,8 @@ import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
 import { assertFloat, output } from './operand.js';
-import { mul } from './binary.js';
 import { zeros } from './creation.js';
-import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
-import { step } from './unary.js';
 import type { Padding } from './conv-windows.js';
 import { checkPadding, normalizeTuple, windowGeometry, windowMap } from './conv-windows.js';
 
@@ -109,18 +106,21 @@ function convolve(x: Tensor, kernel: Tensor, options: ConvOptions, what: string)
 // Images per chunk aim at this many patch-matrix entries: the chunk's patches stay in cache
 // between im2col and the GEMM, and no batch-sized patch matrix is ever allocated.
 const CHUNK_ENTRIES = 1 << 20;
-// One scratch buffer per float dtype, reused by every conv call (calls never nest).
-const scratch: { float32: Float32Array; float64: Float64Array } = {
-  float32: new Float32Array(0),
-  float64: new Float64Array(0),
-};
+// Scratch buffers reused by every conv call (calls never nest): slot 0 holds a chunk's patches,
+// slot 1 the backward's d(pre-activation), which nothing outside one backward call reads.
+interface Scratch {
+  float32: Float32Array;
+  float64: Float64Array;
+}
+const scratch: Scratch[] = [0, 1].map(() => ({ float32: new Float32Array(0), float64: new Float64Array(0) }));
 
-function scratchFor(dtype: 'float32' | 'float64', size: number): FloatArray {
-  if (scratch[dtype].length < size) {
-    if (dtype === 'float32') scratch.float32 = new Float32Array(size);
-    else scratch.float64 = new Float64Array(size);
+function scratchFor(dtype: 'float32' | 'float64', size: number, slot = 0): FloatArray {
+  const s = scratch[slot]!;
+  if (s[dtype].length < size) {
+    if (dtype === 'float32') s.float32 = new Float32Array(size);
+    else s.float64 = new Float64Array(size);
   }
-  return scratch[dtype].subarray(0, size);
+  return s[dtype].subarray(0, size);
 }
 
 /**
@@ -176,8 +176,12 @@ function convProduct(
 
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(out, 'conv', inputs, (grad) => {
-    const gz = activation === 'relu' ? mul(grad, step(out)) : grad;
-    const gzData = gz.data as FloatArray;
+    let gzData = grad.data as FloatArray;
+    if (activation === 'relu') {
+      const buf = scratchFor(dtype, gzData.length, 1);
+      backend().reluGrad(gzData, outData, buf);
+      gzData = buf;
+    }
     // The raw input image needs no gradient (the first conv layer): skip col2im.
     const gx = x.requiresGrad ? zeros(x.shape, dtype) : null;
     const gk = kernel.requiresGrad ? zeros([k, f], dtype) : null;
@@ -201,6 +205,11 @@ function convProduct(
         }
       }
     }
-    return bias ? [gx, gk, bias.requiresGrad ? sum(gz, 0) : null] : [gx, gk];
+    let gb: Tensor | null = null;
+    if (bias?.requiresGrad) {
+      gb = output([f], dtype);
+      backend().reduce('sum', gzData, 1, g.n * positions, f, gb.data as FloatArray);
+    }
+    return bias ? [gx, gk, gb] : [gx, gk];
   });
 }
