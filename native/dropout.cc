@@ -19,14 +19,31 @@ inline uint32_t mix32(uint32_t x) {
   return x;
 }
 
+// Compiled for AVX2 too (chosen at load time): the 32-bit multiplies of the hash vectorize there.
 template <class T>
-void dropout_t(const T* x, uint32_t s0, uint32_t s1, uint64_t threshold, T keep, T* out, size_t n) {
-  parallel_for(n, kGrain, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; i++) {
-      const uint32_t bits = mix32(mix32((uint32_t)i ^ s0) ^ s1);
-      out[i] = x[i] * ((uint64_t)bits >= threshold ? keep : T(0));
-    }
-  });
+inline void dropout_range(const T* x, uint32_t s0, uint32_t s1, uint64_t threshold, T keep, T* out, size_t b, size_t e) {
+  for (size_t i = b; i < e; i++) {
+    const uint32_t bits = mix32(mix32((uint32_t)i ^ s0) ^ s1);
+    out[i] = x[i] * ((uint64_t)bits >= threshold ? keep : T(0));
+  }
+}
+
+__attribute__((target_clones("avx2", "default"))) void dropout_f32(const float* x, uint32_t s0, uint32_t s1, uint64_t threshold,
+                                                                  float keep, float* out, size_t b, size_t e) {
+  dropout_range(x, s0, s1, threshold, keep, out, b, e);
+}
+
+__attribute__((target_clones("avx2", "default"))) void dropout_f64(const double* x, uint32_t s0, uint32_t s1, uint64_t threshold,
+                                                                  double keep, double* out, size_t b, size_t e) {
+  dropout_range(x, s0, s1, threshold, keep, out, b, e);
+}
+
+void dropout_t(const float* x, uint32_t s0, uint32_t s1, uint64_t threshold, float keep, float* out, size_t n) {
+  parallel_for(n, kGrain, [&](size_t b, size_t e) { dropout_f32(x, s0, s1, threshold, keep, out, b, e); });
+}
+
+void dropout_t(const double* x, uint32_t s0, uint32_t s1, uint64_t threshold, double keep, double* out, size_t n) {
+  parallel_for(n, kGrain, [&](size_t b, size_t e) { dropout_f64(x, s0, s1, threshold, keep, out, b, e); });
 }
 
 }  // namespace
