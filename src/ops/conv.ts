@@ -184,16 +184,17 @@ function convProduct(
     }
     // The raw input image needs no gradient (the first conv layer): skip col2im.
     const gx = x.requiresGrad ? zeros(x.shape, dtype) : null;
-    const gk = kernel.requiresGrad ? zeros([k, f], dtype) : null;
-    const part = gk ? (allocate(dtype, k * f) as FloatArray) : null;
+    const gk = kernel.requiresGrad ? output([k, f], dtype) : null;
+    const part = gk && chunk < g.n ? (allocate(dtype, k * f) as FloatArray) : null;
     for (let b0 = 0; b0 < g.n && (gx || gk); b0 += chunk) {
       const b1 = Math.min(g.n, b0 + chunk);
       const rows = (b1 - b0) * positions;
       const gzChunk = gzData.subarray(b0 * positions * f, b1 * positions * f);
-      if (gk && part) {
-        backend().matmul(patches(b0, b1), gzChunk, part, mm(k, f, rows, true, false));
+      if (gk) {
+        // The first chunk writes d(kernel) directly; later ones add their part to it.
         const acc = gk.data as FloatArray;
-        for (let i = 0; i < acc.length; i++) acc[i]! += part[i]!;
+        backend().matmul(patches(b0, b1), gzChunk, part && b0 > 0 ? part : acc, mm(k, f, rows, true, false));
+        if (part && b0 > 0) backend().binary('add', acc, [k * f], part, [k * f], acc, [k * f]);
       }
       if (gx) {
         const gxChunk = (gx.data as FloatArray).subarray(b0 * imageLen, b1 * imageLen);
