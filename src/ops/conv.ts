@@ -107,7 +107,7 @@ function convolve(x: Tensor, kernel: Tensor, options: ConvOptions, what: string)
 // between im2col and the GEMM, and no batch-sized patch matrix is ever allocated.
 const CHUNK_ENTRIES = 1 << 20;
 // Scratch buffers reused by every conv call (calls never nest): slot 0 holds a chunk's patches,
-// slot 1 the backward's d(pre-activation), which nothing outside one backward call reads.
+// slot 1 a chunk's d(pre-activation) in the backward pass, which nothing outside it reads.
 interface Scratch {
   float32: Float32Array;
   float64: Float64Array;
@@ -176,25 +176,37 @@ function convProduct(
 
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(out, 'conv', inputs, (grad) => {
-    let gzData = grad.data as FloatArray;
-    if (activation === 'relu') {
-      const buf = scratchFor(dtype, gzData.length, 1);
-      backend().reluGrad(gzData, outData, buf);
-      gzData = buf;
-    }
+    const gradData = grad.data as FloatArray;
     // The raw input image needs no gradient (the first conv layer): skip col2im.
     const gx = x.requiresGrad ? zeros(x.shape, dtype) : null;
     const gk = kernel.requiresGrad ? output([k, f], dtype) : null;
+    const gb = bias?.requiresGrad ? output([f], dtype) : null;
+    // Later chunks' d(kernel) and d(bias) go to these and are added to the first chunk's.
     const part = gk && chunk < g.n ? (allocate(dtype, k * f) as FloatArray) : null;
-    for (let b0 = 0; b0 < g.n && (gx || gk); b0 += chunk) {
+    const biasPart = gb && chunk < g.n ? (allocate(dtype, f) as FloatArray) : null;
+    const add = (acc: FloatArray, p: FloatArray): void =>
+      backend().binary('add', acc, [acc.length], p, [p.length], acc, [acc.length]);
+    for (let b0 = 0; b0 < g.n && (gx || gk || gb); b0 += chunk) {
       const b1 = Math.min(g.n, b0 + chunk);
       const rows = (b1 - b0) * positions;
-      const gzChunk = gzData.subarray(b0 * positions * f, b1 * positions * f);
+      const span = [b0 * positions * f, b1 * positions * f] as const;
+      // d(pre-activation) of the chunk, built in a scratch buffer that stays in cache for the
+      // products below, rather than a batch-sized tensor that goes out to memory and back.
+      let gzChunk = gradData.subarray(...span);
+      if (activation === 'relu') {
+        const buf = scratchFor(dtype, rows * f, 1);
+        backend().reluGrad(gzChunk, outData.subarray(...span), buf);
+        gzChunk = buf;
+      }
+      if (gb) {
+        const acc = gb.data as FloatArray;
+        backend().reduce('sum', gzChunk, 1, rows, f, biasPart && b0 > 0 ? biasPart : acc);
+        if (biasPart && b0 > 0) add(acc, biasPart);
+      }
       if (gk) {
-        // The first chunk writes d(kernel) directly; later ones add their part to it.
         const acc = gk.data as FloatArray;
         backend().matmul(patches(b0, b1), gzChunk, part && b0 > 0 ? part : acc, mm(k, f, rows, true, false));
-        if (part && b0 > 0) backend().binary('add', acc, [k * f], part, [k * f], acc, [k * f]);
+        if (part && b0 > 0) add(acc, part);
       }
       if (gx) {
         const gxChunk = (gx.data as FloatArray).subarray(b0 * imageLen, b1 * imageLen);
@@ -205,11 +217,6 @@ function convProduct(
           backend().col2im(dcols, { ...g, n: b1 - b0 }, gxChunk);
         }
       }
-    }
-    let gb: Tensor | null = null;
-    if (bias?.requiresGrad) {
-      gb = output([f], dtype);
-      backend().reduce('sum', gzData, 1, g.n * positions, f, gb.data as FloatArray);
     }
     return bias ? [gx, gk, gb] : [gx, gk];
   });
