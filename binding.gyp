@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/cpu_features.cc",
+        "native/dropout.cc",
         "native/elementwise.cc",
         "native/gemm.cc",
         "native/gemm_avx2.cc",

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cpu_features.h"
+#include "dropout.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "layout.h"
@@ -343,6 +344,26 @@ Napi::Value BlasMatmul(const Napi::CallbackInfo& info) {
   });
 }
 
+// ---- fused training kernels (dropout, relu backward) ----
+uint32_t u32(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  const double d = num(info, i, name);
+  if (!(d >= 0 && d <= 4294967295.0) || d != (double)(uint32_t)d)
+    throw Napi::RangeError::New(info.Env(), std::string(name) + " must be a uint32");
+  return (uint32_t)d;
+}
+
+Napi::Value Dropout(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::dropout(to_buf(info, 0, "x"), u32(info, 1, "seed0"), u32(info, 2, "seed1"), num(info, 3, "rate"),
+                to_buf(info, 4, "out"));
+  });
+}
+
+Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
+  return guard(info, [&] { ds::relu_grad(to_buf(info, 0, "grad"), to_buf(info, 1, "y"), to_buf(info, 2, "out")); });
+}
+// ---- end fused training kernels ----
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto fn = [&](const char* name, Napi::Function::Callback cb) { exports.Set(name, Napi::Function::New(env, cb, name)); };
   fn("unary", Unary);
@@ -361,6 +382,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("maxPoolGrad", MaxPoolGrad);
   fn("softmax", Softmax);
   fn("softmaxCrossEntropy", SoftmaxCrossEntropy);
+  fn("dropout", Dropout);
+  fn("reluGrad", ReluGrad);
   fn("adamUpdate", AdamUpdate);
   fn("sgdUpdate", SgdUpdate);
   fn("rmspropUpdate", RmspropUpdate);

@@ -234,3 +234,23 @@ void cast(const Buf& x, const Buf& out) {
 }
 
 }  // namespace ds
+
+// ---- relu backward ----
+namespace ds {
+
+void relu_grad(const Buf& grad, const Buf& y, const Buf& out) {
+  if (grad.dtype != y.dtype || grad.dtype != out.dtype || (grad.dtype != DType::F32 && grad.dtype != DType::F64))
+    throw KernelError("reluGrad: arrays must share a float dtype");
+  if (y.len < grad.len || out.len < grad.len) throw KernelError("reluGrad: arrays differ in length");
+  dispatch_float(grad.dtype, [&](auto tag) {
+    using T = decltype(tag);
+    const T* g = grad.as<T>();
+    const T* v = y.as<T>();
+    T* o = out.as<T>();
+    parallel_for(grad.len, 1 << 15, [&](size_t b, size_t e) {
+      for (size_t i = b; i < e; i++) o[i] = g[i] * (v[i] > T(0) ? T(1) : T(0));
+    });
+  });
+}
+
+}  // namespace ds

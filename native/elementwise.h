@@ -27,4 +27,7 @@ void binary(int op, const Buf& a, const Buf& b, const Buf& out, const BroadcastL
 
 void cast(const Buf& x, const Buf& out);
 
+// out[i] = grad[i] * (y[i] > 0 ? 1 : 0): relu's backward in one pass.
+void relu_grad(const Buf& grad, const Buf& y, const Buf& out);
+
 }  // namespace ds

@@ -94,6 +94,18 @@ void col2im_e(const T* cols, const WindowGeometry& g, T* out) {
   });
 }
 
+// o[ch], a[ch] = v[ch], pos where v[ch] > o[ch]. Mask arithmetic on restrict pointers so the
+// loop vectorizes; NaN never compares greater, so it never replaces a maximum.
+template <class T>
+inline void select_greater(const T* __restrict v, int32_t pos, T* __restrict o, int32_t* __restrict a, size_t c) {
+  for (size_t ch = 0; ch < c; ch++) {
+    const T cur = o[ch], val = v[ch];
+    const int32_t m = -(int32_t)(val > cur);
+    o[ch] = val > cur ? val : cur;
+    a[ch] = (a[ch] & ~m) | (pos & m);
+  }
+}
+
 // The first real tap starts the max and only a strictly greater value replaces it, so ties
 // (and all -Infinity windows) go to the first entry in row-major window order.
 template <class T>
@@ -115,19 +127,16 @@ void max_pool_e(const T* x, const WindowGeometry& g, T* out, int32_t* arg) {
             if (iw < 0) continue;
             const size_t pos = (size_t)ih * g.w + (size_t)iw;
             const T* v = xi + pos * c;
+            const int32_t ipos = (int32_t)pos;
             if (!any) {
               for (size_t ch = 0; ch < c; ch++) {
                 o[ch] = v[ch];
-                a[ch] = (int32_t)pos;
+                a[ch] = ipos;
               }
               any = true;
               continue;
             }
-            for (size_t ch = 0; ch < c; ch++)
-              if (v[ch] > o[ch]) {
-                o[ch] = v[ch];
-                a[ch] = (int32_t)pos;
-              }
+            select_greater(v, ipos, o, a, c);
           }
         }
       }
@@ -142,10 +151,11 @@ void max_pool_grad_e(const T* grad, const int32_t* arg, const WindowGeometry& g,
     for (size_t img = b; img < e; img++) {
       T* xi = out + img * hw * c;
       const size_t base = img * positions * c;
-      for (size_t i = 0; i < positions * c; i++) {
-        const int32_t p = arg[base + i];
-        if (p < 0 || (size_t)p >= hw) continue;  // checked before the parallel run
-        xi[(size_t)p * c + i % c] += grad[base + i];
+      for (size_t q = 0; q < positions; q++) {
+        const int32_t* a = arg + base + q * c;
+        const T* gr = grad + base + q * c;
+        // Indices were range-checked before the parallel run.
+        for (size_t ch = 0; ch < c; ch++) xi[(size_t)a[ch] * c + ch] += gr[ch];
       }
     }
   });

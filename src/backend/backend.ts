@@ -81,6 +81,19 @@ export interface MatmulParams {
   activation?: FusedActivation;
 }
 
+/**
+ * One dropout mask, drawn by a counter-based generator: entry i is kept when
+ * dropoutBits(seed0, seed1, i) >= floor(rate * 2^32) (see js/dropout.ts), so any backend, and
+ * the backward pass, regenerates the same mask from the two seeds without storing it.
+ */
+export interface DropoutParams {
+  /** Two uint32 keys, drawn from the seeded generator once per dropout call. */
+  seed0: number;
+  seed1: number;
+  /** Probability of dropping an entry, in [0, 1). */
+  rate: number;
+}
+
 export interface AdamParams {
   lr: number;
   beta1: number;
@@ -235,6 +248,15 @@ export interface Backend {
     probs: FloatArray,
   ): void;
 
+  // ---- fused training kernels (dropout, relu backward) ----
+  /**
+   * Inverted dropout: out[i] = x[i] * m[i] with m[i] = 1 / (1 - rate) (rounded to x's dtype)
+   * where entry i is kept, else 0. x and out may be the same array.
+   */
+  dropout(x: FloatArray, p: DropoutParams, out: FloatArray): void;
+  /** Relu's backward: out[i] = grad[i] * (y[i] > 0 ? 1 : 0), y being relu's input or output. */
+  reluGrad(grad: FloatArray, y: FloatArray, out: FloatArray): void;
+
   /** Optimizer updates, in place on param and the state arrays. */
   adamUpdate(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, p: AdamParams): void;
   sgdUpdate(param: FloatArray, grad: FloatArray, velocity: FloatArray | null, p: SgdParams): void;
@@ -307,6 +329,8 @@ export const KERNEL_NAMES = [
   'maxPoolGrad',
   'softmax',
   'softmaxCrossEntropy',
+  'dropout',
+  'reluGrad',
   'adamUpdate',
   'sgdUpdate',
   'rmspropUpdate',

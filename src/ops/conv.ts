@@ -6,11 +6,8 @@ import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
 import { assertFloat, output } from './operand.js';
-import { mul } from './binary.js';
 import { zeros } from './creation.js';
-import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
-import { step } from './unary.js';
 import type { Padding } from './conv-windows.js';
 import { checkPadding, normalizeTuple, windowGeometry, windowMap } from './conv-windows.js';
 
@@ -109,18 +106,21 @@ function convolve(x: Tensor, kernel: Tensor, options: ConvOptions, what: string)
 // Images per chunk aim at this many patch-matrix entries: the chunk's patches stay in cache
 // between im2col and the GEMM, and no batch-sized patch matrix is ever allocated.
 const CHUNK_ENTRIES = 1 << 20;
-// One scratch buffer per float dtype, reused by every conv call (calls never nest).
-const scratch: { float32: Float32Array; float64: Float64Array } = {
-  float32: new Float32Array(0),
-  float64: new Float64Array(0),
-};
+// Scratch buffers reused by every conv call (calls never nest): slot 0 holds a chunk's patches,
+// slot 1 a chunk's d(pre-activation) in the backward pass, which nothing outside it reads.
+interface Scratch {
+  float32: Float32Array;
+  float64: Float64Array;
+}
+const scratch: Scratch[] = [0, 1].map(() => ({ float32: new Float32Array(0), float64: new Float64Array(0) }));
 
-function scratchFor(dtype: 'float32' | 'float64', size: number): FloatArray {
-  if (scratch[dtype].length < size) {
-    if (dtype === 'float32') scratch.float32 = new Float32Array(size);
-    else scratch.float64 = new Float64Array(size);
+function scratchFor(dtype: 'float32' | 'float64', size: number, slot = 0): FloatArray {
+  const s = scratch[slot]!;
+  if (s[dtype].length < size) {
+    if (dtype === 'float32') s.float32 = new Float32Array(size);
+    else s.float64 = new Float64Array(size);
   }
-  return scratch[dtype].subarray(0, size);
+  return s[dtype].subarray(0, size);
 }
 
 /**
@@ -176,20 +176,37 @@ function convProduct(
 
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(out, 'conv', inputs, (grad) => {
-    const gz = activation === 'relu' ? mul(grad, step(out)) : grad;
-    const gzData = gz.data as FloatArray;
+    const gradData = grad.data as FloatArray;
     // The raw input image needs no gradient (the first conv layer): skip col2im.
     const gx = x.requiresGrad ? zeros(x.shape, dtype) : null;
-    const gk = kernel.requiresGrad ? zeros([k, f], dtype) : null;
-    const part = gk ? (allocate(dtype, k * f) as FloatArray) : null;
-    for (let b0 = 0; b0 < g.n && (gx || gk); b0 += chunk) {
+    const gk = kernel.requiresGrad ? output([k, f], dtype) : null;
+    const gb = bias?.requiresGrad ? output([f], dtype) : null;
+    // Later chunks' d(kernel) and d(bias) go to these and are added to the first chunk's.
+    const part = gk && chunk < g.n ? (allocate(dtype, k * f) as FloatArray) : null;
+    const biasPart = gb && chunk < g.n ? (allocate(dtype, f) as FloatArray) : null;
+    const add = (acc: FloatArray, p: FloatArray): void =>
+      backend().binary('add', acc, [acc.length], p, [p.length], acc, [acc.length]);
+    for (let b0 = 0; b0 < g.n && (gx || gk || gb); b0 += chunk) {
       const b1 = Math.min(g.n, b0 + chunk);
       const rows = (b1 - b0) * positions;
-      const gzChunk = gzData.subarray(b0 * positions * f, b1 * positions * f);
-      if (gk && part) {
-        backend().matmul(patches(b0, b1), gzChunk, part, mm(k, f, rows, true, false));
+      const span = [b0 * positions * f, b1 * positions * f] as const;
+      // d(pre-activation) of the chunk, built in a scratch buffer that stays in cache for the
+      // products below, rather than a batch-sized tensor that goes out to memory and back.
+      let gzChunk = gradData.subarray(...span);
+      if (activation === 'relu') {
+        const buf = scratchFor(dtype, rows * f, 1);
+        backend().reluGrad(gzChunk, outData.subarray(...span), buf);
+        gzChunk = buf;
+      }
+      if (gb) {
+        const acc = gb.data as FloatArray;
+        backend().reduce('sum', gzChunk, 1, rows, f, biasPart && b0 > 0 ? biasPart : acc);
+        if (biasPart && b0 > 0) add(acc, biasPart);
+      }
+      if (gk) {
         const acc = gk.data as FloatArray;
-        for (let i = 0; i < acc.length; i++) acc[i]! += part[i]!;
+        backend().matmul(patches(b0, b1), gzChunk, part && b0 > 0 ? part : acc, mm(k, f, rows, true, false));
+        if (part && b0 > 0) add(acc, part);
       }
       if (gx) {
         const gxChunk = (gx.data as FloatArray).subarray(b0 * imageLen, b1 * imageLen);
@@ -201,6 +218,6 @@ function convProduct(
         }
       }
     }
-    return bias ? [gx, gk, bias.requiresGrad ? sum(gz, 0) : null] : [gx, gk];
+    return bias ? [gx, gk, gb] : [gx, gk];
   });
 }

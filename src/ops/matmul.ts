@@ -5,10 +5,10 @@ import type { FloatArray } from '../core/dtype.js';
 import { broadcastShapes, shapeToString, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { assertFloat, output } from './operand.js';
-import { mul, sumToShape } from './binary.js';
+import { sumToShape } from './binary.js';
 import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
-import { step } from './unary.js';
+import { reluGrad } from './unary.js';
 
 /** Batched matrix product on [..., m, k] x [..., k, n] with NumPy batch broadcasting. */
 function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: string): Tensor {
@@ -93,7 +93,7 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
   });
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(out, 'dense', inputs, (g) => {
-    const gz = reshape(activation === 'relu' ? mul(g, step(out)) : g, [rows, units]);
+    const gz = reshape(activation === 'relu' ? reluGrad(g, out) : g, [rows, units]);
     // The first layer's input needs no gradient: skipping it saves a third of the layer's backward.
     const gx = x.requiresGrad ? reshape(product(gz, kernel, false, true, 'dense'), x.shape) : null;
     const gw = kernel.requiresGrad ? product(reshape(x, [rows, inDim]), gz, true, false, 'dense') : null;

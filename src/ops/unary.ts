@@ -25,11 +25,18 @@ const DERIVATIVES: Partial<Record<UnaryOp, (g: Tensor, x: Tensor, y: Tensor) => 
   rsqrt: (g, _x, y) => mul(mul(g, -0.5), mul(y, mul(y, y))),
   square: (g, x) => mul(g, mul(x, 2)),
   reciprocal: (g, _x, y) => applyUnary('neg', mul(g, mul(y, y))),
-  relu: (g, x) => mul(g, applyUnary('step', x)),
+  relu: (g, x) => reluGrad(g, x),
   sigmoid: (g, _x, y) => mul(g, mul(y, sub(1, y))),
   tanh: (g, _x, y) => mul(g, sub(1, mul(y, y))),
   softplus: (g, x) => mul(g, applyUnary('sigmoid', x)),
 };
+
+/** g * (y > 0): relu's backward in one kernel, y being relu's input or output. */
+export function reluGrad(g: Tensor, y: Tensor): Tensor {
+  const out = output(g.shape, g.dtype);
+  backend().reluGrad(g.data as FloatArray, y.data as FloatArray, out.data as FloatArray);
+  return out;
+}
 
 function unaryOp(op: UnaryOp, x: Tensor): Tensor {
   const y = applyUnary(op, x);

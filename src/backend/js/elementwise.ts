@@ -174,3 +174,8 @@ export function cast(x: TypedArray, out: TypedArray): void {
   }
   out.set(x);
 }
+
+/** Relu's backward in one pass (instead of step + mul); NaN gradients still propagate. */
+export function reluGrad(grad: FloatArray, y: FloatArray, out: FloatArray): void {
+  for (let i = 0; i < grad.length; i++) out[i] = grad[i]! * (y[i]! > 0 ? 1 : 0);
+}

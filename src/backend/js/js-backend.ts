@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
-import { binary, cast, clip, unary } from './elementwise.js';
+import { binary, cast, clip, reluGrad, unary } from './elementwise.js';
+import { dropout } from './dropout.js';
 import { argReduce, reduce } from './reduce.js';
 import { matmul } from './matmul.js';
 import { gather, scatterAdd, transpose } from './layout.js';
@@ -27,6 +28,8 @@ export const jsBackend: Backend = {
   maxPoolGrad,
   softmax,
   softmaxCrossEntropy,
+  dropout,
+  reluGrad,
   adamUpdate,
   sgdUpdate,
   rmspropUpdate,

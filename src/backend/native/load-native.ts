@@ -52,6 +52,9 @@ export interface NativeAddon {
     loss: ArrayBufferView,
     probs: ArrayBufferView,
   ): void;
+  /** Fused training kernels: inverted dropout with a counter-based mask, and relu's backward. */
+  dropout(x: ArrayBufferView, seed0: number, seed1: number, rate: number, out: ArrayBufferView): void;
+  reluGrad(grad: ArrayBufferView, y: ArrayBufferView, out: ArrayBufferView): void;
   adamUpdate(
     p: ArrayBufferView,
     g: ArrayBufferView,

@@ -191,6 +191,12 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     softmaxCrossEntropy(logits, labels, rows, n, loss, probs) {
       addon.softmaxCrossEntropy(logits, labels, rows, n, loss, probs);
     },
+    dropout(x, p, out) {
+      addon.dropout(x, p.seed0 >>> 0, p.seed1 >>> 0, p.rate, out);
+    },
+    reluGrad(grad, y, out) {
+      addon.reluGrad(grad, y, out);
+    },
     adamUpdate(param, grad, m, v, p) {
       addon.adamUpdate(param, grad, m, v, p.lr, p.beta1, p.beta2, p.epsilon, p.step);
     },
