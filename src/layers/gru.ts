@@ -7,7 +7,7 @@ import { unstack } from '../ops/unstack.js';
 import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
 import { fusedActivation, gruSequence } from '../ops/recurrent.js';
-import type { RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
+import type { FusedCall, RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
 import { RNN } from './rnn-base.js';
 
 export interface GRUArgs extends RNNArgs {
@@ -92,22 +92,14 @@ export class GRU extends RNN {
     return [h ? add(mul(z, h), mixed) : mixed];
   }
 
-  protected fusedSequence(
-    projected: Tensor,
-    w: RNNWeights,
-    recurrentMask: Tensor | null,
-    stepMask: Tensor | null,
-    returnSequences: boolean,
-  ): RNNResult | null {
+  protected fusedSequence(projected: Tensor, w: RNNWeights, call: FusedCall): RNNResult | null {
     const activation = fusedActivation(this.activation.name);
     const recurrentActivation = fusedActivation(this.recurrentActivation.name);
     if (!activation || !recurrentActivation) return null;
     return gruSequence(projected, w.recurrentKernel, {
+      ...call,
       activation,
       recurrentActivation,
-      recurrentMask,
-      stepMask,
-      returnSequences,
       resetAfter: this.resetAfter,
       recurrentBias: this.recurrentBias(w),
     });

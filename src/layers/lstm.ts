@@ -9,7 +9,7 @@ import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
 import type { Initializer } from './initializers.js';
 import { fusedActivation, lstmSequence } from '../ops/recurrent.js';
-import type { RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
+import type { FusedCall, RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
 import { RNN } from './rnn-base.js';
 
 export interface LSTMArgs extends RNNArgs {
@@ -65,23 +65,11 @@ export class LSTM extends RNN {
     return [hNext, cNext];
   }
 
-  protected fusedSequence(
-    projected: Tensor,
-    w: RNNWeights,
-    recurrentMask: Tensor | null,
-    stepMask: Tensor | null,
-    returnSequences: boolean,
-  ): RNNResult | null {
+  protected fusedSequence(projected: Tensor, w: RNNWeights, call: FusedCall): RNNResult | null {
     const activation = fusedActivation(this.activation.name);
     const recurrentActivation = fusedActivation(this.recurrentActivation.name);
     if (!activation || !recurrentActivation) return null;
-    return lstmSequence(projected, w.recurrentKernel, {
-      activation,
-      recurrentActivation,
-      recurrentMask,
-      stepMask,
-      returnSequences,
-    });
+    return lstmSequence(projected, w.recurrentKernel, { ...call, activation, recurrentActivation });
   }
 
   override getConfig(): Record<string, unknown> {

@@ -10,6 +10,7 @@ import { gather } from '../ops/slice.js';
 import { stack } from '../ops/concat.js';
 import { transpose } from '../ops/transpose.js';
 import { unstack } from '../ops/unstack.js';
+import type { RecurrentSequenceOptions } from '../ops/recurrent.js';
 import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
@@ -61,6 +62,9 @@ export interface RNNResult {
 
 /** How a layer runs its recurrence: one fused whole-sequence op, or one small op per step (the reference). */
 export type RNNImplementation = 'fused' | 'stepwise';
+
+/** What every fused recurrence call gets from the layer, whatever the cell. */
+export type FusedCall = Pick<RecurrentSequenceOptions, 'recurrentMask' | 'stepMask' | 'returnSequences'>;
 
 /** Per-call constants a cell step needs besides the weights. */
 export interface StepContext {
@@ -154,13 +158,7 @@ export abstract class RNN extends Layer {
    * The whole recurrence as one fused op (src/ops/recurrent.ts), given the input projection of
    * every step; null when the layer's activations have no fused kernel (then `step` runs per step).
    */
-  protected abstract fusedSequence(
-    projected: Tensor,
-    w: RNNWeights,
-    recurrentMask: Tensor | null,
-    stepMask: Tensor | null,
-    returnSequences: boolean,
-  ): RNNResult | null;
+  protected abstract fusedSequence(projected: Tensor, w: RNNWeights, call: FusedCall): RNNResult | null;
 
   override build(inputShape: SymbolicShape): void {
     const inDim = inputShape[inputShape.length - 1];
@@ -257,7 +255,11 @@ export abstract class RNN extends Layer {
     // Input projection of every timestep at once, then time-major so each step is a view.
     const projected = dense(seq, w.kernel, this.inputBias(w.bias));
     if (implementation === 'fused') {
-      const fused = this.fusedSequence(projected, w, recurrentMask, stepMask, this.returnSequences);
+      const fused = this.fusedSequence(projected, w, {
+        recurrentMask,
+        stepMask,
+        returnSequences: this.returnSequences,
+      });
       if (fused) return fused;
     }
     const steps = unstack(transpose(projected, [1, 0, 2]), 0);

@@ -2,7 +2,7 @@ import type { Tensor } from '../core/tensor.js';
 import { add, mul } from '../ops/binary.js';
 import { matmul } from '../ops/matmul.js';
 import { fusedActivation, simpleRnnSequence } from '../ops/recurrent.js';
-import type { RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
+import type { FusedCall, RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
 import { RNN } from './rnn-base.js';
 
 export type SimpleRNNArgs = RNNArgs;
@@ -22,15 +22,9 @@ export class SimpleRNN extends RNN {
     return [this.activation.fn(z)];
   }
 
-  protected fusedSequence(
-    projected: Tensor,
-    w: RNNWeights,
-    recurrentMask: Tensor | null,
-    stepMask: Tensor | null,
-    returnSequences: boolean,
-  ): RNNResult | null {
+  protected fusedSequence(projected: Tensor, w: RNNWeights, call: FusedCall): RNNResult | null {
     const activation = fusedActivation(this.activation.name);
     if (!activation) return null;
-    return simpleRnnSequence(projected, w.recurrentKernel, { activation, recurrentMask, stepMask, returnSequences });
+    return simpleRnnSequence(projected, w.recurrentKernel, { ...call, activation });
   }
 }
