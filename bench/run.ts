@@ -1,6 +1,6 @@
 /**
  * Training benchmarks. One JSON line per epoch:
- *   npm run bench -- --workload mlp|cnn|reuters|imdb [--backend js|native] [--epochs N] [--max-batches B] [--threads T]
+ *   npm run bench -- --workload mlp|cnn|reuters|imdb [--backend js|native] [--epochs N] [--max-batches B] [--threads T] [--pool 0]
  * `train_seconds` is the wall time of the training pass alone (after a one-batch warm-up);
  * validation runs after the clock stops. Each epoch's order is NumPy's RandomState(seed).permutation,
  * as on the PyTorch side (bench/pytorch/harness.py). RSS and external memory are sampled per epoch.
@@ -8,6 +8,7 @@
 import { getNumThreads, setNumThreads } from '../src/index.js';
 import { getBackend, setBackend } from '../src/backend/registry.js';
 import { setRandomSeed } from '../src/core/random.js';
+import { setBufferPooling } from '../src/core/buffer-pool.js';
 import { NumpyRandomState } from '../src/utils/numpy-random.js';
 import { take } from '../src/ops/slice.js';
 import { intArg, parseArgs } from '../examples/args.js';
@@ -29,6 +30,8 @@ const name = args.get('workload') ?? 'mlp';
 const make = WORKLOADS[name];
 if (!make) throw new Error(`Unknown workload '${name}'. Available: ${Object.keys(WORKLOADS).join(', ')}.`);
 if (args.has('backend')) setBackend(args.get('backend')!);
+// --pool 0 switches off the reuse of intermediate buffers across steps (for A/B runs).
+if (args.get('pool') === '0') setBufferPooling(false);
 const threads = intArg(args, 'threads', 0);
 if (threads > 0) setNumThreads(threads);
 const epochs = intArg(args, 'epochs', 1);

@@ -10,6 +10,7 @@ export { Variable } from './core/variable.js';
 export type { DType } from './core/dtype.js';
 export { noGrad, gradients } from './core/autograd.js';
 export { setRandomSeed } from './core/random.js';
+export { setBufferPooling, clearBufferPool } from './core/buffer-pool.js';
 export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
 export type { Backend } from './backend/backend.js';
 export * from './ops/index.js';

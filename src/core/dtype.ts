@@ -1,3 +1,5 @@
+import { recordAllocation, shouldRecord, takePooled } from './buffer-pool.js';
+
 /** Element types a tensor can hold. `float64` exists so gradient checks can run in double precision. */
 export type DType = 'float32' | 'float64' | 'int32' | 'uint8' | 'bool';
 
@@ -10,7 +12,21 @@ export function isFloat(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }
 
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint8: 1, bool: 1 };
+
+/** A zero-filled array for `size` elements; large ones may come from the buffer pool (core/buffer-pool.ts). */
 export function allocate(dtype: DType, size: number): TypedArray {
+  const pooled = takePooled(dtype, size, BYTES[dtype]);
+  if (pooled) {
+    recordAllocation(pooled);
+    return pooled;
+  }
+  const a = freshArray(dtype, size);
+  if (shouldRecord(a.byteLength)) recordAllocation(a);
+  return a;
+}
+
+function freshArray(dtype: DType, size: number): TypedArray {
   switch (dtype) {
     case 'float32':
       return new Float32Array(size);

@@ -8,7 +8,9 @@ let nextId = 0;
 
 /**
  * An n-dimensional array in contiguous row-major storage. Storage is a plain typed array,
- * so memory is reclaimed by the garbage collector: nothing is ever disposed by hand.
+ * so memory is reclaimed by the garbage collector: nothing is ever disposed by hand. (Training
+ * steps hand their large dead intermediates to core/buffer-pool.ts for the next step, also
+ * without user action.)
  * Math methods (`add`, `matmul`, ...) are attached by `ops/tensor-methods.ts`.
  */
 export class Tensor {

@@ -1,4 +1,5 @@
 import { gradients, noGrad } from '../core/autograd.js';
+import { bufferScope, endPoolSession, startPoolSession } from '../core/buffer-pool.js';
 import { getRandom } from '../core/random.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
@@ -125,15 +126,27 @@ export abstract class Model implements CallbackModel {
   /** One optimisation step on a batch; returns the loss before the update and metric values. */
   trainOnBatch(x: Tensor, y: Tensor): number[] {
     this.requireCompiled('trainOnBatch');
-    const { loss, yPred } = this.computeLoss(x, y, true);
-    const vars = this.trainableWeights;
-    const grads = gradients(loss, vars, onesLike(loss));
-    this.optimizer!.applyGradients(vars, grads);
-    return [loss.item(), ...this.metricValues(y, yPred)];
+    // Intermediates of the step are reused by the next one; what the model keeps survives.
+    return bufferScope([this, this.optimizer], () => {
+      const { loss, yPred } = this.computeLoss(x, y, true);
+      const vars = this.trainableWeights;
+      const grads = gradients(loss, vars, onesLike(loss));
+      this.optimizer!.applyGradients(vars, grads);
+      return [loss.item(), ...this.metricValues(y, yPred)];
+    });
   }
 
   async fit(x: Tensor, y: Tensor, args: FitArgs = {}): Promise<History> {
     this.requireCompiled('fit');
+    startPoolSession();
+    try {
+      return await this.fitLoop(x, y, args);
+    } finally {
+      endPoolSession();
+    }
+  }
+
+  private async fitLoop(x: Tensor, y: Tensor, args: FitArgs): Promise<History> {
     const batchSize = args.batchSize ?? 32;
     const epochs = args.epochs ?? 1;
     const verbose = args.verbose ?? 1;
@@ -189,10 +202,13 @@ export abstract class Model implements CallbackModel {
         const start = step * batchSize;
         const end = Math.min(n, start + batchSize);
         await callbacks.onTrainBatchBegin(step, { batch: step, size: end - start });
-        const [xb, yb] = order
-          ? [take(xTrain, order.subarray(start, end)), take(yTrain, order.subarray(start, end))]
-          : [slice(xTrain, [start], [end - start]), slice(yTrain, [start], [end - start])];
-        const [lossValue, ...metricValues] = this.trainOnBatch(xb, yb);
+        // The batch copies join the step's scope, so their buffers are reused too.
+        const [lossValue, ...metricValues] = bufferScope([this, this.optimizer], () => {
+          const [xb, yb] = order
+            ? [take(xTrain, order.subarray(start, end)), take(yTrain, order.subarray(start, end))]
+            : [slice(xTrain, [start], [end - start]), slice(yTrain, [start], [end - start])];
+          return this.trainOnBatch(xb, yb);
+        });
         lossMean.update(lossValue!, end - start);
         metricValues.forEach((v, i) => metricMeans[i]!.update(v, end - start));
         const logs: Logs = { loss: lossMean.result() };
@@ -226,6 +242,16 @@ export abstract class Model implements CallbackModel {
 
   /** Loss and metrics over a dataset: `[loss, ...metrics]` (sample-weighted means, as Keras). */
   async evaluate(x: Tensor, y: Tensor, args: EvaluateArgs = {}): Promise<number[]> {
+    this.requireCompiled('evaluate');
+    startPoolSession();
+    try {
+      return await this.evaluateLoop(x, y, args);
+    } finally {
+      endPoolSession();
+    }
+  }
+
+  private async evaluateLoop(x: Tensor, y: Tensor, args: EvaluateArgs): Promise<number[]> {
     const loss = this.requireCompiled('evaluate');
     const batchSize = args.batchSize ?? 32;
     checkPositiveInt('batchSize', batchSize);
@@ -242,13 +268,15 @@ export abstract class Model implements CallbackModel {
       const start = step * batchSize;
       const size = Math.min(n, start + batchSize) - start;
       await callbacks.onTestBatchBegin(step);
-      const xb = slice(x, [start], [size]);
-      const yb = slice(y, [start], [size]);
-      noGrad(() => {
-        const yPred = this.call(xb, false);
-        lossMean.update(reduceLoss(loss.fn(yb, yPred)).item(), size);
-        this.metricValues(yb, yPred).forEach((v, i) => metricMeans[i]!.update(v, size));
-      });
+      bufferScope([this], () =>
+        noGrad(() => {
+          const xb = slice(x, [start], [size]);
+          const yb = slice(y, [start], [size]);
+          const yPred = this.call(xb, false);
+          lossMean.update(reduceLoss(loss.fn(yb, yPred)).item(), size);
+          this.metricValues(yb, yPred).forEach((v, i) => metricMeans[i]!.update(v, size));
+        }),
+      );
       const logs: Logs = { loss: lossMean.result() };
       this.metrics.forEach((m, i) => (logs[m.name] = metricMeans[i]!.result()));
       await callbacks.onTestBatchEnd(step, logs);
@@ -271,13 +299,22 @@ export abstract class Model implements CallbackModel {
     callbacks.setModel(this);
     const outputs: Tensor[] = [];
     callbacks.onPredictBegin();
-    noGrad(() => {
-      for (let start = 0, step = 0; start < n; start += batchSize, step++) {
-        callbacks.onPredictBatchBegin(step, { batch: step, size: Math.min(batchSize, n - start) });
-        outputs.push(this.call(slice(x, [start], [Math.min(batchSize, n - start)]), false));
-        callbacks.onPredictBatchEnd(step, { batch: step, size: Math.min(batchSize, n - start) });
-      }
-    });
+    startPoolSession();
+    try {
+      noGrad(() => {
+        for (let start = 0, step = 0; start < n; start += batchSize, step++) {
+          callbacks.onPredictBatchBegin(step, { batch: step, size: Math.min(batchSize, n - start) });
+          // Each batch's output survives its scope (it is the scope's result; earlier ones are roots).
+          const out = bufferScope([this, outputs], () =>
+            this.call(slice(x, [start], [Math.min(batchSize, n - start)]), false),
+          );
+          outputs.push(out);
+          callbacks.onPredictBatchEnd(step, { batch: step, size: Math.min(batchSize, n - start) });
+        }
+      });
+    } finally {
+      endPoolSession();
+    }
     callbacks.onPredictEnd();
     return outputs.length === 1 ? outputs[0]! : concat(outputs, 0);
   }
