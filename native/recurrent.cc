@@ -1,9 +1,11 @@
 #include "recurrent.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,10 +14,6 @@
 
 namespace ds {
 namespace {
-
-// Gate arithmetic of one step is a few thousand elements; split it over threads only in chunks
-// of at least this many, so the hand-off pays.
-constexpr size_t kGateGrain = 4096;
 
 // exp for float32 without a libm call, so the gate loops vectorize: Cody-Waite reduction by ln 2
 // and a degree-6 polynomial (Cephes's expf coefficients), about 1 ulp on [-87, 88].
@@ -102,10 +100,23 @@ std::vector<T> columns(const T* x, size_t rows, size_t cols, size_t c0, size_t w
   return out;
 }
 
-// Runs body(b0, b1) over batch rows, threaded when a step's gate work is large enough.
+// Splits the batch rows between threads once for a whole sequence: rows of a recurrence are
+// independent, so each chunk runs every step of its own rows (its own small GEMM per step against a
+// kernel packed once) and threads never meet mid-sequence. Chunks are claimed dynamically, so a
+// worker the scheduler runs late costs nothing (the caller takes its chunk).
 template <class F>
-void over_rows(size_t batch, size_t per_row, F&& body) {
-  parallel_for(batch, kGateGrain / (per_row + 1) + 1, body);
+void over_chunks(size_t batch, F&& body) {
+  const int nth = num_threads();
+  const size_t chunks = std::min<size_t>((size_t)std::max(nth, 1), batch);
+  if (chunks <= 1) {
+    body((size_t)0, batch);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  auto job = [&](int, int) {
+    for (size_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) body(batch * c / chunks, batch * (c + 1) / chunks);
+  };
+  run_dynamic((int)chunks, [](void* c, int tid, int total) { (*static_cast<decltype(job)*>(c))(tid, total); }, &job);
 }
 
 // out = a + b over n values; restrict parameters let it vectorize next to the cache writes.
@@ -123,117 +134,122 @@ void forward_t(const T* x, const T* U, const T* rb, const T* mask, const T* sm, 
   const RnnAct act = p.act, ract = p.ract;
   const bool resetBefore = cell == RnnCell::GruResetBefore;
   std::vector<T> hm(B * u), rec(B * gu), hprev(B * u, T(0));
-  std::vector<T> uzr, uh, rh, recH;
+  std::vector<T> rh, recH;
   if (resetBefore) {
-    uzr = columns(U, u, gu, 0, 2 * u);
-    uh = columns(U, u, gu, 2 * u, u);
     rh.resize(B * u);
     recH.resize(B * u);
   }
   const size_t recW = resetBefore ? 2 * u : gu;
-  for (size_t t = 0; t < Tn; t++) {
-    for (size_t b = 0; b < B; b++)
-      for (size_t j = 0; j < u; j++) {
-        const T v = hprev[b * u + j] * (mask ? mask[b * u + j] : T(1));
-        hm[b * u + j] = v;
-        cache[(b * Tn + t) * u + j] = v;
-      }
-    // The initial state is zero, so is the first step's product.
-    if (t == 0) std::fill(rec.begin(), rec.end(), T(0));
-    else if (resetBefore) gemm(hm.data(), uzr.data(), rec.data(), B, recW, u, false, false);
-    else gemm(hm.data(), U, rec.data(), B, gu, u, false, false);
-    over_rows(B, u * G, [&](size_t b0, size_t b1) {
-      for (size_t b = b0; b < b1; b++) {
-        const T* xt = x + (b * Tn + t) * gu;
-        const T* r = rec.data() + b * recW;
-        T* hp = hprev.data() + b * u;
-        T* hm_b = hm.data() + b * u;
-        const size_t row = (b * Tn + t) * u;
-        T* h = hseq + row;
-        // Row `row` of cache plane k.
-        auto pl = [&](size_t k) { return cache + k * plane + row; };
-        switch (cell) {
-          case RnnCell::Simple: {
-            T* y = pl(1);
-            add_rows(xt, r, y, u);
-            activate(act, y, u);
-            std::memcpy(h, y, u * sizeof(T));
-            break;
-          }
-          case RnnCell::Lstm: {
-            T *i = pl(1), *f = pl(2), *g = pl(3), *o = pl(4), *c = pl(5), *ac = pl(6);
-            add_rows(xt, r, i, u);
-            add_rows(xt + u, r + u, f, u);
-            add_rows(xt + 2 * u, r + 2 * u, g, u);
-            add_rows(xt + 3 * u, r + 3 * u, o, u);
-            activate(ract, i, u);
-            activate(ract, f, u);
-            activate(act, g, u);
-            activate(ract, o, u);
-            if (t == 0)
-              for (size_t j = 0; j < u; j++) c[j] = i[j] * g[j];
-            else {
-              const T* cPrev = c - u;  // the same batch row one step earlier
-              for (size_t j = 0; j < u; j++) c[j] = f[j] * cPrev[j] + i[j] * g[j];
-            }
-            std::memcpy(ac, c, u * sizeof(T));
-            activate(act, ac, u);
-            for (size_t j = 0; j < u; j++) h[j] = o[j] * ac[j];
-            break;
-          }
-          default: {
-            T *hpc = pl(1), *z = pl(2), *rr = pl(3), *hh = pl(4);
-            std::memcpy(hpc, hp, u * sizeof(T));
-            for (size_t j = 0; j < u; j++) {
-              z[j] = xt[j] + r[j] + (rb ? rb[j] : T(0));
-              rr[j] = xt[u + j] + r[u + j] + (rb ? rb[u + j] : T(0));
-            }
-            activate(ract, z, u);
-            activate(ract, rr, u);
-            if (cell == RnnCell::Gru) {
-              T* ih = pl(5);
-              for (size_t j = 0; j < u; j++) {
-                ih[j] = r[2 * u + j] + (rb ? rb[2 * u + j] : T(0));
-                hh[j] = xt[2 * u + j] + rr[j] * ih[j];
-              }
-              activate(act, hh, u);
-              for (size_t j = 0; j < u; j++) h[j] = z[j] * hp[j] + (T(1) - z[j]) * hh[j];
-            } else {
-              T* rh_b = rh.data() + b * u;
-              for (size_t j = 0; j < u; j++) rh_b[j] = rr[j] * hm_b[j];
-            }
-          }
-        }
-        // A masked step (Keras): the states carry over and the output repeats the previous one.
-        if (sm && !sm[b * Tn + t] && !resetBefore) {
-          std::memcpy(h, hp, u * sizeof(T));
-          if (cell == RnnCell::Lstm) {
-            T* c = cache + 5 * plane + row;
-            if (t == 0) std::fill(c, c + u, T(0));
-            else std::memcpy(c, c - u, u * sizeof(T));
-          }
-        }
-        if (!resetBefore) std::memcpy(hp, h, u * sizeof(T));
-      }
-    });
-    if (resetBefore) {
-      if (t == 0) std::fill(recH.begin(), recH.end(), T(0));
-      else gemm(rh.data(), uh.data(), recH.data(), B, u, u, false, false);
-      for (size_t b = 0; b < B; b++) {
-        const size_t row = (b * Tn + t) * u;
+  // The recurrent kernel packed once for all steps and threads: all of U, or (reset before) its
+  // z/r columns and its candidate columns apart.
+  const PackedB<T> pRec(U, gu, u, recW, false);
+  std::unique_ptr<PackedB<T>> pH;
+  if (resetBefore) pH.reset(new PackedB<T>(U + 2 * u, gu, u, u, false));
+  over_chunks(B, [&](size_t b0, size_t b1) {
+    const size_t nb = b1 - b0;
+    for (size_t t = 0; t < Tn; t++) {
+      for (size_t b = b0; b < b1; b++)
         for (size_t j = 0; j < u; j++) {
-          const size_t at = row + j;
-          cache[4 * plane + at] = x[(b * Tn + t) * gu + 2 * u + j] + recH[b * u + j];
+          const T v = hprev[b * u + j] * (mask ? mask[b * u + j] : T(1));
+          hm[b * u + j] = v;
+          cache[(b * Tn + t) * u + j] = v;
         }
-        T* hh = cache + 4 * plane + row;
-        activate(act, hh, u);
-        const T* z = cache + 2 * plane + row;
-        for (size_t j = 0; j < u; j++) hseq[row + j] = z[j] * hprev[b * u + j] + (T(1) - z[j]) * hh[j];
-        if (sm && !sm[b * Tn + t]) std::memcpy(hseq + row, &hprev[b * u], u * sizeof(T));
-        std::memcpy(&hprev[b * u], hseq + row, u * sizeof(T));
+      // The initial state is zero, so is the first step's product.
+      if (t == 0) std::fill(rec.begin() + b0 * recW, rec.begin() + b1 * recW, T(0));
+      else gemm_prepacked(hm.data() + b0 * u, u, pRec, rec.data() + b0 * recW, recW, nb, false);
+      {
+        for (size_t b = b0; b < b1; b++) {
+          const T* xt = x + (b * Tn + t) * gu;
+          const T* r = rec.data() + b * recW;
+          T* hp = hprev.data() + b * u;
+          T* hm_b = hm.data() + b * u;
+          const size_t row = (b * Tn + t) * u;
+          T* h = hseq + row;
+          // Row `row` of cache plane k.
+          auto pl = [&](size_t k) { return cache + k * plane + row; };
+          switch (cell) {
+            case RnnCell::Simple: {
+              T* y = pl(1);
+              add_rows(xt, r, y, u);
+              activate(act, y, u);
+              std::memcpy(h, y, u * sizeof(T));
+              break;
+            }
+            case RnnCell::Lstm: {
+              T *i = pl(1), *f = pl(2), *g = pl(3), *o = pl(4), *c = pl(5), *ac = pl(6);
+              add_rows(xt, r, i, u);
+              add_rows(xt + u, r + u, f, u);
+              add_rows(xt + 2 * u, r + 2 * u, g, u);
+              add_rows(xt + 3 * u, r + 3 * u, o, u);
+              activate(ract, i, u);
+              activate(ract, f, u);
+              activate(act, g, u);
+              activate(ract, o, u);
+              if (t == 0)
+                for (size_t j = 0; j < u; j++) c[j] = i[j] * g[j];
+              else {
+                const T* cPrev = c - u;  // the same batch row one step earlier
+                for (size_t j = 0; j < u; j++) c[j] = f[j] * cPrev[j] + i[j] * g[j];
+              }
+              std::memcpy(ac, c, u * sizeof(T));
+              activate(act, ac, u);
+              for (size_t j = 0; j < u; j++) h[j] = o[j] * ac[j];
+              break;
+            }
+            default: {
+              T *hpc = pl(1), *z = pl(2), *rr = pl(3), *hh = pl(4);
+              std::memcpy(hpc, hp, u * sizeof(T));
+              for (size_t j = 0; j < u; j++) {
+                z[j] = xt[j] + r[j] + (rb ? rb[j] : T(0));
+                rr[j] = xt[u + j] + r[u + j] + (rb ? rb[u + j] : T(0));
+              }
+              activate(ract, z, u);
+              activate(ract, rr, u);
+              if (cell == RnnCell::Gru) {
+                T* ih = pl(5);
+                for (size_t j = 0; j < u; j++) {
+                  ih[j] = r[2 * u + j] + (rb ? rb[2 * u + j] : T(0));
+                  hh[j] = xt[2 * u + j] + rr[j] * ih[j];
+                }
+                activate(act, hh, u);
+                for (size_t j = 0; j < u; j++) h[j] = z[j] * hp[j] + (T(1) - z[j]) * hh[j];
+              } else {
+                T* rh_b = rh.data() + b * u;
+                for (size_t j = 0; j < u; j++) rh_b[j] = rr[j] * hm_b[j];
+              }
+            }
+          }
+          // A masked step (Keras): the states carry over and the output repeats the previous one.
+          if (sm && !sm[b * Tn + t] && !resetBefore) {
+            std::memcpy(h, hp, u * sizeof(T));
+            if (cell == RnnCell::Lstm) {
+              T* c = cache + 5 * plane + row;
+              if (t == 0) std::fill(c, c + u, T(0));
+              else std::memcpy(c, c - u, u * sizeof(T));
+            }
+          }
+          if (!resetBefore) std::memcpy(hp, h, u * sizeof(T));
+        }
+      }
+      if (resetBefore) {
+        if (t == 0) std::fill(recH.begin() + b0 * u, recH.begin() + b1 * u, T(0));
+        else gemm_prepacked(rh.data() + b0 * u, u, *pH, recH.data() + b0 * u, u, nb, false);
+        for (size_t b = b0; b < b1; b++) {
+          const size_t row = (b * Tn + t) * u;
+          for (size_t j = 0; j < u; j++) {
+            const size_t at = row + j;
+            cache[4 * plane + at] = x[(b * Tn + t) * gu + 2 * u + j] + recH[b * u + j];
+          }
+          T* hh = cache + 4 * plane + row;
+          activate(act, hh, u);
+          const T* z = cache + 2 * plane + row;
+          for (size_t j = 0; j < u; j++) hseq[row + j] = z[j] * hprev[b * u + j] + (T(1) - z[j]) * hh[j];
+          if (sm && !sm[b * Tn + t]) std::memcpy(hseq + row, &hprev[b * u], u * sizeof(T));
+          std::memcpy(&hprev[b * u], hseq + row, u * sizeof(T));
+        }
       }
     }
-  }
+  });
 }
 
 // One batch row of the LSTM backward step: a function of its own with __restrict parameters (GCC
@@ -270,114 +286,120 @@ void backward_t(const T* U, const T* mask, const T* sm, const T* cache, const T*
   std::vector<T> dInner;
   if (cell == RnnCell::Gru) dInner.resize(B * Tn * gu);
   T* dRecAll = cell == RnnCell::Gru ? dInner.data() : dX;
-  std::vector<T> uzr, uh, dRh, dhh;
+  std::vector<T> dRh, dhh;
   if (resetBefore) {
-    uzr = columns(U, u, gu, 0, 2 * u);
-    uh = columns(U, u, gu, 2 * u, u);
     dRh.resize(B * u);
     dhh.resize(B * u);
   }
+  // U^T packed once for all steps and threads: dh_prev = d(recurrent product) @ U^T (reset before:
+  // the z/r columns' part, and the candidate columns' part through r).
+  const size_t recW = resetBefore ? 2 * u : gu;
+  const PackedB<T> pRecT(U, gu, recW, u, true);
+  std::unique_ptr<PackedB<T>> pHT;
+  if (resetBefore) pHT.reset(new PackedB<T>(U + 2 * u, gu, u, u, true));
   const Deriv<T> dActRef(act), dRactRef(ract);
-  for (size_t t = Tn; t-- > 0;) {
-    over_rows(B, u * G, [&](size_t b0, size_t b1) {
-      for (size_t b = b0; b < b1; b++) {
-        // Local copies and __restrict: the derivative coefficients and pointers captured by
-        // reference would otherwise be reloaded every iteration (possible aliasing), blocking SIMD.
-        const Deriv<T> dAct = dActRef, dRact = dRactRef;
-        T* __restrict dx = dX + (b * Tn + t) * gu;
-        T* __restrict dr = dRec.data() + b * (resetBefore ? 2 * u : gu);  // rows are 2u wide with U_h apart
-        const size_t row = (b * Tn + t) * u;
-        // Row `row` of cache plane k.
-        auto pl = [&](size_t k) -> const T* { return cache + k * plane + row; };
-        // d(loss)/d(h_t): from later steps plus this step's own output gradient.
-        T* __restrict dht = dh.data() + b * u;
-        if (dHseq)
-          for (size_t j = 0; j < u; j++) dht[j] += dHseq[row + j];
-        if (sm && !sm[b * Tn + t]) {
-          // A masked step passed h (and c) through unchanged: their gradients (dht, dc) pass straight
-          // back, and nothing reaches this step's input or the weights.
-          std::fill(dx, dx + gu, T(0));
-          std::fill(dr, dr + (resetBefore ? 2 * u : gu), T(0));
-          if (cell == RnnCell::Gru) std::fill(dRecAll + (b * Tn + t) * gu, dRecAll + (b * Tn + t + 1) * gu, T(0));
-          if (resetBefore) std::fill(&dhh[b * u], &dhh[b * u] + u, T(0));
-          continue;
-        }
-        switch (cell) {
-          case RnnCell::Simple: {
-            const T* y = pl(1);
-            for (size_t j = 0; j < u; j++) dx[j] = dr[j] = dht[j] * dAct(y[j]);
-            break;
+  over_chunks(B, [&](size_t b0, size_t b1) {
+    const size_t nb = b1 - b0;
+    for (size_t t = Tn; t-- > 0;) {
+      {
+        for (size_t b = b0; b < b1; b++) {
+          // Local copies and __restrict: the derivative coefficients and pointers captured by
+          // reference would otherwise be reloaded every iteration (possible aliasing), blocking SIMD.
+          const Deriv<T> dAct = dActRef, dRact = dRactRef;
+          T* __restrict dx = dX + (b * Tn + t) * gu;
+          T* __restrict dr = dRec.data() + b * (resetBefore ? 2 * u : gu);  // rows are 2u wide with U_h apart
+          const size_t row = (b * Tn + t) * u;
+          // Row `row` of cache plane k.
+          auto pl = [&](size_t k) -> const T* { return cache + k * plane + row; };
+          // d(loss)/d(h_t): from later steps plus this step's own output gradient.
+          T* __restrict dht = dh.data() + b * u;
+          if (dHseq)
+            for (size_t j = 0; j < u; j++) dht[j] += dHseq[row + j];
+          if (sm && !sm[b * Tn + t]) {
+            // A masked step passed h (and c) through unchanged: their gradients (dht, dc) pass straight
+            // back, and nothing reaches this step's input or the weights.
+            std::fill(dx, dx + gu, T(0));
+            std::fill(dr, dr + (resetBefore ? 2 * u : gu), T(0));
+            if (cell == RnnCell::Gru) std::fill(dRecAll + (b * Tn + t) * gu, dRecAll + (b * Tn + t + 1) * gu, T(0));
+            if (resetBefore) std::fill(&dhh[b * u], &dhh[b * u] + u, T(0));
+            continue;
           }
-          case RnnCell::Lstm: {
-            const T *i = pl(1), *f = pl(2), *g = pl(3), *o = pl(4), *ac = pl(6);
-            const T* cPrev = t == 0 ? zeros.data() : pl(5) - u;
-            T* __restrict dcb = dc.data() + b * u;
-            lstm_row_backward(i, f, g, o, ac, cPrev, dht, dcb, dx, dx + u, dx + 2 * u, dx + 3 * u, u, dAct, dRact);
-            std::memcpy(dr, dx, gu * sizeof(T));
-            break;
-          }
-          default: {
-            const T *hp = pl(1), *z = pl(2), *r = pl(3), *hh = pl(4);
-            const bool after = cell == RnnCell::Gru;
-            const T* ih = after ? pl(5) : nullptr;
-            T* di = after ? dRecAll + (b * Tn + t) * gu : nullptr;
-            for (size_t j = 0; j < u; j++) {
-              dx[j] = dht[j] * (hp[j] - hh[j]) * dRact(z[j]);
-              dx[2 * u + j] = dht[j] * (T(1) - z[j]) * dAct(hh[j]);
+          switch (cell) {
+            case RnnCell::Simple: {
+              const T* y = pl(1);
+              for (size_t j = 0; j < u; j++) dx[j] = dr[j] = dht[j] * dAct(y[j]);
+              break;
             }
-            if (after) {
+            case RnnCell::Lstm: {
+              const T *i = pl(1), *f = pl(2), *g = pl(3), *o = pl(4), *ac = pl(6);
+              const T* cPrev = t == 0 ? zeros.data() : pl(5) - u;
+              T* __restrict dcb = dc.data() + b * u;
+              lstm_row_backward(i, f, g, o, ac, cPrev, dht, dcb, dx, dx + u, dx + 2 * u, dx + 3 * u, u, dAct, dRact);
+              std::memcpy(dr, dx, gu * sizeof(T));
+              break;
+            }
+            default: {
+              const T *hp = pl(1), *z = pl(2), *r = pl(3), *hh = pl(4);
+              const bool after = cell == RnnCell::Gru;
+              const T* ih = after ? pl(5) : nullptr;
+              T* di = after ? dRecAll + (b * Tn + t) * gu : nullptr;
               for (size_t j = 0; j < u; j++) {
-                const T dhhPre = dx[2 * u + j];
-                const T drr = dhhPre * ih[j] * dRact(r[j]);
-                dx[u + j] = drr;
-                di[j] = dr[j] = dx[j];
-                di[u + j] = dr[u + j] = drr;
-                di[2 * u + j] = dr[2 * u + j] = dhhPre * r[j];
+                dx[j] = dht[j] * (hp[j] - hh[j]) * dRact(z[j]);
+                dx[2 * u + j] = dht[j] * (T(1) - z[j]) * dAct(hh[j]);
               }
-            } else {
-              std::memcpy(dhh.data() + b * u, dx + 2 * u, u * sizeof(T));
+              if (after) {
+                for (size_t j = 0; j < u; j++) {
+                  const T dhhPre = dx[2 * u + j];
+                  const T drr = dhhPre * ih[j] * dRact(r[j]);
+                  dx[u + j] = drr;
+                  di[j] = dr[j] = dx[j];
+                  di[u + j] = dr[u + j] = drr;
+                  di[2 * u + j] = dr[2 * u + j] = dhhPre * r[j];
+                }
+              } else {
+                std::memcpy(dhh.data() + b * u, dx + 2 * u, u * sizeof(T));
+              }
+              // The direct path h' = z * h + ...; the recurrent product's path is added below.
+              for (size_t j = 0; j < u; j++) dht[j] *= z[j];
             }
-            // The direct path h' = z * h + ...; the recurrent product's path is added below.
-            for (size_t j = 0; j < u; j++) dht[j] *= z[j];
           }
         }
       }
-    });
-    if (resetBefore) {
-      // h U_h saw r * hm: d(r * hm) = dhh U_h^T, split into d(r) and d(hm).
-      gemm(dhh.data(), uh.data(), dRh.data(), B, u, u, false, true);
-      for (size_t b = 0; b < B; b++)
-        for (size_t j = 0; j < u; j++) {
-          if (sm && !sm[b * Tn + t]) break;
-          const size_t at = (b * Tn + t) * u + j, k = b * u + j;
-          T* dx = dX + (b * Tn + t) * gu;
-          const T r = cache[3 * plane + at];
-          const T drr = dRh[k] * cache[at] * dRactRef(r);
-          dx[u + j] = drr;
-          dRec[b * 2 * u + j] = dx[j];
-          dRec[b * 2 * u + u + j] = drr;
-          dRh[k] *= r;
-        }
+      if (resetBefore) {
+        // h U_h saw r * hm: d(r * hm) = dhh U_h^T, split into d(r) and d(hm).
+        gemm_prepacked(dhh.data() + b0 * u, u, *pHT, dRh.data() + b0 * u, u, nb, false);
+        for (size_t b = b0; b < b1; b++)
+          for (size_t j = 0; j < u; j++) {
+            if (sm && !sm[b * Tn + t]) break;
+            const size_t at = (b * Tn + t) * u + j, k = b * u + j;
+            T* dx = dX + (b * Tn + t) * gu;
+            const T r = cache[3 * plane + at];
+            const T drr = dRh[k] * cache[at] * dRactRef(r);
+            dx[u + j] = drr;
+            dRec[b * 2 * u + j] = dx[j];
+            dRec[b * 2 * u + u + j] = drr;
+            dRh[k] *= r;
+          }
+      }
+      // The initial state is a constant: nothing flows out of the first step.
+      if (t == 0) break;
+      gemm_prepacked(dRec.data() + b0 * recW, recW, pRecT, dhm.data() + b0 * u, u, nb, false);
+      // GRU keeps its direct path z * dh in dh and adds; the others replace dh. Hoisted branches
+      // leave straight loops.
+      const size_t k0 = b0 * u, k1 = b1 * u;
+      if (resetBefore)
+        for (size_t k = k0; k < k1; k++) dhm[k] += dRh[k];
+      if (mask)
+        for (size_t k = k0; k < k1; k++) dhm[k] *= mask[k];
+      if (cell == RnnCell::Simple || cell == RnnCell::Lstm) {
+        if (!sm) std::memcpy(dh.data() + k0, dhm.data() + k0, (k1 - k0) * sizeof(T));
+        else
+          for (size_t b = b0; b < b1; b++)  // masked rows keep their passed-through gradient
+            if (sm[b * Tn + t]) std::memcpy(&dh[b * u], &dhm[b * u], u * sizeof(T));
+      } else  // masked rows got a zero product, so adding keeps their passed-through gradient
+        for (size_t k = k0; k < k1; k++) dh[k] += dhm[k];
     }
-    // The initial state is a constant: nothing flows out of the first step.
-    if (t == 0) break;
-    if (resetBefore) gemm(dRec.data(), uzr.data(), dhm.data(), B, u, 2 * u, false, true);
-    else gemm(dRec.data(), U, dhm.data(), B, u, gu, false, true);
-    // GRU keeps its direct path z * dh in dh and adds; the others replace dh. Hoisted branches
-    // leave straight loops.
-    const size_t n = B * u;
-    if (resetBefore)
-      for (size_t k = 0; k < n; k++) dhm[k] += dRh[k];
-    if (mask)
-      for (size_t k = 0; k < n; k++) dhm[k] *= mask[k];
-    if (cell == RnnCell::Simple || cell == RnnCell::Lstm) {
-      if (!sm) std::memcpy(dh.data(), dhm.data(), n * sizeof(T));
-      else
-        for (size_t b = 0; b < B; b++)  // masked rows keep their passed-through gradient
-          if (sm[b * Tn + t]) std::memcpy(&dh[b * u], &dhm[b * u], u * sizeof(T));
-    } else  // masked rows got a zero product, so adding keeps their passed-through gradient
-      for (size_t k = 0; k < n; k++) dh[k] += dhm[k];
-  }
+  });
   // d(U) = sum over steps of hm^T @ d(recurrent product): one product over all (batch, step) rows.
   const size_t rows = B * Tn;
   if (resetBefore) {

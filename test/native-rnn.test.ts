@@ -1,6 +1,7 @@
 // Parity of the native fused recurrent kernels (rnnForward / rnnBackward) with the reference 'js'
 // kernels on random inputs: every cell, several activations, odd sizes (units not a multiple of
-// 16, batch 1, one timestep), with and without recurrent mask / bias, 1 and 2 threads.
+// 16, batch 1, batches odd or smaller than the thread count, one timestep), with and without
+// recurrent mask / bias, 1 and 2 threads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, RecurrentActivation, RecurrentCell, RecurrentParams } from '../src/backend/backend.js';
@@ -97,6 +98,10 @@ const SIZES: [number, number, number][] = [
   [3, 1, 17],
   [4, 7, 19],
   [9, 12, 33],
+  // Rows split between threads once per sequence: an odd batch, and one that spans several
+  // 12-row GEMM panels per thread with a ragged edge.
+  [5, 4, 7],
+  [27, 5, 13],
 ];
 const ACTS: [RecurrentActivation, RecurrentActivation][] = [
   ['tanh', 'sigmoid'],
