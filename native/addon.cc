@@ -344,6 +344,30 @@ Napi::Value BlasMatmul(const Napi::CallbackInfo& info) {
   });
 }
 
+// Test hook: c = a @ packed op(b) (+= c) through the pre-packed GEMM entry the recurrent kernels
+// use; meta = [m, n, k, lda, ldb, ldc, transB, accumulate].
+Napi::Value GemmPrepacked(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    const double* m = meta(info, 3, 8);
+    for (int i = 0; i < 6; i++)
+      if (!(m[i] >= 0) || m[i] != (double)(size_t)m[i]) throw ds::KernelError("gemmPrepacked: sizes must be non-negative integers");
+    const size_t M = (size_t)m[0], N = (size_t)m[1], K = (size_t)m[2], lda = (size_t)m[3], ldb = (size_t)m[4], ldc = (size_t)m[5];
+    const bool tb = m[6] != 0, acc = m[7] != 0;
+    const Buf a = to_buf(info, 0, "a"), b = to_buf(info, 1, "b"), c = to_buf(info, 2, "out");
+    if (a.dtype != b.dtype || c.dtype != a.dtype || (a.dtype != ds::DType::F32 && a.dtype != ds::DType::F64))
+      throw ds::KernelError("gemmPrepacked: expects float arrays of one dtype");
+    const size_t bRows = tb ? N : K, bCols = tb ? K : N;
+    if (lda < K || ldb < bCols || ldc < N) throw ds::KernelError("gemmPrepacked: a leading dimension is below its row");
+    if ((M && a.len < (M - 1) * lda + K) || (bRows && b.len < (bRows - 1) * ldb + bCols) || (M && c.len < (M - 1) * ldc + N))
+      throw ds::KernelError("gemmPrepacked: arrays are shorter than the product's shapes");
+    ds::dispatch_float(a.dtype, [&](auto tag) {
+      using T = decltype(tag);
+      const ds::PackedB<T> packed(b.as<T>(), ldb, K, N, tb);
+      ds::gemm_prepacked(a.as<T>(), lda, packed, c.as<T>(), ldc, M, acc);
+    });
+  });
+}
+
 // ---- fused training kernels (dropout, relu backward) ----
 uint32_t u32(const Napi::CallbackInfo& info, size_t i, const char* name) {
   const double d = num(info, i, name);
@@ -398,6 +422,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("blasInfo", BlasInfo);
   fn("blasSetNumThreads", BlasSetNumThreads);
   fn("blasMatmul", BlasMatmul);
+  fn("gemmPrepacked", GemmPrepacked);
   return exports;
 }
 

@@ -312,7 +312,76 @@ MicroKernel<float> float_kernel() {
   }
 }
 
+template <class T>
+MicroKernel<T> kernel_for();
+template <>
+MicroKernel<float> kernel_for<float>() {
+  return float_kernel();
+}
+template <>
+MicroKernel<double> kernel_for<double>() {
+  return dgemm_kernel_generic();
+}
+
 }  // namespace
+
+template <class T>
+PackedB<T>::PackedB(const T* b, size_t ldb, size_t k_, size_t n_, bool transB)
+    : k(k_), n(n_), uk(kernel_for<T>()), data(nullptr, aligned_free) {
+  Gemm<T> g{};
+  g.b = b;
+  g.ldb = ldb;
+  g.tb = transB;
+  g.k = k;
+  g.n = n;
+  g.m = 1;
+  kc = k == 0 ? 1 : blocking(g, uk).kc;
+  panels = ceil_div(n, (size_t)uk.nr);
+  // Block pc (depths [pc, pc + kc)) starts at pc * panels * NR: the blocks before it hold pc depths.
+  const size_t count = (k == 0 ? 1 : k) * panels * uk.nr;
+  data.reset(static_cast<T*>(aligned_malloc((count * sizeof(T) + 63) & ~(size_t)63)));
+  if (!data) throw KernelError("matmul: out of memory for a packed operand");
+  for (size_t pc = 0; pc < k; pc += kc) {
+    const size_t kb = k - pc < kc ? k - pc : kc;
+    pack_b(g, 0, n, pc, kb, uk.nr, data.get() + pc * panels * uk.nr, uk.pack_bt);
+  }
+}
+
+template <class T>
+void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ldc, size_t m, bool accumulate) {
+  if (m == 0 || b.n == 0) return;
+  if (b.k == 0) {
+    if (!accumulate)
+      for (size_t i = 0; i < m; i++) std::memset(c + i * ldc, 0, b.n * sizeof(T));
+    return;
+  }
+  const MicroKernel<T>& uk = b.uk;
+  const int MR = uk.mr, NR = uk.nr;
+  Gemm<T> g{};
+  g.a = a;
+  g.lda = lda;
+  T* ap = scratch<T>(0, (size_t)MR * b.kc);
+  for (size_t i = 0; i < m; i += MR) {
+    const int mr = (int)(m - i < (size_t)MR ? m - i : MR);
+    T* crow = c + i * ldc;
+    for (size_t pc = 0; pc < b.k; pc += b.kc) {
+      const size_t kc = b.k - pc < b.kc ? b.k - pc : b.kc;
+      const int flags = accumulate || pc > 0 ? G_ACCUM : 0;
+      pack_a(g, i, mr, pc, kc, MR, ap, uk.pack_a);
+      const T* bp = b.data.get() + pc * b.panels * NR;
+      for (size_t jp = 0; jp < b.panels; jp++) {
+        const size_t j = jp * NR;
+        const int nr = (int)(b.n - j < (size_t)NR ? b.n - j : NR);
+        uk.fn(kc, ap, bp + jp * kc * NR, crow + j, ldc, mr, nr, flags, nullptr);
+      }
+    }
+  }
+}
+
+template struct PackedB<float>;
+template struct PackedB<double>;
+template void gemm_prepacked<float>(const float*, size_t, const PackedB<float>&, float*, size_t, size_t, bool);
+template void gemm_prepacked<double>(const double*, size_t, const PackedB<double>&, double*, size_t, size_t, bool);
 
 Isa set_gemm_isa(Isa want) {
   const Isa have = detected_isa();

@@ -1,9 +1,11 @@
 #include "recurrent.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,391 +15,31 @@
 namespace ds {
 namespace {
 
-// Gate arithmetic of one step is a few thousand elements; split it over threads only in chunks
-// of at least this many, so the hand-off pays.
-constexpr size_t kGateGrain = 4096;
+// The kernels' body, once per instruction set. The target pragma makes every function defined in
+// the included file (templates included) an AVX2 + FMA function; they run only after the CPU check.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define DS_RNN_AVX2 1
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+namespace rnn_avx2 {
+#include "recurrent_steps.h"
+}  // namespace rnn_avx2
+#pragma GCC pop_options
+#endif
+namespace rnn_base {
+#include "recurrent_steps.h"
+}  // namespace rnn_base
+#ifndef DS_RNN_AVX2
+namespace rnn_avx2 = rnn_base;  // never chosen: use_avx2() is false
+#endif
 
-// exp for float32 without a libm call, so the gate loops vectorize: Cody-Waite reduction by ln 2
-// and a degree-6 polynomial (Cephes's expf coefficients), about 1 ulp on [-87, 88].
-inline float fast_exp(float x) {
-  x = std::min(std::max(x, -87.3f), 88.3f);
-  const float n = (x * 1.44269504f + 12582912.f) - 12582912.f;  // round(x / ln 2) via the float grid
-  const float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.f;
-  const int32_t bits = ((int32_t)n + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
-
-inline float exp_of(float x) { return fast_exp(x); }
-inline double exp_of(double x) { return std::exp(x); }
-
-// Applies an activation in place to n contiguous values; the switch is outside the loops so each
-// loop is a straight vectorizable map.
-template <class T>
-void activate(RnnAct a, T* v, size_t n) {
-  switch (a) {
-    case RnnAct::Linear: return;
-    case RnnAct::Relu:
-      for (size_t i = 0; i < n; i++) v[i] = v[i] > T(0) ? v[i] : T(0);
-      return;
-    case RnnAct::Sigmoid:
-      for (size_t i = 0; i < n; i++) v[i] = T(1) / (T(1) + exp_of(-v[i]));
-      return;
-    default:
-      if (sizeof(T) == 8) {
-        for (size_t i = 0; i < n; i++) v[i] = std::tanh(v[i]);
-      } else {
-        for (size_t i = 0; i < n; i++) v[i] = T(1) - T(2) / (T(1) + exp_of(T(2) * v[i]));
-      }
-  }
-}
-
-// Derivative of an activation through its output y, branch-free so the backward loops vectorize:
-// (y > floor ? c0 + y (c1 + c2 y) : 0) gives 1 (linear), y (1 - y) (sigmoid), 1 - y^2 (tanh) and
-// step(y) (relu), with the same rounding as the reference's formulas.
-template <class T>
-struct Deriv {
-  T c0, c1, c2, floor;
-  explicit Deriv(RnnAct a)
-      : c0(a == RnnAct::Sigmoid ? T(0) : T(1)),
-        c1(a == RnnAct::Sigmoid ? T(1) : T(0)),
-        c2(a == RnnAct::Sigmoid || a == RnnAct::Tanh ? T(-1) : T(0)),
-        floor(a == RnnAct::Relu ? T(0) : -std::numeric_limits<T>::infinity()) {}
-  T operator()(T y) const { return T(y > floor) * (c0 + y * (c1 + c2 * y)); }
-};
-
-template <class T>
-DType dtype_of() {
-  return sizeof(T) == 8 ? DType::F64 : DType::F32;
-}
-
-template <class T>
-Buf view(const T* p, size_t n) {
-  Buf b;
-  b.data = const_cast<T*>(p);
-  b.len = n;
-  b.dtype = dtype_of<T>();
-  return b;
-}
-
-// out [m, n] = op(a) @ op(b), op(a) [m, k], op(b) [k, n]: the shared GEMM (threads itself when large).
-template <class T>
-void gemm(const T* a, const T* b, T* out, size_t m, size_t n, size_t k, bool ta, bool tb) {
-  MatmulArgs p{1, m, n, k, ta, tb, 0, 0, false};
-  matmul(view(a, m * k), view(b, k * n), view(out, m * n), nullptr, p);
-}
-
-template <class T>
-std::vector<T> columns(const T* x, size_t rows, size_t cols, size_t c0, size_t w) {
-  std::vector<T> out(rows * w);
-  for (size_t r = 0; r < rows; r++) std::memcpy(&out[r * w], x + r * cols + c0, w * sizeof(T));
-  return out;
-}
-
-// Runs body(b0, b1) over batch rows, threaded when a step's gate work is large enough.
-template <class F>
-void over_rows(size_t batch, size_t per_row, F&& body) {
-  parallel_for(batch, kGateGrain / (per_row + 1) + 1, body);
-}
-
-// out = a + b over n values; restrict parameters let it vectorize next to the cache writes.
-template <class T>
-void add_rows(const T* __restrict a, const T* __restrict b, T* __restrict out, size_t n) {
-  for (size_t j = 0; j < n; j++) out[j] = a[j] + b[j];
-}
-
-template <class T>
-void forward_t(const T* x, const T* U, const T* rb, const T* mask, const T* sm, T* hseq, T* cache, const RnnArgs& p) {
-  const size_t B = p.batch, Tn = p.time, u = p.units;
-  const RnnCell cell = p.cell;
-  const size_t G = cell == RnnCell::Simple ? 1 : cell == RnnCell::Lstm ? 4 : 3;
-  const size_t gu = G * u, plane = B * Tn * u;
-  const RnnAct act = p.act, ract = p.ract;
-  const bool resetBefore = cell == RnnCell::GruResetBefore;
-  std::vector<T> hm(B * u), rec(B * gu), hprev(B * u, T(0));
-  std::vector<T> uzr, uh, rh, recH;
-  if (resetBefore) {
-    uzr = columns(U, u, gu, 0, 2 * u);
-    uh = columns(U, u, gu, 2 * u, u);
-    rh.resize(B * u);
-    recH.resize(B * u);
-  }
-  const size_t recW = resetBefore ? 2 * u : gu;
-  for (size_t t = 0; t < Tn; t++) {
-    for (size_t b = 0; b < B; b++)
-      for (size_t j = 0; j < u; j++) {
-        const T v = hprev[b * u + j] * (mask ? mask[b * u + j] : T(1));
-        hm[b * u + j] = v;
-        cache[(b * Tn + t) * u + j] = v;
-      }
-    // The initial state is zero, so is the first step's product.
-    if (t == 0) std::fill(rec.begin(), rec.end(), T(0));
-    else if (resetBefore) gemm(hm.data(), uzr.data(), rec.data(), B, recW, u, false, false);
-    else gemm(hm.data(), U, rec.data(), B, gu, u, false, false);
-    over_rows(B, u * G, [&](size_t b0, size_t b1) {
-      for (size_t b = b0; b < b1; b++) {
-        const T* xt = x + (b * Tn + t) * gu;
-        const T* r = rec.data() + b * recW;
-        T* hp = hprev.data() + b * u;
-        T* hm_b = hm.data() + b * u;
-        const size_t row = (b * Tn + t) * u;
-        T* h = hseq + row;
-        // Row `row` of cache plane k.
-        auto pl = [&](size_t k) { return cache + k * plane + row; };
-        switch (cell) {
-          case RnnCell::Simple: {
-            T* y = pl(1);
-            add_rows(xt, r, y, u);
-            activate(act, y, u);
-            std::memcpy(h, y, u * sizeof(T));
-            break;
-          }
-          case RnnCell::Lstm: {
-            T *i = pl(1), *f = pl(2), *g = pl(3), *o = pl(4), *c = pl(5), *ac = pl(6);
-            add_rows(xt, r, i, u);
-            add_rows(xt + u, r + u, f, u);
-            add_rows(xt + 2 * u, r + 2 * u, g, u);
-            add_rows(xt + 3 * u, r + 3 * u, o, u);
-            activate(ract, i, u);
-            activate(ract, f, u);
-            activate(act, g, u);
-            activate(ract, o, u);
-            if (t == 0)
-              for (size_t j = 0; j < u; j++) c[j] = i[j] * g[j];
-            else {
-              const T* cPrev = c - u;  // the same batch row one step earlier
-              for (size_t j = 0; j < u; j++) c[j] = f[j] * cPrev[j] + i[j] * g[j];
-            }
-            std::memcpy(ac, c, u * sizeof(T));
-            activate(act, ac, u);
-            for (size_t j = 0; j < u; j++) h[j] = o[j] * ac[j];
-            break;
-          }
-          default: {
-            T *hpc = pl(1), *z = pl(2), *rr = pl(3), *hh = pl(4);
-            std::memcpy(hpc, hp, u * sizeof(T));
-            for (size_t j = 0; j < u; j++) {
-              z[j] = xt[j] + r[j] + (rb ? rb[j] : T(0));
-              rr[j] = xt[u + j] + r[u + j] + (rb ? rb[u + j] : T(0));
-            }
-            activate(ract, z, u);
-            activate(ract, rr, u);
-            if (cell == RnnCell::Gru) {
-              T* ih = pl(5);
-              for (size_t j = 0; j < u; j++) {
-                ih[j] = r[2 * u + j] + (rb ? rb[2 * u + j] : T(0));
-                hh[j] = xt[2 * u + j] + rr[j] * ih[j];
-              }
-              activate(act, hh, u);
-              for (size_t j = 0; j < u; j++) h[j] = z[j] * hp[j] + (T(1) - z[j]) * hh[j];
-            } else {
-              T* rh_b = rh.data() + b * u;
-              for (size_t j = 0; j < u; j++) rh_b[j] = rr[j] * hm_b[j];
-            }
-          }
-        }
-        // A masked step (Keras): the states carry over and the output repeats the previous one.
-        if (sm && !sm[b * Tn + t] && !resetBefore) {
-          std::memcpy(h, hp, u * sizeof(T));
-          if (cell == RnnCell::Lstm) {
-            T* c = cache + 5 * plane + row;
-            if (t == 0) std::fill(c, c + u, T(0));
-            else std::memcpy(c, c - u, u * sizeof(T));
-          }
-        }
-        if (!resetBefore) std::memcpy(hp, h, u * sizeof(T));
-      }
-    });
-    if (resetBefore) {
-      if (t == 0) std::fill(recH.begin(), recH.end(), T(0));
-      else gemm(rh.data(), uh.data(), recH.data(), B, u, u, false, false);
-      for (size_t b = 0; b < B; b++) {
-        const size_t row = (b * Tn + t) * u;
-        for (size_t j = 0; j < u; j++) {
-          const size_t at = row + j;
-          cache[4 * plane + at] = x[(b * Tn + t) * gu + 2 * u + j] + recH[b * u + j];
-        }
-        T* hh = cache + 4 * plane + row;
-        activate(act, hh, u);
-        const T* z = cache + 2 * plane + row;
-        for (size_t j = 0; j < u; j++) hseq[row + j] = z[j] * hprev[b * u + j] + (T(1) - z[j]) * hh[j];
-        if (sm && !sm[b * Tn + t]) std::memcpy(hseq + row, &hprev[b * u], u * sizeof(T));
-        std::memcpy(&hprev[b * u], hseq + row, u * sizeof(T));
-      }
-    }
-  }
-}
-
-// One batch row of the LSTM backward step: a function of its own with __restrict parameters (GCC
-// trusts restrict on parameters), so the loop vectorizes without a pile of aliasing checks.
-template <class T>
-void lstm_row_backward(const T* __restrict i, const T* __restrict f, const T* __restrict g, const T* __restrict o,
-                       const T* __restrict ac, const T* __restrict cPrev, const T* __restrict dht, T* __restrict dc,
-                       T* __restrict di, T* __restrict df, T* __restrict dg, T* __restrict dout, size_t u,
-                       const Deriv<T> dAct, const Deriv<T> dRact) {
-  for (size_t j = 0; j < u; j++) {
-    const T dct = dc[j] + dht[j] * o[j] * dAct(ac[j]);
-    di[j] = dct * g[j] * dRact(i[j]);
-    df[j] = dct * cPrev[j] * dRact(f[j]);
-    dg[j] = dct * i[j] * dAct(g[j]);
-    dout[j] = dht[j] * ac[j] * dRact(o[j]);
-    dc[j] = dct * f[j];
-  }
-}
-
-template <class T>
-void backward_t(const T* U, const T* mask, const T* sm, const T* cache, const T* dHseq, const T* dhLast, const T* dcLast, T* dX,
-                T* dU, T* dRb, const RnnArgs& p) {
-  const size_t B = p.batch, Tn = p.time, u = p.units;
-  const RnnCell cell = p.cell;
-  const size_t G = cell == RnnCell::Simple ? 1 : cell == RnnCell::Lstm ? 4 : 3;
-  const size_t gu = G * u, plane = B * Tn * u;
-  const RnnAct act = p.act, ract = p.ract;
-  const bool resetBefore = cell == RnnCell::GruResetBefore;
-  std::vector<T> dh(B * u, T(0)), dc(B * u, T(0)), dRec(B * gu), dhm(B * u), zeros(u, T(0));
-  if (dhLast) std::memcpy(dh.data(), dhLast, B * u * sizeof(T));
-  if (dcLast) std::memcpy(dc.data(), dcLast, B * u * sizeof(T));
-  // d(recurrent product) of every step for d(U): the projected input's gradient, except for GRU
-  // (reset after), whose candidate block differs by the factor r.
-  std::vector<T> dInner;
-  if (cell == RnnCell::Gru) dInner.resize(B * Tn * gu);
-  T* dRecAll = cell == RnnCell::Gru ? dInner.data() : dX;
-  std::vector<T> uzr, uh, dRh, dhh;
-  if (resetBefore) {
-    uzr = columns(U, u, gu, 0, 2 * u);
-    uh = columns(U, u, gu, 2 * u, u);
-    dRh.resize(B * u);
-    dhh.resize(B * u);
-  }
-  const Deriv<T> dActRef(act), dRactRef(ract);
-  for (size_t t = Tn; t-- > 0;) {
-    over_rows(B, u * G, [&](size_t b0, size_t b1) {
-      for (size_t b = b0; b < b1; b++) {
-        // Local copies and __restrict: the derivative coefficients and pointers captured by
-        // reference would otherwise be reloaded every iteration (possible aliasing), blocking SIMD.
-        const Deriv<T> dAct = dActRef, dRact = dRactRef;
-        T* __restrict dx = dX + (b * Tn + t) * gu;
-        T* __restrict dr = dRec.data() + b * (resetBefore ? 2 * u : gu);  // rows are 2u wide with U_h apart
-        const size_t row = (b * Tn + t) * u;
-        // Row `row` of cache plane k.
-        auto pl = [&](size_t k) -> const T* { return cache + k * plane + row; };
-        // d(loss)/d(h_t): from later steps plus this step's own output gradient.
-        T* __restrict dht = dh.data() + b * u;
-        if (dHseq)
-          for (size_t j = 0; j < u; j++) dht[j] += dHseq[row + j];
-        if (sm && !sm[b * Tn + t]) {
-          // A masked step passed h (and c) through unchanged: their gradients (dht, dc) pass straight
-          // back, and nothing reaches this step's input or the weights.
-          std::fill(dx, dx + gu, T(0));
-          std::fill(dr, dr + (resetBefore ? 2 * u : gu), T(0));
-          if (cell == RnnCell::Gru) std::fill(dRecAll + (b * Tn + t) * gu, dRecAll + (b * Tn + t + 1) * gu, T(0));
-          if (resetBefore) std::fill(&dhh[b * u], &dhh[b * u] + u, T(0));
-          continue;
-        }
-        switch (cell) {
-          case RnnCell::Simple: {
-            const T* y = pl(1);
-            for (size_t j = 0; j < u; j++) dx[j] = dr[j] = dht[j] * dAct(y[j]);
-            break;
-          }
-          case RnnCell::Lstm: {
-            const T *i = pl(1), *f = pl(2), *g = pl(3), *o = pl(4), *ac = pl(6);
-            const T* cPrev = t == 0 ? zeros.data() : pl(5) - u;
-            T* __restrict dcb = dc.data() + b * u;
-            lstm_row_backward(i, f, g, o, ac, cPrev, dht, dcb, dx, dx + u, dx + 2 * u, dx + 3 * u, u, dAct, dRact);
-            std::memcpy(dr, dx, gu * sizeof(T));
-            break;
-          }
-          default: {
-            const T *hp = pl(1), *z = pl(2), *r = pl(3), *hh = pl(4);
-            const bool after = cell == RnnCell::Gru;
-            const T* ih = after ? pl(5) : nullptr;
-            T* di = after ? dRecAll + (b * Tn + t) * gu : nullptr;
-            for (size_t j = 0; j < u; j++) {
-              dx[j] = dht[j] * (hp[j] - hh[j]) * dRact(z[j]);
-              dx[2 * u + j] = dht[j] * (T(1) - z[j]) * dAct(hh[j]);
-            }
-            if (after) {
-              for (size_t j = 0; j < u; j++) {
-                const T dhhPre = dx[2 * u + j];
-                const T drr = dhhPre * ih[j] * dRact(r[j]);
-                dx[u + j] = drr;
-                di[j] = dr[j] = dx[j];
-                di[u + j] = dr[u + j] = drr;
-                di[2 * u + j] = dr[2 * u + j] = dhhPre * r[j];
-              }
-            } else {
-              std::memcpy(dhh.data() + b * u, dx + 2 * u, u * sizeof(T));
-            }
-            // The direct path h' = z * h + ...; the recurrent product's path is added below.
-            for (size_t j = 0; j < u; j++) dht[j] *= z[j];
-          }
-        }
-      }
-    });
-    if (resetBefore) {
-      // h U_h saw r * hm: d(r * hm) = dhh U_h^T, split into d(r) and d(hm).
-      gemm(dhh.data(), uh.data(), dRh.data(), B, u, u, false, true);
-      for (size_t b = 0; b < B; b++)
-        for (size_t j = 0; j < u; j++) {
-          if (sm && !sm[b * Tn + t]) break;
-          const size_t at = (b * Tn + t) * u + j, k = b * u + j;
-          T* dx = dX + (b * Tn + t) * gu;
-          const T r = cache[3 * plane + at];
-          const T drr = dRh[k] * cache[at] * dRactRef(r);
-          dx[u + j] = drr;
-          dRec[b * 2 * u + j] = dx[j];
-          dRec[b * 2 * u + u + j] = drr;
-          dRh[k] *= r;
-        }
-    }
-    // The initial state is a constant: nothing flows out of the first step.
-    if (t == 0) break;
-    if (resetBefore) gemm(dRec.data(), uzr.data(), dhm.data(), B, u, 2 * u, false, true);
-    else gemm(dRec.data(), U, dhm.data(), B, u, gu, false, true);
-    // GRU keeps its direct path z * dh in dh and adds; the others replace dh. Hoisted branches
-    // leave straight loops.
-    const size_t n = B * u;
-    if (resetBefore)
-      for (size_t k = 0; k < n; k++) dhm[k] += dRh[k];
-    if (mask)
-      for (size_t k = 0; k < n; k++) dhm[k] *= mask[k];
-    if (cell == RnnCell::Simple || cell == RnnCell::Lstm) {
-      if (!sm) std::memcpy(dh.data(), dhm.data(), n * sizeof(T));
-      else
-        for (size_t b = 0; b < B; b++)  // masked rows keep their passed-through gradient
-          if (sm[b * Tn + t]) std::memcpy(&dh[b * u], &dhm[b * u], u * sizeof(T));
-    } else  // masked rows got a zero product, so adding keeps their passed-through gradient
-      for (size_t k = 0; k < n; k++) dh[k] += dhm[k];
-  }
-  // d(U) = sum over steps of hm^T @ d(recurrent product): one product over all (batch, step) rows.
-  const size_t rows = B * Tn;
-  if (resetBefore) {
-    std::vector<T> full(u * gu), rhAll(plane), part(u * u);
-    gemm(cache, dX, full.data(), u, gu, rows, true, false);
-    for (size_t i = 0; i < plane; i++) rhAll[i] = cache[3 * plane + i] * cache[i];
-    std::vector<T> dH = columns(dX, rows, gu, 2 * u, u);
-    gemm(rhAll.data(), dH.data(), part.data(), u, u, rows, true, false);
-    for (size_t r = 0; r < u; r++) {
-      std::memcpy(dU + r * gu, &full[r * gu], 2 * u * sizeof(T));
-      std::memcpy(dU + r * gu + 2 * u, &part[r * u], u * sizeof(T));
-    }
-  } else {
-    gemm(cache, dRecAll, dU, u, gu, rows, true, false);
-  }
-  if (dRb) {
-    std::fill(dRb, dRb + gu, T(0));
-    for (size_t r = 0; r < rows; r++)
-      for (size_t j = 0; j < gu; j++) dRb[j] += dRecAll[r * gu + j];
-  }
+// Follows the GEMM's kernel family (capped at the CPU's), so tests can run both builds.
+bool use_avx2() {
+#ifdef DS_RNN_AVX2
+  return gemm_isa() != Isa::Generic;
+#else
+  return false;
+#endif
 }
 
 size_t gates(RnnCell c) { return c == RnnCell::Simple ? 1 : c == RnnCell::Lstm ? 4 : 3; }
@@ -429,7 +71,8 @@ void rnn_forward(const Buf& projected, const Buf& kernel, const Buf* bias, const
   if (B == 0 || Tn == 0 || u == 0) return;
   dispatch_float(d, [&](auto tag) {
     using T = decltype(tag);
-    forward_t<T>(projected.as<T>(), kernel.as<T>(), bias ? bias->as<T>() : nullptr, mask ? mask->as<T>() : nullptr,
+    auto fwd = use_avx2() ? &rnn_avx2::forward_t<T> : &rnn_base::forward_t<T>;
+    fwd(projected.as<T>(), kernel.as<T>(), bias ? bias->as<T>() : nullptr, mask ? mask->as<T>() : nullptr,
                  stepMask ? stepMask->as<T>() : nullptr, hseq.as<T>(), cache.as<T>(), p);
   });
 }
@@ -452,7 +95,8 @@ void rnn_backward(const Buf& kernel, const Buf* mask, const Buf* stepMask, const
   auto ptr = [](const Buf* b, auto tag) { return b ? b->as<decltype(tag)>() : nullptr; };
   dispatch_float(d, [&](auto tag) {
     using T = decltype(tag);
-    backward_t<T>(kernel.as<T>(), ptr(mask, tag), ptr(stepMask, tag), cache.as<T>(), ptr(dHseq, tag), ptr(dhLast, tag), ptr(dcLast, tag),
+    auto bwd = use_avx2() ? &rnn_avx2::backward_t<T> : &rnn_base::backward_t<T>;
+    bwd(kernel.as<T>(), ptr(mask, tag), ptr(stepMask, tag), cache.as<T>(), ptr(dHseq, tag), ptr(dhLast, tag), ptr(dcLast, tag),
                   dProjected.as<T>(), dKernel.as<T>(), ptr(dBias, tag), p);
   });
 }

@@ -1,12 +1,13 @@
 // Parity of the native fused recurrent kernels (rnnForward / rnnBackward) with the reference 'js'
 // kernels on random inputs: every cell, several activations, odd sizes (units not a multiple of
-// 16, batch 1, one timestep), with and without recurrent mask / bias, 1 and 2 threads.
+// 16, batch 1, batches odd or smaller than the thread count, one timestep), with and without
+// recurrent mask / bias, 1 and 2 threads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, RecurrentActivation, RecurrentCell, RecurrentParams } from '../src/backend/backend.js';
 import { RECURRENT_CELLS, recurrentCachePlanes, recurrentGates } from '../src/backend/backend.js';
 import { jsBackend } from '../src/backend/js/js-backend.js';
-import { getNumThreads, setNumThreads } from '../src/backend/native/index.js';
+import { getNumThreads, nativeAddon, setNumThreads } from '../src/backend/native/index.js';
 import type { FloatArray } from '../src/core/dtype.js';
 import { nativeBackend, rng } from './helpers/native.js';
 
@@ -97,6 +98,10 @@ const SIZES: [number, number, number][] = [
   [3, 1, 17],
   [4, 7, 19],
   [9, 12, 33],
+  // Rows split between threads once per sequence: an odd batch, and one that spans several
+  // 12-row GEMM panels per thread with a ragged edge.
+  [5, 4, 7],
+  [27, 5, 13],
 ];
 const ACTS: [RecurrentActivation, RecurrentActivation][] = [
   ['tanh', 'sigmoid'],
@@ -108,9 +113,18 @@ const ACTS: [RecurrentActivation, RecurrentActivation][] = [
 test('native rnnForward / rnnBackward match the js kernels', () => {
   const native = nativeBackend();
   const threadsBefore = getNumThreads();
+  const addon = nativeAddon()!;
+  // The gate loops are built for the CPU's SIMD family and for the baseline (chosen with the GEMM's
+  // family): both on 2 threads, the CPU's also on 1.
+  const runs: [string, number][] = [
+    [addon.cpuIsa(), 1],
+    [addon.cpuIsa(), 2],
+    ['generic', 2],
+  ];
   let seed = 1;
   try {
-    for (const threads of [1, 2]) {
+    for (const [isa, threads] of runs) {
+      addon.setGemmIsa(isa);
       setNumThreads(threads);
       for (const cell of RECURRENT_CELLS)
         for (const [batch, time, units] of SIZES)
@@ -132,7 +146,7 @@ test('native rnnForward / rnnBackward match the js kernels', () => {
                   mask: mask!,
                   stepMask: stepMask!,
                 };
-                const label = `${cell} ${batch}x${time}x${units} ${activation}/${recurrentActivation} mask=${mask} stepMask=${stepMask} ${C.name} threads=${threads}`;
+                const label = `${cell} ${batch}x${time}x${units} ${activation}/${recurrentActivation} mask=${mask} stepMask=${stepMask} ${C.name} ${isa} threads=${threads}`;
                 const s = seed++;
                 const js = runBoth(jsBackend, c, C, s);
                 const nat = runBoth(native, c, C, s);
@@ -150,6 +164,7 @@ test('native rnnForward / rnnBackward match the js kernels', () => {
               }
     }
   } finally {
+    addon.setGemmIsa(addon.cpuIsa());
     setNumThreads(threadsBefore);
   }
 });

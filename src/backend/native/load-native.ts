@@ -122,6 +122,8 @@ export interface NativeAddon {
   blasInfo(): string;
   blasSetNumThreads(n: number): void;
   blasMatmul(a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
+  /** Test only: out = a @ op(b) (+= out) through the pre-packed GEMM; meta [m, n, k, lda, ldb, ldc, transB, accumulate]. */
+  gemmPrepacked(a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
