@@ -7,8 +7,8 @@ import { Embedding } from '../../src/layers/embedding.js';
 import { LSTM } from '../../src/layers/lstm.js';
 import { MaxPooling1D } from '../../src/layers/max-pooling1d.js';
 import { imdb } from '../../src/datasets/imdb.js';
-import { padSequences } from '../../src/preprocessing/sequence.js';
 import type { SequenceData } from './sequence-data.js';
+import { paddedSequenceData } from './sequence-data.js';
 import type { Workload } from './workload.js';
 
 const NUM_WORDS = 5000;
@@ -16,16 +16,11 @@ const MAXLEN = 100;
 
 /** The lecture's IMDB data: 5,000 words, the official 25,000 / 25,000 split, reviews padded/cut to 100 words. */
 export function imdbData(): SequenceData {
-  const [[xTrain, yTrain], [xTest, yTest]] = imdb.loadData({ numWords: NUM_WORDS });
-  return {
-    xTrain: padSequences(xTrain, { maxlen: MAXLEN }),
-    yTrain,
-    xTest: padSequences(xTest, { maxlen: MAXLEN }),
-    yTest,
+  return paddedSequenceData(imdb.loadData({ numWords: NUM_WORDS }), {
     numWords: NUM_WORDS,
     maxlen: MAXLEN,
     classes: 2,
-  };
+  });
 }
 
 /**

@@ -3,9 +3,9 @@ import { Dense } from '../../src/layers/dense.js';
 import { Embedding } from '../../src/layers/embedding.js';
 import { LSTM } from '../../src/layers/lstm.js';
 import { reuters } from '../../src/datasets/reuters.js';
-import { padSequences } from '../../src/preprocessing/sequence.js';
 import { toCategorical } from '../../src/utils/to-categorical.js';
 import type { SequenceData } from './sequence-data.js';
+import { paddedSequenceData } from './sequence-data.js';
 import type { Workload } from './workload.js';
 
 const NUM_WORDS = 1000;
@@ -14,16 +14,11 @@ const CLASSES = 46;
 
 /** The lecture's Reuters data: 1,000 words, 20% test, wires padded/cut to 100 words. */
 export function reutersData(): SequenceData {
-  const [[xTrain, yTrain], [xTest, yTest]] = reuters.loadData({ numWords: NUM_WORDS, testSplit: 0.2 });
-  return {
-    xTrain: padSequences(xTrain, { maxlen: MAXLEN }),
-    yTrain,
-    xTest: padSequences(xTest, { maxlen: MAXLEN }),
-    yTest,
+  return paddedSequenceData(reuters.loadData({ numWords: NUM_WORDS, testSplit: 0.2 }), {
     numWords: NUM_WORDS,
     maxlen: MAXLEN,
     classes: CLASSES,
-  };
+  });
 }
 
 /**
