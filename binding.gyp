@@ -4,6 +4,7 @@
       "target_name": "deepscript_native",
       "sources": [
         "native/addon.cc",
+        "native/conv.cc",
         "native/cpu_features.cc",
         "native/dropout.cc",
         "native/elementwise.cc",

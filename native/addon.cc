@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "conv.h"
 #include "cpu_features.h"
 #include "dropout.h"
 #include "elementwise.h"
@@ -200,6 +201,40 @@ Napi::Value Im2col(const Napi::CallbackInfo& info) {
 
 Napi::Value Col2im(const Napi::CallbackInfo& info) {
   return guard(info, [&] { ds::col2im(to_buf(info, 0, "cols"), window_geometry(info, 2), to_buf(info, 1, "out")); });
+}
+
+// Conv meta = window geometry (14 values), then filters and relu (0/1).
+size_t conv_filters(const double* m) {
+  if (!(m[14] >= 0) || m[14] != (double)(size_t)m[14]) throw ds::KernelError("conv: filters must be a non-negative integer");
+  return (size_t)m[14];
+}
+
+Napi::Value ConvForward(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    const double* m = meta(info, 4, 16);
+    Buf bias;
+    const bool hasBias = !is_nullish(info, 2);
+    if (hasBias) bias = to_buf(info, 2, "bias");
+    ds::conv_forward(to_buf(info, 0, "x"), to_buf(info, 1, "kernel"), hasBias ? &bias : nullptr,
+                     window_geometry(info, 4), conv_filters(m), m[15] != 0, to_buf(info, 3, "out"));
+  });
+}
+
+// (x, kernel, y, grad, gx | null, gKernel | null, gBias | null, meta)
+Napi::Value ConvBackward(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    const double* m = meta(info, 7, 16);
+    Buf out[3];
+    const char* names[3] = {"gx", "gKernel", "gBias"};
+    bool has[3];
+    for (int i = 0; i < 3; i++) {
+      has[i] = !is_nullish(info, 4 + i);
+      if (has[i]) out[i] = to_buf(info, 4 + i, names[i]);
+    }
+    ds::conv_backward(to_buf(info, 0, "x"), to_buf(info, 1, "kernel"), to_buf(info, 2, "y"), to_buf(info, 3, "grad"),
+                      window_geometry(info, 7), conv_filters(m), m[15] != 0, has[0] ? &out[0] : nullptr,
+                      has[1] ? &out[1] : nullptr, has[2] ? &out[2] : nullptr);
+  });
 }
 
 Napi::Value MaxPool(const Napi::CallbackInfo& info) {
@@ -402,6 +437,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("scatterAdd", ScatterAdd);
   fn("im2col", Im2col);
   fn("col2im", Col2im);
+  fn("convForward", ConvForward);
+  fn("convBackward", ConvBackward);
   fn("maxPool", MaxPool);
   fn("maxPoolGrad", MaxPoolGrad);
   fn("softmax", Softmax);

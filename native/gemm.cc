@@ -33,6 +33,7 @@ struct Gemm {
   size_t m, n, k;
   const T* bias;
   bool relu;
+  bool accumulate;  // the first k-block adds to c instead of overwriting it
 };
 
 void* aligned_malloc(size_t bytes) {
@@ -176,7 +177,7 @@ void gemm_single(const Gemm<T>& g, const MicroKernel<T>& uk) {
     for (size_t pc = 0; pc < g.k; pc += bl.kc) {
       const size_t kc = g.k - pc < bl.kc ? g.k - pc : bl.kc;
       const bool first = pc == 0, last = pc + kc >= g.k;
-      const int flags = (first ? 0 : G_ACCUM) | (last && g.relu ? G_RELU : 0);
+      const int flags = (first && !g.accumulate ? 0 : G_ACCUM) | (last && g.relu ? G_RELU : 0);
       pack_b(g, jc, nc, pc, kc, NR, bp, uk.pack_bt);
       for (size_t i = 0; i < g.m; i += MR) {
         const int mr = (int)(g.m - i < (size_t)MR ? g.m - i : MR);
@@ -286,6 +287,7 @@ void matmul_t(const T* a, const T* b, T* out, const T* bias, const MatmulArgs& p
     g.k = p.k;
     g.bias = bias;
     g.relu = p.relu;
+    g.accumulate = false;
     return g;
   };
   const int nth = num_threads();
@@ -348,11 +350,15 @@ PackedB<T>::PackedB(const T* b, size_t ldb, size_t k_, size_t n_, bool transB)
 }
 
 template <class T>
-void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ldc, size_t m, bool accumulate) {
+void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ldc, size_t m, bool accumulate,
+                    const T* bias, bool relu) {
   if (m == 0 || b.n == 0) return;
   if (b.k == 0) {
-    if (!accumulate)
-      for (size_t i = 0; i < m; i++) std::memset(c + i * ldc, 0, b.n * sizeof(T));
+    for (size_t i = 0; i < m; i++)
+      for (size_t j = 0; j < b.n; j++) {
+        T v = (accumulate ? c[i * ldc + j] : T(0)) + (bias ? bias[j] : T(0));
+        c[i * ldc + j] = relu && v < T(0) ? T(0) : v;
+      }
     return;
   }
   const MicroKernel<T>& uk = b.uk;
@@ -366,22 +372,54 @@ void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ld
     T* crow = c + i * ldc;
     for (size_t pc = 0; pc < b.k; pc += b.kc) {
       const size_t kc = b.k - pc < b.kc ? b.k - pc : b.kc;
-      const int flags = accumulate || pc > 0 ? G_ACCUM : 0;
+      const bool last = pc + kc >= b.k;
+      const int flags = (accumulate || pc > 0 ? G_ACCUM : 0) | (last && relu ? G_RELU : 0);
       pack_a(g, i, mr, pc, kc, MR, ap, uk.pack_a);
       const T* bp = b.data.get() + pc * b.panels * NR;
       for (size_t jp = 0; jp < b.panels; jp++) {
         const size_t j = jp * NR;
         const int nr = (int)(b.n - j < (size_t)NR ? b.n - j : NR);
-        uk.fn(kc, ap, bp + jp * kc * NR, crow + j, ldc, mr, nr, flags, nullptr);
+        uk.fn(kc, ap, bp + jp * kc * NR, crow + j, ldc, mr, nr, flags, pc == 0 && bias ? bias + j : nullptr);
       }
     }
   }
 }
 
+template <class T>
+void gemm_serial(const T* a, size_t lda, bool transA, const T* b, size_t ldb, bool transB, T* c, size_t ldc, size_t m,
+                 size_t n, size_t k, bool accumulate) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (!accumulate)
+      for (size_t i = 0; i < m; i++) std::memset(c + i * ldc, 0, n * sizeof(T));
+    return;
+  }
+  Gemm<T> g{};
+  g.a = a;
+  g.lda = lda;
+  g.ta = transA;
+  g.b = b;
+  g.ldb = ldb;
+  g.tb = transB;
+  g.c = c;
+  g.ldc = ldc;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.accumulate = accumulate;
+  gemm_single(g, kernel_for<T>());
+}
+
 template struct PackedB<float>;
 template struct PackedB<double>;
-template void gemm_prepacked<float>(const float*, size_t, const PackedB<float>&, float*, size_t, size_t, bool);
-template void gemm_prepacked<double>(const double*, size_t, const PackedB<double>&, double*, size_t, size_t, bool);
+template void gemm_prepacked<float>(const float*, size_t, const PackedB<float>&, float*, size_t, size_t, bool,
+                                    const float*, bool);
+template void gemm_prepacked<double>(const double*, size_t, const PackedB<double>&, double*, size_t, size_t, bool,
+                                     const double*, bool);
+template void gemm_serial<float>(const float*, size_t, bool, const float*, size_t, bool, float*, size_t, size_t, size_t,
+                                 size_t, bool);
+template void gemm_serial<double>(const double*, size_t, bool, const double*, size_t, bool, double*, size_t, size_t,
+                                  size_t, size_t, bool);
 
 Isa set_gemm_isa(Isa want) {
   const Isa have = detected_isa();

@@ -32,9 +32,18 @@ struct PackedB {
 };
 
 // c [m, n] = a [m, k] @ packed (+= when accumulate) on the calling thread, a row-major with row
-// stride lda and c with ldc; callers split rows between threads themselves.
+// stride lda and c with ldc; callers split rows between threads themselves. bias (added once,
+// may be null) and relu are the matmul kernel's epilogue.
 template <class T>
-void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ldc, size_t m, bool accumulate);
+void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ldc, size_t m, bool accumulate,
+                    const T* bias = nullptr, bool relu = false);
+
+// c [m, n] = op(a) [m, k] @ op(b) [k, n] (+= when accumulate) on the calling thread, for kernels
+// that split work between threads themselves. op(a)[i][kk] is a[i * lda + kk], or (transA)
+// a[kk * lda + i]; likewise for b.
+template <class T>
+void gemm_serial(const T* a, size_t lda, bool transA, const T* b, size_t ldb, bool transB, T* c, size_t ldc, size_t m,
+                 size_t n, size_t k, bool accumulate);
 
 // Chooses the float32 kernel family (capped at what the CPU has), so tests can run each path.
 Isa set_gemm_isa(Isa want);

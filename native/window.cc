@@ -16,6 +16,21 @@ inline int64_t coord(size_t o, size_t k, size_t stride, size_t dil, size_t pad, 
   return i >= 0 && i < (int64_t)size ? i : -1;
 }
 
+// Taps [lo, hi) of a kernel row with dilation 1 fall inside the image, starting at input column
+// first + lo; the taps before lo and from hi on are padding.
+struct Run {
+  int64_t first;
+  size_t lo, hi;
+};
+inline Run inside_run(size_t ow, const WindowGeometry& g) {
+  const int64_t first = (int64_t)(ow * g.strideW) - (int64_t)g.padLeft;
+  const int64_t lo = first < 0 ? -first : 0;
+  int64_t hi = (int64_t)g.w - first;
+  if (hi > (int64_t)g.kw) hi = (int64_t)g.kw;
+  if (hi < lo) hi = lo;
+  return {first, (size_t)(lo < (int64_t)g.kw ? lo : (int64_t)g.kw), (size_t)hi};
+}
+
 void check(const WindowGeometry& g, const Buf& in, size_t inLen, const Buf& out, size_t outLen, const char* what) {
   if (in.dtype != out.dtype || (in.dtype != DType::F32 && in.dtype != DType::F64))
     throw KernelError(std::string(what) + ": arrays must share a float dtype");
@@ -24,44 +39,82 @@ void check(const WindowGeometry& g, const Buf& in, size_t inLen, const Buf& out,
   if (in.len < inLen || out.len < outLen) throw KernelError(std::string(what) + ": arrays are shorter than the geometry");
 }
 
+}  // namespace
+
+template <class T>
+void patch_rows(const T* xi, const WindowGeometry& g, size_t p0, size_t p1, T* o) {
+  const size_t c = g.c;
+  for (size_t p = p0; p < p1; p++) {
+    const size_t oh = p / g.outW, ow = p % g.outW;
+    for (size_t ki = 0; ki < g.kh; ki++) {
+      const int64_t ih = coord(oh, ki, g.strideH, g.dilationH, g.padTop, g.h);
+      if (ih < 0) {
+        std::memset(o, 0, g.kw * c * sizeof(T));
+        o += g.kw * c;
+        continue;
+      }
+      const T* xr = xi + (size_t)ih * g.w * c;
+      if (g.dilationW == 1) {
+        // Taps of one kernel row are adjacent input columns: copy the inside run at once.
+        const Run r = inside_run(ow, g);
+        if (r.lo > 0) std::memset(o, 0, r.lo * c * sizeof(T));
+        if (r.hi > r.lo) std::memcpy(o + r.lo * c, xr + (r.first + (int64_t)r.lo) * (int64_t)c, (r.hi - r.lo) * c * sizeof(T));
+        if (r.hi < g.kw) std::memset(o + r.hi * c, 0, (g.kw - r.hi) * c * sizeof(T));
+        o += g.kw * c;
+        continue;
+      }
+      for (size_t kj = 0; kj < g.kw; kj++, o += c) {
+        const int64_t iw = coord(ow, kj, g.strideW, g.dilationW, g.padLeft, g.w);
+        if (iw < 0) std::memset(o, 0, c * sizeof(T));
+        else std::memcpy(o, xr + (size_t)iw * c, c * sizeof(T));
+      }
+    }
+  }
+}
+
+template <class T>
+void add_patch_rows(const T* s, const WindowGeometry& g, size_t p0, size_t p1, T* xi) {
+  const size_t c = g.c;
+  for (size_t p = p0; p < p1; p++) {
+    const size_t oh = p / g.outW, ow = p % g.outW;
+    for (size_t ki = 0; ki < g.kh; ki++, s += g.kw * c) {
+      const int64_t ih = coord(oh, ki, g.strideH, g.dilationH, g.padTop, g.h);
+      if (ih < 0) continue;
+      T* xr = xi + (size_t)ih * g.w * c;
+      if (g.dilationW == 1) {
+        // The inside taps of a kernel row are one contiguous run in both arrays.
+        const Run r = inside_run(ow, g);
+        T* __restrict d = xr + (r.first + (int64_t)r.lo) * (int64_t)c;
+        const T* __restrict v = s + r.lo * c;
+        for (size_t i = 0, len = (r.hi - r.lo) * c; i < len; i++) d[i] += v[i];
+        continue;
+      }
+      for (size_t kj = 0; kj < g.kw; kj++) {
+        const int64_t iw = coord(ow, kj, g.strideW, g.dilationW, g.padLeft, g.w);
+        if (iw < 0) continue;
+        T* __restrict d = xr + (size_t)iw * c;
+        const T* __restrict v = s + kj * c;
+        for (size_t ch = 0; ch < c; ch++) d[ch] += v[ch];
+      }
+    }
+  }
+}
+
+template void patch_rows<float>(const float*, const WindowGeometry&, size_t, size_t, float*);
+template void patch_rows<double>(const double*, const WindowGeometry&, size_t, size_t, double*);
+template void add_patch_rows<float>(const float*, const WindowGeometry&, size_t, size_t, float*);
+template void add_patch_rows<double>(const double*, const WindowGeometry&, size_t, size_t, double*);
+
+namespace {
+
 // Rows of work: one per (image, output row), so threads write disjoint output rows.
 template <class T>
 void im2col_e(const T* x, const WindowGeometry& g, T* out) {
-  const size_t c = g.c, rowLen = g.kh * g.kw * c;
+  const size_t rowLen = g.kh * g.kw * g.c;
   parallel_for(g.n * g.outH, kGrain / (g.outW * rowLen + 1) + 1, [&](size_t b, size_t e) {
     for (size_t r = b; r < e; r++) {
       const size_t img = r / g.outH, oh = r % g.outH;
-      const T* xi = x + img * g.h * g.w * c;
-      T* o = out + r * g.outW * rowLen;
-      for (size_t ow = 0; ow < g.outW; ow++) {
-        for (size_t ki = 0; ki < g.kh; ki++) {
-          const int64_t ih = coord(oh, ki, g.strideH, g.dilationH, g.padTop, g.h);
-          if (ih < 0) {
-            std::memset(o, 0, g.kw * c * sizeof(T));
-            o += g.kw * c;
-            continue;
-          }
-          const T* xr = xi + (size_t)ih * g.w * c;
-          if (g.dilationW == 1) {
-            // Taps of one kernel row are adjacent input columns: copy the inside run at once.
-            const int64_t first = (int64_t)(ow * g.strideW) - (int64_t)g.padLeft;
-            const int64_t lo = first < 0 ? -first : 0;
-            int64_t hi = (int64_t)g.w - first;
-            if (hi > (int64_t)g.kw) hi = (int64_t)g.kw;
-            if (hi < lo) hi = lo;
-            if (lo > 0) std::memset(o, 0, (size_t)lo * c * sizeof(T));
-            if (hi > lo) std::memcpy(o + lo * c, xr + (first + lo) * (int64_t)c, (size_t)(hi - lo) * c * sizeof(T));
-            if ((size_t)hi < g.kw) std::memset(o + hi * c, 0, (g.kw - (size_t)hi) * c * sizeof(T));
-            o += g.kw * c;
-            continue;
-          }
-          for (size_t kj = 0; kj < g.kw; kj++, o += c) {
-            const int64_t iw = coord(ow, kj, g.strideW, g.dilationW, g.padLeft, g.w);
-            if (iw < 0) std::memset(o, 0, c * sizeof(T));
-            else std::memcpy(o, xr + (size_t)iw * c, c * sizeof(T));
-          }
-        }
-      }
+      patch_rows(x + img * g.h * g.w * g.c, g, oh * g.outW, (oh + 1) * g.outW, out + r * g.outW * rowLen);
     }
   });
 }
@@ -69,28 +122,10 @@ void im2col_e(const T* x, const WindowGeometry& g, T* out) {
 // Threads split over images: windows overlap within an image, never across images.
 template <class T>
 void col2im_e(const T* cols, const WindowGeometry& g, T* out) {
-  const size_t c = g.c, rowLen = g.kh * g.kw * c;
-  parallel_for(g.n, kGrain / (g.outH * g.outW * rowLen + 1) + 1, [&](size_t b, size_t e) {
-    for (size_t img = b; img < e; img++) {
-      T* xi = out + img * g.h * g.w * c;
-      const T* s = cols + img * g.outH * g.outW * rowLen;
-      for (size_t oh = 0; oh < g.outH; oh++)
-        for (size_t ow = 0; ow < g.outW; ow++)
-          for (size_t ki = 0; ki < g.kh; ki++) {
-            const int64_t ih = coord(oh, ki, g.strideH, g.dilationH, g.padTop, g.h);
-            if (ih < 0) {
-              s += g.kw * c;
-              continue;
-            }
-            T* xr = xi + (size_t)ih * g.w * c;
-            for (size_t kj = 0; kj < g.kw; kj++, s += c) {
-              const int64_t iw = coord(ow, kj, g.strideW, g.dilationW, g.padLeft, g.w);
-              if (iw < 0) continue;
-              T* d = xr + (size_t)iw * c;
-              for (size_t ch = 0; ch < c; ch++) d[ch] += s[ch];
-            }
-          }
-    }
+  const size_t positions = g.outH * g.outW, rowLen = g.kh * g.kw * g.c;
+  parallel_for(g.n, kGrain / (positions * rowLen + 1) + 1, [&](size_t b, size_t e) {
+    for (size_t img = b; img < e; img++)
+      add_patch_rows(cols + img * positions * rowLen, g, 0, positions, out + img * g.h * g.w * g.c);
   });
 }
 

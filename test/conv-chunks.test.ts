@@ -1,5 +1,6 @@
-// conv2d works through the batch a chunk of images at a time; a batch spanning several chunks
-// must give the same output and gradients as each image convolved on its own.
+// The conv kernels build patches a slice of an image at a time and sum d(kernel) and d(bias) over
+// groups of images; a batch spanning several slices and groups must give the same output and
+// gradients as each image convolved on its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../src/ops/tensor-methods.js';
@@ -30,7 +31,7 @@ const CASES: { kernel: number[]; options: ConvOptions }[] = [
 test('conv2d over a multi-chunk batch equals per-image convolutions (output and gradients)', () => {
   CASES.forEach(({ kernel, options }, ci) => {
     const rng = new Random(900 + ci);
-    // 12 images of 30x30x16 exceed one chunk of the patch matrix for a 3x3 window.
+    // 12 images (more than the 8 groups) of 30x30x16: several patch slices per image for a 3x3 window.
     const x = makeInput(rng, { shape: [12, 30, 30, 16] }, 'float64');
     const k = makeInput(rng, { shape: kernel }, 'float64');
     const b = makeInput(rng, { shape: [kernel[3]!] }, 'float64');

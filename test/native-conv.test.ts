@@ -1,4 +1,4 @@
-// Parity of the native window kernels (im2col, col2im, maxPool, maxPoolGrad) with the reference
+// Parity of the native window kernels (im2col, col2im, convForward, convBackward, maxPool, maxPoolGrad) with the reference
 // 'js' backend on random inputs: odd sizes, padding, strides, dilation, size-1 and empty dims.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -104,6 +104,83 @@ test('im2col and col2im: native matches js (float32/float64, padding, strides, d
     });
   }
   setNumThreads(before);
+});
+
+// Convolution cases beyond the window cases: several patch slices per image and more images than
+// the kernel's 8 summation groups.
+const CONV_CASES: Case[] = [
+  ...CASES,
+  { n: 11, h: 20, w: 18, c: 32, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid' },
+  { n: 3, h: 26, w: 26, c: 32, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid' },
+];
+
+test('convForward and convBackward: native matches js (bias, relu, null gradients, 1 and 2 threads)', () => {
+  const nb = nativeBackend();
+  const before = getNumThreads();
+  CONV_CASES.forEach((k, ci) => {
+    for (const C of [Float32Array, Float64Array]) {
+      const filters = [1, 5, 17][ci % 3]!;
+      const relu = ci % 2 === 0;
+      const r = rng(300 + ci);
+      const g = geometry(k);
+      const what = `case ${ci} ${C.name} filters ${filters} relu ${relu}`;
+      const kLen = g.kh * g.kw * g.c * filters;
+      const outLen = g.n * g.outH * g.outW * filters;
+      const x = randomArray(C, g.n * g.h * g.w * g.c, r);
+      const kernel = randomArray(C, kLen, r);
+      const bias = ci % 3 === 1 ? null : randomArray(C, filters, r);
+      const p = { filters, bias, activation: relu ? ('relu' as const) : ('linear' as const) };
+      const tol = C === Float32Array ? 2e-4 : 1e-11;
+      const ya = new C(outLen).fill(3);
+      jsBackend.convForward(x, g, kernel, p, ya);
+      const grad = randomArray(C, outLen, r);
+      // Every other case leaves out one gradient, as for an input image or a bias-free layer.
+      const want = { x: ci % 4 !== 1, kernel: ci % 4 !== 2, bias: ci % 4 !== 3 };
+      const grads = () => ({
+        x: want.x ? new C(x.length).fill(5) : null,
+        kernel: want.kernel ? new C(kLen).fill(5) : null,
+        bias: want.bias ? new C(filters).fill(5) : null,
+      });
+      const da = grads();
+      jsBackend.convBackward(x, g, kernel, p, ya, grad, da);
+      const byThreads: { y: Float32Array | Float64Array; d: ReturnType<typeof grads> }[] = [];
+      for (const threads of [1, 2]) {
+        setNumThreads(threads);
+        // Poisoned outputs check that every entry is written.
+        const yb = new C(outLen).fill(NaN);
+        nb.convForward(x, g, kernel, p, yb);
+        assertClose(yb, ya, `convForward ${what} threads ${threads}`, tol);
+        const db = grads();
+        for (const a of [db.x, db.kernel, db.bias]) a?.fill(NaN);
+        nb.convBackward(x, g, kernel, p, yb, grad, db);
+        for (const key of ['x', 'kernel', 'bias'] as const) {
+          if (da[key]) assertClose(db[key]!, da[key], `convBackward d.${key} ${what} threads ${threads}`, tol);
+        }
+        byThreads.push({ y: yb, d: db });
+      }
+      // Sums run in a fixed order, so the thread count does not change a single bit.
+      const [one, two] = byThreads;
+      assert.deepEqual(two!.y, one!.y, `convForward ${what}: 1 vs 2 threads`);
+      for (const key of ['x', 'kernel', 'bias'] as const) {
+        assert.deepEqual(two!.d[key], one!.d[key], `convBackward d.${key} ${what}: 1 vs 2 threads`);
+      }
+    }
+  });
+  setNumThreads(before);
+});
+
+test('convForward and convBackward: mismatched arrays throw instead of reading out of bounds', () => {
+  const nb = nativeBackend();
+  const g = geometry({ n: 2, h: 5, w: 5, c: 3, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid' });
+  const p = { filters: 4, bias: null, activation: 'linear' as const };
+  const x = new Float32Array(2 * 5 * 5 * 3);
+  const kernel = new Float32Array(27 * 4);
+  assert.throws(() => nb.convForward(x, g, kernel.subarray(1), p, new Float32Array(2 * 9 * 4)), /shorter/);
+  assert.throws(() => nb.convForward(x, g, kernel, p, new Float32Array(2 * 9 * 4 - 1)), /out is shorter/);
+  assert.throws(() => nb.convForward(x, g, new Float64Array(27 * 4), p, new Float32Array(2 * 9 * 4)), /dtype/);
+  const y = new Float32Array(2 * 9 * 4);
+  const d = { x: new Float32Array(x.length - 1), kernel: null, bias: null };
+  assert.throws(() => nb.convBackward(x, g, kernel, p, y, y, d), /gx is shorter/);
 });
 
 test('maxPool and maxPoolGrad: native matches js, ties go to the first maximum', () => {

@@ -81,6 +81,22 @@ export interface MatmulParams {
   activation?: FusedActivation;
 }
 
+/** A convolution's filters and fused epilogue (convForward / convBackward). */
+export interface ConvParams {
+  /** Output channels: the kernel is viewed as [kh * kw * c, filters]. */
+  filters: number;
+  /** Added to every output position, length filters (convForward only). */
+  bias?: FloatArray | null;
+  activation: FusedActivation;
+}
+
+/** Gradients convBackward writes; null for those not wanted. */
+export interface ConvGradients {
+  x: FloatArray | null;
+  kernel: FloatArray | null;
+  bias: FloatArray | null;
+}
+
 /**
  * One dropout mask, drawn by a counter-based generator: entry i is kept when
  * dropoutBits(seed0, seed1, i) >= floor(rate * 2^32) (see js/dropout.ts), so any backend, and
@@ -225,6 +241,26 @@ export interface Backend {
   /** col2im, the gradient of im2col: every entry of cols is added (+=) to the input entry it was read from. */
   col2im(cols: FloatArray, g: WindowGeometry, out: FloatArray): void;
   /**
+   * Convolution over channels-last x [n, h, w, c] with kernel [kh * kw * c, filters]:
+   * out [n * outH * outW, filters] = activation(im2col(x) @ kernel + bias). Backends may build the
+   * patches a slice at a time; the result is as if the whole patch matrix existed.
+   */
+  convForward(x: FloatArray, g: WindowGeometry, kernel: FloatArray, p: ConvParams, out: FloatArray): void;
+  /**
+   * Gradients of convForward from its output y and d(out) grad. With gz = grad, or for relu
+   * grad * (y > 0): d.x = col2im(gz @ kernel^T), d.kernel = im2col(x)^T @ gz and d.bias = the column
+   * sums of gz. Each non-null array of d is overwritten.
+   */
+  convBackward(
+    x: FloatArray,
+    g: WindowGeometry,
+    kernel: FloatArray,
+    p: ConvParams,
+    y: FloatArray,
+    grad: FloatArray,
+    d: ConvGradients,
+  ): void;
+  /**
    * Max pooling: out [n, outH, outW, c] gets each window's max over its real (non-padding) taps,
    * and argmax the winning input position ih * w + iw. The first maximum in window order wins
    * ties (TensorFlow's MaxPoolGrad); NaN never replaces a maximum. Every window must hold a real tap.
@@ -325,6 +361,8 @@ export const KERNEL_NAMES = [
   'scatterAdd',
   'im2col',
   'col2im',
+  'convForward',
+  'convBackward',
   'maxPool',
   'maxPoolGrad',
   'softmax',

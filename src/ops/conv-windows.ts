@@ -93,8 +93,6 @@ export interface WindowMap {
   padded: boolean;
   /** Real (non-padding) taps per output position, for averages that exclude padding. */
   counts: Float64Array;
-  /** 1x1 window, stride 1, no padding: the input already is its own im2col. */
-  identity: boolean;
 }
 
 // Window maps depend only on the geometry, so one map serves every batch of a training run.
@@ -133,7 +131,6 @@ export function windowMap(spec: WindowSpec, what: string): WindowMap {
     for (let ow = 0; ow < gw.out; ow++) counts[oh * gw.out + ow] = rowsReal[oh]! * colsReal[ow]!;
   const taps = spec.kH * spec.kW;
   const padded = counts.some((v) => v !== taps);
-  const identity = taps === 1 && sH === 1 && sW === 1 && !padded && gh.out === spec.inH && gw.out === spec.inW;
   const map: WindowMap = {
     outH: gh.out,
     outW: gw.out,
@@ -147,7 +144,6 @@ export function windowMap(spec: WindowSpec, what: string): WindowMap {
     padLeft: gw.padBefore,
     padded,
     counts,
-    identity,
   };
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
   cache.set(key, map);

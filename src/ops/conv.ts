@@ -1,12 +1,10 @@
 import type { FusedActivation, WindowGeometry } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
-import { allocate } from '../core/dtype.js';
 import type { FloatArray } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
 import { assertFloat, output } from './operand.js';
-import { zeros } from './creation.js';
 import { reshape } from './reshape.js';
 import type { Padding } from './conv-windows.js';
 import { checkPadding, normalizeTuple, windowGeometry, windowMap } from './conv-windows.js';
@@ -28,9 +26,9 @@ export interface ConvOptions {
  * 2-D cross-correlation (what deep learning calls convolution), channels-last:
  * x [N, H, W, C] and kernel [KH, KW, C, F] give [N, OH, OW, F], as tf.nn.conv2d.
  *
- * Computed as im2col + GEMM: the windows are copied into a [N*OH*OW, KH*KW*C] matrix
- * (a chunk of images at a time) and multiplied by the kernel viewed as [KH*KW*C, F];
- * backward multiplies the same chunks again and col2im turns d(patches) into d(x).
+ * Computed as im2col + GEMM: the windows form a [N*OH*OW, KH*KW*C] patch matrix that is
+ * multiplied by the kernel viewed as [KH*KW*C, F]; backward multiplies the patches again and
+ * col2im turns d(patches) into d(x). The backend builds the patches a slice at a time.
  */
 export function conv2d(x: Tensor, kernel: Tensor, options: ConvOptions = {}): Tensor {
   return convolve(x, kernel, options, 'conv2d');
@@ -96,127 +94,51 @@ function convolve(x: Tensor, kernel: Tensor, options: ConvOptions, what: string)
     x,
     reshape(kernel, [kh * kw * c, f]),
     windowGeometry(x, map),
-    map.identity,
     options.bias ?? null,
     options.activation ?? 'linear',
   );
   return reshape(y, [n, map.outH, map.outW, f]);
 }
 
-// Images per chunk aim at this many patch-matrix entries: the chunk's patches stay in cache
-// between im2col and the GEMM, and no batch-sized patch matrix is ever allocated.
-const CHUNK_ENTRIES = 1 << 20;
-// Scratch buffers reused by every conv call (calls never nest): slot 0 holds a chunk's patches,
-// slot 1 a chunk's d(pre-activation) in the backward pass, which nothing outside it reads.
-interface Scratch {
-  float32: Float32Array;
-  float64: Float64Array;
-}
-const scratch: Scratch[] = [0, 1].map(() => ({ float32: new Float32Array(0), float64: new Float64Array(0) }));
-
-function scratchFor(dtype: 'float32' | 'float64', size: number, slot = 0): FloatArray {
-  const s = scratch[slot]!;
-  if (s[dtype].length < size) {
-    if (dtype === 'float32') s.float32 = new Float32Array(size);
-    else s.float64 = new Float64Array(size);
-  }
-  return s[dtype].subarray(0, size);
-}
-
 /**
  * activation(im2col(x) @ kernel + bias) over x [N, H, W, C] and kernel [K, F] with K = KH*KW*C,
- * as [N*OH*OW, F]. The patch matrix is built a chunk of images at a time into a reused scratch
- * buffer and multiplied at once, forward and backward alike (backward rebuilds it for d(kernel)):
- * d(kernel) = sum over chunks of patches^T @ gz, and d(x) = col2im(gz @ kernel^T), with the
- * transposes done by the GEMM's flags. A 1x1 window with stride 1 uses x itself as the patches.
+ * as [N*OH*OW, F], by the backend's fused convolution kernels: they build the patches a slice of
+ * an image at a time (the batch's patch matrix never exists) and the backward kernel applies the
+ * relu gradient, d(kernel) = patches^T @ gz, d(bias) and d(x) = col2im(gz @ kernel^T) in one pass.
  */
 function convProduct(
   x: Tensor,
   kernel: Tensor,
   g: WindowGeometry,
-  identity: boolean,
   bias: Tensor | null,
   activation: FusedActivation,
 ): Tensor {
   const dtype = x.dtype as 'float32' | 'float64';
   const [k, f] = kernel.shape as [number, number];
-  const positions = g.outH * g.outW;
-  const imageLen = g.h * g.w * g.c;
-  const perImage = positions * k;
-  const chunk = Math.max(1, Math.floor(CHUNK_ENTRIES / Math.max(perImage, 1)));
-  const xData = x.data as FloatArray;
-  const patches = (b0: number, b1: number): FloatArray => {
-    if (identity) return xData.subarray(b0 * imageLen, b1 * imageLen);
-    const cols = scratchFor(dtype, (b1 - b0) * perImage);
-    backend().im2col(xData.subarray(b0 * imageLen, b1 * imageLen), { ...g, n: b1 - b0 }, cols);
-    return cols;
-  };
-  const mm = (m: number, n: number, kk: number, transA: boolean, transB: boolean) => ({
-    batch: 1,
-    m,
-    n,
-    k: kk,
-    transA,
-    transB,
-    aBatchStride: 0,
-    bBatchStride: 0,
-  });
-
-  const out = output([g.n * positions, f], dtype);
-  const outData = out.data as FloatArray;
-  const kData = kernel.data as FloatArray;
-  for (let b0 = 0; b0 < g.n; b0 += chunk) {
-    const b1 = Math.min(g.n, b0 + chunk);
-    backend().matmul(patches(b0, b1), kData, outData.subarray(b0 * positions * f, b1 * positions * f), {
-      ...mm((b1 - b0) * positions, f, k, false, false),
-      bias: bias ? (bias.data as FloatArray) : null,
-      activation,
-    });
-  }
+  const params = { filters: f, bias: bias ? (bias.data as FloatArray) : null, activation };
+  const out = output([g.n * g.outH * g.outW, f], dtype);
+  backend().convForward(x.data as FloatArray, g, kernel.data as FloatArray, params, out.data as FloatArray);
 
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(out, 'conv', inputs, (grad) => {
-    const gradData = grad.data as FloatArray;
-    // The raw input image needs no gradient (the first conv layer): skip col2im.
-    const gx = x.requiresGrad ? zeros(x.shape, dtype) : null;
+    // The raw input image needs no gradient (the first conv layer): the kernel skips col2im.
+    const gx = x.requiresGrad ? output(x.shape, dtype) : null;
     const gk = kernel.requiresGrad ? output([k, f], dtype) : null;
     const gb = bias?.requiresGrad ? output([f], dtype) : null;
-    // Later chunks' d(kernel) and d(bias) go to these and are added to the first chunk's.
-    const part = gk && chunk < g.n ? (allocate(dtype, k * f) as FloatArray) : null;
-    const biasPart = gb && chunk < g.n ? (allocate(dtype, f) as FloatArray) : null;
-    const add = (acc: FloatArray, p: FloatArray): void =>
-      backend().binary('add', acc, [acc.length], p, [p.length], acc, [acc.length]);
-    for (let b0 = 0; b0 < g.n && (gx || gk || gb); b0 += chunk) {
-      const b1 = Math.min(g.n, b0 + chunk);
-      const rows = (b1 - b0) * positions;
-      const span = [b0 * positions * f, b1 * positions * f] as const;
-      // d(pre-activation) of the chunk, built in a scratch buffer that stays in cache for the
-      // products below, rather than a batch-sized tensor that goes out to memory and back.
-      let gzChunk = gradData.subarray(...span);
-      if (activation === 'relu') {
-        const buf = scratchFor(dtype, rows * f, 1);
-        backend().reluGrad(gzChunk, outData.subarray(...span), buf);
-        gzChunk = buf;
-      }
-      if (gb) {
-        const acc = gb.data as FloatArray;
-        backend().reduce('sum', gzChunk, 1, rows, f, biasPart && b0 > 0 ? biasPart : acc);
-        if (biasPart && b0 > 0) add(acc, biasPart);
-      }
-      if (gk) {
-        const acc = gk.data as FloatArray;
-        backend().matmul(patches(b0, b1), gzChunk, part && b0 > 0 ? part : acc, mm(k, f, rows, true, false));
-        if (part && b0 > 0) add(acc, part);
-      }
-      if (gx) {
-        const gxChunk = (gx.data as FloatArray).subarray(b0 * imageLen, b1 * imageLen);
-        if (identity) backend().matmul(gzChunk, kData, gxChunk, mm(rows, k, f, false, true));
-        else {
-          const dcols = scratchFor(dtype, rows * k);
-          backend().matmul(gzChunk, kData, dcols, mm(rows, k, f, false, true));
-          backend().col2im(dcols, { ...g, n: b1 - b0 }, gxChunk);
-        }
-      }
+    if (gx || gk || gb) {
+      backend().convBackward(
+        x.data as FloatArray,
+        g,
+        kernel.data as FloatArray,
+        params,
+        out.data as FloatArray,
+        grad.data as FloatArray,
+        {
+          x: gx ? (gx.data as FloatArray) : null,
+          kernel: gk ? (gk.data as FloatArray) : null,
+          bias: gb ? (gb.data as FloatArray) : null,
+        },
+      );
     }
     return bias ? [gx, gk, gb] : [gx, gk];
   });

@@ -5,6 +5,7 @@ import { argReduce, reduce } from './reduce.js';
 import { matmul } from './matmul.js';
 import { gather, scatterAdd, transpose } from './layout.js';
 import { col2im, im2col, maxPool, maxPoolGrad } from './window.js';
+import { convBackward, convForward } from './convolution.js';
 import { softmax, softmaxCrossEntropy } from './softmax.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
 import { rnnBackward, rnnForward } from './recurrent.js';
@@ -24,6 +25,8 @@ export const jsBackend: Backend = {
   scatterAdd,
   im2col,
   col2im,
+  convForward,
+  convBackward,
   maxPool,
   maxPoolGrad,
   softmax,

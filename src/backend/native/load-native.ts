@@ -41,6 +41,24 @@ export interface NativeAddon {
   /** meta = [n, h, w, c, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW] for the window kernels. */
   im2col(x: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
   col2im(cols: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
+  /** meta = window geometry, then filters and relu (0/1). */
+  convForward(
+    x: ArrayBufferView,
+    kernel: ArrayBufferView,
+    bias: ArrayBufferView | null,
+    out: ArrayBufferView,
+    meta: Float64Array,
+  ): void;
+  convBackward(
+    x: ArrayBufferView,
+    kernel: ArrayBufferView,
+    y: ArrayBufferView,
+    grad: ArrayBufferView,
+    gx: ArrayBufferView | null,
+    gKernel: ArrayBufferView | null,
+    gBias: ArrayBufferView | null,
+    meta: Float64Array,
+  ): void;
   maxPool(x: ArrayBufferView, out: ArrayBufferView, argmax: Int32Array, meta: Float64Array): void;
   maxPoolGrad(grad: ArrayBufferView, argmax: Int32Array, out: ArrayBufferView, meta: Float64Array): void;
   softmax(x: ArrayBufferView, rows: number, n: number, log: boolean, out: ArrayBufferView): void;

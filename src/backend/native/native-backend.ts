@@ -1,4 +1,12 @@
-import type { Backend, BinaryOp, MatmulParams, RecurrentParams, UnaryOp, WindowGeometry } from '../backend.js';
+import type {
+  Backend,
+  BinaryOp,
+  ConvParams,
+  MatmulParams,
+  RecurrentParams,
+  UnaryOp,
+  WindowGeometry,
+} from '../backend.js';
 import { ARITHMETIC_OPS, COMPARE_OPS, RECURRENT_ACTIVATIONS, RECURRENT_CELLS, UNARY_OPS } from '../backend.js';
 import { broadcastStrides } from '../js/elementwise.js';
 import { jsBackend } from '../js/js-backend.js';
@@ -108,6 +116,12 @@ function writeWindow(g: WindowGeometry): void {
   meta[13] = g.outW;
 }
 
+function writeConv(g: WindowGeometry, p: ConvParams): void {
+  writeWindow(g);
+  meta[14] = p.filters;
+  meta[15] = p.activation === 'relu' ? 1 : 0;
+}
+
 /**
  * Adapts the addon to the Backend interface. Every kernel and dtype runs natively (float32 and
  * float64 everywhere, int32/uint8 where the interface allows them). The one delegation: a binary
@@ -176,6 +190,14 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     col2im(cols, g, out) {
       writeWindow(g);
       addon.col2im(cols, out, meta);
+    },
+    convForward(x, g, kernel, p, out) {
+      writeConv(g, p);
+      addon.convForward(x, kernel, p.bias ?? null, out, meta);
+    },
+    convBackward(x, g, kernel, p, y, grad, d) {
+      writeConv(g, p);
+      addon.convBackward(x, kernel, y, grad, d.x, d.kernel, d.bias, meta);
     },
     maxPool(x, g, out, argmax) {
       writeWindow(g);
