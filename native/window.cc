@@ -185,6 +185,8 @@ void max_pool_grad_e(const T* grad, const int32_t* arg, const WindowGeometry& g,
   parallel_for(g.n, kGrain / (positions * c + 1) + 1, [&](size_t b, size_t e) {
     for (size_t img = b; img < e; img++) {
       T* xi = out + img * hw * c;
+      // Zeroed here, image by image, so the scatter below finds it in cache.
+      std::memset(xi, 0, hw * c * sizeof(T));
       const size_t base = img * positions * c;
       for (size_t q = 0; q < positions; q++) {
         const int32_t* a = arg + base + q * c;

@@ -25,6 +25,7 @@ template <class T>
 void add_patch_rows(const T* rows, const WindowGeometry& g, size_t p0, size_t p1, T* xi);
 
 void max_pool(const Buf& x, const WindowGeometry& g, const Buf& out, const Buf& argmax);
+// out = the gradient of max_pool: zero except where argmax points (overwritten, not added to).
 void max_pool_grad(const Buf& grad, const Buf& argmax, const WindowGeometry& g, const Buf& out);
 
 }  // namespace ds

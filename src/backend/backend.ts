@@ -266,7 +266,10 @@ export interface Backend {
    * ties (TensorFlow's MaxPoolGrad); NaN never replaces a maximum. Every window must hold a real tap.
    */
   maxPool(x: FloatArray, g: WindowGeometry, out: FloatArray, argmax: Int32Array): void;
-  /** Gradient of maxPool: out[i, argmax[i, oh, ow, ch], ch] += grad[i, oh, ow, ch], out viewed as [n, h * w, c]. */
+  /**
+   * Gradient of maxPool, overwriting out viewed as [n, h * w, c]: zero, then
+   * out[i, argmax[i, oh, ow, ch], ch] += grad[i, oh, ow, ch] for every window.
+   */
   maxPoolGrad(grad: FloatArray, argmax: Int32Array, g: WindowGeometry, out: FloatArray): void;
 
   /** Softmax (or log-softmax) of each row of x viewed as [rows, n]. */

@@ -1,9 +1,10 @@
 import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
+import { allocate } from '../core/dtype.js';
 import type { FloatArray } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { fromArray, zeros } from './creation.js';
+import { fromArray } from './creation.js';
 import { div } from './binary.js';
 import { assertFloat, output } from './operand.js';
 import { sum } from './reduce.js';
@@ -49,10 +50,11 @@ const maxPoolImpl: PoolImpl = (x, poolSize, options, what) => {
   const map = poolMap(x, poolSize, options, what);
   const g = windowGeometry(x, map);
   const out = output([g.n, g.outH, g.outW, g.c], x.dtype);
-  const arg = new Int32Array(out.size);
+  // Pooled like any step intermediate: the backward pass that reads it runs in the same step.
+  const arg = allocate('int32', out.size) as Int32Array;
   backend().maxPool(x.data as FloatArray, g, out.data as FloatArray, arg);
   return record(out, 'maxPool', [x], (grad) => {
-    const gx = zeros(x.shape, grad.dtype);
+    const gx = output(x.shape, grad.dtype);
     backend().maxPoolGrad(grad.data as FloatArray, arg, g, gx.data as FloatArray);
     return [gx];
   });

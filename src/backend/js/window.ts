@@ -88,6 +88,7 @@ export function maxPoolGrad(grad: FloatArray, argmax: Int32Array, g: WindowGeome
   const { c } = g;
   const hw = g.h * g.w;
   const positions = g.outH * g.outW;
+  out.fill(0, 0, g.n * hw * c);
   for (let img = 0; img < g.n; img++) {
     const base = img * hw * c;
     for (let i = img * positions * c, end = i + positions * c, ch = 0; i < end; i++, ch = ch + 1 === c ? 0 : ch + 1) {
