@@ -19,7 +19,8 @@
         "native/reduce.cc",
         "native/softmax.cc",
         "native/thread_pool.cc",
-        "native/window.cc"
+        "native/window.cc",
+        "native/winograd.cc"
       ],
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

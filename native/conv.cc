@@ -8,6 +8,7 @@
 
 #include "gemm.h"
 #include "thread_pool.h"
+#include "winograd.h"
 
 namespace ds {
 namespace {
@@ -83,6 +84,17 @@ template <class T>
 void forward_t(const T* x, const T* kernel, const T* bias, const WindowGeometry& g, size_t f, bool relu, T* out) {
   const Sizes s = sizes<T>(g);
   if (s.positions == 0 || g.n == 0 || f == 0) return;
+  if (winograd_applies(g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.c, f)) {
+    const Winograd3x3<T> wino(kernel, g.c, f, false);
+    std::atomic<size_t> next{0};
+    auto job = [&](int, int) {
+      for (size_t img; (img = next.fetch_add(1, std::memory_order_relaxed)) < g.n;)
+        wino.run(x + img * s.imageLen, g.h, g.w, g.padTop, g.padLeft, g.outH, g.outW, out + img * s.positions * f, bias,
+                 relu);
+    };
+    run_dynamic(num_threads(), [](void* c, int tid, int n) { (*static_cast<decltype(job)*>(c))(tid, n); }, &job);
+    return;
+  }
   const PackedB<T> w(kernel, f, s.k, f, false);
   const size_t units = g.n * s.slices;
   std::atomic<size_t> next{0};
@@ -110,8 +122,12 @@ void backward_t(const T* x, const T* kernel, const T* y, const T* grad, const Wi
     if (gb) std::memset(gb, 0, f * sizeof(T));
     return;
   }
-  // gz @ kernel^T: op(B)[kk][j] = kernel[j * f + kk].
-  std::unique_ptr<PackedB<T>> wt(gx ? new PackedB<T>(kernel, f, f, s.k, true) : nullptr);
+  // d(x) is the correlation of gz with the rotated kernel: by Winograd when it applies, else
+  // col2im(gz @ kernel^T) with op(B)[kk][j] = kernel[j * f + kk].
+  const bool wino = gx && winograd_applies(g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.c, f) &&
+                    g.padTop < g.kh && g.padLeft < g.kw;
+  std::unique_ptr<Winograd3x3<T>> wd(wino ? new Winograd3x3<T>(kernel, g.c, f, true) : nullptr);
+  std::unique_ptr<PackedB<T>> wt(gx && !wino ? new PackedB<T>(kernel, f, f, s.k, true) : nullptr);
   std::vector<T> kParts(gk ? groups * kf : 0), bParts(gb ? groups * f : 0, T(0));
   std::atomic<size_t> next{0};
   auto job = [&](int, int) {
@@ -123,21 +139,24 @@ void backward_t(const T* x, const T* kernel, const T* y, const T* grad, const Wi
       T* bPart = gb ? bParts.data() + grp * f : nullptr;
       for (size_t img = i0; img < i1; img++) {
         const T* gzImg = grad + img * s.positions * f;
-        if (gx) std::memset(gx + img * s.imageLen, 0, s.imageLen * sizeof(T));
+        if (gx && !wino) std::memset(gx + img * s.imageLen, 0, s.imageLen * sizeof(T));
         if (relu) {
           relu_grad_rows(gzImg, y + img * s.positions * f, s.positions, f, gzBuf, bPart);
           gzImg = gzBuf;
         } else if (bPart) {
           column_sums(gzImg, s.positions, f, bPart);
         }
-        for (size_t p0 = 0; p0 < s.positions && (gk || gx); p0 += s.slice) {
+        if (wino)
+          wd->run(gzImg, g.outH, g.outW, g.kh - 1 - g.padTop, g.kw - 1 - g.padLeft, g.h, g.w, gx + img * s.imageLen,
+                  nullptr, false);
+        for (size_t p0 = 0; p0 < s.positions && (gk || (gx && !wino)); p0 += s.slice) {
           const size_t p1 = p0 + s.slice < s.positions ? p0 + s.slice : s.positions, rows = p1 - p0;
           const T* gzSlice = gzImg + p0 * f;
           if (kPart) {
             patch_rows(x + img * s.imageLen, g, p0, p1, cols);
             gemm_serial(cols, s.k, true, gzSlice, f, false, kPart, f, s.k, f, rows, img > i0 || p0 > 0);
           }
-          if (gx) {
+          if (gx && !wino) {
             gemm_prepacked(gzSlice, f, *wt, cols, s.k, rows, false);
             add_patch_rows(cols, g, p0, p1, gx + img * s.imageLen);
           }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WindowGeometry } from '../src/backend/backend.js';
 import { jsBackend } from '../src/backend/js/js-backend.js';
-import { getNumThreads, setNumThreads } from '../src/backend/native/index.js';
+import { getNumThreads, nativeAddon, setNumThreads } from '../src/backend/native/index.js';
 import { axisGeometry } from '../src/ops/conv-windows.js';
 import type { Padding } from '../src/ops/conv-windows.js';
 import { nativeBackend, rng } from './helpers/native.js';
@@ -106,24 +106,44 @@ test('im2col and col2im: native matches js (float32/float64, padding, strides, d
   setNumThreads(before);
 });
 
-// Convolution cases beyond the window cases: several patch slices per image and more images than
-// the kernel's 8 summation groups.
-const CONV_CASES: Case[] = [
+// Convolution cases beyond the window cases: several patch slices per image, more images than
+// the kernel's 8 summation groups, and 3x3 stride-1 layers with at least 8 channels in and out,
+// which native computes by Winograd's F(2x2, 3x3) (odd output sizes leave partial tiles).
+const CONV_CASES: (Case & { f?: number })[] = [
   ...CASES,
   { n: 11, h: 20, w: 18, c: 32, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid' },
   { n: 3, h: 26, w: 26, c: 32, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid' },
+  { n: 3, h: 9, w: 7, c: 8, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'same', f: 8 },
+  { n: 2, h: 10, w: 13, c: 13, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid', f: 21 },
+  { n: 9, h: 5, w: 6, c: 40, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'same', f: 64 },
+  { n: 2, h: 3, w: 3, c: 16, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid', f: 9 },
 ];
 
-test('convForward and convBackward: native matches js (bias, relu, null gradients, 1 and 2 threads)', () => {
+test('convForward and convBackward: native matches js (bias, relu, null gradients, 1 and 2 threads, every ISA)', () => {
   const nb = nativeBackend();
+  const addon = nativeAddon()!;
   const before = getNumThreads();
+  // The Winograd transforms and the GEMM have a build per instruction set the CPU has.
+  const isas = [...new Set(['avx512', 'avx2', 'generic'].map((i) => addon.setGemmIsa(i)))];
+  try {
+    for (const isa of isas) {
+      addon.setGemmIsa(isa);
+      convParity(nb, isa);
+    }
+  } finally {
+    addon.setGemmIsa(addon.cpuIsa());
+    setNumThreads(before);
+  }
+});
+
+function convParity(nb: ReturnType<typeof nativeBackend>, isa: string): void {
   CONV_CASES.forEach((k, ci) => {
     for (const C of [Float32Array, Float64Array]) {
-      const filters = [1, 5, 17][ci % 3]!;
+      const filters = k.f ?? [1, 5, 17][ci % 3]!;
       const relu = ci % 2 === 0;
       const r = rng(300 + ci);
       const g = geometry(k);
-      const what = `case ${ci} ${C.name} filters ${filters} relu ${relu}`;
+      const what = `case ${ci} ${C.name} filters ${filters} relu ${relu} ${isa}`;
       const kLen = g.kh * g.kw * g.c * filters;
       const outLen = g.n * g.outH * g.outW * filters;
       const x = randomArray(C, g.n * g.h * g.w * g.c, r);
@@ -166,8 +186,7 @@ test('convForward and convBackward: native matches js (bias, relu, null gradient
       }
     }
   });
-  setNumThreads(before);
-});
+}
 
 test('convForward and convBackward: mismatched arrays throw instead of reading out of bounds', () => {
   const nb = nativeBackend();
@@ -207,8 +226,9 @@ test('maxPool and maxPoolGrad: native matches js, ties go to the first maximum',
           assert.deepEqual(Array.from(ab), Array.from(aa), `maxPool argmax ${what}`);
 
           const grad = randomArray(C, outLen, r);
-          const ga = new C(x.length);
-          const gb = new C(x.length);
+          // Non-zero starting contents check that the gradient overwrites its output.
+          const ga = new C(x.length).fill(3);
+          const gb = new C(x.length).fill(-3);
           jsBackend.maxPoolGrad(grad, aa, g, ga);
           nb.maxPoolGrad(grad, ab, g, gb);
           assertClose(gb, ga, `maxPoolGrad ${what}`, C === Float32Array ? 1e-5 : 1e-12);

@@ -1,0 +1,33 @@
+// 3x3, stride-1 correlation by Winograd's minimal filtering F(2x2, 3x3): each 2x2 block of outputs
+// costs 16 multiplies per (input, output) channel pair instead of 36. Inputs and kernel go through
+// small fixed transforms, and the 16 products become 16 GEMMs [tiles x cin] @ [cin x cout].
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "gemm.h"
+
+namespace ds {
+
+template <class T>
+struct Winograd3x3 {
+  // kernel is a conv kernel [3, 3, c, f] (viewed as [9 * c, f]). Forward: cin = c, cout = f.
+  // flipped: the kernel of the backward-data pass (rotated 180 degrees, channels swapped), so
+  // cin = f, cout = c.
+  Winograd3x3(const T* kernel, size_t c, size_t f, bool flipped);
+
+  // One image on the calling thread: out [oh, ow, cout] = act(sum over taps of
+  // in[y + ki - padTop, x + kj - padLeft, :] (zero outside [h, w]) @ tap kernel + bias).
+  void run(const T* in, size_t h, size_t w, size_t padTop, size_t padLeft, size_t oh, size_t ow, T* out,
+           const T* bias, bool relu) const;
+
+  size_t cin, cout;
+  std::vector<PackedB<T>> u;  // the transformed kernel: 16 matrices [cin, cout], packed for the GEMM
+};
+
+// Whether a conv geometry may use Winograd3x3: a 3x3 window, stride 1, no dilation, channels
+// wide enough that the GEMMs (not the transforms) dominate.
+bool winograd_applies(size_t kh, size_t kw, size_t strideH, size_t strideW, size_t dilationH, size_t dilationW,
+                      size_t c, size_t f);
+
+}  // namespace ds
