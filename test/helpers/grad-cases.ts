@@ -397,6 +397,13 @@ add({
   fn: ([x, k, b]) => ops.conv2d(x!, k!, { padding: 'same', strides: 2, bias: b!, activation: 'relu' }),
 });
 add({
+  // 3x3, stride 1, >= 8 channels in and out: the native backend computes this one by Winograd.
+  name: 'conv2d 3x3 same, 8 channels in and out, bias',
+  ops: ['conv2d'],
+  inputs: [S([1, 3, 5, 8]), S([3, 3, 8, 8]), S([8])],
+  fn: ([x, k, b]) => ops.conv2d(x!, k!, { padding: 'same', bias: b! }),
+});
+add({
   name: 'conv2d dilation 2',
   ops: ['conv2d'],
   inputs: [S([1, 5, 5, 1]), S([2, 2, 1, 2])],
