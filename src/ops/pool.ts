@@ -5,7 +5,7 @@ import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { fromArray, zeros } from './creation.js';
 import { div } from './binary.js';
-import { assertFloat, output } from './operand.js';
+import { assertFloat, uninitializedOutput } from './operand.js';
 import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
 import type { WindowMap } from './conv-windows.js';
@@ -48,7 +48,8 @@ function poolMap(x: Tensor, poolSize: number | readonly number[], options: PoolO
 const maxPoolImpl: PoolImpl = (x, poolSize, options, what) => {
   const map = poolMap(x, poolSize, options, what);
   const g = windowGeometry(x, map);
-  const out = output([g.n, g.outH, g.outW, g.c], x.dtype);
+  // maxPool writes every window's max and argmax (a window with no real tap is an error).
+  const out = uninitializedOutput([g.n, g.outH, g.outW, g.c], x.dtype);
   const arg = new Int32Array(out.size);
   backend().maxPool(x.data as FloatArray, g, out.data as FloatArray, arg);
   return record(out, 'maxPool', [x], (grad) => {
