@@ -6,11 +6,10 @@ import type { DType, TypedArray } from './dtype.js';
  * A fresh multi-megabyte typed array costs page faults and zeroing, and its death costs garbage
  * collection; a training step allocates the same sizes every time. Inside a `bufferScope`,
  * `allocate` (and `allocateUninitialized`) records every large array it hands out and serves
- * requests from a free list. When
- * the scope ends, each recorded array whose ArrayBuffer is not reachable from the scope's roots
- * (the model, its optimizer, the step's result) goes back to the free list. Reachability is a
- * conservative walk over plain object graphs, so lazily built weights, optimizer slots and views
- * that share a buffer with a survivor are all kept.
+ * requests from a free list. When the scope ends, each recorded array whose ArrayBuffer is not
+ * reachable from the scope's roots (the model, its optimizer, the step's result) goes back to the
+ * free list. Reachability is a conservative walk over plain object graphs, so lazily built weights,
+ * optimizer slots and views that share a buffer with a survivor are all kept.
  *
  * Limit: a reference hidden where the walk cannot see (a closure, a global a custom layer writes
  * to) is not seen; `setBufferPooling(false)` switches pooling off entirely.

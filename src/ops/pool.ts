@@ -1,6 +1,7 @@
 import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
 import type { FloatArray } from '../core/dtype.js';
+import { allocateUninitialized } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { fromArray, zeros } from './creation.js';
@@ -50,7 +51,7 @@ const maxPoolImpl: PoolImpl = (x, poolSize, options, what) => {
   const g = windowGeometry(x, map);
   // maxPool writes every window's max and argmax (a window with no real tap is an error).
   const out = uninitializedOutput([g.n, g.outH, g.outW, g.c], x.dtype);
-  const arg = new Int32Array(out.size);
+  const arg = allocateUninitialized('int32', out.size) as Int32Array;
   backend().maxPool(x.data as FloatArray, g, out.data as FloatArray, arg);
   return record(out, 'maxPool', [x], (grad) => {
     const gx = zeros(x.shape, grad.dtype);
