@@ -91,7 +91,13 @@ void rnn_backward(const Buf& kernel, const Buf* mask, const Buf* stepMask, const
         "rnnBackward: arrays are shorter than the layout");
   check(!dBias || p.cell == RnnCell::Gru, "rnnBackward: only the gru cell has a recurrent bias");
   check(!dcLast || p.cell == RnnCell::Lstm, "rnnBackward: only the lstm cell has a c state");
-  if (B == 0 || Tn == 0 || u == 0) return;
+  if (B == 0 || Tn == 0 || u == 0) {
+    // No steps: the weight gradients are sums over nothing. They are outputs (overwritten, not added
+    // into), so write the zeros rather than leave the caller's values, as the reference does.
+    std::memset(dKernel.data, 0, u * gu * dtype_size(d));
+    if (dBias) std::memset(dBias->data, 0, gu * dtype_size(d));
+    return;
+  }
   auto ptr = [](const Buf* b, auto tag) { return b ? b->as<decltype(tag)>() : nullptr; };
   dispatch_float(d, [&](auto tag) {
     using T = decltype(tag);

@@ -11,20 +11,29 @@ import {
   setMinPooledBytes,
   MIN_POOLED_BYTES,
 } from '../src/core/buffer-pool.js';
+import { allocate, allocateUninitialized } from '../src/core/dtype.js';
 import { setRandomSeed } from '../src/core/random.js';
 import { Tensor } from '../src/core/tensor.js';
 import type { Variable } from '../src/core/variable.js';
 import { Callback } from '../src/callbacks/callback.js';
+import { AveragePooling2D } from '../src/layers/average-pooling2d.js';
 import { BatchNormalization } from '../src/layers/batch-normalization.js';
+import { Bidirectional } from '../src/layers/bidirectional.js';
+import { Conv1D } from '../src/layers/conv1d.js';
 import { Conv2D } from '../src/layers/conv2d.js';
 import { Dense } from '../src/layers/dense.js';
 import { Dropout } from '../src/layers/dropout.js';
 import { Embedding } from '../src/layers/embedding.js';
 import { Flatten } from '../src/layers/flatten.js';
+import { GlobalMaxPooling1D } from '../src/layers/global-max-pooling1d.js';
+import { GRU } from '../src/layers/gru.js';
 import { getInitializer } from '../src/layers/initializers.js';
 import type { CallOptions, SymbolicShape } from '../src/layers/layer.js';
 import { Layer } from '../src/layers/layer.js';
 import { LSTM } from '../src/layers/lstm.js';
+import { MaxPooling1D } from '../src/layers/max-pooling1d.js';
+import { MaxPooling2D } from '../src/layers/max-pooling2d.js';
+import { SimpleRNN } from '../src/layers/simple-rnn.js';
 import type { Model } from '../src/models/model.js';
 import { Sequential } from '../src/models/sequential.js';
 import { oneHot, randomNormal } from '../src/ops/creation.js';
@@ -133,12 +142,13 @@ async function assertPoolingChangesNothing(
   x: Tensor,
   y: Tensor,
   batch: number,
+  thresholds: readonly number[] = [MIN_POOLED_BYTES, 1],
 ): Promise<RunResult> {
   const off = await run(build, x, y, false, batch);
   let on: RunResult | null = null;
   // Default threshold, then every array pooled (weights, BatchNormalization statistics and
   // optimizer slots of these small models then fall under the release rule too).
-  for (const threshold of [MIN_POOLED_BYTES, 1]) {
+  for (const threshold of thresholds) {
     setMinPooledBytes(threshold);
     try {
       on = await run(build, x, y, true, batch);
@@ -213,6 +223,134 @@ test('Embedding + LSTM: pooling on and off give bit-identical results', async ()
     y,
     16,
   );
+});
+
+// Ops write into unzeroed pooled arrays where their kernel writes every element (uninitializedOutput),
+// and into zero-filled ones where it adds into its output (col2im, scatterAdd, maxPoolGrad, slice
+// and unstack gradients). With every array pooled and the pool poisoned with NaN after each batch,
+// an op of either kind given the wrong array would turn the losses NaN or change them. These models
+// cover the layers the tests above do not.
+
+test('CNN with max and average pooling (valid and same padding): pooling changes nothing', async () => {
+  setRandomSeed(6);
+  const x = randomNormal([48, 13, 11, 2]);
+  const y = oneHot(ints([48], 0, 5, 1), 5);
+  await assertPoolingChangesNothing(
+    () =>
+      new Sequential([
+        new Conv2D(8, 3, { inputShape: [13, 11, 2], activation: 'relu', padding: 'same' }),
+        new MaxPooling2D({ poolSize: 2, padding: 'same' }),
+        new Conv2D(12, 3, { activation: 'relu', strides: 1, dilationRate: 1 }),
+        new AveragePooling2D({ poolSize: 2, strides: 1, padding: 'same' }),
+        new MaxPooling2D(2),
+        new Flatten(),
+        new Dense(5, { activation: 'softmax' }),
+      ]),
+    x,
+    y,
+    12,
+    [1],
+  );
+});
+
+test('Embedding (maskZero) + GRU in both reset modes with recurrent dropout: pooling changes nothing', async () => {
+  setRandomSeed(7);
+  // Zeros in the ids are masked steps (Keras maskZero).
+  const x = ints([48, 24], 0, 60, 3);
+  const y = oneHot(ints([48], 0, 4, 2), 4);
+  await assertPoolingChangesNothing(
+    () =>
+      new Sequential([
+        new Embedding(60, 24, { inputLength: 24, maskZero: true }),
+        new GRU(20, { returnSequences: true, recurrentDropout: 0.2 }),
+        new GRU(16, { resetAfter: false }),
+        new Dense(4, { activation: 'softmax' }),
+      ]),
+    x,
+    y,
+    12,
+    [1],
+  );
+});
+
+test('Conv1D, MaxPooling1D and a step-by-step SimpleRNN: pooling changes nothing', async () => {
+  setRandomSeed(9);
+  const x = ints([48, 24], 1, 60, 6);
+  const y = oneHot(ints([48], 0, 4, 7), 4);
+  await assertPoolingChangesNothing(
+    () =>
+      new Sequential([
+        new Embedding(60, 16, { inputLength: 24 }),
+        new Conv1D(12, 3, { activation: 'relu', padding: 'same' }),
+        new MaxPooling1D(2),
+        // softplus has no fused kernel: this layer runs step by step (unstack, per-step ops).
+        new SimpleRNN(10, { activation: 'softplus', returnSequences: true }),
+        new GlobalMaxPooling1D(),
+        new Dense(4, { activation: 'softmax' }),
+      ]),
+    x,
+    y,
+    12,
+    [1],
+  );
+});
+
+test('Bidirectional LSTM with dropout: pooling changes nothing', async () => {
+  setRandomSeed(8);
+  const x = ints([32, 20], 1, 50, 4);
+  const y = oneHot(ints([32], 0, 3, 5), 3);
+  await assertPoolingChangesNothing(
+    () =>
+      new Sequential([
+        new Embedding(50, 16, { inputLength: 20 }),
+        new Bidirectional(new LSTM(12, { dropout: 0.2 })),
+        new Dense(3, { activation: 'softmax' }),
+      ]),
+    x,
+    y,
+    8,
+    [1],
+  );
+});
+
+test('allocateUninitialized reuses a pooled array without zeroing it; allocate still zeroes', () => {
+  clearBufferPool();
+  const n = 40000; // 160 KB of float32: above the default pooling threshold
+  // Each scope releases its array, so the next one is served from the free list.
+  const first = bufferScope([], () => {
+    const a = allocate('float32', n);
+    assert.ok(a.every((v) => v === 0));
+    a.fill(7);
+    return null;
+  });
+  assert.equal(first, null);
+  const reusesBefore = bufferPoolStats().reuses;
+  const reused = bufferScope([], () => {
+    const a = allocateUninitialized('float32', n);
+    // The previous user's values are still there: nothing filled the array.
+    assert.ok(a.every((v) => v === 7));
+    a.fill(9);
+    return null;
+  });
+  assert.equal(reused, null);
+  assert.equal(bufferPoolStats().reuses, reusesBefore + 1, 'the uninitialized request was served from the pool');
+  bufferScope([], () => {
+    const a = allocate('float32', n);
+    assert.ok(
+      a.every((v) => v === 0),
+      'allocate must zero a reused array',
+    );
+    return null;
+  });
+  assert.equal(bufferPoolStats().reuses, reusesBefore + 2);
+  // Outside a scope, and for other dtypes or lengths, a fresh (zero) array is made.
+  assert.ok(allocateUninitialized('float32', n).every((v) => v === 0));
+  bufferScope([], () => {
+    assert.ok(allocateUninitialized('float64', n).every((v) => v === 0));
+    assert.ok(allocateUninitialized('float32', n + 1).every((v) => v === 0));
+    return null;
+  });
+  clearBufferPool();
 });
 
 test('a lazily built weight, a view of it and a kept output made inside a step are never released', async () => {

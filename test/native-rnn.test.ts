@@ -1,7 +1,8 @@
 // Parity of the native fused recurrent kernels (rnnForward / rnnBackward) with the reference 'js'
 // kernels on random inputs: every cell, several activations, odd sizes (units not a multiple of
-// 16, batch 1, batches odd or smaller than the thread count, one timestep), with and without
-// recurrent mask / bias, 1 and 2 threads.
+// 16, batch 1, batches odd or smaller than the thread count, one timestep, an empty batch), with
+// and without recurrent mask / bias, 1 and 2 threads. Outputs start as NaN, so an element a kernel
+// leaves unwritten fails the comparison.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Backend, RecurrentActivation, RecurrentCell, RecurrentParams } from '../src/backend/backend.js';
@@ -66,8 +67,9 @@ function runBoth(be: Backend, c: Case, C: FloatCtor, seed: number) {
   const dHseq = random(C, n * c.units, next, 1);
   const dhLast = random(C, c.batch * c.units, next, 1);
   const dcLast = c.cell === 'lstm' ? random(C, c.batch * c.units, next, 1) : null;
-  const hseq = new C(n * c.units);
-  const cache = new C(recurrentCachePlanes(c.cell) * n * c.units);
+  // Outputs start as NaN: the kernels must write every element (ops hand them unzeroed pooled arrays).
+  const hseq = new C(n * c.units).fill(NaN);
+  const cache = new C(recurrentCachePlanes(c.cell) * n * c.units).fill(NaN);
   be.rnnForward(projected, kernel, bias, mask, stepMask, p, hseq, cache);
   // Two backward calls: all output gradients at once, and only the final-state ones.
   const grads = (withSeq: boolean) => {
@@ -102,6 +104,8 @@ const SIZES: [number, number, number][] = [
   // 12-row GEMM panels per thread with a ragged edge.
   [5, 4, 7],
   [27, 5, 13],
+  // An empty batch: no steps run, yet the weight gradients must still be written (as zeros).
+  [0, 3, 5],
 ];
 const ACTS: [RecurrentActivation, RecurrentActivation][] = [
   ['tanh', 'sigmoid'],

@@ -1,5 +1,5 @@
 import { Tensor } from './tensor.js';
-import { allocate } from './dtype.js';
+import { allocateUninitialized } from './dtype.js';
 import { backend } from '../backend/registry.js';
 
 /**
@@ -99,7 +99,8 @@ export function gradients(root: Tensor, wrt: readonly Tensor[], seed: Tensor): (
 
 /** prev + g for two gradients of the same tensor (same shape by construction). */
 function accumulate(prev: Tensor, g: Tensor): Tensor {
-  const out = allocate(prev.dtype, prev.size);
+  // add writes every element: no need for a zero-filled array.
+  const out = allocateUninitialized(prev.dtype, prev.size);
   backend().binary('add', prev.data, prev.shape, g.data, g.shape, out, prev.shape);
   return new Tensor(out, prev.shape, prev.dtype);
 }

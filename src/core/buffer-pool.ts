@@ -5,11 +5,11 @@ import type { DType, TypedArray } from './dtype.js';
  *
  * A fresh multi-megabyte typed array costs page faults and zeroing, and its death costs garbage
  * collection; a training step allocates the same sizes every time. Inside a `bufferScope`,
- * `allocate` records every large array it hands out and serves requests from a free list. When
- * the scope ends, each recorded array whose ArrayBuffer is not reachable from the scope's roots
- * (the model, its optimizer, the step's result) goes back to the free list. Reachability is a
- * conservative walk over plain object graphs, so lazily built weights, optimizer slots and views
- * that share a buffer with a survivor are all kept.
+ * `allocate` (and `allocateUninitialized`) records every large array it hands out and serves
+ * requests from a free list. When the scope ends, each recorded array whose ArrayBuffer is not
+ * reachable from the scope's roots (the model, its optimizer, the step's result) goes back to the
+ * free list. Reachability is a conservative walk over plain object graphs, so lazily built weights,
+ * optimizer slots and views that share a buffer with a survivor are all kept.
  *
  * Limit: a reference hidden where the walk cannot see (a closure, a global a custom layer writes
  * to) is not seen; `setBufferPooling(false)` switches pooling off entirely.
@@ -80,19 +80,25 @@ export function pooledArrays(): TypedArray[] {
 }
 
 /**
- * Called by `allocate`: a zero-filled pooled array of this dtype and length, or null when the
- * request is not pooled (no open scope, pooling off, small array, empty free list). A non-null
- * result and every fresh large array made inside a scope must be passed to `recordAllocation`.
+ * Called by `allocate` / `allocateUninitialized`: a pooled array of this dtype and length, or null
+ * when the request is not pooled (no open scope, pooling off, small array, empty free list). It is
+ * zero-filled when `zeroFill` is set; otherwise it holds whatever its last user left in it. A
+ * non-null result and every fresh large array made inside a scope must be passed to `recordAllocation`.
  */
-export function takePooled(dtype: DType, length: number, bytesPerElement: number): TypedArray | null {
+export function takePooled(
+  dtype: DType,
+  length: number,
+  bytesPerElement: number,
+  zeroFill: boolean,
+): TypedArray | null {
   if (depth === 0 || !enabled || length * bytesPerElement < minPooledBytes) return null;
   const list = free.get(keyOf(storageOf(dtype), length));
   const a = list?.pop();
   if (!a) return null;
   freeBytes -= a.byteLength;
   reuses++;
-  // Callers may rely on fresh arrays being zero.
-  a.fill(0);
+  // `allocate` promises zeros, as a fresh typed array has; callers that overwrite every element skip the fill.
+  if (zeroFill) a.fill(0);
   return a;
 }
 

@@ -16,7 +16,21 @@ const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, uint8: 
 
 /** A zero-filled array for `size` elements; large ones may come from the buffer pool (core/buffer-pool.ts). */
 export function allocate(dtype: DType, size: number): TypedArray {
-  const pooled = takePooled(dtype, size, BYTES[dtype]);
+  return allocateFrom(dtype, size, true);
+}
+
+/**
+ * An array for `size` elements whose contents are unspecified: a pooled array keeps the values of
+ * its previous use (a fresh one is still zero). Only for callers that write every element before
+ * anything reads it; anything that accumulates into its output must use `allocate`. Skipping the
+ * fill saves a full pass over memory per large op output.
+ */
+export function allocateUninitialized(dtype: DType, size: number): TypedArray {
+  return allocateFrom(dtype, size, false);
+}
+
+function allocateFrom(dtype: DType, size: number, zeroFill: boolean): TypedArray {
+  const pooled = takePooled(dtype, size, BYTES[dtype], zeroFill);
   if (pooled) {
     recordAllocation(pooled);
     return pooled;

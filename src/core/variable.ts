@@ -1,5 +1,5 @@
 import type { DType } from './dtype.js';
-import { allocate } from './dtype.js';
+import { allocateUninitialized } from './dtype.js';
 import { shapesEqual, shapeToString } from './shape.js';
 import { Tensor } from './tensor.js';
 
@@ -44,8 +44,8 @@ export class Variable extends Tensor {
   }
 }
 
-function copyOf(t: Tensor): ReturnType<typeof allocate> {
-  const out = allocate(t.dtype as DType, t.size);
+function copyOf(t: Tensor): ReturnType<typeof allocateUninitialized> {
+  const out = allocateUninitialized(t.dtype as DType, t.size);
   out.set(t.data);
   return out;
 }

@@ -6,7 +6,7 @@ import { isFloat, upcast } from '../core/dtype.js';
 import { broadcastShapes, shapesEqual } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import type { Operand } from './operand.js';
-import { output, toTensor } from './operand.js';
+import { toTensor, uninitializedOutput } from './operand.js';
 import { astype } from './cast.js';
 import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
@@ -45,7 +45,7 @@ function applyBinary(op: BinaryOp, a: Tensor, b: Tensor, compare: boolean): Tens
   let dtype = compare ? 'bool' : a.dtype;
   if (!compare && dtype === 'bool') dtype = 'int32';
   const [x, y] = !compare && a.dtype === 'bool' ? [astype(a, 'int32'), astype(b, 'int32')] : [a, b];
-  const out = output(shape, dtype as Tensor['dtype']);
+  const out = uninitializedOutput(shape, dtype as Tensor['dtype']);
   backend().binary(op, x.data, x.shape, y.data, y.shape, out.data, shape);
   return out;
 }

@@ -2,7 +2,7 @@ import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
 import { broadcastShapes, shapeToString, shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { output, scalar } from './operand.js';
+import { scalar, uninitializedOutput } from './operand.js';
 import { sumToShape } from './binary.js';
 
 /** Repeats x along broadcast axes to reach shape (NumPy's broadcast_to, materialized). */
@@ -11,7 +11,8 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (!shapesEqual(broadcastShapes(x.shape, shape), shape)) {
     throw new Error(`broadcastTo: cannot broadcast ${shapeToString(x.shape)} to ${shapeToString(shape)}.`);
   }
-  const out = output(shape, x.dtype);
+  // binary writes every element of its output.
+  const out = uninitializedOutput(shape, x.dtype);
   const zero = scalar(0, x.dtype);
   backend().binary('add', x.data, x.shape, zero.data, zero.shape, out.data, shape);
   return record(out, 'broadcastTo', [x], (g) => [sumToShape(g, x.shape)]);

@@ -3,13 +3,14 @@ import { isFloat, parseDType } from '../core/dtype.js';
 import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
 import type { Tensor } from '../core/tensor.js';
-import { output, scalar } from './operand.js';
+import { scalar, uninitializedOutput } from './operand.js';
 
 /** Converts to another dtype (floats to ints truncate toward zero; anything to bool is x != 0). */
 export function astype(x: Tensor, dtype: DType | string): Tensor {
   const d = parseDType(dtype);
   if (d === x.dtype) return x;
-  const out = output(x.shape, d);
+  // Both paths (notEqual against 0, cast) write every element.
+  const out = uninitializedOutput(x.shape, d);
   if (d === 'bool') {
     const zero = scalar(0, x.dtype);
     backend().binary('notEqual', x.data, x.shape, zero.data, zero.shape, out.data, x.shape);

@@ -1,7 +1,7 @@
 import { record } from '../core/autograd.js';
 import { normalizeAxis, shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { output } from './operand.js';
+import { uninitializedOutput } from './operand.js';
 import { copyBox, slice } from './slice.js';
 import { expandDims } from './reshape.js';
 
@@ -19,7 +19,8 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   }
   const shape = [...first.shape];
   shape[a] = tensors.reduce((p, t) => p + t.shape[a]!, 0);
-  const out = output(shape, first.dtype);
+  // The pieces tile the output along `a`, so every element is copied into.
+  const out = uninitializedOutput(shape, first.dtype);
   const zerosBegin = new Array<number>(shape.length).fill(0);
   const starts: number[] = [];
   let at = 0;

@@ -5,7 +5,7 @@ import type { FloatArray } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { zeros } from './creation.js';
-import { output } from './operand.js';
+import { uninitializedOutput } from './operand.js';
 
 /**
  * Sliding windows for convolution and pooling: the geometry of a window configuration (cached)
@@ -164,7 +164,8 @@ export function windowGeometry(x: Tensor, map: WindowMap): WindowGeometry {
 export function im2col(x: Tensor, map: WindowMap): Tensor {
   if (x.rank !== 4) throw new Error(`im2col: expected [N, H, W, C], got ${shapeToString(x.shape)}.`);
   const g = windowGeometry(x, map);
-  const out = output([g.n * g.outH * g.outW, g.kh * g.kw * g.c], x.dtype);
+  // im2col writes every tap, padding ones as 0.
+  const out = uninitializedOutput([g.n * g.outH * g.outW, g.kh * g.kw * g.c], x.dtype);
   backend().im2col(x.data as FloatArray, g, out.data as FloatArray);
   return record(out, 'im2col', [x], (grad) => {
     const gx = zeros(x.shape, grad.dtype);

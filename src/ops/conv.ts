@@ -4,7 +4,7 @@ import type { FloatArray } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../core/autograd.js';
-import { assertFloat, output } from './operand.js';
+import { assertFloat, uninitializedOutput } from './operand.js';
 import { reshape } from './reshape.js';
 import type { Padding } from './conv-windows.js';
 import { checkPadding, normalizeTuple, windowGeometry, windowMap } from './conv-windows.js';
@@ -116,15 +116,16 @@ function convProduct(
   const dtype = x.dtype as 'float32' | 'float64';
   const [k, f] = kernel.shape as [number, number];
   const params = { filters: f, bias: bias ? (bias.data as FloatArray) : null, activation };
-  const out = output([g.n * g.outH * g.outW, f], dtype);
+  // The conv kernels write every entry of their outputs.
+  const out = uninitializedOutput([g.n * g.outH * g.outW, f], dtype);
   backend().convForward(x.data as FloatArray, g, kernel.data as FloatArray, params, out.data as FloatArray);
 
   const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(out, 'conv', inputs, (grad) => {
     // The raw input image needs no gradient (the first conv layer): the kernel skips col2im.
-    const gx = x.requiresGrad ? output(x.shape, dtype) : null;
-    const gk = kernel.requiresGrad ? output([k, f], dtype) : null;
-    const gb = bias?.requiresGrad ? output([f], dtype) : null;
+    const gx = x.requiresGrad ? uninitializedOutput(x.shape, dtype) : null;
+    const gk = kernel.requiresGrad ? uninitializedOutput([k, f], dtype) : null;
+    const gb = bias?.requiresGrad ? uninitializedOutput([f], dtype) : null;
     if (gx || gk || gb) {
       backend().convBackward(
         x.data as FloatArray,

@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from '../core/dtype.js';
-import { allocate, dtypeOfArray } from '../core/dtype.js';
+import { allocate, allocateUninitialized, dtypeOfArray } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { sizeOf, shapeToString } from '../core/shape.js';
 import { getRandom } from '../core/random.js';
@@ -34,7 +34,7 @@ export function tensor(values: Nested | TypedArray, shape?: readonly number[], d
   };
   walk(values, 0);
   const d: DType = dtype ?? (typeof flat[0] === 'boolean' ? 'bool' : 'float32');
-  const data = allocate(d, flat.length);
+  const data = allocateUninitialized(d, flat.length);
   for (let i = 0; i < flat.length; i++) data[i] = Number(flat[i]);
   const finalShape = shape ?? inferred;
   if (sizeOf(finalShape) !== flat.length) {
@@ -45,7 +45,7 @@ export function tensor(values: Nested | TypedArray, shape?: readonly number[], d
 
 /** Alias of `tensor` for flat data plus a shape. */
 export function fromArray(values: ArrayLike<number>, shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  const data = allocate(dtype, values.length);
+  const data = allocateUninitialized(dtype, values.length);
   for (let i = 0; i < values.length; i++) data[i] = values[i]!;
   return new Tensor(data, shape, dtype);
 }
@@ -76,7 +76,7 @@ export function onesLike(x: Tensor): Tensor {
 export function arange(start: number, stop?: number, step = 1, dtype: DType = 'int32'): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const data = allocate(dtype, n);
+  const data = allocateUninitialized(dtype, n);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return new Tensor(data, [n], dtype);
 }

@@ -5,7 +5,7 @@ import type { FloatArray } from '../core/dtype.js';
 import { getRandom } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { mul } from './binary.js';
-import { assertFloat, output } from './operand.js';
+import { assertFloat, uninitializedOutput } from './operand.js';
 
 /**
  * Inverted dropout: zeroes each entry with probability `rate` and scales the rest by
@@ -21,16 +21,16 @@ export function dropout(x: Tensor, rate: number, noiseShape?: readonly number[])
   const full = !noiseShape || (noiseShape.length === x.rank && noiseShape.every((d, i) => d === x.shape[i]));
   if (!full) {
     // A broadcast mask (noiseShape): draw it on ones, then multiply.
-    const mask = output(noiseShape, x.dtype);
+    const mask = uninitializedOutput(noiseShape, x.dtype);
     const m = mask.data as FloatArray;
     m.fill(1);
     backend().dropout(m, p, m);
     return mul(x, mask);
   }
-  const out = output(x.shape, x.dtype);
+  const out = uninitializedOutput(x.shape, x.dtype);
   backend().dropout(x.data as FloatArray, p, out.data as FloatArray);
   return record(out, 'dropout', [x], (g) => {
-    const gx = output(g.shape, g.dtype);
+    const gx = uninitializedOutput(g.shape, g.dtype);
     backend().dropout(g.data as FloatArray, p, gx.data as FloatArray);
     return [gx];
   });

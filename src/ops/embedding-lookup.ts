@@ -3,7 +3,7 @@ import { record } from '../core/autograd.js';
 import type { FloatArray } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { assertFloat, output } from './operand.js';
+import { assertFloat, uninitializedOutput } from './operand.js';
 import { zeros } from './creation.js';
 
 /**
@@ -17,7 +17,8 @@ export function embeddingLookup(table: Tensor, indices: Tensor): Tensor {
   if (indices.dtype !== 'int32') throw new Error(`embeddingLookup: indices must be int32, got ${indices.dtype}.`);
   const [vocab, dim] = table.shape as [number, number];
   const idx = indices.data as Int32Array;
-  const out = output([...indices.shape, dim], table.dtype);
+  // gather copies a whole row per index.
+  const out = uninitializedOutput([...indices.shape, dim], table.dtype);
   backend().gather(table.data, 1, vocab, dim, idx, out.data);
   return record(out, 'embeddingLookup', [table], (g) => {
     const gt = zeros(table.shape, g.dtype);

@@ -4,7 +4,7 @@ import { record } from '../core/autograd.js';
 import type { FloatArray } from '../core/dtype.js';
 import { broadcastShapes, shapeToString, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { assertFloat, output } from './operand.js';
+import { assertFloat, uninitializedOutput } from './operand.js';
 import { sumToShape } from './binary.js';
 import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
@@ -37,7 +37,8 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: s
       `${what}: batch dimensions ${shapeToString(aBatch)} and ${shapeToString(bBatch)} broadcast only partially; reshape first.`,
     );
   }
-  const out = output([...batchShape, m, n], a.dtype);
+  // matmul overwrites its output (with zeros, or the bias, when k is 0).
+  const out = uninitializedOutput([...batchShape, m, n], a.dtype);
   backend().matmul(a.data as FloatArray, b.data as FloatArray, out.data as FloatArray, {
     batch,
     m,
@@ -78,7 +79,7 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
   assertFloat(x, 'dense');
   if (x.dtype !== kernel.dtype) throw new Error(`dense: input is ${x.dtype} but the kernel is ${kernel.dtype}.`);
   const rows = x.size / inDim;
-  const out = output([...x.shape.slice(0, -1), units], x.dtype);
+  const out = uninitializedOutput([...x.shape.slice(0, -1), units], x.dtype);
   backend().matmul(x.data as FloatArray, kernel.data as FloatArray, out.data as FloatArray, {
     batch: 1,
     m: rows,

@@ -1,5 +1,5 @@
 import type { DType } from '../core/dtype.js';
-import { allocate } from '../core/dtype.js';
+import { allocate, allocateUninitialized } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { sizeOf } from '../core/shape.js';
 
@@ -7,7 +7,7 @@ import { sizeOf } from '../core/shape.js';
 export type Operand = Tensor | number;
 
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
-  const data = allocate(dtype, 1);
+  const data = allocateUninitialized(dtype, 1);
   data[0] = value;
   return new Tensor(data, [], dtype);
 }
@@ -16,9 +16,18 @@ export function toTensor(x: Operand, like: DType = 'float32'): Tensor {
   return x instanceof Tensor ? x : scalar(x, like);
 }
 
-/** A fresh output tensor of the given shape and dtype. */
+/** A fresh zero-filled output tensor of the given shape and dtype. */
 export function output(shape: readonly number[], dtype: DType): Tensor {
   return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype);
+}
+
+/**
+ * An output tensor whose contents are unspecified (a reused pooled array is not zeroed). Only for
+ * ops whose kernel writes every element of it: anything that adds into its output, or leaves some
+ * entries untouched, needs `output`.
+ */
+export function uninitializedOutput(shape: readonly number[], dtype: DType): Tensor {
+  return new Tensor(allocateUninitialized(dtype, sizeOf(shape)), shape, dtype);
 }
 
 export function assertFloat(x: Tensor, op: string): void {

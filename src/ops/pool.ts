@@ -1,12 +1,12 @@
 import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
-import { allocate } from '../core/dtype.js';
 import type { FloatArray } from '../core/dtype.js';
+import { allocateUninitialized } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { fromArray } from './creation.js';
 import { div } from './binary.js';
-import { assertFloat, output } from './operand.js';
+import { assertFloat, uninitializedOutput } from './operand.js';
 import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
 import type { WindowMap } from './conv-windows.js';
@@ -49,12 +49,14 @@ function poolMap(x: Tensor, poolSize: number | readonly number[], options: PoolO
 const maxPoolImpl: PoolImpl = (x, poolSize, options, what) => {
   const map = poolMap(x, poolSize, options, what);
   const g = windowGeometry(x, map);
-  const out = output([g.n, g.outH, g.outW, g.c], x.dtype);
-  // Pooled like any step intermediate: the backward pass that reads it runs in the same step.
-  const arg = allocate('int32', out.size) as Int32Array;
+  // maxPool writes every window's max and argmax (a window with no real tap is an error). The
+  // argmax array is pooled like any step intermediate: the backward pass reading it runs in the same step.
+  const out = uninitializedOutput([g.n, g.outH, g.outW, g.c], x.dtype);
+  const arg = allocateUninitialized('int32', out.size) as Int32Array;
   backend().maxPool(x.data as FloatArray, g, out.data as FloatArray, arg);
   return record(out, 'maxPool', [x], (grad) => {
-    const gx = output(x.shape, grad.dtype);
+    // maxPoolGrad zeroes and scatters image by image, writing every entry.
+    const gx = uninitializedOutput(x.shape, grad.dtype);
     backend().maxPoolGrad(grad.data as FloatArray, arg, g, gx.data as FloatArray);
     return [gx];
   });

@@ -5,7 +5,7 @@ import { record } from '../core/autograd.js';
 import type { DType, FloatArray } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { assertFloat, output } from './operand.js';
+import { assertFloat, uninitializedOutput } from './operand.js';
 
 /**
  * Whole-sequence recurrent ops: the recurrence of a SimpleRNN / LSTM / GRU layer over all
@@ -75,7 +75,7 @@ function checkShapes(
 function stepMaskOf(op: string, m: Tensor, batch: number, time: number, dtype: DType): Tensor {
   if (m.rank !== 2 || m.shape[0] !== batch || m.shape[1] !== time)
     throw new Error(`${op}: stepMask must have shape [${batch}, ${time}], got ${shapeToString(m.shape)}.`);
-  const out = output([batch, time], dtype);
+  const out = uninitializedOutput([batch, time], dtype);
   for (let i = 0; i < out.size; i++) out.data[i] = m.data[i] ? 1 : 0;
   return out;
 }
@@ -100,8 +100,9 @@ function sequence(
     recurrentActivation: o.recurrentActivation ?? 'sigmoid',
   };
   const dtype = projected.dtype;
-  const hseq = output([batch, time, units], dtype);
-  const cache = output([recurrentCachePlanes(cell), batch, time, units], dtype);
+  // The recurrent kernels overwrite every output and gradient array they are given (Backend docs).
+  const hseq = uninitializedOutput([batch, time, units], dtype);
+  const cache = uninitializedOutput([recurrentCachePlanes(cell), batch, time, units], dtype);
   const data = (t: Tensor | null): FloatArray | null => (t ? (t.data as FloatArray) : null);
   backend().rnnForward(
     projected.data as FloatArray,
@@ -119,9 +120,9 @@ function sequence(
   const backwardFrom =
     (which: 'seq' | 'h' | 'c') =>
     (g: Tensor): (Tensor | null)[] => {
-      const dProjected = output(projected.shape, dtype);
-      const dKernel = output(recurrentKernel.shape, dtype);
-      const dBias = recurrentBias ? output(recurrentBias.shape, dtype) : null;
+      const dProjected = uninitializedOutput(projected.shape, dtype);
+      const dKernel = uninitializedOutput(recurrentKernel.shape, dtype);
+      const dBias = recurrentBias ? uninitializedOutput(recurrentBias.shape, dtype) : null;
       backend().rnnBackward(
         recurrentKernel.data as FloatArray,
         data(mask),
@@ -143,7 +144,7 @@ function sequence(
     };
   // The last step of a [batch, time, units] plane, copied out as [batch, units].
   const lastStep = (src: FloatArray, planeOffset: number): Tensor => {
-    const out = output([batch, units], dtype);
+    const out = uninitializedOutput([batch, units], dtype);
     const o = out.data as FloatArray;
     for (let b = 0; b < batch; b++) {
       const from = planeOffset + (b * time + time - 1) * units;

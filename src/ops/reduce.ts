@@ -3,7 +3,7 @@ import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { output } from './operand.js';
+import { uninitializedOutput } from './operand.js';
 import { astype } from './cast.js';
 import { div, equal, mul } from './binary.js';
 import { broadcastTo } from './broadcast-to.js';
@@ -23,7 +23,8 @@ function reduceRaw(op: ReduceOp, x: Tensor, axes: number[]): Tensor {
     shape = [...shape.slice(0, a), 1, ...shape.slice(a + 1)];
     const dtype = op === 'sum' && (cur.dtype === 'bool' || cur.dtype === 'uint8') ? 'int32' : cur.dtype;
     if (n === 0 && (op === 'max' || op === 'min')) throw new Error(`${op}: cannot reduce an empty axis.`);
-    const out = output(shape, dtype);
+    // reduce stores each result (it does not add into out).
+    const out = uninitializedOutput(shape, dtype);
     backend().reduce(op, cur.data, outer, n, inner, out.data);
     cur = out;
   }
@@ -71,7 +72,7 @@ function argReduce(op: ArgReduceOp) {
     const a = normalizeAxis(axis, x.rank);
     const n = x.shape[a]!;
     if (n === 0) throw new Error(`${op}: cannot take ${op} of an empty axis.`);
-    const out = output(
+    const out = uninitializedOutput(
       x.shape.filter((_, i) => i !== a),
       'int32',
     );

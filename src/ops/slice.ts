@@ -3,7 +3,7 @@ import { record } from '../core/autograd.js';
 import type { FloatArray, TypedArray } from '../core/dtype.js';
 import { normalizeAxis, shapeToString, sizeOf, stridesOf } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
-import { output } from './operand.js';
+import { uninitializedOutput } from './operand.js';
 import { zeros } from './creation.js';
 
 /**
@@ -76,7 +76,7 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
 }
 
 function copied(x: Tensor, begin: number[], size: number[]): Tensor {
-  const out = output(size, x.dtype);
+  const out = uninitializedOutput(size, x.dtype);
   copyBox(x.data, x.shape, begin, out.data, out.shape, new Array<number>(size.length).fill(0), size);
   return out;
 }
@@ -102,7 +102,7 @@ export function gather(x: Tensor, indices: Tensor | readonly number[] | Int32Arr
   const idx = toIndices(indices, x.shape[a]!, 'gather');
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));
-  const out = output([...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)], x.dtype);
+  const out = uninitializedOutput([...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)], x.dtype);
   backend().gather(x.data, outer, x.shape[a]!, inner, idx.data as Int32Array, out.data);
   return record(out, 'gather', [x], (g) => {
     const gx = zeros(x.shape, g.dtype);

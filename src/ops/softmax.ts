@@ -3,7 +3,7 @@ import { record } from '../core/autograd.js';
 import type { FloatArray } from '../core/dtype.js';
 import { normalizeAxis, shapeToString, shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { assertFloat, output } from './operand.js';
+import { assertFloat, output, uninitializedOutput } from './operand.js';
 import { mul, sub } from './binary.js';
 import { exp } from './unary.js';
 import { sum } from './reduce.js';
@@ -26,7 +26,7 @@ function onLastAxis(x: Tensor, axis: number, f: (x: Tensor) => Tensor): Tensor {
 function softmaxLast(x: Tensor, log: boolean): Tensor {
   assertFloat(x, log ? 'logSoftmax' : 'softmax');
   const n = x.shape[x.rank - 1]!;
-  const out = output(x.shape, x.dtype);
+  const out = uninitializedOutput(x.shape, x.dtype);
   backend().softmax(x.data as FloatArray, n === 0 ? 0 : x.size / n, n, log, out.data as FloatArray);
   return record(out, log ? 'logSoftmax' : 'softmax', [x], (g) => {
     if (log) return [sub(g, mul(exp(out), sum(g, -1, true)))];
@@ -58,8 +58,9 @@ export function softmaxCrossEntropy(labels: Tensor, logits: Tensor): Tensor {
   }
   const n = logits.shape[logits.rank - 1]!;
   const rows = n === 0 ? 0 : logits.size / n;
+  // Zero-filled: with n = 0 the kernel runs no rows, and each row's loss is then the empty sum 0.
   const loss = output(logits.shape.slice(0, -1), logits.dtype);
-  const probs = output(logits.shape, logits.dtype);
+  const probs = uninitializedOutput(logits.shape, logits.dtype);
   const y = astype(labels, logits.dtype);
   backend().softmaxCrossEntropy(
     logits.data as FloatArray,

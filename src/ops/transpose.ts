@@ -2,7 +2,7 @@ import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
 import { normalizeAxis, shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { output } from './operand.js';
+import { uninitializedOutput } from './operand.js';
 
 /** Permutes axes (default: reversed, as np.transpose). */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
@@ -10,7 +10,7 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   if (p.length !== x.rank || new Set(p).size !== x.rank) {
     throw new Error(`transpose: ${shapeToString(perm ?? [])} is not a permutation of ${x.rank} axes.`);
   }
-  const out = output(
+  const out = uninitializedOutput(
     p.map((a) => x.shape[a]!),
     x.dtype,
   );

@@ -3,14 +3,14 @@ import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
 import type { FloatArray } from '../core/dtype.js';
 import type { Tensor } from '../core/tensor.js';
-import { assertFloat, output } from './operand.js';
+import { assertFloat, uninitializedOutput } from './operand.js';
 import { mul, sub, div, greaterEqual, lessEqual } from './binary.js';
 import { astype } from './cast.js';
 
-/** Runs a unary kernel into a fresh tensor. */
+/** Runs a unary kernel into a fresh tensor (the elementwise kernels here write every element of their output). */
 function applyUnary(op: UnaryOp, x: Tensor): Tensor {
   assertFloat(x, op);
-  const out = output(x.shape, x.dtype);
+  const out = uninitializedOutput(x.shape, x.dtype);
   backend().unary(op, x.data as FloatArray, out.data as FloatArray);
   return out;
 }
@@ -33,7 +33,7 @@ const DERIVATIVES: Partial<Record<UnaryOp, (g: Tensor, x: Tensor, y: Tensor) => 
 
 /** g * (y > 0): relu's backward in one kernel, y being relu's input or output. */
 export function reluGrad(g: Tensor, y: Tensor): Tensor {
-  const out = output(g.shape, g.dtype);
+  const out = uninitializedOutput(g.shape, g.dtype);
   backend().reluGrad(g.data as FloatArray, y.data as FloatArray, out.data as FloatArray);
   return out;
 }
@@ -73,7 +73,7 @@ export function sigmoid(x: Tensor): Tensor {
 export function clip(x: Tensor, lo: number, hi: number): Tensor {
   assertFloat(x, 'clip');
   if (!(lo <= hi)) throw new Error(`clip: lower bound ${lo} is above upper bound ${hi}.`);
-  const out = output(x.shape, x.dtype);
+  const out = uninitializedOutput(x.shape, x.dtype);
   backend().clip(x.data as FloatArray, lo, hi, out.data as FloatArray);
   return record(out, 'clip', [x], (g) => {
     const inside = mul(astype(greaterEqual(x, lo), x.dtype), astype(lessEqual(x, hi), x.dtype));

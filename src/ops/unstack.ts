@@ -2,7 +2,7 @@ import { isGradEnabled, record } from '../core/autograd.js';
 import { normalizeAxis, sizeOf } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { zeros } from './creation.js';
-import { output } from './operand.js';
+import { output, uninitializedOutput } from './operand.js';
 
 /**
  * Splits x along an axis into x.shape[axis] tensors with that axis removed (tf.unstack).
@@ -26,7 +26,7 @@ export function unstack(x: Tensor, axis = 0): Tensor[] {
       pieces.push(new Tensor(x.data.subarray(j * inner, (j + 1) * inner), pieceShape, x.dtype));
       continue;
     }
-    const p = output(pieceShape, x.dtype);
+    const p = uninitializedOutput(pieceShape, x.dtype);
     for (let o = 0; o < outer; o++) {
       const src = (o * n + j) * inner;
       p.data.set(x.data.subarray(src, src + inner), o * inner);
