@@ -122,41 +122,45 @@ void backward_t(const T* x, const T* kernel, const T* y, const T* grad, const Wi
     if (gb) std::memset(gb, 0, f * sizeof(T));
     return;
   }
-  // d(x) is the correlation of gz with the rotated kernel: by Winograd when it applies, else
-  // col2im(gz @ kernel^T) with op(B)[kk][j] = kernel[j * f + kk].
-  const bool wino = gx && winograd_applies(g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.c, f) &&
+  // Where Winograd applies, d(x) is the correlation of gz with the rotated kernel by F(2x2, 3x3) and
+  // d(kernel) is summed in F(3x3, 2x2)'s transformed domain. Otherwise d(x) = col2im(gz @ kernel^T)
+  // with op(B)[kk][j] = kernel[j * f + kk], and d(kernel) = patches^T @ gz.
+  const bool wino = winograd_applies(g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.c, f) &&
                     g.padTop < g.kh && g.padLeft < g.kw;
-  std::unique_ptr<Winograd3x3<T>> wd(wino ? new Winograd3x3<T>(kernel, g.c, f, true) : nullptr);
+  std::unique_ptr<Winograd3x3<T>> wd(gx && wino ? new Winograd3x3<T>(kernel, g.c, f, true) : nullptr);
   std::unique_ptr<PackedB<T>> wt(gx && !wino ? new PackedB<T>(kernel, f, f, s.k, true) : nullptr);
-  std::vector<T> kParts(gk ? groups * kf : 0), bParts(gb ? groups * f : 0, T(0));
+  std::unique_ptr<WinogradFilterGrad<T>> wk(gk && wino ? new WinogradFilterGrad<T>(g.c, f) : nullptr);
+  const size_t partLen = wk ? wk->acc_size() : kf;
+  std::vector<T> kParts(gk ? groups * partLen : 0), bParts(gb ? groups * f : 0, T(0));
   std::atomic<size_t> next{0};
   auto job = [&](int, int) {
     T* gzBuf = relu ? scratch<T>(0, s.positions * f) : nullptr;
     T* cols = scratch<T>(1, s.slice * s.k);
     for (size_t grp; (grp = next.fetch_add(1, std::memory_order_relaxed)) < groups;) {
       const size_t i0 = g.n * grp / groups, i1 = g.n * (grp + 1) / groups;
-      T* kPart = gk ? kParts.data() + grp * kf : nullptr;
+      T* kPart = gk ? kParts.data() + grp * partLen : nullptr;
       T* bPart = gb ? bParts.data() + grp * f : nullptr;
       for (size_t img = i0; img < i1; img++) {
         const T* gzImg = grad + img * s.positions * f;
-        if (gx && !wino) std::memset(gx + img * s.imageLen, 0, s.imageLen * sizeof(T));
+        if (gx && !wd) std::memset(gx + img * s.imageLen, 0, s.imageLen * sizeof(T));
         if (relu) {
           relu_grad_rows(gzImg, y + img * s.positions * f, s.positions, f, gzBuf, bPart);
           gzImg = gzBuf;
         } else if (bPart) {
           column_sums(gzImg, s.positions, f, bPart);
         }
-        if (wino)
+        if (wd)
           wd->run(gzImg, g.outH, g.outW, g.kh - 1 - g.padTop, g.kw - 1 - g.padLeft, g.h, g.w, gx + img * s.imageLen,
                   nullptr, false);
-        for (size_t p0 = 0; p0 < s.positions && (gk || (gx && !wino)); p0 += s.slice) {
+        if (wk) wk->accumulate(x + img * s.imageLen, g.h, g.w, g.padTop, g.padLeft, gzImg, g.outH, g.outW, kPart, img == i0);
+        for (size_t p0 = 0; p0 < s.positions && ((gk && !wk) || (gx && !wd)); p0 += s.slice) {
           const size_t p1 = p0 + s.slice < s.positions ? p0 + s.slice : s.positions, rows = p1 - p0;
           const T* gzSlice = gzImg + p0 * f;
-          if (kPart) {
+          if (kPart && !wk) {
             patch_rows(x + img * s.imageLen, g, p0, p1, cols);
             gemm_serial(cols, s.k, true, gzSlice, f, false, kPart, f, s.k, f, rows, img > i0 || p0 > 0);
           }
-          if (gx && !wino) {
+          if (gx && !wd) {
             gemm_prepacked(gzSlice, f, *wt, cols, s.k, rows, false);
             add_patch_rows(cols, g, p0, p1, gx + img * s.imageLen);
           }
@@ -166,14 +170,18 @@ void backward_t(const T* x, const T* kernel, const T* y, const T* grad, const Wi
   };
   run_dynamic(num_threads(), [](void* c, int tid, int n) { (*static_cast<decltype(job)*>(c))(tid, n); }, &job);
   // Partials are added in group order, whatever thread made them.
-  if (gk)
-    parallel_for(kf, 1 << 14, [&](size_t b, size_t e) {
+  if (gk) {
+    std::vector<T> acc(wk ? partLen : 0);
+    T* sum = wk ? acc.data() : gk;
+    parallel_for(partLen, 1 << 14, [&](size_t b, size_t e) {
       for (size_t i = b; i < e; i++) {
         T v = kParts[i];
-        for (size_t grp = 1; grp < groups; grp++) v += kParts[grp * kf + i];
-        gk[i] = v;
+        for (size_t grp = 1; grp < groups; grp++) v += kParts[grp * partLen + i];
+        sum[i] = v;
       }
     });
+    if (wk) wk->finish(sum, gk);
+  }
   if (gb)
     for (size_t j = 0; j < f; j++) {
       T v = bParts[j];

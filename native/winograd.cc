@@ -64,6 +64,30 @@ T* scratch(int slot, size_t count) {
   return s.data();
 }
 
+template <class T>
+void grad_transform(const T* const* e, size_t f, T* out, size_t stride) {
+#ifdef DS_WINO_SIMD
+  const Isa isa = gemm_isa();
+  if (isa == Isa::Avx512) return wino_avx512::grad_transform(e, f, out, stride);
+  if (isa == Isa::Avx2) return wino_avx2::grad_transform(e, f, out, stride);
+#endif
+  wino_base::grad_transform(e, f, out, stride);
+}
+
+// Pointers to the 16 input channel vectors of tile (th, tw), zero outside the image.
+template <class T>
+void tile_inputs(const T* in, size_t h, size_t w, size_t cin, size_t padTop, size_t padLeft, size_t th, size_t tw,
+                 const T* zero, const T** d) {
+  for (size_t r = 0; r < 4; r++) {
+    const int64_t iy = (int64_t)(2 * th + r) - (int64_t)padTop;
+    for (size_t q = 0; q < 4; q++) {
+      const int64_t ix = (int64_t)(2 * tw + q) - (int64_t)padLeft;
+      const bool inside = iy >= 0 && iy < (int64_t)h && ix >= 0 && ix < (int64_t)w;
+      d[r * 4 + q] = inside ? in + ((size_t)iy * w + (size_t)ix) * cin : zero;
+    }
+  }
+}
+
 }  // namespace
 
 bool winograd_applies(size_t kh, size_t kw, size_t strideH, size_t strideW, size_t dilationH, size_t dilationW,
@@ -115,14 +139,7 @@ void Winograd3x3<T>::run(const T* in, size_t h, size_t w, size_t padTop, size_t 
     for (size_t tt = 0; tt < nb; tt++) {
       const size_t th = (t0 + tt) / tilesW, tw = (t0 + tt) % tilesW;
       const T* d[16];
-      for (size_t r = 0; r < 4; r++) {
-        const int64_t iy = (int64_t)(2 * th + r) - (int64_t)padTop;
-        for (size_t q = 0; q < 4; q++) {
-          const int64_t ix = (int64_t)(2 * tw + q) - (int64_t)padLeft;
-          const bool inside = iy >= 0 && iy < (int64_t)h && ix >= 0 && ix < (int64_t)w;
-          d[r * 4 + q] = inside ? in + ((size_t)iy * w + (size_t)ix) * cin : zero;
-        }
-      }
+      tile_inputs(in, h, w, cin, padTop, padLeft, th, tw, zero, d);
       input_transform(d, cin, v + tt * cin, tb * cin);
     }
     for (size_t xi = 0; xi < 16; xi++) gemm_prepacked(v + xi * tb * cin, cin, u[xi], m + xi * tb * cout, cout, nb, false);
@@ -138,7 +155,61 @@ void Winograd3x3<T>::run(const T* in, size_t h, size_t w, size_t padTop, size_t 
   }
 }
 
+template <class T>
+void WinogradFilterGrad<T>::accumulate(const T* x, size_t h, size_t w, size_t padTop, size_t padLeft, const T* gz,
+                                       size_t oh, size_t ow, T* acc, bool first) const {
+  const size_t tilesH = (oh + 1) / 2, tilesW = (ow + 1) / 2, tiles = tilesH * tilesW;
+  const size_t tb = tiles_per_block<T>(c, f);
+  T* v = scratch<T>(0, 16 * tb * c);
+  T* e = scratch<T>(1, 16 * tb * f);
+  T* zero = scratch<T>(2, c > f ? c : f);
+  std::memset(zero, 0, (c > f ? c : f) * sizeof(T));
+  for (size_t t0 = 0; t0 < tiles; t0 += tb) {
+    const size_t nb = tiles - t0 < tb ? tiles - t0 : tb;
+    for (size_t tt = 0; tt < nb; tt++) {
+      const size_t th = (t0 + tt) / tilesW, tw = (t0 + tt) % tilesW;
+      const T* d[16];
+      tile_inputs(x, h, w, c, padTop, padLeft, th, tw, zero, d);
+      input_transform(d, c, v + tt * c, tb * c);
+      // The gradient tile: outputs past an odd edge do not exist, so they contribute zero.
+      const T* g[4];
+      for (size_t a = 0; a < 2; a++)
+        for (size_t b = 0; b < 2; b++) {
+          const size_t y = 2 * th + a, xx = 2 * tw + b;
+          g[a * 2 + b] = y < oh && xx < ow ? gz + (y * ow + xx) * f : zero;
+        }
+      grad_transform(g, f, e + tt * f, tb * f);
+    }
+    // acc[xi] (c x f) += V[xi]^T (c x tiles) @ E[xi] (tiles x f).
+    for (size_t xi = 0; xi < 16; xi++)
+      gemm_serial(v + xi * tb * c, c, true, e + xi * tb * f, f, false, acc + xi * c * f, f, c, f, nb, !(first && t0 == 0));
+  }
+}
+
+template <class T>
+void WinogradFilterGrad<T>::finish(const T* acc, T* dKernel) const {
+  // dKernel (3x3) = G^T M G per channel pair, G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
+  const size_t cf = c * f;
+  for (size_t i = 0; i < cf; i++) {
+    T m[4][4];
+    for (size_t xi = 0; xi < 16; xi++) m[xi / 4][xi % 4] = acc[xi * cf + i];
+    T t[3][4];
+    for (size_t b = 0; b < 4; b++) {
+      t[0][b] = m[0][b] + T(0.5) * (m[1][b] + m[2][b]);
+      t[1][b] = T(0.5) * (m[1][b] - m[2][b]);
+      t[2][b] = T(0.5) * (m[1][b] + m[2][b]) + m[3][b];
+    }
+    for (size_t ki = 0; ki < 3; ki++) {
+      const T z[3] = {t[ki][0] + T(0.5) * (t[ki][1] + t[ki][2]), T(0.5) * (t[ki][1] - t[ki][2]),
+                      T(0.5) * (t[ki][1] + t[ki][2]) + t[ki][3]};
+      for (size_t kj = 0; kj < 3; kj++) dKernel[(ki * 3 + kj) * cf + i] = z[kj];
+    }
+  }
+}
+
 template struct Winograd3x3<float>;
 template struct Winograd3x3<double>;
+template struct WinogradFilterGrad<float>;
+template struct WinogradFilterGrad<double>;
 
 }  // namespace ds

@@ -25,6 +25,25 @@ struct Winograd3x3 {
   std::vector<PackedB<T>> u;  // the transformed kernel: 16 matrices [cin, cout], packed for the GEMM
 };
 
+// d(kernel) of a 3x3, stride-1 conv by F(3x3, 2x2), the same algorithm turned around: per 2x2 tile
+// of output gradients, the input tile and the gradient tile are transformed to 4x4 and their
+// products summed over all tiles of all images in the transformed domain (16 GEMMs [c x tiles] @
+// [tiles x f]); one inverse transform at the end gives the 3x3 kernel gradient.
+template <class T>
+struct WinogradFilterGrad {
+  WinogradFilterGrad(size_t c, size_t f) : c(c), f(f) {}
+  // Number of values in a transformed-domain accumulator: 16 x c x f.
+  size_t acc_size() const { return 16 * c * f; }
+  // Adds (or, when first, writes) one image's products to acc: x [h, w, c] read at output position
+  // (y, x) and tap (ki, kj) as x[y + ki - padTop, x + kj - padLeft] (zero outside), gz [oh, ow, f].
+  void accumulate(const T* x, size_t h, size_t w, size_t padTop, size_t padLeft, const T* gz, size_t oh, size_t ow,
+                  T* acc, bool first) const;
+  // The kernel gradient [3, 3, c, f] from a (summed) accumulator.
+  void finish(const T* acc, T* dKernel) const;
+
+  size_t c, f;
+};
+
 // Whether a conv geometry may use Winograd3x3: a 3x3 window, stride 1, no dilation, channels
 // wide enough that the GEMMs (not the transforms) dominate.
 bool winograd_applies(size_t kh, size_t kw, size_t strideH, size_t strideW, size_t dilationH, size_t dilationW,

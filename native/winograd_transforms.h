@@ -64,3 +64,30 @@ void output_transform(const T* m, size_t stride, size_t cout, const T* bias, boo
   for (; f + W <= cout; f += W) output_transform_at<T, Vec>(m, stride, f, bias, relu, y);
   for (; f < cout; f++) output_transform_at<T, One>(m, stride, f, bias, relu, y);
 }
+
+// E = A e A^T (4x4) for one 2x2 tile e of output gradients (the weight gradient's F(3x3, 2x2)),
+// given as 4 row-major pointers to channel vectors; E[xi] goes to out + xi * stride.
+template <class T, class V>
+inline void grad_transform_at(const T* const* e, size_t ch, T* out, size_t stride) {
+  V x00, x01, x10, x11;
+  __builtin_memcpy(&x00, e[0] + ch, sizeof(V));
+  __builtin_memcpy(&x01, e[1] + ch, sizeof(V));
+  __builtin_memcpy(&x10, e[2] + ch, sizeof(V));
+  __builtin_memcpy(&x11, e[3] + ch, sizeof(V));
+  // Rows: A e, A = [1 0; 1 1; 1 -1; 0 -1].
+  const V r[4][2] = {{x00, x01}, {x00 + x10, x01 + x11}, {x00 - x10, x01 - x11}, {-x10, -x11}};
+  for (int i = 0; i < 4; i++) {  // columns: (A e) A^T
+    const V c[4] = {r[i][0], r[i][0] + r[i][1], r[i][0] - r[i][1], -r[i][1]};
+    for (int j = 0; j < 4; j++) __builtin_memcpy(out + (4 * i + j) * stride + ch, &c[j], sizeof(V));
+  }
+}
+
+template <class T>
+void grad_transform(const T* const* e, size_t f, T* out, size_t stride) {
+  typedef T Vec __attribute__((vector_size(64)));
+  typedef T One __attribute__((vector_size(sizeof(T))));
+  constexpr size_t W = 64 / sizeof(T);
+  size_t ch = 0;
+  for (; ch + W <= f; ch += W) grad_transform_at<T, Vec>(e, ch, out, stride);
+  for (; ch < f; ch++) grad_transform_at<T, One>(e, ch, out, stride);
+}
