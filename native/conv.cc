@@ -92,7 +92,7 @@ void forward_t(const T* x, const T* kernel, const T* bias, const WindowGeometry&
         wino.run(x + img * s.imageLen, g.h, g.w, g.padTop, g.padLeft, g.outH, g.outW, out + img * s.positions * f, bias,
                  relu);
     };
-    run_dynamic(num_threads(), [](void* c, int tid, int n) { (*static_cast<decltype(job)*>(c))(tid, n); }, &job);
+    run_dynamic(num_threads(), job);
     return;
   }
   const PackedB<T> w(kernel, f, s.k, f, false);
@@ -107,7 +107,7 @@ void forward_t(const T* x, const T* kernel, const T* bias, const WindowGeometry&
       gemm_prepacked(cols, s.k, w, out + (img * s.positions + p0) * f, f, p1 - p0, false, bias, relu);
     }
   };
-  run_dynamic(num_threads(), [](void* c, int tid, int n) { (*static_cast<decltype(job)*>(c))(tid, n); }, &job);
+  run_dynamic(num_threads(), job);
 }
 
 template <class T>
@@ -168,7 +168,7 @@ void backward_t(const T* x, const T* kernel, const T* y, const T* grad, const Wi
       }
     }
   };
-  run_dynamic(num_threads(), [](void* c, int tid, int n) { (*static_cast<decltype(job)*>(c))(tid, n); }, &job);
+  run_dynamic(num_threads(), job);
   // Partials are added in group order, whatever thread made them.
   if (gk) {
     std::vector<T> acc(wk ? partLen : 0);

@@ -27,6 +27,12 @@ void run_parallel(int nth, F& f) {
       nth, [](void* c, int tid, int n) { (*static_cast<F*>(c))(tid, n); }, &f);
 }
 
+template <class F>
+void run_dynamic(int nth, F& f) {
+  run_dynamic(
+      nth, [](void* c, int tid, int n) { (*static_cast<F*>(c))(tid, n); }, &f);
+}
+
 // Splits [0, n) into chunks of at least `grain` items that threads claim in turn, body(begin, end)
 // per chunk.
 template <class F>

@@ -52,7 +52,7 @@ void output_transform(const T* m, size_t stride, size_t cout, const T* bias, boo
 template <class T>
 size_t tiles_per_block(size_t cin, size_t cout) {
   size_t tb = ((size_t)512 << 10) / (16 * (cin + cout) * sizeof(T));
-  tb = tb / 12 * 12;  // whole micro-panels of the GEMM
+  tb = tb / 12 * 12;  // whole 12-row micro-panels of the AVX-512 GEMM kernel
   return tb < 12 ? 12 : tb;
 }
 
