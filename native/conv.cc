@@ -122,8 +122,8 @@ void backward_t(const T* x, const T* kernel, const T* y, const T* grad, const Wi
     if (gb) std::memset(gb, 0, f * sizeof(T));
     return;
   }
-  // Where Winograd applies, d(x) is the correlation of gz with the rotated kernel by F(2x2, 3x3) and
-  // d(kernel) is summed in F(3x3, 2x2)'s transformed domain. Otherwise d(x) = col2im(gz @ kernel^T)
+  // Where Winograd applies, d(x) is the correlation of gz with the rotated kernel by F(4x4, 3x3) and
+  // d(kernel) is summed in F(3x3, 4x4)'s transformed domain. Otherwise d(x) = col2im(gz @ kernel^T)
   // with op(B)[kk][j] = kernel[j * f + kk], and d(kernel) = patches^T @ gz.
   const bool wino = winograd_applies(g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.c, f) &&
                     g.padTop < g.kh && g.padLeft < g.kw;

@@ -1,6 +1,6 @@
-// 3x3, stride-1 correlation by Winograd's minimal filtering F(2x2, 3x3): each 2x2 block of outputs
-// costs 16 multiplies per (input, output) channel pair instead of 36. Inputs and kernel go through
-// small fixed transforms, and the 16 products become 16 GEMMs [tiles x cin] @ [cin x cout].
+// 3x3, stride-1 correlation by Winograd's minimal filtering F(4x4, 3x3): each 4x4 block of outputs
+// costs 36 multiplies per (input, output) channel pair instead of 144. Inputs and kernel go through
+// small fixed transforms, and the 36 products become 36 GEMMs [tiles x cin] @ [cin x cout].
 #pragma once
 #include <cstddef>
 #include <vector>
@@ -8,6 +8,10 @@
 #include "gemm.h"
 
 namespace ds {
+
+// Winograd's F(4x4, 3x3): 4x4 output tiles from 6x6 input tiles, 36 transformed-domain products.
+constexpr int kWinoTile = 4;
+constexpr size_t kWinoInputs = (kWinoTile + 2) * (kWinoTile + 2);
 
 template <class T>
 struct Winograd3x3 {
@@ -22,18 +26,18 @@ struct Winograd3x3 {
            const T* bias, bool relu) const;
 
   size_t cin, cout;
-  std::vector<PackedB<T>> u;  // the transformed kernel: 16 matrices [cin, cout], packed for the GEMM
+  std::vector<PackedB<T>> u;  // the transformed kernel: 36 matrices [cin, cout], packed for the GEMM
 };
 
-// d(kernel) of a 3x3, stride-1 conv by F(3x3, 2x2), the same algorithm turned around: per 2x2 tile
-// of output gradients, the input tile and the gradient tile are transformed to 4x4 and their
-// products summed over all tiles of all images in the transformed domain (16 GEMMs [c x tiles] @
+// d(kernel) of a 3x3, stride-1 conv by F(3x3, 4x4), the same algorithm turned around: per 4x4 tile
+// of output gradients, the input tile and the gradient tile are transformed to 6x6 and their
+// products summed over all tiles of all images in the transformed domain (36 GEMMs [c x tiles] @
 // [tiles x f]); one inverse transform at the end gives the 3x3 kernel gradient.
 template <class T>
 struct WinogradFilterGrad {
   WinogradFilterGrad(size_t c, size_t f) : c(c), f(f) {}
-  // Number of values in a transformed-domain accumulator: 16 x c x f.
-  size_t acc_size() const { return 16 * c * f; }
+  // Number of values in a transformed-domain accumulator: 36 x c x f.
+  size_t acc_size() const { return kWinoInputs * c * f; }
   // Adds (or, when first, writes) one image's products to acc: x [h, w, c] read at output position
   // (y, x) and tap (ki, kj) as x[y + ki - padTop, x + kj - padLeft] (zero outside), gz [oh, ow, f].
   void accumulate(const T* x, size_t h, size_t w, size_t padTop, size_t padLeft, const T* gz, size_t oh, size_t ow,

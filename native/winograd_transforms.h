@@ -1,93 +1,159 @@
-// The F(2x2, 3x3) input and output transforms, written on 64-byte vectors of channels (GCC
-// vector extensions). Included once per instruction set (see winograd.cc), without include guard.
+// The Winograd input, output and gradient transforms for tiles of M x M outputs (WinoTile<M>),
+// written on 64-byte vectors of channels (GCC vector extensions). Included once per instruction set
+// (see winograd.cc), without include guard. Every loop is unrolled so each matrix coefficient is a
+// compile-time constant: zero terms vanish and +-1 become adds and subtracts (x * 0 is not folded
+// without fast-math, so wino_madd skips it explicitly). Each transform runs as two passes, rows
+// then columns, through a small array, which keeps register pressure down for 6x6 tiles.
 
-// V = B^T d B for one 4x4 tile d, given as 16 row-major pointers to channel vectors; V[xi] goes to
-// v + xi * stride. B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+// acc (+)= c * x; `any` says whether acc holds a term yet.
 template <class T, class V>
-inline void input_transform_at(const T* const* d, size_t ch, T* v, size_t stride) {
-  V x[16];
-  for (int i = 0; i < 16; i++) __builtin_memcpy(&x[i], d[i] + ch, sizeof(V));
-  V t[16];
-  for (int j = 0; j < 4; j++) {  // rows: t = B^T d
-    t[0 + j] = x[0 + j] - x[8 + j];
-    t[4 + j] = x[4 + j] + x[8 + j];
-    t[8 + j] = x[8 + j] - x[4 + j];
-    t[12 + j] = x[4 + j] - x[12 + j];
-  }
-  for (int i = 0; i < 4; i++) {  // columns: V = t B
-    const V r0 = t[4 * i] - t[4 * i + 2], r1 = t[4 * i + 1] + t[4 * i + 2];
-    const V r2 = t[4 * i + 2] - t[4 * i + 1], r3 = t[4 * i + 1] - t[4 * i + 3];
-    __builtin_memcpy(v + (4 * i + 0) * stride + ch, &r0, sizeof(V));
-    __builtin_memcpy(v + (4 * i + 1) * stride + ch, &r1, sizeof(V));
-    __builtin_memcpy(v + (4 * i + 2) * stride + ch, &r2, sizeof(V));
-    __builtin_memcpy(v + (4 * i + 3) * stride + ch, &r3, sizeof(V));
+inline void wino_madd(V& acc, bool& any, double c, const V& x) {
+  if (c == 0) return;
+  if (!any) {
+    acc = c == 1 ? x : c == -1 ? -x : x * (T)c;
+    any = true;
+  } else if (c == 1) {
+    acc += x;
+  } else if (c == -1) {
+    acc -= x;
+  } else {
+    acc += x * (T)c;
   }
 }
 
-template <class T>
+// V = B^T d B for one N x N tile d, given as N * N row-major pointers to channel vectors; V[xi] goes
+// to v + xi * stride.
+template <class T, class V, int M>
+inline void input_transform_at(const T* const* d, size_t ch, T* v, size_t stride) {
+  typedef WinoTile<M> W;
+  constexpr int N = W::N;
+  V t[N * N];  // B^T d
+#pragma GCC unroll 8
+  for (int i = 0; i < N; i++)
+#pragma GCC unroll 8
+    for (int j = 0; j < N; j++) {
+      V acc = {};
+      bool any = false;
+#pragma GCC unroll 8
+      for (int k = 0; k < N; k++) {
+        if (W::BT[i][k] == 0) continue;
+        V x;
+        __builtin_memcpy(&x, d[k * N + j] + ch, sizeof(V));
+        wino_madd<T>(acc, any, W::BT[i][k], x);
+      }
+      t[i * N + j] = acc;
+    }
+#pragma GCC unroll 8
+  for (int i = 0; i < N; i++)
+#pragma GCC unroll 8
+    for (int j = 0; j < N; j++) {
+      V acc = {};
+      bool any = false;
+#pragma GCC unroll 8
+      for (int k = 0; k < N; k++) wino_madd<T>(acc, any, W::BT[j][k], t[i * N + k]);
+      __builtin_memcpy(v + (i * N + j) * stride + ch, &acc, sizeof(V));
+    }
+}
+
+template <class T, int M>
 void input_transform(const T* const* d, size_t cin, T* v, size_t stride) {
   typedef T Vec __attribute__((vector_size(64)));
   typedef T One __attribute__((vector_size(sizeof(T))));
   constexpr size_t W = 64 / sizeof(T);
   size_t ch = 0;
-  for (; ch + W <= cin; ch += W) input_transform_at<T, Vec>(d, ch, v, stride);
-  for (; ch < cin; ch++) input_transform_at<T, One>(d, ch, v, stride);
+  for (; ch + W <= cin; ch += W) input_transform_at<T, Vec, M>(d, ch, v, stride);
+  for (; ch < cin; ch++) input_transform_at<T, One, M>(d, ch, v, stride);
 }
 
-// Y = A^T M A (2x2) for one tile from its 16 product rows m + xi * stride, plus bias and relu, into
-// the four output rows y[0..3]. A^T = [1 1 1 0; 0 1 -1 -1].
-template <class T, class V>
+// Y = A^T P A (M x M) for one tile from its N * N product rows m + xi * stride, plus bias and relu,
+// into the M * M output rows y[].
+template <class T, class V, int M>
 inline void output_transform_at(const T* m, size_t stride, size_t f, const T* bias, bool relu, T* const* y) {
-  V x[16];
-  for (int i = 0; i < 16; i++) __builtin_memcpy(&x[i], m + i * stride + f, sizeof(V));
-  V r[8];
-  for (int j = 0; j < 4; j++) {
-    r[j] = x[j] + x[4 + j] + x[8 + j];
-    r[4 + j] = x[4 + j] - x[8 + j] - x[12 + j];
-  }
+  typedef WinoTile<M> W;
+  constexpr int N = W::N;
+  V r[M * N];  // A^T P
+#pragma GCC unroll 8
+  for (int a = 0; a < M; a++)
+#pragma GCC unroll 8
+    for (int j = 0; j < N; j++) {
+      V acc = {};
+      bool any = false;
+#pragma GCC unroll 8
+      for (int k = 0; k < N; k++) {
+        if (W::AT[a][k] == 0) continue;
+        V x;
+        __builtin_memcpy(&x, m + (k * N + j) * stride + f, sizeof(V));
+        wino_madd<T>(acc, any, W::AT[a][k], x);
+      }
+      r[a * N + j] = acc;
+    }
   V b = {};
   if (bias) __builtin_memcpy(&b, bias + f, sizeof(V));
-  V out[4] = {r[0] + r[1] + r[2] + b, r[1] - r[2] - r[3] + b, r[4] + r[5] + r[6] + b, r[5] - r[6] - r[7] + b};
   const V zero = {};
-  for (int k = 0; k < 4; k++) {
-    if (relu) out[k] = out[k] > zero ? out[k] : zero;
-    __builtin_memcpy(y[k] + f, &out[k], sizeof(V));
-  }
+#pragma GCC unroll 8
+  for (int a = 0; a < M; a++)
+#pragma GCC unroll 8
+    for (int c = 0; c < M; c++) {
+      V acc = {};
+      bool any = false;
+#pragma GCC unroll 8
+      for (int k = 0; k < N; k++) wino_madd<T>(acc, any, W::AT[c][k], r[a * N + k]);
+      acc += b;
+      if (relu) acc = acc > zero ? acc : zero;
+      __builtin_memcpy(y[a * M + c] + f, &acc, sizeof(V));
+    }
 }
 
-template <class T>
+template <class T, int M>
 void output_transform(const T* m, size_t stride, size_t cout, const T* bias, bool relu, T* const* y) {
   typedef T Vec __attribute__((vector_size(64)));
   typedef T One __attribute__((vector_size(sizeof(T))));
   constexpr size_t W = 64 / sizeof(T);
   size_t f = 0;
-  for (; f + W <= cout; f += W) output_transform_at<T, Vec>(m, stride, f, bias, relu, y);
-  for (; f < cout; f++) output_transform_at<T, One>(m, stride, f, bias, relu, y);
+  for (; f + W <= cout; f += W) output_transform_at<T, Vec, M>(m, stride, f, bias, relu, y);
+  for (; f < cout; f++) output_transform_at<T, One, M>(m, stride, f, bias, relu, y);
 }
 
-// E = A e A^T (4x4) for one 2x2 tile e of output gradients (the weight gradient's F(3x3, 2x2)),
-// given as 4 row-major pointers to channel vectors; E[xi] goes to out + xi * stride.
-template <class T, class V>
+// E = A e A^T (N x N) for one M x M tile e of output gradients (the weight gradient's F(3x3, M x M)),
+// given as M * M row-major pointers to channel vectors; E[xi] goes to out + xi * stride.
+template <class T, class V, int M>
 inline void grad_transform_at(const T* const* e, size_t ch, T* out, size_t stride) {
-  V x00, x01, x10, x11;
-  __builtin_memcpy(&x00, e[0] + ch, sizeof(V));
-  __builtin_memcpy(&x01, e[1] + ch, sizeof(V));
-  __builtin_memcpy(&x10, e[2] + ch, sizeof(V));
-  __builtin_memcpy(&x11, e[3] + ch, sizeof(V));
-  // Rows: A e, A = [1 0; 1 1; 1 -1; 0 -1].
-  const V r[4][2] = {{x00, x01}, {x00 + x10, x01 + x11}, {x00 - x10, x01 - x11}, {-x10, -x11}};
-  for (int i = 0; i < 4; i++) {  // columns: (A e) A^T
-    const V c[4] = {r[i][0], r[i][0] + r[i][1], r[i][0] - r[i][1], -r[i][1]};
-    for (int j = 0; j < 4; j++) __builtin_memcpy(out + (4 * i + j) * stride + ch, &c[j], sizeof(V));
-  }
+  typedef WinoTile<M> W;
+  constexpr int N = W::N;
+  V r[N * M];  // A e, A[i][a] = A^T[a][i]
+#pragma GCC unroll 8
+  for (int i = 0; i < N; i++)
+#pragma GCC unroll 8
+    for (int b = 0; b < M; b++) {
+      V acc = {};
+      bool any = false;
+#pragma GCC unroll 8
+      for (int a = 0; a < M; a++) {
+        if (W::AT[a][i] == 0) continue;
+        V x;
+        __builtin_memcpy(&x, e[a * M + b] + ch, sizeof(V));
+        wino_madd<T>(acc, any, W::AT[a][i], x);
+      }
+      r[i * M + b] = acc;
+    }
+#pragma GCC unroll 8
+  for (int i = 0; i < N; i++)
+#pragma GCC unroll 8
+    for (int j = 0; j < N; j++) {
+      V acc = {};
+      bool any = false;
+#pragma GCC unroll 8
+      for (int b = 0; b < M; b++) wino_madd<T>(acc, any, W::AT[b][j], r[i * M + b]);
+      __builtin_memcpy(out + (i * N + j) * stride + ch, &acc, sizeof(V));
+    }
 }
 
-template <class T>
+template <class T, int M>
 void grad_transform(const T* const* e, size_t f, T* out, size_t stride) {
   typedef T Vec __attribute__((vector_size(64)));
   typedef T One __attribute__((vector_size(sizeof(T))));
   constexpr size_t W = 64 / sizeof(T);
   size_t ch = 0;
-  for (; ch + W <= f; ch += W) grad_transform_at<T, Vec>(e, ch, out, stride);
-  for (; ch < f; ch++) grad_transform_at<T, One>(e, ch, out, stride);
+  for (; ch + W <= f; ch += W) grad_transform_at<T, Vec, M>(e, ch, out, stride);
+  for (; ch < f; ch++) grad_transform_at<T, One, M>(e, ch, out, stride);
 }

@@ -108,7 +108,7 @@ test('im2col and col2im: native matches js (float32/float64, padding, strides, d
 
 // Convolution cases beyond the window cases: several patch slices per image, more images than
 // the kernel's 8 summation groups, and 3x3 stride-1 layers with at least 8 channels in and out,
-// which native computes by Winograd's F(2x2, 3x3) (odd output sizes leave partial tiles).
+// which native computes by Winograd's F(4x4, 3x3) (sizes not a multiple of 4 leave partial tiles).
 const CONV_CASES: (Case & { f?: number })[] = [
   ...CASES,
   { n: 11, h: 20, w: 18, c: 32, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid' },
@@ -150,7 +150,11 @@ function convParity(nb: ReturnType<typeof nativeBackend>, isa: string): void {
       const kernel = randomArray(C, kLen, r);
       const bias = ci % 3 === 1 ? null : randomArray(C, filters, r);
       const p = { filters, bias, activation: relu ? ('relu' as const) : ('linear' as const) };
-      const tol = C === Float32Array ? 2e-4 : 1e-11;
+      // F(4x4, 3x3)'s transforms (coefficients up to 5 in, 8 out) round float32 about 20 times
+      // worse than a direct sum: on these cases (inputs and kernel in [-4, 4]) the largest
+      // |native - js| / (1 + |js|) is 9.1e-4 against 1.4e-4 for F(2x2) and the im2col GEMM.
+      const wino = k.kh === 3 && k.kw === 3 && k.s.join() === '1,1' && k.d.join() === '1,1' && k.c >= 8 && filters >= 8;
+      const tol = C === Float32Array ? (wino ? 2e-3 : 2e-4) : 1e-11;
       const ya = new C(outLen).fill(3);
       jsBackend.convForward(x, g, kernel, p, ya);
       const grad = randomArray(C, outLen, r);
