@@ -8,6 +8,7 @@
 
 #include "gemm.h"
 #include "thread_pool.h"
+#include "thread_scratch.h"
 #include "winograd.h"
 
 namespace ds {
@@ -19,13 +20,10 @@ constexpr size_t kSliceBytes = 256 << 10;
 // and fixed so the summation order does not depend on the thread count.
 constexpr size_t kGroups = 8;
 
-// Grow-only per-thread scratch, one per slot.
+struct ConvScratch;
 template <class T>
 T* scratch(int slot, size_t count) {
-  thread_local std::vector<T> slots[3];
-  std::vector<T>& s = slots[slot];
-  if (s.size() < count) s.resize(count);
-  return s.data();
+  return thread_scratch<ConvScratch, T>(slot, count);
 }
 
 // out = grad * (y > 0) over [rows, f], and (when sums is not null) sums[j] += column j of out.

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "cpu_features.h"
+#include "thread_scratch.h"
 
 namespace ds {
 namespace {
@@ -86,12 +87,10 @@ size_t tiles_per_block(size_t nn, size_t cin, size_t cout) {
   return tb < 12 ? 12 : tb;
 }
 
+struct WinogradScratch;
 template <class T>
 T* scratch(int slot, size_t count) {
-  thread_local std::vector<T> slots[3];
-  std::vector<T>& s = slots[slot];
-  if (s.size() < count) s.resize(count);
-  return s.data();
+  return thread_scratch<WinogradScratch, T>(slot, count);
 }
 
 // Pointers to the N * N input channel vectors of tile (th, tw), zero outside the image.
