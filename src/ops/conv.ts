@@ -26,9 +26,10 @@ export interface ConvOptions {
  * 2-D cross-correlation (what deep learning calls convolution), channels-last:
  * x [N, H, W, C] and kernel [KH, KW, C, F] give [N, OH, OW, F], as tf.nn.conv2d.
  *
- * Computed as im2col + GEMM: the windows form a [N*OH*OW, KH*KW*C] patch matrix that is
+ * Defined as im2col + GEMM: the windows form a [N*OH*OW, KH*KW*C] patch matrix that is
  * multiplied by the kernel viewed as [KH*KW*C, F]; backward multiplies the patches again and
- * col2im turns d(patches) into d(x). The backend builds the patches a slice at a time.
+ * col2im turns d(patches) into d(x). Backends compute the same thing their own way (native: patch
+ * slices that stay in cache, or Winograd for 3x3 stride-1 layers).
  */
 export function conv2d(x: Tensor, kernel: Tensor, options: ConvOptions = {}): Tensor {
   return convolve(x, kernel, options, 'conv2d');
@@ -102,9 +103,9 @@ function convolve(x: Tensor, kernel: Tensor, options: ConvOptions, what: string)
 
 /**
  * activation(im2col(x) @ kernel + bias) over x [N, H, W, C] and kernel [K, F] with K = KH*KW*C,
- * as [N*OH*OW, F], by the backend's fused convolution kernels: they build the patches a slice of
- * an image at a time (the batch's patch matrix never exists) and the backward kernel applies the
- * relu gradient, d(kernel) = patches^T @ gz, d(bias) and d(x) = col2im(gz @ kernel^T) in one pass.
+ * as [N*OH*OW, F], by the backend's two convolution kernels: forward, and a backward pass that
+ * applies the relu gradient and gives d(kernel) = patches^T @ gz, d(bias) and
+ * d(x) = col2im(gz @ kernel^T) at once.
  */
 function convProduct(
   x: Tensor,
