@@ -3,6 +3,7 @@ import type { FloatArray } from '../../core/dtype.js';
 import { reluGrad } from './elementwise.js';
 import { matmul } from './matmul.js';
 import { col2im, im2col } from './window.js';
+import { like } from './like.js';
 
 /**
  * Reference convolution kernels: im2col + GEMM one image at a time (so the batch's patch matrix
@@ -11,10 +12,6 @@ import { col2im, im2col } from './window.js';
 
 function product(m: number, n: number, k: number, transA: boolean, transB: boolean): MatmulParams {
   return { batch: 1, m, n, k, transA, transB, aBatchStride: 0, bBatchStride: 0 };
-}
-
-function like(a: FloatArray, size: number): FloatArray {
-  return a instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
 }
 
 export function convForward(

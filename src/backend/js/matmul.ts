@@ -1,5 +1,6 @@
 import type { MatmulParams } from '../backend.js';
 import type { FloatArray } from '../../core/dtype.js';
+import { like } from './like.js';
 
 /** Rows of B kept hot in cache while a block of A's columns is applied. */
 const K_BLOCK = 256;
@@ -11,7 +12,7 @@ const K_BLOCK = 256;
  */
 export function matmul(a: FloatArray, b: FloatArray, out: FloatArray, p: MatmulParams): void {
   const { batch, m, n, k } = p;
-  const aT = p.transA ? new (a.constructor as Float32ArrayConstructor)(m * k) : null;
+  const aT = p.transA ? like(a, m * k) : null;
   for (let bt = 0; bt < batch; bt++) {
     let aOff = bt * p.aBatchStride;
     let aMat: FloatArray = a;

@@ -2,6 +2,7 @@ import type { RecurrentActivation, RecurrentParams } from '../backend.js';
 import { recurrentCachePlanes, recurrentGates } from '../backend.js';
 import type { FloatArray } from '../../core/dtype.js';
 import { matmul } from './matmul.js';
+import { like } from './like.js';
 
 /**
  * Reference kernels of the fused recurrent layers (the backend's rnnForward / rnnBackward).
@@ -35,10 +36,6 @@ function derivative(a: RecurrentActivation, y: number): number {
     case 'tanh':
       return 1 - y * y;
   }
-}
-
-function like(x: FloatArray, n: number): FloatArray {
-  return new (x.constructor as Float64ArrayConstructor)(n);
 }
 
 /** out [m, n] = op(a) @ op(b) with op(a) [m, k], op(b) [k, n]. */
