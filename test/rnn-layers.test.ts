@@ -209,7 +209,7 @@ describe('shapes, parameter counts and weight layout as Keras', () => {
     assert.equal((bi.getConfig()['layer'] as { config: { name: string } }).config.name, inner.name);
   });
 
-  test('returnState: states via applyWithState; refused inside Sequential with a clear message', () => {
+  test('returnState: [output, h, c] from apply, states via applyWithState; refused inside Sequential', () => {
     const l = new LSTM(3, { returnState: true, returnSequences: true });
     const { output, states } = l.applyWithState(randomNormal([2, 4, 5]));
     assert.deepEqual(output.shape, [2, 4, 3]);
@@ -222,8 +222,16 @@ describe('shapes, parameter counts and weight layout as Keras', () => {
     );
     // The last output is the final h.
     assert.deepEqual(Array.from(output.slice([0, 3, 0], [2, 1, 3]).data), Array.from(states[0]!.data));
-    assert.throws(() => new Sequential([l, new Dense(1)]).build([null, 4, 5]), /applyWithState/);
-    assert.throws(() => l.apply(randomNormal([2, 4, 5])), /returnState=true/);
+    assert.throws(
+      () => new Sequential([l, new Dense(1)]).build([null, 4, 5]),
+      /'lstm.*' \(LSTM\) returns several tensors.*Functional API/,
+    );
+    setRandomSeed(0);
+    const x = randomNormal([2, 4, 5]);
+    const all = l.apply<Tensor[]>(x);
+    const again = l.applyWithState(x);
+    assert.equal(all.length, 3);
+    [again.output, ...again.states].forEach((t, i) => assert.deepEqual(Array.from(all[i]!.data), Array.from(t.data)));
     assert.equal(new GRU(2).applyWithState(randomNormal([1, 3, 2])).states.length, 1);
   });
 

@@ -10,13 +10,23 @@ import { Tensor } from './tensor.js';
 export class Variable extends Tensor {
   /** Keras-style path, e.g. `dense/kernel:0`. */
   readonly name: string;
-  trainable: boolean;
+  private trainableFlag: boolean;
 
   constructor(value: Tensor, name: string, trainable = true) {
     super(copyOf(value), value.shape, value.dtype);
     this.name = name;
-    this.trainable = trainable;
+    this.trainableFlag = trainable;
     this.requiresGrad = trainable;
+  }
+
+  /** Whether training updates it; a frozen variable also stops recording gradients. */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    this.trainableFlag = value;
+    this.requiresGrad = value;
   }
 
   /** Overwrites the values in place (shape must match). */

@@ -22,8 +22,7 @@ export function requireSequential(model: Model, what: string): Sequential {
 
 /** The full input shape the model was built for, if any. */
 function builtInputShape(model: Sequential): SymbolicShape | null {
-  const first = model.layers[0];
-  return first?.inputShapeSeen ?? first?.batchInputShape ?? null;
+  return model.inputShape;
 }
 
 /**
@@ -93,7 +92,7 @@ export function keras3ModelConfig(model: Model): ModelConfig {
     };
     if (current) {
       entry['build_config'] = { input_shape: [...current] };
-      current = l.computeOutputShape(current);
+      current = l.computeOutputShape(current) as SymbolicShape;
     }
     layers.push(entry);
   }

@@ -1,7 +1,7 @@
 import type { Tensor } from '../core/tensor.js';
 import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
-import type { CallOptions, LayerArgs } from './layer.js';
+import type { CallOptions, LayerArgs, ShapeValue } from './layer.js';
 import { Layer } from './layer.js';
 
 /** Applies an activation function as its own layer. */
@@ -16,6 +16,11 @@ export class Activation extends Layer {
 
   override call(x: Tensor, _options: CallOptions): Tensor {
     return this.activation.fn(x);
+  }
+
+  /** Same shape out as in. */
+  override computeOutputShape(inputShape: ShapeValue): ShapeValue {
+    return inputShape;
   }
 
   override getConfig(): Record<string, unknown> {

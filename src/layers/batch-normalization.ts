@@ -7,7 +7,7 @@ import { reshape } from '../ops/reshape.js';
 import { rsqrt, square } from '../ops/unary.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
-import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
+import type { CallOptions, LayerArgs, SymbolicShape, ShapeValue } from './layer.js';
 import { Layer, formatShape } from './layer.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
@@ -120,6 +120,11 @@ export class BatchNormalization extends Layer {
     if (this.gamma) y = mul(y, perFeature(this.gamma));
     if (this.beta) y = add(y, perFeature(this.beta));
     return y;
+  }
+
+  /** Same shape out as in. */
+  override computeOutputShape(inputShape: ShapeValue): ShapeValue {
+    return inputShape;
   }
 
   override getConfig(): Record<string, unknown> {

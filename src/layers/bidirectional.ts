@@ -1,5 +1,4 @@
 import type { Tensor } from '../core/tensor.js';
-import type { Variable } from '../core/variable.js';
 import { add, mul } from '../ops/binary.js';
 import { concat } from '../ops/concat.js';
 import { gather } from '../ops/slice.js';
@@ -28,8 +27,7 @@ export class Bidirectional extends Layer {
 
   constructor(layer: RNN, args: BidirectionalArgs = {}) {
     super({ ...args, batchInputShape: args.batchInputShape ?? layer.batchInputShape ?? undefined });
-    if (layer.returnState)
-      throw new Error(`Bidirectional: returnState is not supported (layers here pass one tensor on).`);
+    if (layer.returnState) throw new Error(`Bidirectional: returnState is not supported yet.`);
     const mode = args.mergeMode ?? 'concat';
     if (!['concat', 'sum', 'mul', 'ave'].includes(mode)) {
       throw new Error(`Bidirectional: mergeMode must be 'concat', 'sum', 'mul' or 'ave', got ${String(mode)}.`);
@@ -43,7 +41,7 @@ export class Bidirectional extends Layer {
 
   /** Each direction consumes the mask; it stays on the output only with returnSequences. */
   override computeMask(x: Tensor, mask: Tensor | null): Tensor | null {
-    return this.forwardLayer.computeMask(x, mask);
+    return this.forwardLayer.computeMask(x, mask) as Tensor | null;
   }
 
   override build(inputShape: SymbolicShape): void {
@@ -87,38 +85,10 @@ export class Bidirectional extends Layer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    const out = this.forwardLayer.computeOutputShape(inputShape);
+    const out = this.forwardLayer.computeOutputShape(inputShape) as SymbolicShape;
     if (this.mergeMode !== 'concat') return out;
     const last = out[out.length - 1];
     return [...out.slice(0, -1), last === null || last === undefined ? null : 2 * last];
-  }
-
-  override get weights(): Variable[] {
-    return [...this.forwardLayer.weights, ...this.backwardLayer.weights];
-  }
-
-  override get trainableWeights(): Variable[] {
-    return this.trainable ? [...this.forwardLayer.trainableWeights, ...this.backwardLayer.trainableWeights] : [];
-  }
-
-  override get nonTrainableWeights(): Variable[] {
-    return this.trainable
-      ? [...this.forwardLayer.nonTrainableWeights, ...this.backwardLayer.nonTrainableWeights]
-      : this.weights;
-  }
-
-  override countParams(): number {
-    return this.forwardLayer.countParams() + this.backwardLayer.countParams();
-  }
-
-  override getWeights(): Tensor[] {
-    return this.weights.map((v) => v.value());
-  }
-
-  override setWeights(values: readonly Tensor[]): void {
-    const n = this.forwardLayer.weights.length;
-    this.forwardLayer.setWeights(values.slice(0, n));
-    this.backwardLayer.setWeights(values.slice(n));
   }
 
   override getConfig(): Record<string, unknown> {

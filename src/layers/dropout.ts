@@ -1,6 +1,6 @@
 import type { Tensor } from '../core/tensor.js';
 import { dropout } from '../ops/dropout.js';
-import type { CallOptions, LayerArgs } from './layer.js';
+import type { CallOptions, LayerArgs, ShapeValue } from './layer.js';
 import { Layer } from './layer.js';
 
 export interface DropoutArgs extends LayerArgs {
@@ -25,6 +25,11 @@ export class Dropout extends Layer {
     if (!options.training || this.rate === 0) return x;
     const noise = this.noiseShape?.map((d, i) => d ?? x.shape[i]!);
     return dropout(x, this.rate, noise);
+  }
+
+  /** Same shape out as in. */
+  override computeOutputShape(inputShape: ShapeValue): ShapeValue {
+    return inputShape;
   }
 
   override getConfig(): Record<string, unknown> {

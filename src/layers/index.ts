@@ -40,3 +40,7 @@ export { BatchNormalization } from './batch-normalization.js';
 export type { BatchNormalizationArgs } from './batch-normalization.js';
 // Registers Keras config loaders for the convolution, pooling and normalization layers.
 import './conv-serialization.js';
+export * from './merging/index.js';
+export { SymbolicTensor } from './graph/symbolic-tensor.js';
+export { Node } from './graph/node.js';
+export type { ApplyOptions, WeightSpec, LayerValue, ShapeValue } from './layer.js';

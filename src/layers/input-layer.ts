@@ -1,6 +1,8 @@
 import type { Tensor } from '../core/tensor.js';
 import type { DType } from '../core/dtype.js';
-import type { CallOptions } from './layer.js';
+import { Node } from './graph/node.js';
+import { SymbolicTensor } from './graph/symbolic-tensor.js';
+import type { CallOptions, ShapeValue } from './layer.js';
 import { Layer } from './layer.js';
 
 export interface InputArgs {
@@ -10,19 +12,52 @@ export interface InputArgs {
   batchShape?: readonly (number | null)[];
   name?: string;
   dtype?: DType;
+  /** Sparse inputs are not supported; `false` is accepted so configs can say so. */
+  sparse?: boolean;
 }
 
-/** Declares the model's input shape (Keras's `Input` / `InputLayer`); passes data through. */
+const INPUT_KEYS = ['shape', 'batchSize', 'batchShape', 'name', 'dtype', 'sparse'];
+
+/**
+ * A model's entry point (Keras's `InputLayer`): it makes the symbolic tensor that `Input`
+ * returns, and passes data through unchanged.
+ */
 export class InputLayer extends Layer {
+  /** The symbolic tensor this layer makes; layers called on it build the model's graph. */
+  readonly output: SymbolicTensor;
+
   constructor(args: InputArgs = {}) {
+    for (const key of Object.keys(args))
+      if (!INPUT_KEYS.includes(key))
+        throw new Error(`Input: unknown option '${key}'; expected one of ${INPUT_KEYS.join(', ')}.`);
+    if (args.sparse) throw new Error('Input: sparse inputs are not supported.');
     const batchInputShape = args.batchShape ?? (args.shape ? [args.batchSize ?? null, ...args.shape] : undefined);
-    if (!batchInputShape) throw new Error('Input: give `shape` (one sample, without the batch axis) or `batchShape`.');
-    super({ name: args.name, batchInputShape, dtype: args.dtype });
+    if (!batchInputShape || !Array.isArray(batchInputShape))
+      throw new Error('Input: give `shape` (one sample, without the batch axis) or `batchShape`.');
+    for (const d of batchInputShape)
+      if (d !== null && !(Number.isInteger(d) && d >= 0))
+        throw new Error(`Input: every dimension must be a size or null, got ${JSON.stringify(batchInputShape)}.`);
+    super({ name: args.name ?? undefined, batchInputShape, dtype: args.dtype });
     this.acceptsIntegerInput = true;
+    this.supportsMasking = true;
+    this.built = true;
+    this.inputShapeSeen = this.batchInputShape;
+    const node = new Node(this, []);
+    this.output = new SymbolicTensor(this.batchInputShape!, this.dtype, node, 0);
+    node.setOutputs(this.output);
+    this.inboundNodes.push(node);
+  }
+
+  override get className(): string {
+    return 'InputLayer';
   }
 
   override call(x: Tensor, _options: CallOptions): Tensor {
     return x;
+  }
+
+  override computeOutputShape(inputShape: ShapeValue): ShapeValue {
+    return inputShape;
   }
 
   override getConfig(): Record<string, unknown> {
@@ -36,7 +71,7 @@ export class InputLayer extends Layer {
   }
 }
 
-/** Keras's `Input(shape=...)`, for the start of a Sequential model. */
-export function Input(args: InputArgs): InputLayer {
-  return new InputLayer(args);
+/** Keras's `Input(shape=...)`: a symbolic tensor to build a model from (or to start a Sequential). */
+export function Input(args: InputArgs): SymbolicTensor {
+  return new InputLayer(args).output;
 }

@@ -1,13 +1,27 @@
+import { noGrad } from '../core/autograd.js';
 import type { DType } from '../core/dtype.js';
 import { isFloat } from '../core/dtype.js';
-import type { Tensor } from '../core/tensor.js';
+import { Tensor } from '../core/tensor.js';
 import { Variable } from '../core/variable.js';
 import { astype } from '../ops/cast.js';
+import { zeros } from '../ops/creation.js';
 import { toSnakeCase, uniqueName } from '../utils/naming.js';
-import type { Initializer } from './initializers.js';
+import type { Nested } from './graph/nest.js';
+import { flattenNested, isPlainRecord, mapNested, packLike } from './graph/nest.js';
+import { Node } from './graph/node.js';
+import type { SymbolicShape } from './graph/symbolic-tensor.js';
+import { SymbolicTensor, formatShape, isSymbolicTensor } from './graph/symbolic-tensor.js';
+import type { Initializer, InitializerIdentifier } from './initializers.js';
+import { getInitializer } from './initializers.js';
 
-/** A shape with an unknown (null) batch or sequence dimension, as Keras prints `(None, 512)`. */
-export type SymbolicShape = readonly (number | null)[];
+export type { SymbolicShape };
+export { formatShape };
+
+/** A layer's input or output: one tensor, an array of them or a record of them by name. */
+export type LayerValue<T> = Nested<T>;
+
+/** Input shapes as a layer's `build` and `computeOutputShape` see them, structured like the inputs. */
+export type ShapeValue = SymbolicShape | readonly ShapeValue[] | { readonly [key: string]: ShapeValue };
 
 export interface LayerArgs {
   name?: string;
@@ -21,13 +35,38 @@ export interface LayerArgs {
   dtype?: DType;
 }
 
-export interface CallOptions {
+export type CallOptions<M = Tensor | null> = {
   training: boolean;
   /**
    * Keras's input mask, [batch, time] (nonzero = a real step), as made by Embedding with maskZero
-   * and passed on by Sequential. Layers that use it say so with `supportsMasking`.
+   * and carried through models. For a layer with several inputs, one mask (or null) per input.
+   * Layers that use it say so with `supportsMasking`.
    */
-  mask?: Tensor | null;
+  mask?: M;
+};
+
+/**
+ * What `apply` takes besides the inputs. In a graph, `training` fixes the mode of this one call
+ * (Keras's `layer(x, training=False)`, e.g. a frozen base); other keys are the layer's own call
+ * arguments (symbolic tensors allowed inside a graph).
+ */
+export interface ApplyOptions {
+  training?: boolean;
+  mask?: unknown;
+  [argument: string]: unknown;
+}
+
+/** Everything `addWeight` accepts (Keras's `add_weight`). */
+export interface WeightSpec {
+  name: string;
+  shape: readonly number[];
+  initializer?: InitializerIdentifier | Initializer;
+  trainable?: boolean;
+  dtype?: DType;
+  /** Not supported yet: refused by name rather than ignored. */
+  regularizer?: unknown;
+  /** Not supported yet: refused by name rather than ignored. */
+  constraint?: unknown;
 }
 
 /** Keras config entries for options deepscript does not implement yet (always null when saved). */
@@ -39,39 +78,51 @@ export const NO_REGULARIZERS = {
   bias_constraint: null,
 } as const;
 
-export function formatShape(shape: SymbolicShape): string {
-  const items = shape.map((d) => (d === null ? 'None' : String(d)));
-  return `(${items.join(', ')}${items.length === 1 ? ',' : ''})`;
-}
+const isTensor = (v: unknown): v is Tensor => v instanceof Tensor;
+const isAnyTensor = (v: unknown): v is Tensor | SymbolicTensor => v instanceof Tensor || v instanceof SymbolicTensor;
+export const isShape = (v: unknown): v is SymbolicShape =>
+  Array.isArray(v) && v.every((d) => d === null || typeof d === 'number');
 
 /**
- * Base of every layer, with Keras's split: `build(inputShape)` creates weights once the input
- * shape is known, `call(x)` computes, `computeOutputShape` answers without computing, and
- * `getConfig` returns Keras's constructor arguments so configs round-trip.
+ * Base of every layer and model, with Keras's anatomy: `build(inputShape)` creates weights once
+ * the input shape is known, `call(inputs, options)` computes, `computeOutputShape` answers
+ * without computing (by default it runs `call` on small placeholder inputs), and `getConfig`
+ * returns Keras's constructor arguments so configs round-trip.
+ *
+ * `apply(x)` is the one entry point: on real tensors it computes; on symbolic tensors (from
+ * `Input`) it records a `Node` and returns symbolic outputs, which is how Functional models are
+ * built. Sublayers and variables kept in a layer's properties are tracked automatically, so a
+ * custom layer or a subclassed model needs no bookkeeping of its own.
  */
 export abstract class Layer {
   name: string;
-  trainable: boolean;
   built = false;
   readonly dtype: DType;
   /** Set by layers given an input shape; includes the batch axis. */
   batchInputShape: SymbolicShape | null;
-  /** Known once built or called. */
-  inputShapeSeen: SymbolicShape | null = null;
+  /** The input shape(s) the layer was built for (null dimensions are free), once built. */
+  inputShapeSeen: ShapeValue | null = null;
+  /** The calls of this layer on symbolic tensors, in order (Keras's `_inbound_nodes`). */
+  readonly inboundNodes: Node[] = [];
   /** Integer inputs pass through as they are (Embedding); others are cast to the layer dtype. */
   protected acceptsIntegerInput = false;
   /** Accepts an input mask (Keras's supports_masking): uses it, or passes it on unchanged. */
   protected supportsMasking = false;
-  private readonly variables: Variable[] = [];
+  private trainableFlag = true;
+  private readonly ownVariables: Variable[] = [];
+  /** The variables created trainable: `trainable = true` gives back exactly these. */
+  private readonly createdTrainable = new Set<Variable>();
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? uniqueName(toSnakeCase(this.className));
-    this.trainable = args.trainable ?? true;
+    if (typeof this.name !== 'string' || this.name.length === 0)
+      throw new Error(`${this.className}: a layer name must be a non-empty string, got ${JSON.stringify(args.name)}.`);
     this.dtype = args.dtype ?? 'float32';
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [null, ...args.inputShape];
     else if (args.inputDim !== undefined) this.batchInputShape = [null, args.inputDim];
     else this.batchInputShape = null;
+    this.trainableFlag = args.trainable ?? true;
   }
 
   /** The Keras class name (used in summaries and configs). */
@@ -79,88 +130,300 @@ export abstract class Layer {
     return this.constructor.name;
   }
 
-  /** Creates weights for the given input shape. Layers without weights keep the default. */
-  build(inputShape: SymbolicShape): void {
+  /**
+   * Whether training updates this layer's weights. Setting it applies to every sublayer and to
+   * the variables created trainable (Keras 3), and takes effect at the next training step.
+   */
+  get trainable(): boolean {
+    return this.trainableFlag;
+  }
+
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean')
+      throw new Error(`Layer '${this.name}': trainable must be true or false, got ${JSON.stringify(value)}.`);
+    this.trainableFlag = value;
+    for (const v of this.createdTrainable) v.trainable = value;
+    for (const l of this.sublayers()) l.trainable = value;
+  }
+
+  /** Creates weights for the given input shape(s). Layers without weights keep the default. */
+  build(inputShape: ShapeValue): void {
     this.inputShapeSeen = inputShape;
     this.built = true;
   }
 
-  abstract call(x: Tensor, options: CallOptions): Tensor;
+  /** The computation, on real tensors structured as the layer takes them. */
+  abstract call(inputs: LayerValue<Tensor>, options: CallOptions<unknown>): LayerValue<Tensor>;
 
   /**
    * The mask of this layer's output given its input and input mask (Keras's compute_mask): by
    * default a layer that supports masking passes the mask on, and one that doesn't refuses it, as
    * Keras does, rather than silently treating padding as data.
    */
-  computeMask(_x: Tensor, mask: Tensor | null): Tensor | null {
-    if (mask && !this.supportsMasking)
+  computeMask(_inputs: LayerValue<Tensor>, mask: unknown): unknown {
+    const masks = flattenNested(mask as Nested<Tensor>, isTensor);
+    if (masks.length > 0 && !this.supportsMasking)
       throw new Error(
         `Layer '${this.name}' (${this.className}) does not support masking, but was passed an input mask ` +
           `(e.g. from Embedding with maskZero=true). Remove maskZero or put a layer that consumes the mask ` +
           `(LSTM, GRU, SimpleRNN) before this one.`,
       );
-    return mask;
+    return mask ?? null;
   }
 
-  /** Output shape for an input shape; the default keeps the shape (activations, dropout). */
-  computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    return inputShape;
-  }
-
-  /** Builds on first use, checks the input, then calls. */
-  apply(x: Tensor, options: CallOptions = { training: false }): Tensor {
-    const input =
-      this.acceptsIntegerInput || x.dtype === this.dtype || !isFloatOrInt(x.dtype) ? x : astype(x, this.dtype);
-    // A declared input shape wins over the first batch (so unknown lengths stay unknown).
-    if (!this.built) this.build(this.batchInputShape ?? [null, ...input.shape.slice(1)]);
-    this.checkInput(input);
-    return this.call(input, options);
-  }
-
-  /** Validates rank and fixed dimensions against the shape the layer was built for. */
-  protected checkInput(x: Tensor): void {
-    const expected = this.inputShapeSeen;
-    if (!expected) return;
-    const ok = expected.length === x.rank && expected.every((d, i) => i === 0 || d === null || d === x.shape[i]);
-    if (!ok) {
-      throw new Error(
-        `Layer '${this.name}' (${this.className}) expected input shape ${formatShape(expected)}, got ${formatShape(x.shape)}.`,
+  /**
+   * Output shape(s) for input shape(s). Layers that know theirs override this; the default runs
+   * `call` on small zero-filled inputs (each free dimension tried at two sizes, so dimensions that
+   * follow them stay free), which is right for any layer whose output shape depends only on the
+   * input shapes.
+   */
+  computeOutputShape(inputShape: ShapeValue): ShapeValue {
+    const probe = (size: number): SymbolicShape[] => {
+      const inputs = mapNested(inputShape as Nested<SymbolicShape>, isShape, (s) =>
+        zeros(
+          s.map((d) => d ?? size),
+          this.acceptsIntegerInput ? 'int32' : this.dtype,
+        ),
       );
-    }
+      const out = noGrad(() => this.call(inputs as LayerValue<Tensor>, { training: false, mask: null }));
+      return flattenNested(out, isTensor).map((t) => t.shape);
+    };
+    const [a, b] = [probe(2), probe(3)];
+    const merged = a.map((s, i) => s.map((d, j) => (d === b[i]![j] ? d : null)));
+    // The batch axis stays free whatever the probe gave.
+    const shapes = merged.map((s) => (s.length > 0 ? [null, ...s.slice(1)] : s));
+    return shapes.length === 1 ? shapes[0]! : shapes;
   }
 
-  protected addWeight(name: string, shape: readonly number[], initializer: Initializer, trainable = true): Variable {
-    const v = new Variable(initializer.init(shape, this.dtype), `${this.name}/${name}:0`, trainable && this.trainable);
-    this.variables.push(v);
+  /** The output's dtype: the layer's own (InputLayer passes its input's on). */
+  protected outputDType(): DType {
+    return this.dtype;
+  }
+
+  /**
+   * Calls the layer. On real tensors it builds on first use, checks the input shapes and computes;
+   * on symbolic tensors it records the call (a Node) and returns symbolic outputs. The type
+   * parameter names what comes back when it is not one tensor (`lstm.apply<SymbolicTensor[]>(x)`
+   * with returnState).
+   */
+  apply<O = Tensor>(inputs: LayerValue<Tensor>, options?: ApplyOptions): NoInfer<O>;
+  apply<O = SymbolicTensor>(inputs: LayerValue<SymbolicTensor>, options?: ApplyOptions): NoInfer<O>;
+  apply(inputs: LayerValue<Tensor | SymbolicTensor>, options: ApplyOptions = {}): unknown {
+    const flat = flattenNested(inputs, isAnyTensor);
+    if (flat.length === 0 || !onlyTensors(inputs))
+      throw new Error(
+        `Layer '${this.name}' (${this.className}) expects a tensor, an array or a record of tensors, got ${describe(inputs)}.`,
+      );
+    const symbolic = flat.filter(isSymbolicTensor).length;
+    if (symbolic > 0 && symbolic < flat.length)
+      throw new Error(
+        `Layer '${this.name}' (${this.className}) was called on symbolic tensors (from Input) mixed with real ones; ` +
+          `inside a model, every input must come from Input or another layer.`,
+      );
+    return symbolic > 0
+      ? this.applySymbolic(inputs as LayerValue<SymbolicTensor>, options)
+      : this.applyEager(inputs as LayerValue<Tensor>, options);
+  }
+
+  private applyEager(inputs: LayerValue<Tensor>, options: ApplyOptions): LayerValue<Tensor> {
+    const cast = mapNested(inputs, isTensor, (t) => this.castInput(t));
+    const shapes = mapNested(cast, isTensor, (t) => [null, ...t.shape.slice(1)] as SymbolicShape);
+    this.maybeBuild(shapes as ShapeValue);
+    this.checkInputShapes(
+      mapNested(cast, isTensor, (t) => t.shape),
+      false,
+    );
+    const { training = false, mask = null, ...rest } = options;
+    return this.call(cast, { ...rest, training, mask });
+  }
+
+  private applySymbolic(inputs: LayerValue<SymbolicTensor>, options: ApplyOptions): LayerValue<SymbolicTensor> {
+    const shapes = mapNested(inputs, isSymbolicTensor, (t) => t.shape) as ShapeValue;
+    this.maybeBuild(shapes);
+    this.checkInputShapes(shapes, true);
+    const outShapes = this.computeOutputShape(shapes);
+    const node = new Node(this, [inputs], options);
+    const leaves = flattenNested(outShapes as Nested<SymbolicShape>, isShape).map(
+      (s, i) => new SymbolicTensor(s, this.outputDType(), node, i),
+    );
+    const outputs = packLike(outShapes as Nested<SymbolicShape>, isShape, leaves) as LayerValue<SymbolicTensor>;
+    node.setOutputs(outputs);
+    this.inboundNodes.push(node);
+    return outputs;
+  }
+
+  /**
+   * Runs one recorded call inside a graph on real tensors: its outputs and their masks. Models
+   * override it to hand back the masks their own graph computed.
+   */
+  callInGraph(
+    args: readonly unknown[],
+    kwargs: Readonly<Record<string, unknown>>,
+    training: boolean,
+    mask: unknown,
+  ): { outputs: LayerValue<Tensor>; mask: unknown } {
+    const inputs = args[0] as LayerValue<Tensor>;
+    const outMask = this.computeMask(inputs, mask);
+    const outputs = this.apply<LayerValue<Tensor>>(inputs, { ...kwargs, training, mask });
+    return { outputs, mask: outMask };
+  }
+
+  private castInput(x: Tensor): Tensor {
+    return this.acceptsIntegerInput || x.dtype === this.dtype || !isFloatOrInt(x.dtype) ? x : astype(x, this.dtype);
+  }
+
+  private maybeBuild(shapes: ShapeValue): void {
+    if (this.built) return;
+    // A declared input shape wins over the first batch (so unknown lengths stay unknown).
+    this.build(this.batchInputShape && isShape(shapes) ? this.batchInputShape : shapes);
+    if (!this.built) this.built = true;
+    if (!this.inputShapeSeen) this.inputShapeSeen = shapes;
+  }
+
+  /** Validates rank and fixed dimensions against the shapes the layer was built for. */
+  protected checkInputShapes(shapes: unknown, symbolic: boolean): void {
+    const verb = symbolic ? 'is called on' : 'got';
+    const expectedValue = this.inputShapeSeen;
+    if (!expectedValue) return;
+    const expected = flattenNested(expectedValue as Nested<SymbolicShape>, isShape);
+    const actual = flattenNested(shapes as Nested<SymbolicShape>, isShape);
+    const fits = (e: SymbolicShape, a: SymbolicShape): boolean =>
+      e.length === a.length && e.every((d, i) => i === 0 || d === null || a[i] === null || d === a[i]);
+    if (expected.length === actual.length && expected.every((e, i) => fits(e, actual[i]!))) return;
+    const fmt = (v: unknown): string => {
+      const list = flattenNested(v as Nested<SymbolicShape>, isShape).map(formatShape);
+      return isShape(v) ? list[0]! : `[${list.join(', ')}]`;
+    };
+    const shared =
+      symbolic && this.inboundNodes.length > 0
+        ? ' (the shape of its first call; a layer called again must get compatible inputs)'
+        : '';
+    throw new Error(
+      `Layer '${this.name}' (${this.className}) expected input shape ${fmt(expectedValue)}${shared}, ${verb} ${fmt(shapes)}.`,
+    );
+  }
+
+  /** Kept for layers that check a single input themselves. */
+  protected checkInput(x: Tensor): void {
+    this.checkInputShapes(x.shape, false);
+  }
+
+  /**
+   * Creates a weight (Keras's add_weight), named `<layer>/<name>:0`. Call it from `build`, or
+   * from the constructor when the shape is known there.
+   */
+  addWeight(spec: WeightSpec): Variable;
+  addWeight(name: string, shape: readonly number[], initializer: Initializer, trainable?: boolean): Variable;
+  addWeight(
+    specOrName: WeightSpec | string,
+    shape?: readonly number[],
+    initializer?: Initializer,
+    trainable = true,
+  ): Variable {
+    const spec: WeightSpec =
+      typeof specOrName === 'string' ? { name: specOrName, shape: shape!, initializer, trainable } : specOrName;
+    for (const key of Object.keys(spec))
+      if (!WEIGHT_SPEC_KEYS.includes(key))
+        throw new Error(
+          `Layer '${this.name}': addWeight got unknown option '${key}'; expected one of ${WEIGHT_SPEC_KEYS.join(', ')}.`,
+        );
+    for (const key of ['regularizer', 'constraint'] as const)
+      if (spec[key] !== undefined && spec[key] !== null)
+        throw new Error(`Layer '${this.name}': addWeight option '${key}' is not supported yet.`);
+    if (typeof spec.name !== 'string' || !Array.isArray(spec.shape))
+      throw new Error(`Layer '${this.name}': addWeight needs a name and a shape, got ${describe(spec)}.`);
+    const init =
+      spec.initializer && typeof spec.initializer === 'object' && 'init' in spec.initializer
+        ? spec.initializer
+        : getInitializer((spec.initializer as InitializerIdentifier | undefined) ?? 'glorot_uniform');
+    const wantTrainable = spec.trainable ?? true;
+    const v = new Variable(
+      init.init(spec.shape, spec.dtype ?? this.dtype),
+      `${this.name}/${spec.name}:0`,
+      wantTrainable && this.trainable,
+    );
+    this.ownVariables.push(v);
+    if (wantTrainable) this.createdTrainable.add(v);
     return v;
   }
 
-  get weights(): Variable[] {
-    return [...this.variables];
+  /**
+   * The layers this one contains: those held in its properties, directly or in arrays and
+   * records (Keras's attribute tracking). Models with a graph list the graph's layers instead.
+   */
+  sublayers(): Layer[] {
+    const found: Layer[] = [];
+    const seen = new Set<Layer>([this]);
+    const take = (v: unknown, depth: number): void => {
+      if (v instanceof Layer) {
+        if (!seen.has(v)) {
+          seen.add(v);
+          found.push(v);
+        }
+      } else if (depth < 2 && Array.isArray(v)) v.forEach((e) => take(e, depth + 1));
+      else if (depth < 2 && isPlainRecord(v)) Object.values(v).forEach((e) => take(e, depth + 1));
+    };
+    for (const key of Object.keys(this)) if (key !== 'inboundNodes') take((this as Record<string, unknown>)[key], 0);
+    return found;
   }
 
+  /** This layer's variables and those of its sublayers, in creation order, each once. */
+  get weights(): Variable[] {
+    return this.collectWeights(() => true);
+  }
+
+  /** The weights training updates: none while the layer (or an enclosing one) is frozen. */
   get trainableWeights(): Variable[] {
-    return this.trainable ? this.variables.filter((v) => v.trainable) : [];
+    return this.trainable ? this.collectWeights((v, frozen) => !frozen && v.trainable) : [];
   }
 
   get nonTrainableWeights(): Variable[] {
-    return this.trainable ? this.variables.filter((v) => !v.trainable) : [...this.variables];
+    return this.collectWeights((v, frozen) => frozen || !this.trainable || !v.trainable);
+  }
+
+  private collectWeights(keep: (v: Variable, frozen: boolean) => boolean): Variable[] {
+    const out: Variable[] = [];
+    const seenVars = new Set<Variable>();
+    const seenLayers = new Set<Layer>();
+    const visit = (layer: Layer, frozen: boolean): void => {
+      if (seenLayers.has(layer)) return;
+      seenLayers.add(layer);
+      const f = frozen || !layer.trainable;
+      for (const v of layer.ownVariableList()) {
+        if (!seenVars.has(v) && keep(v, f)) {
+          seenVars.add(v);
+          out.push(v);
+        }
+      }
+      for (const l of layer.sublayers()) visit(l, f);
+    };
+    visit(this, false);
+    return out;
+  }
+
+  /** Variables created by this layer itself, plus any assigned to its properties directly. */
+  protected ownVariableList(): Variable[] {
+    const extra = Object.keys(this)
+      .map((k) => (this as Record<string, unknown>)[k])
+      .filter((v): v is Variable => v instanceof Variable && !this.ownVariables.includes(v));
+    return extra.length > 0 ? [...this.ownVariables, ...extra] : this.ownVariables;
   }
 
   countParams(): number {
-    return this.variables.reduce((n, v) => n + v.size, 0);
+    return this.weights.reduce((n, v) => n + v.size, 0);
   }
 
   /** Copies of the current weight values, in creation order (Keras's get_weights). */
   getWeights(): Tensor[] {
-    return this.variables.map((v) => v.value());
+    return this.weights.map((v) => v.value());
   }
 
   setWeights(values: readonly Tensor[]): void {
-    if (values.length !== this.variables.length) {
-      throw new Error(`Layer '${this.name}' has ${this.variables.length} weights, got ${values.length}.`);
+    const ws = this.weights;
+    if (values.length !== ws.length) {
+      throw new Error(`Layer '${this.name}' has ${ws.length} weights, got ${values.length}.`);
     }
-    this.variables.forEach((v, i) => v.assign(values[i]!));
+    ws.forEach((v, i) => v.assign(values[i]!));
   }
 
   /** Keras's config: constructor arguments in Keras's snake_case names. */
@@ -171,6 +434,26 @@ export abstract class Layer {
   }
 }
 
+const WEIGHT_SPEC_KEYS = ['name', 'shape', 'initializer', 'trainable', 'dtype', 'regularizer', 'constraint'];
+
 function isFloatOrInt(d: DType): boolean {
   return isFloat(d) || d === 'int32' || d === 'uint8';
+}
+
+function onlyTensors(v: unknown): boolean {
+  if (isAnyTensor(v)) return true;
+  if (Array.isArray(v)) return v.length > 0 && v.every(onlyTensors);
+  if (isPlainRecord(v)) return Object.keys(v).length > 0 && Object.values(v).every(onlyTensors);
+  return false;
+}
+
+/** A short description of a wrong argument for error messages (never throws, never huge). */
+export function describe(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (v === null) return 'null';
+  if (v instanceof Tensor) return `a tensor of shape ${formatShape(v.shape)}`;
+  if (v instanceof SymbolicTensor) return v.toString();
+  if (Array.isArray(v)) return `[${v.slice(0, 4).map(describe).join(', ')}${v.length > 4 ? ', ...' : ''}]`;
+  if (typeof v === 'object') return `an object with keys ${Object.keys(v).slice(0, 8).join(', ') || '(none)'}`;
+  return `${typeof v} ${String(v).slice(0, 40)}`;
 }

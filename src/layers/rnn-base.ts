@@ -28,9 +28,8 @@ export interface RNNArgs extends LayerArgs {
   /** Output every timestep ([batch, time, units]) instead of the last one ([batch, units]). */
   returnSequences?: boolean;
   /**
-   * Keras returns `[output, ...states]`. Layers here pass one tensor on, so with `returnState`
-   * the layer cannot sit in a Sequential model (adding it throws); call `applyWithState(x)`
-   * instead, which returns the output and the final states whatever this flag says.
+   * Return `[output, ...states]` (h, and c for LSTM), as Keras: use it in a Functional model
+   * (`const [out, h, c] = lstm.apply<SymbolicTensor[]>(x)`); a Sequential model refuses it.
    */
   returnState?: boolean;
   /** Process the sequence last step first; with returnSequences the output stays reversed, as Keras. */
@@ -128,9 +127,10 @@ export abstract class RNN extends Layer {
     this.supportsMasking = true;
   }
 
-  /** The mask is consumed; it stays on the output only with returnSequences (Keras). */
-  override computeMask(_x: Tensor, mask: Tensor | null): Tensor | null {
-    return this.returnSequences ? mask : null;
+  /** The mask is consumed; it stays on the output only with returnSequences (Keras); states have none. */
+  override computeMask(_x: Tensor, mask: Tensor | null): Tensor | null | (Tensor | null)[] {
+    const out = this.returnSequences ? mask : null;
+    return this.returnState ? [out, ...Array.from({ length: this.gates === 4 ? 2 : 1 }, () => null)] : out;
   }
 
   /** Shape of the bias weight (GRU with resetAfter has two rows). */
@@ -178,9 +178,9 @@ export abstract class RNN extends Layer {
     super.build(inputShape);
   }
 
-  override call(x: Tensor, options: CallOptions): Tensor {
-    if (this.returnState) throw new Error(this.returnStateMessage());
-    return this.run(x, this.currentWeights(), options.training, 'fused', options.mask ?? null).output;
+  override call(x: Tensor, options: CallOptions): Tensor | Tensor[] {
+    const result = this.run(x, this.currentWeights(), options.training, 'fused', options.mask ?? null);
+    return this.returnState ? [result.output, ...result.states] : result.output;
   }
 
   /** Output and final states ([h] or [h, c]); works with or without returnState. */
@@ -283,18 +283,11 @@ export abstract class RNN extends Layer {
     return { output: this.returnSequences ? stack(outputs, 1) : states![0]!, states: states! };
   }
 
-  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    if (this.returnState) throw new Error(this.returnStateMessage());
-    return this.returnSequences
-      ? [inputShape[0] ?? null, inputShape[1] ?? null, this.units]
-      : [inputShape[0] ?? null, this.units];
-  }
-
-  private returnStateMessage(): string {
-    return (
-      `Layer '${this.name}' (${this.className}): returnState=true gives several tensors, but layers here pass one tensor ` +
-      `on, so it cannot be used inside Sequential. Call layer.applyWithState(x) to get { output, states }.`
-    );
+  override computeOutputShape(inputShape: SymbolicShape): SymbolicShape | SymbolicShape[] {
+    const batch = inputShape[0] ?? null;
+    const output = this.returnSequences ? [batch, inputShape[1] ?? null, this.units] : [batch, this.units];
+    if (!this.returnState) return output;
+    return [output, ...Array.from({ length: this.gates === 4 ? 2 : 1 }, () => [batch, this.units])];
   }
 
   /** The same layer processing the sequence the other way (for Bidirectional). */

@@ -72,7 +72,8 @@ function rnnArgs(c: Record<string, unknown>, common: LayerArgs): RNNArgs {
   return args;
 }
 
-registerLayer('Embedding', (c, common) => {
+registerLayer('Embedding', (c, { inputDim: _vocabulary, ...common }) => {
+  // Embedding's input_dim is its vocabulary size, not the generic shorthand for an input shape.
   requireNull(c, ['embeddings_regularizer', 'activity_regularizer', 'embeddings_constraint']);
   if (c['sparse'] === true) throw new Error('sparse embeddings are not supported.');
   return new Embedding(c['input_dim'] as number, c['output_dim'] as number, {

@@ -1,115 +1,109 @@
 import type { Tensor } from '../core/tensor.js';
-import type { Variable } from '../core/variable.js';
+import { SymbolicTensor } from '../layers/graph/symbolic-tensor.js';
 import { InputLayer } from '../layers/input-layer.js';
-import type { Layer, SymbolicShape } from '../layers/layer.js';
-import { formatShape } from '../layers/layer.js';
-import { uniqueName } from '../utils/naming.js';
-import { printLine } from '../utils/output.js';
+import type { CallOptions, Layer, LayerValue, ShapeValue, SymbolicShape } from '../layers/layer.js';
+import { formatShape, isShape } from '../layers/layer.js';
+import { LayerGraph } from './layer-graph.js';
 import { Model } from './model.js';
-import { summaryLines } from './summary.js';
+
+export interface SequentialArgs {
+  name?: string;
+  trainable?: boolean;
+}
 
 /**
- * A linear stack of layers. Given an input shape (on the first layer or an `Input`), it builds
- * its weights at once, so `summary()` works before any data is seen, as in Keras.
+ * A linear stack of layers: a Functional model whose graph is the chain of its layers. Given an
+ * input shape (an `Input` first, or an input shape on the first layer) it builds the graph, and so
+ * its weights, at once, so `summary()` works before any data is seen, as in Keras; otherwise the
+ * first batch builds it.
  */
 export class Sequential extends Model {
   private stack: Layer[] = [];
-  private inputShape: SymbolicShape | null = null;
+  private input: SymbolicTensor | null = null;
 
-  constructor(layers: Layer[] = [], options: { name?: string } = {}) {
-    super(options.name ?? uniqueName('sequential'));
+  constructor(layers: readonly (Layer | SymbolicTensor)[] = [], options: SequentialArgs = {}) {
+    super(options);
     for (const layer of layers) this.add(layer);
   }
 
   /** The layers, without the Input layer (as Keras lists them). */
-  get layers(): Layer[] {
+  override get layers(): Layer[] {
     return [...this.stack];
   }
 
-  add(layer: Layer): void {
+  override sublayers(): Layer[] {
+    return [...this.stack];
+  }
+
+  add(item: Layer | SymbolicTensor): void {
+    if (item instanceof SymbolicTensor) {
+      if (!(item.node.layer instanceof InputLayer))
+        throw new Error(`Sequential '${this.name}': only an Input tensor can be added, got ${item.toString()}.`);
+      item = item.node.layer;
+    }
+    const layer = item;
+    if (!(layer instanceof Object) || typeof (layer as Layer).apply !== 'function')
+      throw new Error(`Sequential '${this.name}': add() takes a layer, got ${String(layer)}.`);
     if (layer instanceof InputLayer) {
-      if (this.stack.length > 0 || this.inputShape)
-        throw new Error(`Sequential '${this.name}': an Input must come first.`);
-      this.inputShape = layer.batchInputShape;
+      if (this.stack.length > 0 || this.input) throw new Error(`Sequential '${this.name}': an Input must come first.`);
+      this.input = layer.output;
       return;
     }
     if (this.stack.some((l) => l.name === layer.name)) {
       throw new Error(`Sequential '${this.name}': two layers are named '${layer.name}'; layer names must be unique.`);
     }
-    if (this.stack.length === 0 && !this.inputShape && layer.batchInputShape) this.inputShape = layer.batchInputShape;
+    if (this.stack.length === 0 && !this.input && layer.batchInputShape)
+      this.input = new InputLayer({
+        batchShape: layer.batchInputShape,
+        dtype: layer.dtype,
+        name: `${layer.name}_input`,
+      }).output;
     this.stack.push(layer);
-    if (this.inputShape) this.buildLayer(layer);
+    if (this.input) this.connect(this.stack.length - 1);
   }
 
-  /** Builds a newly added layer from the output shape of the stack before it. */
-  private buildLayer(layer: Layer): void {
-    if (layer.built) return;
-    const shape = this.shapeBefore(this.stack.indexOf(layer));
-    layer.build(shape);
-  }
-
-  private shapeBefore(index: number): SymbolicShape {
-    let shape = this.inputShape!;
-    for (let i = 0; i < index; i++) shape = this.stack[i]!.computeOutputShape(shape);
-    return shape;
+  /** Calls layers `from...` on the chain's current end and installs the grown graph. */
+  private connect(from: number): void {
+    let out = from === 0 ? this.input! : this.graph!.outputs[0]!;
+    for (const layer of this.stack.slice(from)) {
+      const next = layer.apply<LayerValue<SymbolicTensor>>(out);
+      if (!(next instanceof SymbolicTensor))
+        throw new Error(
+          `Sequential '${this.name}': layer '${layer.name}' (${layer.className}) returns several tensors; every layer in a ` +
+            `Sequential model must return one. Use the Functional API (new Model({ inputs, outputs })) for it.`,
+        );
+      out = next;
+    }
+    this.setGraph(new LayerGraph(this.input!, out, this.name));
   }
 
   /** Builds every layer for an input shape that includes the batch axis (e.g. [null, 784]). */
-  build(inputShape: SymbolicShape): void {
-    this.inputShape = inputShape;
-    for (const layer of this.stack) this.buildLayer(layer);
-  }
-
-  get built(): boolean {
-    return this.stack.length > 0 && this.stack.every((l) => l.built);
-  }
-
-  call(x: Tensor, training: boolean): Tensor {
+  override build(inputShape: ShapeValue): void {
+    if (this.graph) return;
+    if (!isShape(inputShape)) throw new Error(`Sequential '${this.name}': build() takes one input shape, got several.`);
     if (this.stack.length === 0) throw new Error(`Sequential '${this.name}' has no layers.`);
-    if (!this.inputShape) this.inputShape = [null, ...x.shape.slice(1)];
-    let h = x;
-    // Keras's mask propagation: each layer gets the mask the previous one computed (Embedding
-    // with maskZero starts one; recurrent layers consume it; layers without support refuse it).
-    let mask: Tensor | null = null;
-    for (const layer of this.stack) {
-      const next = layer.computeMask(h, mask);
-      h = layer.apply(h, { training, mask });
-      mask = next;
-    }
-    return h;
+    if (!this.input) this.input = new InputLayer({ batchShape: inputShape, dtype: this.stack[0]!.dtype }).output;
+    this.connect(0);
   }
 
-  override get weights(): Variable[] {
-    return this.stack.flatMap((l) => l.weights);
-  }
-
-  protected outputUnits(): number | null {
-    if (!this.inputShape || this.stack.length === 0) return null;
-    const out = this.shapeBefore(this.stack.length);
-    return out[out.length - 1] ?? null;
+  override call(inputs: LayerValue<Tensor>, options: CallOptions<unknown>): LayerValue<Tensor> {
+    if (this.stack.length === 0) throw new Error(`Sequential '${this.name}' has no layers.`);
+    return super.call(inputs, options);
   }
 
   /** Output shape of the whole stack for its input shape. */
   get outputShape(): SymbolicShape {
-    if (!this.inputShape) throw new Error(`Sequential '${this.name}' has no input shape yet.`);
-    return this.shapeBefore(this.stack.length);
+    if (!this.graph) throw new Error(`Sequential '${this.name}' has no input shape yet.`);
+    return this.graph.outputs[0]!.shape;
   }
 
-  /** Prints Keras 2's summary table (pass printFn to capture the lines instead). */
-  summary(printFn: (line: string) => void = printLine): void {
-    if (!this.inputShape || !this.built) {
-      throw new Error(
-        `Sequential '${this.name}' has not been built yet: give the first layer an inputShape (or start with Input), or call build() or fit() first.`,
-      );
-    }
-    const rows = this.stack.map((layer, i) => ({ layer, outputShape: this.shapeBefore(i + 1) }));
-    const trainable = this.stack.reduce((n, l) => n + l.trainableWeights.reduce((m, w) => m + w.size, 0), 0);
-    const total = this.countParams();
-    for (const line of summaryLines(this.name, rows, trainable, total - trainable)) printFn(line);
+  /** The declared input shape (batch axis included), or null before the model is built. */
+  get inputShape(): SymbolicShape | null {
+    return this.input?.shape ?? null;
   }
 
   /** Keras's model config for Sequential. */
-  getConfig(): Record<string, unknown> {
+  override getConfig(): Record<string, unknown> {
     return {
       name: this.name,
       layers: this.stack.map((l) => ({ class_name: l.className, config: l.getConfig() })),
@@ -117,6 +111,6 @@ export class Sequential extends Model {
   }
 
   override toString(): string {
-    return `Sequential '${this.name}' ${this.inputShape ? formatShape(this.inputShape) : '(unbuilt)'} with ${this.stack.length} layers`;
+    return `Sequential '${this.name}' ${this.input ? formatShape(this.input.shape) : '(unbuilt)'} with ${this.stack.length} layers`;
   }
 }

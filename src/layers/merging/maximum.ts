@@ -1,0 +1,10 @@
+import type { Tensor } from '../../core/tensor.js';
+import { maximum } from '../../ops/binary.js';
+import { Merge } from './merge-base.js';
+
+/** The element-wise maximum of its inputs. */
+export class Maximum extends Merge {
+  protected merge(inputs: Tensor[]): Tensor {
+    return inputs.slice(1).reduce((acc, x) => maximum(acc, x), inputs[0]!);
+  }
+}
