@@ -398,14 +398,15 @@ class Graph:
     # -- evaluation
     def input_layer_names(self):
         if self.kind == "Sequential":
-            first = self.layers[0]
-            if first["class_name"] != "InputLayer":
-                raise Unsupported(f"Sequential '{self.name}' without an InputLayer")
-            return [self.layer_name(first)]
+            return [self.layer_name(self.layers[0])]
         return [ref[0] for ref in flatten_refs(self.config["input_layers"])]
 
     def input_batch_shapes(self):
         shapes = {}
+        if self.kind == "Sequential" and self.layers[0]["class_name"] != "InputLayer":
+            # Keras 2 Sequential configs put the input shape on the first layer
+            first = self.layers[0]
+            return {self.layer_name(first): first["config"]["batch_input_shape"]}
         for layer in self.layers:
             if layer["class_name"] == "InputLayer":
                 c = layer["config"]
@@ -416,7 +417,8 @@ class Graph:
         """feeds: list of arrays in input order. Returns the list of outputs in output order."""
         if self.kind == "Sequential":
             x = feeds[0]
-            for layer in self.layers[1:]:
+            start = 1 if self.layers[0]["class_name"] == "InputLayer" else 0
+            for layer in self.layers[start:]:
                 x = self.call(layer, x, None)
             return [x]
         outs = {}  # (layer name, node index as the file counts it) -> list of output arrays
@@ -565,17 +567,17 @@ def read_idx(path):
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
 
 
-def mnist_accuracy(g, directory, limit, label):
+def mnist_accuracy(g, directory, limit, label, scale):
     images = read_idx(f"{directory}/t10k-images-idx3-ubyte")[:limit]
     labels = read_idx(f"{directory}/t10k-labels-idx1-ubyte")[:limit]
     (shape,) = g.input_batch_shapes().values()
     correct = 0
-    for start in range(0, len(images), 500):
-        x = images[start : start + 500].astype(np.float32) / 255.0
+    for start in range(0, len(images), 100):
+        x = images[start : start + 100].astype(np.float32) / scale
         x = x.reshape([len(x)] + [int(d) for d in shape[1:]]).astype(np.float64)
         (y,) = g.run([x])
-        correct += int((y.argmax(axis=-1) == labels[start : start + 500]).sum())
-    print(f"{label}: MNIST test accuracy {correct}/{len(images)} = {correct / len(images):.4f}")
+        correct += int((y.argmax(axis=-1) == labels[start : start + 100]).sum())
+    print(f"{label}: MNIST test accuracy {correct}/{len(images)} = {correct / len(images):.4f} (pixels / {scale:g})")
 
 
 def self_check():
@@ -627,8 +629,9 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--json")
-    ap.add_argument("--mnist", help="directory of the MNIST idx files: print test accuracy (pixels / 255)")
+    ap.add_argument("--mnist", help="directory of the MNIST idx files: print test accuracy")
     ap.add_argument("--limit", type=int, default=10000, help="with --mnist: first N test images")
+    ap.add_argument("--pixel-scale", type=float, default=255.0, help="with --mnist: divide pixels by this (1 = raw)")
     a = ap.parse_args()
     if a.self_check:
         return self_check()
@@ -636,7 +639,7 @@ def main():
         ap.error("a model file is needed")
     g, f = load(a.model)
     if a.mnist:
-        return mnist_accuracy(g, a.mnist, a.limit, a.model)
+        return mnist_accuracy(g, a.mnist, a.limit, a.model, a.pixel_scale)
     rng = np.random.default_rng(a.seed)
     inputs = {}
     for name, shape in g.input_batch_shapes().items():
