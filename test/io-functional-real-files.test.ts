@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,8 @@ import { loadModel } from '../src/io/index.js';
  * that in its metadata. The expected outputs come from scripts/reference/keras_forward.py
  * (NumPy only; its Conv2D, pooling and LSTM match PyTorch's with `--self-check`). That is the same
  * reader that runs the real files of §4.
+ *
+ * These tests fail until the Functional loader of issue #12 lands.
  */
 
 const fixtureDirs = [
@@ -71,4 +74,26 @@ async function check(file: string, as: 'array' | 'record', loadFrom = fixturePat
 
 test('pipeline check, passes today: a Sequential .keras from the same writer and NumPy reference (Conv2D, BN, MaxPooling2D, Flatten, Dense)', async () => {
   await check('keras3-sequential-cnn.keras', 'array');
+});
+
+test('Keras 3 .keras: residual Add block (Conv2D, BatchNormalization, ReLU, GAP, Dense), InputLayer slot in the weights', async () => {
+  await check('keras3-residual.keras', 'array');
+});
+
+test('Keras 3 .keras: dict inputs, nested Functional and Sequential, a shared Dense, two outputs', async () => {
+  await check('keras3-nested-shared.keras', 'record');
+});
+
+test('Keras 2 .h5: two inputs, a nested Sequential called twice (nodes 1 and 2), two outputs', async () => {
+  await check('keras2-two-inputs-nested.h5', 'array');
+});
+
+test('Keras 3 legacy .h5: args/kwargs nodes in the HDF5 container, three outputs', async () => {
+  await check('keras3-legacy-three-outputs.h5', 'array');
+});
+
+test('format from bytes: a Keras 2 HDF5 file under a .keras name loads as HDF5', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'functional-real-')), 'checkpoint.keras');
+  copyFileSync(fixturePath('keras2-two-inputs-nested.h5'), path);
+  await check('keras2-two-inputs-nested.h5', 'array', path);
 });
