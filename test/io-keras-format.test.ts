@@ -144,12 +144,19 @@ test('loads a Keras 3 config: InputLayer batch_shape, DTypePolicy dtypes, module
   assert.equal(m.countParams(), 784 * 128 + 128);
 });
 
-test('unknown layer classes and non-Sequential models are clear errors', () => {
+test('unknown layer classes, subclassed models and broken Functional configs are clear errors', () => {
   assert.throws(
     () => modelFromJSON(fixture('unknown-layer.json')),
     /Unknown layer class 'MyCustomLayer'.*can load: .*Dense/,
   );
-  assert.throws(() => modelFromJSON('{"class_name": "Functional", "config": {}}'), /Cannot load a 'Functional' model/);
+  assert.throws(
+    () => modelFromJSON('{"class_name": "MyModel", "config": {}}'),
+    /Cannot load a 'MyModel' model.*subclassed/,
+  );
+  assert.throws(
+    () => modelFromJSON('{"class_name": "Functional", "config": {}}'),
+    /Functional config needs a layers list/,
+  );
   assert.throws(() => modelFromJSON('not json'), /not valid JSON/);
   assert.throws(
     () =>

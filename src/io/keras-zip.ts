@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import type { Model } from '../models/model.js';
-import type { Sequential } from '../models/sequential.js';
+import { withCustomObjects } from '../layers/serialization.js';
 import { createH5, h5Ready, openH5, withFile } from './h5-file.js';
 import { readKeras3Optimizer, readKeras3Weights, writeKeras3Weights } from './keras3-weights.js';
 import {
@@ -11,7 +11,7 @@ import {
   compileFromConfig,
   keras3ModelConfig,
   modelFromConfig,
-  requireSequential,
+  requireSaveable,
 } from './model-config.js';
 import type { LoadOptions } from './legacy-h5.js';
 
@@ -31,7 +31,7 @@ function dateSaved(d = new Date()): string {
 }
 
 export async function kerasZipBytes(model: Model, includeOptimizer = true): Promise<Uint8Array> {
-  const seq = requireSequential(model, 'save');
+  const seq = requireSaveable(model, 'save');
   await h5Ready();
   const weights = await withScratch(async (file) => {
     withFile(createH5(file), (f) => {
@@ -86,10 +86,10 @@ async function withWeights<T>(entries: Record<string, Uint8Array>, fn: (file: st
   });
 }
 
-export async function loadKerasZip(path: string, options: LoadOptions = {}): Promise<Sequential> {
+export async function loadKerasZip(path: string, options: LoadOptions = {}): Promise<Model> {
   const entries = readKerasZip(path);
   const config = parseEntry(entries, 'config.json', path);
-  const model = modelFromConfig(config);
+  const model = withCustomObjects(options.customObjects, () => modelFromConfig(config));
   const cc = config['compile_config'] as Record<string, unknown> | undefined | null;
   if (options.compile !== false && cc) compileFromConfig(model, cc, 'optimizer');
   await withWeights(entries, async (file) => {

@@ -1,10 +1,12 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
-import type { Model } from '../models/model.js';
-import type { Sequential } from '../models/sequential.js';
+import type { Layer } from '../layers/layer.js';
+import { Bidirectional } from '../layers/bidirectional.js';
+import { RNN } from '../layers/rnn-base.js';
+import { Model } from '../models/model.js';
 import { toSnakeCase } from '../utils/naming.js';
 import type { Group, H5File } from './h5-file.js';
-import { getDataset, getGroup, readTensor, requireGroup, writeInt64Scalar, writeTensor } from './h5-file.js';
+import { getDataset, getGroup, readTensor, writeInt64Scalar, writeTensor } from './h5-file.js';
 import { optimizerClassName } from './optimizer-config.js';
 import type { OptimizerLayout } from './optimizer-state.js';
 import { optimizerWeights, restoreOptimizerWeights } from './optimizer-state.js';
@@ -13,34 +15,70 @@ import { optimizerWeights, restoreOptimizerWeights } from './optimizer-state.js'
  * Keras 3's weights file (`model.weights.h5` inside `.keras`, and `*.weights.h5`), saving_lib.py:
  *   /vars                              the model's own variables (none), attr name
  *   /layers/<class_in_snake_case>[_N]/vars/0, 1, ...   each layer's variables in order
+ *   /layers/lstm/cell/vars             a recurrent layer's variables live on its cell
+ *   /layers/bidirectional/forward_layer/cell/vars, .../backward_layer/cell/vars
+ *   /layers/functional/layers/...      a nested model's layers, numbered afresh
  *   /optimizer/vars/0, 1, ...          iteration, learning_rate, then slots
- * Layers are addressed by class name and position, not by layer name.
+ * Layers are addressed by class name and position in `model.layers` (a Functional model's
+ * InputLayers included, a Sequential's not), never by layer name.
  */
 
-/** `dense`, `dense_1`, `dropout`, ... as Keras 3 names Sequential layers in this file. */
-export function layerPaths(model: Sequential): string[] {
+/** One group of variables in the file: where, which layer, and the variables in file order. */
+export interface WeightGroup {
+  path: string;
+  layer: Layer;
+  vars: Variable[];
+}
+
+/** Where a layer's variables go below its own path (Keras keeps RNN weights on their cells). */
+function layerParts(layer: Layer): { sub: string; vars: Variable[] }[] {
+  if (layer instanceof Bidirectional)
+    return [
+      { sub: 'forward_layer/cell', vars: layer.forwardLayer.weights },
+      { sub: 'backward_layer/cell', vars: layer.backwardLayer.weights },
+    ];
+  if (layer instanceof RNN) return [{ sub: 'cell', vars: layer.weights }];
+  return [{ sub: '', vars: layer.weights }];
+}
+
+/** Every variable group of a model, nested models recursively, in Keras's paths. */
+export function weightGroups(model: Model, prefix = ''): WeightGroup[] {
   const used = new Map<string, number>();
-  return model.layers.map((l) => {
-    const base = toSnakeCase(l.className);
+  const out: WeightGroup[] = [];
+  for (const layer of model.layers) {
+    const base = toSnakeCase(layer.className);
     const n = used.get(base);
     used.set(base, n === undefined ? 0 : n + 1);
-    return `layers/${n === undefined ? base : `${base}_${n + 1}`}`;
-  });
+    const path = `${prefix}layers/${n === undefined ? base : `${base}_${n + 1}`}`;
+    if (layer instanceof Model) {
+      out.push({ path, layer, vars: [] });
+      out.push(...weightGroups(layer, `${path}/`));
+      continue;
+    }
+    for (const part of layerParts(layer))
+      out.push({ path: part.sub ? `${path}/${part.sub}` : path, layer, vars: part.vars });
+  }
+  return out;
 }
 
 function varsGroup(root: Group, path: string, name: string): Group {
-  const g = path ? requireGroup(root, path).create_group('vars') : root.create_group('vars');
+  const g = path ? ensureGroup(root, path).create_group('vars') : root.create_group('vars');
   g.create_attribute('name', name);
   return g;
 }
 
-export function writeKeras3Weights(f: H5File, model: Sequential, includeOptimizer: boolean): void {
+function ensureGroup(root: Group, path: string): Group {
+  let g = root;
+  for (const part of path.split('/')) g = getGroup(g, part) ?? g.create_group(part);
+  return g;
+}
+
+export function writeKeras3Weights(f: H5File, model: Model, includeOptimizer: boolean): void {
   varsGroup(f, '', model.name);
-  const paths = layerPaths(model);
-  model.layers.forEach((layer, i) => {
-    const g = varsGroup(f, paths[i]!, layer.name);
-    layer.weights.forEach((w, k) => writeTensor(g, String(k), w));
-  });
+  for (const { path, layer, vars } of weightGroups(model)) {
+    const g = varsGroup(f, path, layer.name);
+    vars.forEach((w, k) => writeTensor(g, String(k), w));
+  }
   if (includeOptimizer && model.optimizer) {
     const g = varsGroup(f, 'optimizer', optimizerClassName(model.optimizer).toLowerCase());
     optimizerWeights(model.optimizer, model.trainableWeights, 'keras3').forEach((w, k) => {
@@ -53,7 +91,8 @@ export function writeKeras3Weights(f: H5File, model: Sequential, includeOptimize
 /** Keras 2.13-2.15 `.keras` files used another group name for the layer list. */
 function findVars(f: H5File, path: string): Group | null {
   return (
-    getGroup(f, `${path}/vars`) ?? getGroup(f, `${path.replace(/^layers/, '_layer_checkpoint_dependencies')}/vars`)
+    getGroup(f, `${path}/vars`) ??
+    getGroup(f, `${path.replace(/(^|\/)layers\//g, '$1_layer_checkpoint_dependencies/')}/vars`)
   );
 }
 
@@ -63,14 +102,30 @@ function readVars(g: Group | null, count: number, what: string): Group | null {
   return g;
 }
 
+/**
+ * Where a group's variables are in this file: Keras's path, or (for files deepscript wrote before
+ * it followed Keras's cell paths) all of a layer's variables in the layer's own group.
+ */
+function locate(f: H5File, group: WeightGroup, all: WeightGroup[]): { g: Group | null; vars: Variable[] } | null {
+  const g = findVars(f, group.path);
+  if (g || group.vars.length === 0) return { g, vars: group.vars };
+  const own = group.path.replace(/\/(forward_layer\/cell|backward_layer\/cell|cell)$/, '');
+  if (own === group.path) return { g: null, vars: group.vars };
+  // Only the first part of a layer reads the layer's own group; the others are then done.
+  const parts = all.filter((x) => x.layer === group.layer);
+  if (parts[0] !== group) return null;
+  return { g: findVars(f, own), vars: group.layer.weights };
+}
+
 export function readKeras3Weights(f: H5File, model: Model, path: string): void {
-  const seq = model as Sequential;
   const assignments: [Variable, Tensor][] = [];
-  const paths = layerPaths(seq);
-  seq.layers.forEach((layer, i) => {
-    const what = `'${path}': layer '${layer.name}' (${paths[i]})`;
-    const g = readVars(findVars(f, paths[i]!), layer.weights.length, what);
-    layer.weights.forEach((v, k) => {
+  const groups = weightGroups(model);
+  for (const group of groups) {
+    const found = locate(f, group, groups);
+    if (!found) continue;
+    const what = `'${path}': layer '${group.layer.name}' (${group.path})`;
+    const g = readVars(found.g, found.vars.length, what);
+    found.vars.forEach((v, k) => {
       const ds = getDataset(g!, String(k));
       if (!ds) throw new Error(`${what}: variable ${k} is missing.`);
       const shape = ds.shape ?? [];
@@ -81,7 +136,7 @@ export function readKeras3Weights(f: H5File, model: Model, path: string): void {
       }
       assignments.push([v, readTensor(ds, v.dtype, `${what} variable ${k}`)]);
     });
-  });
+  }
   for (const [v, t] of assignments) v.assign(t);
 }
 

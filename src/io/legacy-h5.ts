@@ -1,8 +1,9 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import type { Layer } from '../layers/layer.js';
+import type { CustomObjects } from '../layers/serialization.js';
+import { withCustomObjects } from '../layers/serialization.js';
 import type { Model } from '../models/model.js';
-import type { Sequential } from '../models/sequential.js';
 import type { Group } from './h5-file.js';
 import {
   createH5,
@@ -25,7 +26,7 @@ import {
   keras2ModelConfig,
   keras2TrainingConfig,
   modelFromConfig,
-  requireSequential,
+  requireSaveable,
 } from './model-config.js';
 import { optimizerWeights, restoreOptimizerWeights } from './optimizer-state.js';
 
@@ -44,7 +45,7 @@ function legacyWeights(layer: Layer): Variable[] {
   return [...layer.trainableWeights, ...layer.nonTrainableWeights];
 }
 
-function saveWeightsToGroup(g: Group, model: Sequential): void {
+function saveWeightsToGroup(g: Group, model: Model): void {
   writeStringList(
     g,
     'layer_names',
@@ -66,7 +67,7 @@ function saveWeightsToGroup(g: Group, model: Sequential): void {
   writeStringList(g.create_group('top_level_model_weights'), 'weight_names', []);
 }
 
-function loadWeightsFromGroup(g: Group, model: Sequential, path: string): void {
+function loadWeightsFromGroup(g: Group, model: Model, path: string): void {
   const layerNames = readStringList(g, 'layer_names');
   if (!layerNames) throw new Error(`'${path}' has no 'layer_names' attribute: not a Keras HDF5 weights file.`);
   const layers = model.layers.filter((l) => legacyWeights(l).length > 0);
@@ -110,7 +111,7 @@ function loadWeightsFromGroup(g: Group, model: Sequential, path: string): void {
 
 /** Writes the whole model (config, weights, training config and optimizer state) to `tmpPath`. */
 export async function writeModelH5(model: Model, tmpPath: string, includeOptimizer = true): Promise<void> {
-  const seq = requireSequential(model, 'save');
+  const seq = requireSaveable(model, 'save');
   await h5Ready();
   withFile(createH5(tmpPath), (f) => {
     f.create_attribute('keras_version', KERAS2_VERSION);
@@ -138,7 +139,7 @@ export async function writeModelH5(model: Model, tmpPath: string, includeOptimiz
 }
 
 export async function writeWeightsH5(model: Model, tmpPath: string): Promise<void> {
-  const seq = requireSequential(model, 'saveWeights');
+  const seq = model;
   await h5Ready();
   withFile(createH5(tmpPath), (f) => {
     saveWeightsToGroup(f, seq);
@@ -149,15 +150,19 @@ export async function writeWeightsH5(model: Model, tmpPath: string): Promise<voi
 export interface LoadOptions {
   /** Compile from the saved training config (and restore optimizer state). Default true. */
   compile?: boolean;
+  /** Classes (or factories) for custom layers in the file, by Keras class name or registered name. */
+  customObjects?: CustomObjects;
 }
 
-export async function readModelH5(path: string, options: LoadOptions = {}): Promise<Sequential> {
+export async function readModelH5(path: string, options: LoadOptions = {}): Promise<Model> {
   const f = await openH5(path);
   return withFile(f, (f) => {
     const configText = readStringAttr(f, 'model_config');
     if (configText === null)
       throw new Error(`No model config found in '${path}' (a weights-only file? use loadWeights).`);
-    const model = modelFromConfig(parseJson(configText, path, 'model_config'));
+    const model = withCustomObjects(options.customObjects, () =>
+      modelFromConfig(parseJson(configText, path, 'model_config')),
+    );
     const mw = getGroup(f, 'model_weights');
     if (!mw) throw new Error(`'${path}' has no 'model_weights' group.`);
     loadWeightsFromGroup(mw, model, path);
@@ -181,7 +186,7 @@ export async function readModelH5(path: string, options: LoadOptions = {}): Prom
 }
 
 export async function readWeightsH5(model: Model, path: string): Promise<void> {
-  const seq = requireSequential(model, 'loadWeights');
+  const seq = model;
   const f = await openH5(path);
   withFile(f, (f) => {
     // A full-model file holds the weights under model_weights.

@@ -1,10 +1,12 @@
 import type { Layer, SymbolicShape } from '../layers/layer.js';
+import { isShape } from '../layers/layer.js';
 import type { LayerEntry } from '../layers/serialization.js';
-import { deserializeLayer } from '../layers/serialization.js';
+import { deserializeLayer, registerLayer } from '../layers/serialization.js';
 import { InputLayer } from '../layers/input-layer.js';
-import type { Model } from '../models/model.js';
+import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { toSnakeCase } from '../utils/naming.js';
+import { functionalConfig, functionalFromConfig } from './functional-config.js';
 import { deserializeOptimizer, serializeOptimizer } from './optimizer-config.js';
 
 /** The Keras versions whose layouts deepscript writes (see README of src/io). */
@@ -14,41 +16,16 @@ export const BACKEND = 'tensorflow';
 
 export type ModelConfig = { class_name: string; config: Record<string, unknown>; [k: string]: unknown };
 
-export function requireSequential(model: Model, what: string): Sequential {
-  if (!(model instanceof Sequential))
-    throw new Error(`${what}: only Sequential models can be saved so far, got ${model.constructor.name}.`);
+/** A whole model can be written only as a graph: a subclassed model's call() is code. */
+export function requireSaveable(model: Model, what: string): Model {
+  if (!(model instanceof Model))
+    throw new Error(`${what}: expected a model, got ${(model as object)?.constructor?.name ?? String(model)}.`);
+  if (!model.isGraphNetwork)
+    throw new Error(
+      `${what}: model '${model.name}' (${model.className}) is ${model instanceof Sequential ? 'not built yet (give it an input shape or call build())' : 'subclassed: its call() is code, which a model file cannot hold'}; ` +
+        `save its weights with saveWeights() instead, or build it as a Functional or Sequential model.`,
+    );
   return model;
-}
-
-/** The full input shape the model was built for, if any. */
-function builtInputShape(model: Sequential): SymbolicShape | null {
-  return model.inputShape;
-}
-
-/**
- * Keras 2 (tf.keras) Sequential config, as `model.get_config()` / `to_json()` give it. A model
- * started from `Input` gets an InputLayer entry, as tf.keras writes one.
- */
-export function keras2ModelConfig(model: Model): ModelConfig {
-  const seq = requireSequential(model, 'save');
-  const layers: LayerEntry[] = seq.layers.map((l) => ({ class_name: l.className, config: l.getConfig() }));
-  const shape = builtInputShape(seq);
-  const first = seq.layers[0];
-  if (shape && first && !first.batchInputShape) {
-    layers.unshift({
-      class_name: 'InputLayer',
-      config: {
-        batch_input_shape: [...shape],
-        dtype: first.dtype,
-        sparse: false,
-        ragged: false,
-        name: `${first.name}_input`,
-      },
-    });
-  }
-  const config: Record<string, unknown> = { name: seq.name, layers };
-  if (shape) config['build_input_shape'] = [...shape];
-  return { class_name: 'Sequential', config };
 }
 
 const dtypePolicy = (name: unknown): Record<string, unknown> => ({
@@ -65,10 +42,77 @@ function keras3Object(module: string, o: unknown): unknown {
   return o;
 }
 
-/** Keras 3 Sequential config (`config.json` of a `.keras` file), including `compile_config` when compiled. */
-export function keras3ModelConfig(model: Model): ModelConfig {
-  const seq = requireSequential(model, 'save');
-  const shape = builtInputShape(seq);
+// ---- Keras 2 ------------------------------------------------------------------------------
+
+/** A layer's `{class_name, config}` in Keras 2's form; nested models carry their own model config. */
+function keras2LayerEntry(layer: Layer): Record<string, unknown> {
+  if (layer instanceof Model) return keras2ModelConfig(layer);
+  return { class_name: layer.className, config: layer.getConfig() };
+}
+
+/** Keras 2 Sequential config; a model started from Input gets an InputLayer entry, as tf.keras writes one. */
+function keras2SequentialConfig(seq: Sequential): Record<string, unknown> {
+  const layers: Record<string, unknown>[] = seq.layers.map(keras2LayerEntry);
+  const shape = seq.inputShape;
+  const first = seq.layers[0];
+  if (shape && first && !first.batchInputShape) {
+    layers.unshift({
+      class_name: 'InputLayer',
+      config: {
+        batch_input_shape: [...shape],
+        dtype: first.dtype,
+        sparse: false,
+        ragged: false,
+        name: `${first.name}_input`,
+      },
+    });
+  }
+  const config: Record<string, unknown> = { name: seq.name, layers };
+  if (shape) config['build_input_shape'] = [...shape];
+  return config;
+}
+
+/** Keras 2 (tf.keras) model config, as `model.get_config()` / `to_json()` give it. */
+export function keras2ModelConfig(model: Model): ModelConfig {
+  if (model instanceof Sequential) return { class_name: 'Sequential', config: keras2SequentialConfig(model) };
+  requireSaveable(model, 'save');
+  return {
+    class_name: 'Functional',
+    config: functionalConfig(model, 'keras2', (l) => keras2LayerEntry(l)),
+  };
+}
+
+// ---- Keras 3 ------------------------------------------------------------------------------
+
+/** One layer entry in Keras 3's form: module, class name, config with a dtype policy, build config. */
+function keras3LayerEntry(layer: Layer, inputShape: unknown): Record<string, unknown> {
+  if (layer instanceof Model) {
+    const { compile_config: _c, ...rest } = keras3ModelConfig(layer);
+    return rest;
+  }
+  if (layer instanceof InputLayer)
+    return {
+      module: 'keras.layers',
+      class_name: 'InputLayer',
+      config: { batch_shape: [...layer.batchInputShape!], dtype: layer.dtype, sparse: false, name: layer.name },
+      registered_name: null,
+    };
+  const { batch_input_shape: _drop, ...config } = layer.getConfig();
+  config['dtype'] = dtypePolicy(config['dtype'] ?? layer.dtype);
+  for (const [k, v] of Object.entries(config))
+    if (k.endsWith('_initializer')) config[k] = keras3Object('keras.initializers', v);
+  const entry: Record<string, unknown> = {
+    module: 'keras.layers',
+    class_name: layer.className,
+    config,
+    registered_name: null,
+  };
+  if (inputShape) entry['build_config'] = { input_shape: inputShape };
+  return entry;
+}
+
+function keras3SequentialConfig(seq: Sequential): Record<string, unknown> {
+  const shape = seq.inputShape;
   const layers: Record<string, unknown>[] = [];
   if (shape) {
     layers.push({
@@ -78,34 +122,44 @@ export function keras3ModelConfig(model: Model): ModelConfig {
       registered_name: null,
     });
   }
-  let current = shape;
+  const graph = seq.isGraphNetwork ? seq.requireGraph() : null;
   for (const l of seq.layers) {
-    const { batch_input_shape: _drop, ...config } = l.getConfig();
-    config['dtype'] = dtypePolicy(config['dtype'] ?? l.dtype);
-    for (const [k, v] of Object.entries(config))
-      if (k.endsWith('_initializer')) config[k] = keras3Object('keras.initializers', v);
-    const entry: Record<string, unknown> = {
-      module: 'keras.layers',
-      class_name: l.className,
-      config,
-      registered_name: null,
-    };
-    if (current) {
-      entry['build_config'] = { input_shape: [...current] };
-      current = l.computeOutputShape(current) as SymbolicShape;
-    }
-    layers.push(entry);
+    const node = graph?.nodesOf(l)[0];
+    const input = node ? (node.inputs[0]?.shape ?? null) : null;
+    layers.push(keras3LayerEntry(l, input ? [...input] : null));
   }
-  const config: Record<string, unknown> = { name: seq.name, trainable: true, dtype: dtypePolicy('float32'), layers };
+  const config: Record<string, unknown> = {
+    name: seq.name,
+    trainable: seq.trainable,
+    dtype: dtypePolicy('float32'),
+    layers,
+  };
   if (shape) config['build_input_shape'] = [...shape];
-  const out: ModelConfig = { module: 'keras', class_name: 'Sequential', config, registered_name: null };
-  if (shape) out['build_config'] = { input_shape: [...shape] };
-  if (model.optimizer && model.loss) {
+  return config;
+}
+
+/** Keras 3 model config (`config.json` of a `.keras` file), including `compile_config` when compiled. */
+export function keras3ModelConfig(model: Model): ModelConfig {
+  let out: ModelConfig;
+  if (model instanceof Sequential) {
+    const shape = model.inputShape;
+    out = { module: 'keras', class_name: 'Sequential', config: keras3SequentialConfig(model), registered_name: null };
+    if (shape) out['build_config'] = { input_shape: [...shape] };
+  } else {
+    requireSaveable(model, 'save');
+    out = {
+      module: 'keras.src.models.functional',
+      class_name: 'Functional',
+      config: functionalConfig(model, 'keras3', keras3LayerEntry),
+      registered_name: 'Functional',
+      build_config: { input_shape: null },
+    };
+  }
+  const cc = compileConfig(model);
+  if (cc) {
     out['compile_config'] = {
-      optimizer: keras3Object('keras.optimizers', serializeOptimizer(model.optimizer)),
-      loss: model.loss.name,
-      loss_weights: null,
-      metrics: model.metrics.map((m) => m.name),
+      optimizer: keras3Object('keras.optimizers', serializeOptimizer(model.optimizer!)),
+      ...cc,
       weighted_metrics: null,
       run_eagerly: false,
       steps_per_execution: 1,
@@ -115,30 +169,32 @@ export function keras3ModelConfig(model: Model): ModelConfig {
   return out;
 }
 
-/** Keras 2's `training_config` root attribute (optimizer under `optimizer_config`). */
-export function keras2TrainingConfig(model: Model): Record<string, unknown> | null {
-  if (!model.optimizer || !model.loss) return null;
+/** Loss, loss weights and metrics as Keras saves them: plain for one output, records by output name for several. */
+function compileConfig(model: Model): Record<string, unknown> | null {
+  const objectives = model.compiledObjectives;
+  if (!model.optimizer || !objectives) return null;
+  const outs = objectives.outputs;
+  if (outs.length === 1)
+    return { loss: outs[0]!.loss?.name ?? null, loss_weights: null, metrics: outs[0]!.metrics.map((m) => m.name) };
+  const byName = <T>(f: (o: (typeof outs)[number]) => T): Record<string, T> =>
+    Object.fromEntries(outs.map((o) => [o.name, f(o)]));
   return {
-    loss: model.loss.name,
-    metrics: model.metrics.map((m) => m.name),
-    weighted_metrics: null,
-    loss_weights: null,
-    optimizer_config: serializeOptimizer(model.optimizer),
+    loss: byName((o) => o.loss?.name ?? null),
+    loss_weights: byName((o) => o.weight),
+    metrics: byName((o) => o.metrics.map((m) => m.name)),
   };
 }
 
-/** Builds a model from a Keras 2 or Keras 3 config (never runs code: only known classes are built). */
-export function modelFromConfig(mc: unknown): Sequential {
-  const m = mc as ModelConfig | null;
-  if (!m || typeof m !== 'object' || typeof m.class_name !== 'string')
-    throw new Error('Model config must be an object with class_name and config.');
-  if (m.class_name !== 'Sequential') {
-    throw new Error(
-      `Cannot load a '${m.class_name}' model: deepscript loads Sequential models (functional models are not supported yet).`,
-    );
-  }
-  // Keras 2.0-2.2 wrote a Sequential's config as the bare list of layers.
-  const cfg = (Array.isArray(m.config) ? { layers: m.config } : (m.config ?? {})) as Record<string, unknown>;
+/** Keras 2's `training_config` root attribute (optimizer under `optimizer_config`). */
+export function keras2TrainingConfig(model: Model): Record<string, unknown> | null {
+  const cc = compileConfig(model);
+  if (!cc) return null;
+  return { ...cc, weighted_metrics: null, optimizer_config: serializeOptimizer(model.optimizer!) };
+}
+
+// ---- reading ------------------------------------------------------------------------------
+
+function sequentialFromConfig(cfg: Record<string, unknown>, m: ModelConfig | null): Sequential {
   const entries = cfg['layers'];
   if (!Array.isArray(entries)) throw new Error('Sequential config has no layers list.');
   const layers: Layer[] = entries.map((e) => deserializeLayer(e as LayerEntry));
@@ -146,12 +202,36 @@ export function modelFromConfig(mc: unknown): Sequential {
   const model = new Sequential([], name ? { name } : {});
   for (const l of layers) model.add(l);
   const buildShape = (cfg['build_input_shape'] ??
-    (m['build_config'] as { input_shape?: unknown } | undefined)?.input_shape) as SymbolicShape | undefined;
-  if (!model.built && Array.isArray(buildShape) && model.layers.length > 0) model.build(buildShape);
+    (m?.['build_config'] as { input_shape?: unknown } | undefined)?.input_shape) as SymbolicShape | undefined;
+  if (!model.built && isShape(buildShape) && model.layers.length > 0) model.build(buildShape);
   if (!layers.some((l) => l instanceof InputLayer) && model.layers.length === 0)
     throw new Error('Model config has no layers.');
+  if (cfg['trainable'] === false) model.trainable = false;
   return model;
 }
+
+/** Builds a model from a Keras 2 or Keras 3 config (never runs code: only known classes are built). */
+export function modelFromConfig(mc: unknown): Model {
+  const m = mc as ModelConfig | null;
+  if (!m || typeof m !== 'object' || typeof m.class_name !== 'string')
+    throw new Error('Model config must be an object with class_name and config.');
+  if (m.class_name === 'Sequential') {
+    // Keras 2.0-2.2 wrote a Sequential's config as the bare list of layers.
+    const cfg = (Array.isArray(m.config) ? { layers: m.config } : (m.config ?? {})) as Record<string, unknown>;
+    return sequentialFromConfig(cfg, m);
+  }
+  if (m.class_name === 'Functional' || m.class_name === 'Model')
+    return functionalFromConfig((m.config ?? {}) as Record<string, unknown>, `${m.class_name} model config`);
+  throw new Error(
+    `Cannot load a '${m.class_name}' model: it is not Sequential or Functional (a subclassed model's call() is code, ` +
+      `which deepscript never takes from a file). Rebuild it in code and use loadWeights().`,
+  );
+}
+
+// Nested models are layers in their parent's config.
+registerLayer('Sequential', (c) => sequentialFromConfig(c, null));
+registerLayer('Functional', (c) => functionalFromConfig(c, 'nested Functional model config'));
+registerLayer('Model', (c) => functionalFromConfig(c, 'nested Model config'));
 
 /** Compiles a loaded model from Keras 2's `training_config` or Keras 3's `compile_config`. */
 export function compileFromConfig(
@@ -159,9 +239,32 @@ export function compileFromConfig(
   tc: Record<string, unknown>,
   optimizerKey: 'optimizer_config' | 'optimizer',
 ): void {
-  const loss = lossName(tc['loss']);
-  const metrics = flatten(tc['metrics']).map(metricName);
-  model.compile({ loss, optimizer: deserializeOptimizer(tc[optimizerKey]), metrics });
+  const loss = mapLoss(tc['loss']);
+  const lw = tc['loss_weights'];
+  const metrics = mapMetrics(tc['metrics']);
+  model.compile({
+    loss: loss as never,
+    optimizer: deserializeOptimizer(tc[optimizerKey]),
+    ...(metrics ? { metrics: metrics as never } : {}),
+    ...(lw && typeof lw === 'object' ? { lossWeights: lw as never } : {}),
+  });
+}
+
+function mapLoss(l: unknown): unknown {
+  if (Array.isArray(l)) return l.map((x) => (x === null ? null : lossName(x)));
+  if (l && typeof l === 'object' && !('class_name' in l))
+    return Object.fromEntries(Object.entries(l).map(([k, v]) => [k, v === null ? null : lossName(v)]));
+  return lossName(l);
+}
+
+function mapMetrics(m: unknown): unknown {
+  if (m === null || m === undefined) return undefined;
+  if (Array.isArray(m)) return m.map((x) => (Array.isArray(x) ? x.map(metricName) : x === null ? null : metricName(x)));
+  if (typeof m === 'object' && !('class_name' in m))
+    return Object.fromEntries(
+      Object.entries(m).map(([k, v]) => [k, Array.isArray(v) ? v.map(metricName) : [metricName(v)]]),
+    );
+  return [metricName(m)];
 }
 
 function lossName(l: unknown): string {
@@ -180,20 +283,13 @@ function metricName(m: unknown): string {
   throw new Error(`Cannot compile from saved metric ${JSON.stringify(m)}.`);
 }
 
-function flatten(x: unknown): unknown[] {
-  if (x === null || x === undefined) return [];
-  if (Array.isArray(x)) return x.flatMap(flatten);
-  if (typeof x === 'object' && !('class_name' in (x as object))) return Object.values(x as object).flatMap(flatten);
-  return [x];
-}
-
 /** Keras's `model.to_json()` (Keras 2 schema, which Keras 3 also reads). */
 export function toJSON(model: Model): string {
   return JSON.stringify({ ...keras2ModelConfig(model), keras_version: KERAS2_VERSION, backend: BACKEND });
 }
 
 /** Keras's `model_from_json`: accepts what Keras 2 or Keras 3 `to_json()` wrote. */
-export function modelFromJSON(json: string): Sequential {
+export function modelFromJSON(json: string): Model {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);

@@ -1,13 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
 import type { Model } from '../models/model.js';
-import type { Sequential } from '../models/sequential.js';
 import { writeAtomic } from './atomic-write.js';
 import { createH5, h5Ready, openH5, withFile } from './h5-file.js';
 import { readKeras3Weights, writeKeras3Weights } from './keras3-weights.js';
 import { kerasZipBytes, loadKerasZip, loadWeightsFromKerasZip } from './keras-zip.js';
 import type { LoadOptions } from './legacy-h5.js';
 import { readModelH5, readWeightsH5, writeModelH5, writeWeightsH5 } from './legacy-h5.js';
-import { requireSequential } from './model-config.js';
 
 export type { LoadOptions };
 
@@ -43,9 +41,45 @@ export async function saveModel(model: Model, path: string, options: SaveOptions
   }
 }
 
-/** Keras's `load_model(path)`; `.keras` or legacy `.h5` written by deepscript, Keras 2 or Keras 3. */
-export async function loadModel(path: string, options: LoadOptions = {}): Promise<Sequential> {
-  return formatOf(path, 'loadModel') === 'keras' ? loadKerasZip(path, options) : readModelH5(path, options);
+const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * What a file is, from its first bytes: a zip (Keras 3's `.keras`) or HDF5 (legacy `.h5`, which
+ * TF 2.x's ModelCheckpoint also wrote under `.keras` names). Null when it is neither, or unreadable.
+ */
+export function sniffFormat(path: string): 'keras' | 'h5' | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    // The loader that the name picks reports a missing or unreadable file.
+    return null;
+  }
+  try {
+    const head = Buffer.alloc(8);
+    const n = readSync(fd, head, 0, 8, 0);
+    const starts = (magic: number[]): boolean => n >= magic.length && magic.every((b, i) => head[i] === b);
+    if (starts(ZIP_MAGIC)) return 'keras';
+    if (starts(HDF5_MAGIC)) return 'h5';
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Keras's `load_model(path)`: `.keras` or legacy `.h5` written by deepscript, Keras 2 or Keras 3,
+ * Sequential or Functional. The format comes from the file's bytes (the name when they say
+ * nothing), and nothing in the file is ever run: custom layers load only through `customObjects`
+ * or `registerSerializable`.
+ */
+export async function loadModel(path: string, options: LoadOptions = {}): Promise<Model> {
+  for (const key of Object.keys(options))
+    if (key !== 'compile' && key !== 'customObjects')
+      throw new Error(`loadModel: unknown option '${key}'; expected compile, customObjects.`);
+  const format = sniffFormat(path) ?? formatOf(path, 'loadModel');
+  return format === 'keras' ? loadKerasZip(path, options) : readModelH5(path, options);
 }
 
 /** Keras's `model.save_weights(path)`: `.weights.h5` is Keras 3's layout, `.h5` / `.hdf5` Keras 2's. */
@@ -57,7 +91,7 @@ export async function saveWeights(model: Model, path: string): Promise<void> {
     await writeAtomic(path, (tmp) => writeWeightsH5(model, tmp));
     return;
   }
-  const seq = requireSequential(model, 'saveWeights');
+  const seq = model;
   await h5Ready();
   await writeAtomic(path, (tmp) =>
     withFile(createH5(tmp), (f) => {
@@ -69,7 +103,7 @@ export async function saveWeights(model: Model, path: string): Promise<void> {
 
 /** Keras's `model.load_weights(path)`, from any of the formats above (the model must be built). */
 export async function loadWeights(model: Model, path: string): Promise<void> {
-  const seq = requireSequential(model, 'loadWeights');
+  const seq = model;
   if (!seq.built)
     throw new Error(`loadWeights: model '${seq.name}' is not built yet; give it an input shape or call build() first.`);
   const format = formatOf(path, 'loadWeights');

@@ -4,9 +4,11 @@ import { Activation } from './activation.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
+import { ReLU } from './relu.js';
 import type { InitializerIdentifier } from './initializers.js';
 import { InputLayer } from './input-layer.js';
-import type { Layer, LayerArgs } from './layer.js';
+import type { LayerArgs } from './layer.js';
+import { Layer } from './layer.js';
 
 /** One layer in a Keras model config: `{class_name, config}` (Keras 3 adds `module`, `registered_name`, `build_config`). */
 export interface LayerEntry {
@@ -31,12 +33,89 @@ export function registeredLayers(): string[] {
   return [...REGISTRY.keys()];
 }
 
+/** A class the caller supplies for one load (Keras's `custom_objects`): built as `new cls(config)`. */
+export type CustomObjects = Readonly<Record<string, LayerFactory | (new (args: never) => Layer)>>;
+
+/** Keras layers that hold Python code, which deepscript never runs. */
+const CODE_LAYERS: Record<string, string> = {
+  Lambda: 'a Lambda layer holds Python code (marshalled bytecode or a function name)',
+  TFOpLambda: 'a TFOpLambda layer calls a TensorFlow function by name',
+  SlicingOpLambda: 'a SlicingOpLambda layer calls a TensorFlow slicing function',
+};
+
+/**
+ * Keras 3's `register_keras_serializable`: makes a custom layer class loadable from configs by
+ * its class name (and by `package>Name`, the registered name Keras 3 writes). The class is built
+ * as `new cls({ ...config, name, trainable, dtype })`, or by `fromConfig` if it has a static one.
+ */
+export function registerSerializable(
+  cls: (new (args: never) => Layer) & { fromConfig?: (config: Record<string, unknown>) => Layer },
+  options: { package?: string; name?: string } = {},
+): void {
+  const name = options.name ?? cls.name;
+  const factory = classFactory(cls);
+  registerLayer(name, factory);
+  registerLayer(`${options.package ?? 'Custom'}>${name}`, factory);
+}
+
+function classFactory(
+  cls: (new (args: never) => Layer) & { fromConfig?: (config: Record<string, unknown>) => Layer },
+): LayerFactory {
+  return (config, common) => {
+    if (typeof cls.fromConfig === 'function') return cls.fromConfig(config);
+    const { name: _n, trainable: _t, dtype: _d, batch_input_shape: _b, batch_shape: _s, ...rest } = config;
+    return new cls({ ...rest, ...common } as never);
+  };
+}
+
+function own<T>(table: Map<string, T> | Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  if (!table) return undefined;
+  if (table instanceof Map) return table.get(key);
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** The custom objects of the load under way, so nested entries (wrappers, nested models) see them too. */
+let activeCustomObjects: CustomObjects | undefined;
+
+/** Runs a load with `customObjects` in force for every layer entry it reads. */
+export function withCustomObjects<T>(customObjects: CustomObjects | undefined, fn: () => T): T {
+  const previous = activeCustomObjects;
+  activeCustomObjects = customObjects;
+  try {
+    return fn();
+  } finally {
+    activeCustomObjects = previous;
+  }
+}
+
 /** Builds a layer from a Keras 2 or Keras 3 `{class_name, config}` entry. */
-export function deserializeLayer(entry: LayerEntry): Layer {
+export function deserializeLayer(
+  entry: LayerEntry,
+  customObjects: CustomObjects | undefined = activeCustomObjects,
+): Layer {
   if (!entry || typeof entry !== 'object' || typeof entry.class_name !== 'string') {
     throw new Error(`Invalid layer entry in model config: ${JSON.stringify(entry)?.slice(0, 200)}.`);
   }
-  const factory = REGISTRY.get(entry.class_name);
+  const layerName = typeof entry.config?.['name'] === 'string' ? `'${entry.config['name']}' ` : '';
+  const codeReason = Object.hasOwn(CODE_LAYERS, entry.class_name) ? CODE_LAYERS[entry.class_name] : undefined;
+  if (codeReason)
+    throw new Error(
+      `Cannot load layer ${layerName}(${entry.class_name}): ${codeReason}, and deepscript never runs code from a file. ` +
+        `Replace it with a built-in or registered layer before saving.`,
+    );
+  if (typeof entry.module === 'string' && /(^|\.)ops(\.|$)/.test(entry.module))
+    throw new Error(
+      `Cannot load ${layerName}(${entry.class_name} from ${entry.module}): Keras operations on tensors (keras.ops, x + y) ` +
+        `inside a Functional model are not supported yet; use the matching layer (e.g. layers.Add).`,
+    );
+  const registered = typeof entry.registered_name === 'string' ? entry.registered_name : undefined;
+  const custom = own(customObjects, entry.class_name) ?? (registered ? own(customObjects, registered) : undefined);
+  const customFactory =
+    custom && custom.prototype instanceof Layer ? classFactory(custom as never) : (custom as LayerFactory | undefined);
+  const factory =
+    customFactory ??
+    (registered && registered.includes('>') ? REGISTRY.get(registered) : undefined) ??
+    REGISTRY.get(entry.class_name);
   if (!factory) {
     throw new Error(
       `Unknown layer class '${entry.class_name}' in model config. deepscript can load: ${registeredLayers().join(', ')}.`,
@@ -65,6 +144,9 @@ function commonArgs(c: Record<string, unknown>): LayerArgs {
   return args;
 }
 
+/** Mixed-precision policies: their variables are float32; until mixed precision exists they compute in float32 too. */
+const MIXED_POLICIES = ['mixed_float16', 'mixed_bfloat16'];
+
 /** `'float32'`, or a Keras 3 `DTypePolicy` / Keras 2 `Policy` object naming it. */
 export function parseDType(d: unknown): DType | undefined {
   if (d === undefined || d === null) return undefined;
@@ -74,6 +156,7 @@ export function parseDType(d: unknown): DType | undefined {
     name = obj.config?.name;
     if (typeof name !== 'string') throw new Error(`unreadable dtype ${JSON.stringify(d)}.`);
   }
+  if (typeof name === 'string' && MIXED_POLICIES.includes(name)) return 'float32';
   if (typeof name !== 'string' || !DTYPES.includes(name as DType)) {
     throw new Error(
       `dtype '${String(name)}' is not supported (mixed precision policies are not); expected one of ${DTYPES.join(', ')}.`,
@@ -143,3 +226,14 @@ registerLayer('InputLayer', (c, common) => {
   if (!batchShape) throw new Error('InputLayer config has no batch_input_shape / batch_shape.');
   return new InputLayer({ batchShape, name: common.name, dtype: common.dtype });
 });
+
+registerLayer(
+  'ReLU',
+  (c, common) =>
+    new ReLU({
+      ...common,
+      maxValue: (c['max_value'] as number | null | undefined) ?? null,
+      negativeSlope: (c['negative_slope'] as number | undefined) ?? 0,
+      threshold: (c['threshold'] as number | undefined) ?? 0,
+    }),
+);

@@ -17,6 +17,7 @@ import { concat } from '../ops/concat.js';
 import type { Nested } from '../layers/graph/nest.js';
 import { flattenNested, isPlainRecord, mapNested } from '../layers/graph/nest.js';
 import type { SymbolicTensor } from '../layers/graph/symbolic-tensor.js';
+import type { SymbolicShape } from '../layers/graph/symbolic-tensor.js';
 import { formatShape, isSymbolicTensor } from '../layers/graph/symbolic-tensor.js';
 import type { CallOptions, LayerValue, ShapeValue } from '../layers/layer.js';
 import { Layer, isShape } from '../layers/layer.js';
@@ -168,6 +169,12 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
 
   get outputs(): SymbolicTensor[] {
     return [...this.requireGraph('outputs').outputs];
+  }
+
+  /** The output shape (Keras's `output_shape`): one shape, or one per output. */
+  get outputShape(): SymbolicShape | SymbolicShape[] {
+    const outs = this.requireGraph('outputShape').outputs.map((t) => t.shape);
+    return outs.length === 1 ? outs[0]! : outs;
   }
 
   /** Input names: the keys of a record of inputs, else the Input layers' names. */

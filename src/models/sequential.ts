@@ -92,7 +92,7 @@ export class Sequential extends Model {
   }
 
   /** Output shape of the whole stack for its input shape. */
-  get outputShape(): SymbolicShape {
+  override get outputShape(): SymbolicShape {
     if (!this.graph) throw new Error(`Sequential '${this.name}' has no input shape yet.`);
     return this.graph.outputs[0]!.shape;
   }

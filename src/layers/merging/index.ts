@@ -15,6 +15,7 @@ import { Subtract } from './subtract.js';
 export { Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract };
 export type { ConcatenateArgs, DotArgs };
 export { Merge } from './merge-base.js';
+import './serialization.js';
 
 /*
  * Keras's functional forms: `layers.add([a, b])` makes the layer and calls it at once. They take
