@@ -154,6 +154,12 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.binary(code(BINARY_CODE, op), a, b, out, meta);
     },
     cast(x, out) {
+      // A Uint16Array is bfloat16 storage.
+      if (x instanceof Uint16Array || out instanceof Uint16Array) {
+        if (x instanceof Uint16Array && out instanceof Uint16Array) out.set(x);
+        else addon.castBf16(x, out);
+        return;
+      }
       addon.cast(x, out);
     },
     reduce(op, x, outer, n, inner, out) {
@@ -165,6 +171,10 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     matmul(a, b, out, p) {
       writeMatmul(p);
       addon.matmul(a, b, out, p.bias ?? null, meta);
+    },
+    matmulBf16(a, b, out, p) {
+      writeMatmul(p);
+      addon.matmulBf16(a, b, out, p.bias ?? null, meta);
     },
     transpose(x, shape, perm, out) {
       const r = shape.length;
