@@ -3,7 +3,8 @@
 // (the median round is reported), against the machine's bf16 peak.
 //
 //   npm run bench:gemm -- --dtype bf16 [--threads 1,2] [--rounds 5] [--seconds 0.25]
-//     [--shapes 1024x1024x1024,200x512x784Bt] [--families amx,avx512bf16,generic] [--out bf16|f32] [--json]
+//     [--shapes 1024x1024x1024,200x512x784Bt] [--families amx,avx512bf16,generic] [--out bf16|f32]
+//     [--cpu] [--json]
 //
 // Peak: an AMX tile multiply (TDPBF16PS, 16 x 16 outputs x 32 depths = 16,384 flops) issues once
 // every 16 cycles per core (Intel's optimization manual), so 1,024 bf16 flops per cycle per core,
@@ -36,17 +37,24 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[h]! : (s[h - 1]! + s[h]!) / 2;
 }
 
-function measure(run: () => void, flops: number, minSeconds: number): number {
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** GFLOP/s of `run` repeated for at least minSeconds of wall clock; divided by CPU time if `cpu`. */
+function measure(run: () => void, flops: number, minSeconds: number, cpu: boolean): number {
   run();
   let iters = 0;
   const t0 = process.hrtime.bigint();
+  const c0 = cpuSeconds();
   let dt = 0;
   do {
     run();
     iters++;
     dt = Number(process.hrtime.bigint() - t0) / 1e9;
   } while (dt < minSeconds || iters < 3);
-  return (flops * iters) / dt / 1e9;
+  return (flops * iters) / (cpu ? cpuSeconds() - c0 : dt) / 1e9;
 }
 
 function cpuInfo(): { model: string; mhz: number } {
@@ -75,6 +83,9 @@ export async function runBf16Bench(shapes: Bf16Shape[], label: (s: Bf16Shape) =>
   const rounds = Number(arg('rounds') ?? 5);
   const minSeconds = Number(arg('seconds') ?? 0.25);
   const outKind = arg('out') ?? 'bf16';
+  // As in bench/gemm.ts: --cpu times 1-thread rows by the process's CPU time (a shared machine's
+  // other processes then do not count); 2-thread rows stay on the wall clock.
+  const cpuClock = process.argv.includes('--cpu');
   if (outKind !== 'bf16' && outKind !== 'f32') throw new Error(`--out must be bf16 or f32, got ${outKind}`);
   const info = addon.bf16Info();
   const allowed = FAMILY_ORDER.slice(0, FAMILY_ORDER.indexOf(info.detected) + 1);
@@ -123,28 +134,31 @@ export async function runBf16Bench(shapes: Bf16Shape[], label: (s: Bf16Shape) =>
         bBatchStride: 0,
       };
       const flops = 2 * s.m * s.n * s.k;
+      const cpu = cpuClock && threads === 1;
       const per: Record<string, number[]> = Object.fromEntries([...families, 'float32'].map((f) => [f, []]));
       for (let r = 0; r < rounds; r++) {
         for (const f of families) {
           addon.setBf16Isa(f);
-          per[f]!.push(measure(() => native.matmulBf16(a, b, out, p), flops, minSeconds));
+          per[f]!.push(measure(() => native.matmulBf16(a, b, out, p), flops, minSeconds, cpu));
         }
-        per['float32']!.push(measure(() => native.matmul(a32, b32, out32, p), flops, minSeconds));
+        per['float32']!.push(measure(() => native.matmul(a32, b32, out32, p), flops, minSeconds, cpu));
       }
       const f32 = median(per['float32']!);
       for (const f of families) {
         const g = median(per[f]!);
-        const peak = (f === 'amx' ? amxPeakPerThread : avxPeakPerThread) * threads;
+        // The portable kernel has no peak of its own to compare with.
+        const peak = f === 'generic' ? NaN : (f === 'amx' ? amxPeakPerThread : avxPeakPerThread) * threads;
         console.log(
-          `${label(s).padEnd(26)}${String(threads).padStart(6)}  ${f.padEnd(12)}${g.toFixed(1).padStart(9)}${((100 * g) / peak).toFixed(1).padStart(10)}%${f32.toFixed(1).padStart(17)}${(g / f32).toFixed(2).padStart(14)}`,
+          `${label(s).padEnd(26)}${String(threads).padStart(6)}  ${f.padEnd(12)}${g.toFixed(1).padStart(9)}${(Number.isNaN(peak) ? '-' : `${((100 * g) / peak).toFixed(1)}%`).padStart(11)}${f32.toFixed(1).padStart(17)}${(g / f32).toFixed(2).padStart(14)}`,
         );
         rows.push({
           shape: label(s),
           threads,
+          clock: cpu ? 'cpu' : 'wall',
           family: f,
           out: outKind,
           gflops: +g.toFixed(2),
-          peak: +peak.toFixed(0),
+          peak: Number.isNaN(peak) ? null : +peak.toFixed(0),
           float32: +f32.toFixed(2),
           rounds: per[f],
           float32Rounds: per['float32'],
