@@ -229,6 +229,8 @@ void run_product(const Product& g, Bf16Isa isa, uint16_t* bpacked) {
   const int nth = (double)g.m * g.n * g.k >= kParallelMacs ? num_threads() : 1;
   const bool simd = isa != Bf16Isa::Generic;
   const Bf16PackBFn packB = simd ? bf16_pack_b_avx512() : nullptr;
+  const Bf16PackBtFn packBt = simd ? bf16_pack_bt_avx512() : nullptr;
+  const Bf16PackAtFn packAt = simd ? bf16_pack_at_avx512() : nullptr;
   const Bf16StoreFn store = simd ? bf16_store_avx512() : nullptr;
   {
     // Pairs of groups (32 columns) per claim; whole pairs of an untransposed B go to the SIMD packer.
@@ -239,6 +241,9 @@ void run_product(const Product& g, Bf16Isa isa, uint16_t* bpacked) {
         uint16_t* dst = bpacked + 2 * t * gstride;
         if (packB && !g.tb && (t + 1) * BN <= g.n) {
           packB(g.b, g.n, g.k, g.kp, t * BN, dst, gstride);
+        } else if (packBt && g.tb && (t + 1) * BN <= g.n) {
+          packBt(g.b, g.k, g.kp, t * BN, dst);
+          packBt(g.b, g.k, g.kp, t * BN + 16, dst + gstride);
         } else {
           pack_b_group(g, 2 * t, dst);
           pack_b_group(g, 2 * t + 1, dst + gstride);
@@ -262,7 +267,8 @@ void run_product(const Product& g, Bf16Isa isa, uint16_t* bpacked) {
     for (size_t t; (t = next.fetch_add(1)) < units;) {
       const size_t jb = t / mPanels, ip = t % mPanels;
       if (ip != packedPanel) {
-        pack_a(g, ip * BM, ap);
+        if (packAt && g.ta && (ip + 1) * BM <= g.m) packAt(g.a, g.m, g.k, g.kp, ip * BM, ap);
+        else pack_a(g, ip * BM, ap);
         packedPanel = ip;
       }
       const size_t jEnd = (jb + 1) * nc < g.n ? (jb + 1) * nc : g.n;

@@ -72,6 +72,13 @@ Bf16StoreFn bf16_store_avx512();
 using Bf16PackBFn = void (*)(const uint16_t* b, size_t ldb, size_t k, size_t kp, size_t j0, uint16_t* dst,
                              size_t gstride);
 Bf16PackBFn bf16_pack_b_avx512();
+// Packs one 16-column group (columns j0 .. j0 + 15, all inside B) of op(B) = B^T, B stored [n, k].
+using Bf16PackBtFn = void (*)(const uint16_t* b, size_t k, size_t kp, size_t j0, uint16_t* dst);
+Bf16PackBtFn bf16_pack_bt_avx512();
+// Packs a full 32-row panel (rows i0 .. i0 + 31, all inside op(A)) of op(A) = A^T, A stored
+// [k, lda], as 32 rows of kp values, zero padded.
+using Bf16PackAtFn = void (*)(const uint16_t* a, size_t lda, size_t k, size_t kp, size_t i0, uint16_t* dst);
+Bf16PackAtFn bf16_pack_at_avx512();
 // Per-thread setup and release of the AMX tile configuration (no-ops for the other families).
 void amx_begin();
 void amx_end();

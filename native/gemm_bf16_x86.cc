@@ -127,6 +127,44 @@ DS_AVX512BF16 void pack_b_avx512(const uint16_t* b, size_t ldb, size_t k, size_t
   }
 }
 
+// Each packed row q holds, for the 16 columns, the 32-bit pair (B^T[c][2q], B^T[c][2q + 1]):
+// one gather of 16 such words, 2k bytes apart.
+DS_AVX512BF16 void pack_bt_avx512(const uint16_t* b, size_t k, size_t kp, size_t j0, uint16_t* dst) {
+  const uint16_t* base = b + j0 * k;
+  __m512i idx = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                   _mm512_set1_epi32((int)k));
+  const __m512i two = _mm512_set1_epi32(2);
+  size_t q = 0;
+  for (; 2 * q + 1 < k; q++, idx = _mm512_add_epi32(idx, two))
+    _mm512_store_si512(dst + q * 32, _mm512_i32gather_epi32(idx, base, 2));
+  std::memset(dst + q * 32, 0, (kp / 2 - q) * 64);
+  if (k & 1)
+    for (size_t c = 0; c < 16; c++) dst[q * 32 + 2 * c] = base[c * k + k - 1];
+}
+
+// Rows r, r + 1 of the panel, 16 depths at a time: one gather of the 32-bit words
+// (A[d][i0 + r], A[d][i0 + r + 1]), then the low and high halves are the two rows.
+DS_AVX512BF16 void pack_at_avx512(const uint16_t* a, size_t lda, size_t k, size_t kp, size_t i0, uint16_t* dst) {
+  const __m512i idx = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                                         _mm512_set1_epi32((int)lda));
+  const size_t full = k / 16 * 16;
+  for (size_t r = 0; r < 32; r += 2) {
+    uint16_t* d0 = dst + r * kp;
+    uint16_t* d1 = d0 + kp;
+    for (size_t kk = 0; kk < full; kk += 16) {
+      const __m512i w = _mm512_i32gather_epi32(idx, a + kk * lda + i0 + r, 2);
+      _mm256_storeu_si256((__m256i*)(d0 + kk), _mm512_cvtepi32_epi16(w));
+      _mm256_storeu_si256((__m256i*)(d1 + kk), _mm512_cvtepi32_epi16(_mm512_srli_epi32(w, 16)));
+    }
+    for (size_t kk = full; kk < k; kk++) {
+      d0[kk] = a[kk * lda + i0 + r];
+      d1[kk] = a[kk * lda + i0 + r + 1];
+    }
+    std::memset(d0 + k, 0, (kp - k) * 2);
+    std::memset(d1 + k, 0, (kp - k) * 2);
+  }
+}
+
 struct alignas(64) TileConfig {
   uint8_t palette;
   uint8_t start_row;
@@ -141,6 +179,8 @@ Bf16BlockFn bf16_block_avx512() { return block_avx512; }
 Bf16BlockFn bf16_block_amx() { return block_amx; }
 Bf16StoreFn bf16_store_avx512() { return store_avx512; }
 Bf16PackBFn bf16_pack_b_avx512() { return pack_b_avx512; }
+Bf16PackBtFn bf16_pack_bt_avx512() { return pack_bt_avx512; }
+Bf16PackAtFn bf16_pack_at_avx512() { return pack_at_avx512; }
 
 DS_AMX void amx_begin() {
   TileConfig c;
@@ -167,6 +207,8 @@ Bf16BlockFn bf16_block_avx512() { return nullptr; }
 Bf16BlockFn bf16_block_amx() { return nullptr; }
 Bf16StoreFn bf16_store_avx512() { return nullptr; }
 Bf16PackBFn bf16_pack_b_avx512() { return nullptr; }
+Bf16PackBtFn bf16_pack_bt_avx512() { return nullptr; }
+Bf16PackAtFn bf16_pack_at_avx512() { return nullptr; }
 void amx_begin() {}
 void amx_end() {}
 }  // namespace ds

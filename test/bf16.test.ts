@@ -223,6 +223,8 @@ const CASES: Case[] = [
   { m: 47, k: 100, n: 65, ta: true, bias: true, relu: true },
   { m: 20, k: 33, n: 40, tb: true },
   { m: 8, k: 45, n: 64, relu: true },
+  { m: 64, k: 50, n: 64, ta: true, tb: true, bias: true },
+  { m: 40, k: 33, n: 33, ta: true, tb: true },
   { m: 19, k: 70, n: 34, ta: true, tb: true, bias: true },
   { batch: 3, m: 9, k: 37, n: 21, bias: true, shareB: true },
   { batch: 2, m: 12, k: 40, n: 50, ta: true, tb: true },
@@ -442,7 +444,61 @@ test('matmul and dense on bfloat16 tensors give bfloat16 results equal to the re
     setBackend(before);
   }
   assert.throws(() => matmul(x, w32), /matmul: dtypes differ \(bfloat16 and float32\)/);
-  const wg = astype(w32, 'bfloat16');
-  wg.requiresGrad = true;
-  assert.throws(() => dense(x, wg, null), /dense: gradients through bfloat16 are not implemented yet/);
 });
+
+test('gradients of a bfloat16 dense: bf16 products of the same operands, float32 relu mask and bias sum', () => {
+  nativeBackend();
+  const before = getBackend();
+  try {
+    for (const name of ['js', 'native']) {
+      setBackend(name);
+      denseGradCase();
+    }
+  } finally {
+    setBackend(before);
+  }
+});
+
+function denseGradCase(): void {
+  const r = rng(9);
+  const bf = (n: number, s = 1): Uint16Array => Uint16Array.from({ length: n }, () => enc((r() * 2 - 1) * s));
+  const [m, k, n] = [7, 37, 11];
+  const x = new Tensor(bf(m * k), [m, k]);
+  const w = new Tensor(bf(k * n), [k, n]);
+  const b = new Tensor(bf(n, 0.3), [n]);
+  const seed = new Tensor(bf(m * n), [m, n]);
+  for (const t of [x, w, b]) t.requiresGrad = true;
+  const y = dense(x, w, b, 'relu');
+  const [gx, gw, gb] = gradients(y, [x, w, b], seed);
+  for (const g of [gx, gw, gb]) assert.equal(g!.dtype, 'bfloat16');
+  // The relu mask from the bf16 output (rounding keeps signs), applied to the seed exactly.
+  const gz = Uint16Array.from(seed.data, (v, i) => (dec(y.data[i]!) > 0 ? v : 0));
+  const p = (mm: number, nn: number, kk: number, ta: boolean, tb: boolean): MatmulParams => ({
+    batch: 1,
+    m: mm,
+    n: nn,
+    k: kk,
+    transA: ta,
+    transB: tb,
+    aBatchStride: 0,
+    bBatchStride: 0,
+  });
+  const pgx = p(m, k, n, false, true);
+  const pgw = p(k, n, m, true, false);
+  assertWithinBound(gx!.data as Uint16Array, exact(gz, w.data as Uint16Array, pgx), n, 'd(x)');
+  assertWithinBound(gw!.data as Uint16Array, exact(x.data as Uint16Array, gz, pgw), m, 'd(kernel)');
+  const want = new Uint16Array(k * n);
+  jsBackend.matmulBf16(x.data as Uint16Array, gz, want, pgw);
+  if (getBackend() === 'js') assert.deepEqual(gw!.data, want);
+  // d(bias): column sums of the masked seed in float32 (any order), rounded once to bf16.
+  for (let j = 0; j < n; j++) {
+    let s = 0;
+    let a = 0;
+    for (let i = 0; i < m; i++) {
+      s += dec(gz[i * n + j]!);
+      a += Math.abs(dec(gz[i * n + j]!));
+    }
+    const got = dec(gb!.data[j]!);
+    assert.ok(Math.abs(got - s) <= UH * Math.abs(s) + (1 + UH) * m * U * a, `d(bias)[${j}] = ${got}, exact ${s}`);
+  }
+}

@@ -1,6 +1,6 @@
 import type { FusedActivation } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
-import { record } from '../core/autograd.js';
+import { noGrad, record } from '../core/autograd.js';
 import type { FloatArray } from '../core/dtype.js';
 import { broadcastShapes, shapeToString, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
@@ -112,8 +112,9 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
 
 /**
  * dense on bfloat16 input and kernel: float32 sums, the bias (bfloat16 or float32) added in
- * float32, relu, one rounding to bfloat16. Forward only for now: the bfloat16 relu gradient and
- * bias sum have no kernels yet, so inputs that need gradients are refused.
+ * float32, relu, one rounding to bfloat16. Gradients are bfloat16 products as well (float32 sums);
+ * the relu mask and the bias sum run in float32 through casts (exact both ways), as no bfloat16
+ * kernels exist for them yet.
  */
 function denseBf16(
   x: Tensor,
@@ -124,9 +125,6 @@ function denseBf16(
   inDim: number,
   units: number,
 ): Tensor {
-  if (x.requiresGrad || kernel.requiresGrad || (bias?.requiresGrad ?? false)) {
-    throw new Error('dense: gradients through bfloat16 are not implemented yet; run the layer in float32.');
-  }
   if (bias && bias.dtype !== 'float32' && bias.dtype !== 'bfloat16') {
     throw new Error(`dense: a bfloat16 dense needs a float32 or bfloat16 bias, got ${bias.dtype}.`);
   }
@@ -140,8 +138,19 @@ function denseBf16(
     transB: false,
     aBatchStride: 0,
     bBatchStride: 0,
-    bias: bias ? (astype(bias, 'float32').data as Float32Array) : null,
+    bias: bias ? (noGrad(() => astype(bias, 'float32')).data as Float32Array) : null,
     activation,
   });
-  return out;
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(out, 'dense', inputs, (g) => {
+    let gz = reshape(g, [rows, units]);
+    if (activation === 'relu') {
+      const y = astype(reshape(out, [rows, units]), 'float32');
+      gz = astype(reluGrad(astype(gz, 'float32'), y), 'bfloat16');
+    }
+    const gx = x.requiresGrad ? reshape(product(gz, kernel, false, true, 'dense'), x.shape) : null;
+    const gw = kernel.requiresGrad ? product(reshape(x, [rows, inDim]), gz, true, false, 'dense') : null;
+    if (!bias) return [gx, gw];
+    return [gx, gw, bias.requiresGrad ? astype(sum(astype(gz, 'float32'), 0), bias.dtype) : null];
+  });
 }
