@@ -223,7 +223,8 @@ Bf16BlockFn block_for(Bf16Isa isa) {
 // Below this many multiply-adds a product runs on the calling thread alone.
 constexpr double kParallelMacs = 1 << 21;
 
-void run_product(const Product& g, Bf16Isa isa, uint16_t* bpacked) {
+// packB false: bpacked already holds this product's B (a batch sharing one B packs it once).
+void run_product(const Product& g, Bf16Isa isa, uint16_t* bpacked, bool packB_) {
   const size_t groups = (g.n + BN - 1) / BN * 2;  // an even number of 16-column groups
   const size_t gstride = g.kp * 16;               // values per packed group
   const int nth = (double)g.m * g.n * g.k >= kParallelMacs ? num_threads() : 1;
@@ -232,7 +233,7 @@ void run_product(const Product& g, Bf16Isa isa, uint16_t* bpacked) {
   const Bf16PackBtFn packBt = simd ? bf16_pack_bt_avx512() : nullptr;
   const Bf16PackAtFn packAt = simd ? bf16_pack_at_avx512() : nullptr;
   const Bf16StoreFn store = simd ? bf16_store_avx512() : nullptr;
-  {
+  if (packB_) {
     // Pairs of groups (32 columns) per claim; whole pairs of an untransposed B go to the SIMD packer.
     const size_t pairs = groups / 2;
     std::atomic<size_t> next{0};
@@ -348,7 +349,7 @@ void matmul_bf16(const Bf16Span& a, const Bf16Span& b, const Buf* outF32, const 
     g.outH = outBf16 ? outBf16->data + bt * p.m * p.n : nullptr;
     g.bias = bias ? bias->as<float>() : nullptr;
     g.relu = p.relu;
-    run_product(g, isa, bpacked);
+    run_product(g, isa, bpacked, bt == 0 || p.bBatchStride != 0);
   }
 }
 

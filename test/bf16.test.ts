@@ -15,6 +15,8 @@ import { astype } from '../src/ops/cast.js';
 import { matmul, dense } from '../src/ops/matmul.js';
 import { add } from '../src/ops/binary.js';
 import { sum } from '../src/ops/reduce.js';
+import { gather } from '../src/ops/slice.js';
+import { transpose } from '../src/ops/transpose.js';
 import { gradients } from '../src/core/autograd.js';
 import { nativeBackend, rng } from './helpers/native.js';
 
@@ -444,6 +446,38 @@ test('matmul and dense on bfloat16 tensors give bfloat16 results equal to the re
     setBackend(before);
   }
   assert.throws(() => matmul(x, w32), /matmul: dtypes differ \(bfloat16 and float32\)/);
+});
+
+test('bfloat16 tensors move through transpose and gather on both backends, gradients included', () => {
+  nativeBackend();
+  const before = getBackend();
+  const h = astype(
+    tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]),
+    'bfloat16',
+  );
+  try {
+    for (const name of ['js', 'native']) {
+      setBackend(name);
+      assert.deepEqual(transpose(h).toArray(), [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ]);
+      const x = astype(tensor([0.5, 1.5, 2.5]), 'bfloat16');
+      x.requiresGrad = true;
+      const y = gather(x, [2, 0, 2]);
+      assert.equal(y.dtype, 'bfloat16');
+      assert.deepEqual(y.toArray(), [2.5, 0.5, 2.5]);
+      const [gx] = gradients(y, [x], astype(tensor([1, 10, 100]), 'bfloat16'));
+      assert.equal(gx!.dtype, 'bfloat16');
+      assert.deepEqual(gx!.toArray(), [10, 0, 101], `${name}: repeated indices add`);
+    }
+  } finally {
+    setBackend(before);
+  }
 });
 
 test('gradients of a bfloat16 dense: bf16 products of the same operands, float32 relu mask and bias sum', () => {
