@@ -4,6 +4,7 @@
       "target_name": "deepscript_native",
       "sources": [
         "native/addon.cc",
+        "native/bf16_binding.cc",
         "native/conv.cc",
         "native/cpu_features.cc",
         "native/dropout.cc",
@@ -11,6 +12,8 @@
         "native/gemm.cc",
         "native/gemm_avx2.cc",
         "native/gemm_avx512.cc",
+        "native/gemm_bf16.cc",
+        "native/gemm_bf16_x86.cc",
         "native/gemm_generic.cc",
         "native/layout.cc",
         "native/openblas.cc",

@@ -3,7 +3,8 @@
 // median round is reported, since the machine is shared.
 //
 //   npm run build --silent && node dist/bench/gemm.js [--threads 1,2] [--rounds 5] [--seconds 0.25]
-//     [--shapes 1024x1024x1024,200x512x784Bt] [--cpu] [--no-blas] [--json]
+//     [--shapes 1024x1024x1024,200x512x784Bt] [--cpu] [--no-blas] [--json] [--dtype float32|bf16]
+// --dtype bf16 runs bench/gemm-bf16.ts instead (bf16 kernels against the bf16 peak; see there).
 // --cpu times 1-thread rows by the process's CPU time instead of the wall clock, so time the
 // scheduler gives to other processes on a shared machine does not count (2-thread rows stay on
 // the wall clock: there, waiting for a core is part of the cost).
@@ -13,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MatmulParams } from '../src/backend/backend.js';
 import { findBackend } from '../src/backend/registry.js';
 import { loadNativeBackend, nativeAddon } from '../src/backend/native/index.js';
+import { runBf16Bench } from './gemm-bf16.js';
 
 interface Shape {
   m: number;
@@ -50,6 +52,16 @@ const only = arg('shapes')?.split(',');
 const shapes = only ? SHAPES.filter((s) => only.includes(shapeKey(s))) : SHAPES;
 if (only && shapes.length !== only.length) {
   console.error(`--shapes: unknown key in ${only.join(',')}; known: ${SHAPES.map(shapeKey).join(', ')}`);
+  process.exit(1);
+}
+
+// --dtype bf16: the bf16 kernels against the bf16 peak (bench/gemm-bf16.ts), on the same shapes.
+const dtype = arg('dtype') ?? 'float32';
+if (dtype === 'bf16' || dtype === 'bfloat16') {
+  await runBf16Bench(shapes, label);
+  process.exit(0);
+} else if (dtype !== 'float32') {
+  console.error(`--dtype: expected float32 or bf16, got ${dtype}`);
   process.exit(1);
 }
 

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "bf16_binding.h"
 #include "conv.h"
 #include "cpu_features.h"
 #include "dropout.h"
@@ -460,6 +461,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("blasSetNumThreads", BlasSetNumThreads);
   fn("blasMatmul", BlasMatmul);
   fn("gemmPrepacked", GemmPrepacked);
+  ds::register_bf16(env, exports);
   return exports;
 }
 

@@ -8,6 +8,7 @@ import './ops/tensor-methods.js';
 export { Tensor } from './core/tensor.js';
 export { Variable } from './core/variable.js';
 export type { DType } from './core/dtype.js';
+export { fromBfloat16Bits, toBfloat16Bits } from './core/dtype.js';
 export { noGrad, gradients } from './core/autograd.js';
 export { setRandomSeed } from './core/random.js';
 export { setBufferPooling, clearBufferPool } from './core/buffer-pool.js';
@@ -17,6 +18,8 @@ export * from './ops/index.js';
 export * as ops from './ops/index.js';
 
 export * as layers from './layers/index.js';
+export { DTypePolicy } from './layers/dtype-policy.js';
+export * as mixedPrecision from './layers/dtype-policy.js';
 export * as losses from './losses/index.js';
 export * as metrics from './metrics/index.js';
 export * as optimizers from './optimizers/index.js';

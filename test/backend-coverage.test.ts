@@ -71,6 +71,8 @@ function exerciseNonDifferentiable(): void {
   ops.astype(x, 'int32');
   ops.astype(x, 'bool');
   ops.astype(ops.astype(x, 'int32'), 'float64');
+  const h = ops.astype(x, 'bfloat16');
+  ops.astype(ops.matmul(h, ops.reshape(h, [3, 2])), 'float32');
   ops.oneHot(ops.tensor([0, 2], [2], 'int32'), 3);
   ops.mean(ops.tensor([1, 2], [2], 'int32'));
   ops.sum(ops.tensor([true, false]));

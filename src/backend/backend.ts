@@ -218,6 +218,11 @@ export interface Backend {
   argReduce(op: ArgReduceOp, x: TypedArray, outer: number, n: number, inner: number, out: Int32Array): void;
 
   matmul(a: FloatArray, b: FloatArray, out: FloatArray, p: MatmulParams): void;
+  /**
+   * matmul of bfloat16 operands (Uint16Array bit patterns) with float32 sums; `p.bias`, if any, is
+   * a Float32Array; out is float32, or bfloat16 rounded once after the epilogue (nearest even).
+   */
+  matmulBf16(a: Uint16Array, b: Uint16Array, out: Float32Array | Uint16Array, p: MatmulParams): void;
   /** out = x permuted by perm (out.shape[i] = shape[perm[i]]). */
   transpose(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): void;
   /** out[o, j, i] = x[o, indices[j], i] for x viewed as [outer, axisSize, inner]. */
@@ -359,6 +364,7 @@ export const KERNEL_NAMES = [
   'reduce',
   'argReduce',
   'matmul',
+  'matmulBf16',
   'transpose',
   'gather',
   'scatterAdd',

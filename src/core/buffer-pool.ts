@@ -24,7 +24,7 @@ export function setMinPooledBytes(bytes: number): void {
   minPooledBytes = bytes;
 }
 
-type StorageKind = 'float32' | 'float64' | 'int32' | 'uint8';
+type StorageKind = 'float32' | 'float64' | 'int32' | 'uint8' | 'bfloat16';
 
 let enabled = true;
 /** Open scopes; only the outermost one records and releases. */
@@ -48,6 +48,7 @@ function kindOfArray(a: TypedArray): StorageKind {
   if (a instanceof Float32Array) return 'float32';
   if (a instanceof Float64Array) return 'float64';
   if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Uint16Array) return 'bfloat16';
   return 'uint8';
 }
 

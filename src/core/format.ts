@@ -1,4 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
+import { fromBfloat16Bits } from './dtype.js';
 
 /**
  * Formats tensor contents the way NumPy's `print(array)` does (NumPy 2's defaults: precision 8,
@@ -11,6 +12,8 @@ const LINE_WIDTH = 75;
 const PRECISION = 8;
 
 export function formatTensor(data: TypedArray, shape: readonly number[], dtype: DType): string {
+  // bfloat16 prints its exact values as float32 does (every bfloat16 value is a float32 value).
+  if (dtype === 'bfloat16') return formatTensor(Float32Array.from(data, fromBfloat16Bits), shape, 'float32');
   if (shape.length === 0) return formatScalar(data[0]!, dtype);
   // NumPy prints any empty array as [] whatever its shape.
   if (data.length === 0) return '[]';

@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from './dtype.js';
-import { allocate, arrayMatchesDType, dtypeOfArray } from './dtype.js';
+import { allocate, arrayMatchesDType, dtypeOfArray, fromBfloat16Bits } from './dtype.js';
 import type { GradNode } from './autograd.js';
 import { formatTensor } from './format.js';
 import { shapeToString, sizeOf } from './shape.js';
@@ -61,13 +61,17 @@ export class Tensor {
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new Error(`item(): tensor has ${this.size} elements, expected 1.`);
-    return this.data[0]!;
+    return this.dtype === 'bfloat16' ? fromBfloat16Bits(this.data[0]!) : this.data[0]!;
   }
 
   /** Nested JavaScript arrays (booleans for bool tensors), like NumPy's tolist(). */
   toArray(): unknown {
     const values: (number | boolean)[] =
-      this.dtype === 'bool' ? Array.from(this.data, (v) => v !== 0) : Array.from(this.data);
+      this.dtype === 'bool'
+        ? Array.from(this.data, (v) => v !== 0)
+        : this.dtype === 'bfloat16'
+          ? Array.from(this.data, fromBfloat16Bits)
+          : Array.from(this.data);
     if (this.rank === 0) return values[0];
     const build = (axis: number, offset: number): unknown[] => {
       const n = this.shape[axis]!;

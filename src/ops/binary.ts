@@ -2,11 +2,11 @@ import type { BinaryOp, CompareOp } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
 import type { DType } from '../core/dtype.js';
-import { isFloat, upcast } from '../core/dtype.js';
+import { isFloating, upcast } from '../core/dtype.js';
 import { broadcastShapes, shapesEqual } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import type { Operand } from './operand.js';
-import { toTensor, uninitializedOutput } from './operand.js';
+import { refuseBfloat16, toTensor, uninitializedOutput } from './operand.js';
 import { astype } from './cast.js';
 import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
@@ -18,7 +18,7 @@ import { log } from './unary.js';
  * the 0.5 to 0) and bool with an integer gives int32 (it used to depend on the operand order).
  */
 function withNumber(t: Tensor, v: number): DType {
-  if (isFloat(t.dtype)) return t.dtype;
+  if (isFloating(t.dtype)) return t.dtype;
   if (!Number.isInteger(v)) return 'float32';
   return t.dtype === 'bool' ? 'int32' : t.dtype;
 }
@@ -41,6 +41,8 @@ function promote(a: Operand, b: Operand): [Tensor, Tensor] {
 }
 
 function applyBinary(op: BinaryOp, a: Tensor, b: Tensor, compare: boolean): Tensor {
+  refuseBfloat16(a, op);
+  refuseBfloat16(b, op);
   const shape = broadcastShapes(a.shape, b.shape);
   let dtype = compare ? 'bool' : a.dtype;
   if (!compare && dtype === 'bool') dtype = 'int32';

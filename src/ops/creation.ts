@@ -1,10 +1,17 @@
 import type { DType, TypedArray } from '../core/dtype.js';
-import { allocate, allocateUninitialized, dtypeOfArray } from '../core/dtype.js';
+import { allocate, allocateUninitialized, dtypeOfArray, toBfloat16Bits } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { sizeOf, shapeToString } from '../core/shape.js';
 import { getRandom } from '../core/random.js';
 
 type Nested = number | boolean | readonly Nested[];
+
+const identity = (v: number): number => v;
+
+/** How a number is stored in an array of dtype d: as is, or as a bfloat16 bit pattern. */
+function encoder(d: DType): (v: number) => number {
+  return d === 'bfloat16' ? toBfloat16Bits : identity;
+}
 
 /** A tensor from nested arrays (like np.array), or from a typed array with a shape. */
 export function tensor(values: Nested | TypedArray, shape?: readonly number[], dtype?: DType): Tensor {
@@ -35,7 +42,8 @@ export function tensor(values: Nested | TypedArray, shape?: readonly number[], d
   walk(values, 0);
   const d: DType = dtype ?? (typeof flat[0] === 'boolean' ? 'bool' : 'float32');
   const data = allocateUninitialized(d, flat.length);
-  for (let i = 0; i < flat.length; i++) data[i] = Number(flat[i]);
+  const enc = encoder(d);
+  for (let i = 0; i < flat.length; i++) data[i] = enc(Number(flat[i]));
   const finalShape = shape ?? inferred;
   if (sizeOf(finalShape) !== flat.length) {
     throw new Error(`tensor(): ${flat.length} values do not fill shape ${shapeToString(finalShape)}.`);
@@ -46,13 +54,14 @@ export function tensor(values: Nested | TypedArray, shape?: readonly number[], d
 /** Alias of `tensor` for flat data plus a shape. */
 export function fromArray(values: ArrayLike<number>, shape: readonly number[], dtype: DType = 'float32'): Tensor {
   const data = allocateUninitialized(dtype, values.length);
-  for (let i = 0; i < values.length; i++) data[i] = values[i]!;
+  const enc = encoder(dtype);
+  for (let i = 0; i < values.length; i++) data[i] = enc(values[i]!);
   return new Tensor(data, shape, dtype);
 }
 
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
   const data = allocate(dtype, sizeOf(shape));
-  if (value !== 0) data.fill(value);
+  if (value !== 0) data.fill(encoder(dtype)(value));
   return new Tensor(data, shape, dtype);
 }
 
@@ -77,7 +86,8 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'i
   if (stop === undefined) [start, stop] = [0, start];
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const data = allocateUninitialized(dtype, n);
-  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  const enc = encoder(dtype);
+  for (let i = 0; i < n; i++) data[i] = enc(start + i * step);
   return new Tensor(data, [n], dtype);
 }
 
@@ -90,7 +100,8 @@ export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, 
   const rng = getRandom();
   const out = zeros(shape, opts.dtype ?? 'float32');
   const d = out.data;
-  for (let i = 0; i < d.length; i++) d[i] = minval + (maxval - minval) * rng.uniform();
+  const enc = encoder(out.dtype);
+  for (let i = 0; i < d.length; i++) d[i] = enc(minval + (maxval - minval) * rng.uniform());
   return out;
 }
 
@@ -99,7 +110,8 @@ export function randomNormal(shape: readonly number[], mean = 0, stddev = 1, opt
   const rng = getRandom();
   const out = zeros(shape, opts.dtype ?? 'float32');
   const d = out.data;
-  for (let i = 0; i < d.length; i++) d[i] = mean + stddev * rng.normal();
+  const enc = encoder(out.dtype);
+  for (let i = 0; i < d.length; i++) d[i] = enc(mean + stddev * rng.normal());
   return out;
 }
 
@@ -108,11 +120,12 @@ export function truncatedNormal(shape: readonly number[], mean = 0, stddev = 1, 
   const rng = getRandom();
   const out = zeros(shape, opts.dtype ?? 'float32');
   const d = out.data;
+  const enc = encoder(out.dtype);
   for (let i = 0; i < d.length; i++) {
     let z: number;
     do z = rng.normal();
     while (Math.abs(z) > 2);
-    d[i] = mean + stddev * z;
+    d[i] = enc(mean + stddev * z);
   }
   return out;
 }
@@ -126,7 +139,7 @@ export function oneHot(ids: Tensor, depth: number, dtype: DType = 'float32'): Te
     if (!Number.isInteger(c) || c < 0 || c >= depth) {
       throw new Error(`oneHot: class id ${c} at position ${i} is outside [0, ${depth}).`);
     }
-    out.data[i * depth + c] = 1;
+    out.data[i * depth + c] = encoder(dtype)(1);
   }
   return out;
 }

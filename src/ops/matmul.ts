@@ -1,6 +1,6 @@
 import type { FusedActivation } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
-import { record } from '../core/autograd.js';
+import { noGrad, record } from '../core/autograd.js';
 import type { FloatArray } from '../core/dtype.js';
 import { broadcastShapes, shapeToString, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
@@ -9,12 +9,16 @@ import { sumToShape } from './binary.js';
 import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
 import { reluGrad } from './unary.js';
+import { astype } from './cast.js';
 
 /** Batched matrix product on [..., m, k] x [..., k, n] with NumPy batch broadcasting. */
 function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: string): Tensor {
-  assertFloat(a, what);
-  assertFloat(b, what);
   if (a.dtype !== b.dtype) throw new Error(`${what}: dtypes differ (${a.dtype} and ${b.dtype}).`);
+  const bf16 = a.dtype === 'bfloat16';
+  if (!bf16) {
+    assertFloat(a, what);
+    assertFloat(b, what);
+  }
   if (a.rank < 2 || b.rank < 2)
     throw new Error(`${what}: operands need rank >= 2, got ${shapeToString(a.shape)} and ${shapeToString(b.shape)}.`);
   const [ar, ac] = a.shape.slice(-2) as [number, number];
@@ -39,7 +43,7 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: s
   }
   // matmul overwrites its output (with zeros, or the bias, when k is 0).
   const out = uninitializedOutput([...batchShape, m, n], a.dtype);
-  backend().matmul(a.data as FloatArray, b.data as FloatArray, out.data as FloatArray, {
+  const p = {
     batch,
     m,
     n,
@@ -48,7 +52,10 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: s
     transB,
     aBatchStride: aCount === 1 ? 0 : m * ka,
     bBatchStride: bCount === 1 ? 0 : ka * n,
-  });
+  };
+  // bfloat16 operands: float32 sums, the result rounded to bfloat16 (as TensorFlow's bf16 MatMul).
+  if (bf16) backend().matmulBf16(a.data as Uint16Array, b.data as Uint16Array, out.data as Uint16Array, p);
+  else backend().matmul(a.data as FloatArray, b.data as FloatArray, out.data as FloatArray, p);
   return out;
 }
 
@@ -76,9 +83,10 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
       `dense: input last dimension ${x.shape[x.rank - 1]} does not match kernel ${shapeToString(kernel.shape)}.`,
     );
   }
-  assertFloat(x, 'dense');
   if (x.dtype !== kernel.dtype) throw new Error(`dense: input is ${x.dtype} but the kernel is ${kernel.dtype}.`);
   const rows = x.size / inDim;
+  if (x.dtype === 'bfloat16') return denseBf16(x, kernel, bias, activation, rows, inDim, units);
+  assertFloat(x, 'dense');
   const out = uninitializedOutput([...x.shape.slice(0, -1), units], x.dtype);
   backend().matmul(x.data as FloatArray, kernel.data as FloatArray, out.data as FloatArray, {
     batch: 1,
@@ -99,5 +107,50 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
     const gx = x.requiresGrad ? reshape(product(gz, kernel, false, true, 'dense'), x.shape) : null;
     const gw = kernel.requiresGrad ? product(reshape(x, [rows, inDim]), gz, true, false, 'dense') : null;
     return bias ? [gx, gw, bias.requiresGrad ? sum(gz, 0) : null] : [gx, gw];
+  });
+}
+
+/**
+ * dense on bfloat16 input and kernel: float32 sums, the bias (bfloat16 or float32) added in
+ * float32, relu, one rounding to bfloat16. Gradients are bfloat16 products as well (float32 sums);
+ * the relu mask and the bias sum run in float32 through casts (exact both ways), as no bfloat16
+ * kernels exist for them yet.
+ */
+function denseBf16(
+  x: Tensor,
+  kernel: Tensor,
+  bias: Tensor | null,
+  activation: FusedActivation,
+  rows: number,
+  inDim: number,
+  units: number,
+): Tensor {
+  if (bias && bias.dtype !== 'float32' && bias.dtype !== 'bfloat16') {
+    throw new Error(`dense: a bfloat16 dense needs a float32 or bfloat16 bias, got ${bias.dtype}.`);
+  }
+  const out = uninitializedOutput([...x.shape.slice(0, -1), units], 'bfloat16');
+  backend().matmulBf16(x.data as Uint16Array, kernel.data as Uint16Array, out.data as Uint16Array, {
+    batch: 1,
+    m: rows,
+    n: units,
+    k: inDim,
+    transA: false,
+    transB: false,
+    aBatchStride: 0,
+    bBatchStride: 0,
+    bias: bias ? (noGrad(() => astype(bias, 'float32')).data as Float32Array) : null,
+    activation,
+  });
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  return record(out, 'dense', inputs, (g) => {
+    let gz = reshape(g, [rows, units]);
+    if (activation === 'relu') {
+      const y = astype(reshape(out, [rows, units]), 'float32');
+      gz = astype(reluGrad(astype(gz, 'float32'), y), 'bfloat16');
+    }
+    const gx = x.requiresGrad ? reshape(product(gz, kernel, false, true, 'dense'), x.shape) : null;
+    const gw = kernel.requiresGrad ? product(reshape(x, [rows, inDim]), gz, true, false, 'dense') : null;
+    if (!bias) return [gx, gw];
+    return [gx, gw, bias.requiresGrad ? astype(sum(astype(gz, 'float32'), 0), bias.dtype) : null];
   });
 }

@@ -1,5 +1,5 @@
 import type { DType } from '../core/dtype.js';
-import { allocate, allocateUninitialized } from '../core/dtype.js';
+import { allocate, allocateUninitialized, toBfloat16Bits } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { sizeOf } from '../core/shape.js';
 
@@ -8,7 +8,7 @@ export type Operand = Tensor | number;
 
 export function scalar(value: number, dtype: DType = 'float32'): Tensor {
   const data = allocateUninitialized(dtype, 1);
-  data[0] = value;
+  data[0] = dtype === 'bfloat16' ? toBfloat16Bits(value) : value;
   return new Tensor(data, [], dtype);
 }
 
@@ -33,5 +33,14 @@ export function uninitializedOutput(shape: readonly number[], dtype: DType): Ten
 export function assertFloat(x: Tensor, op: string): void {
   if (x.dtype !== 'float32' && x.dtype !== 'float64') {
     throw new Error(`${op}: expected a float tensor, got ${x.dtype}. Use astype('float32') first.`);
+  }
+}
+
+/** Ops without bfloat16 kernels refuse it rather than compute on its bit patterns. */
+export function refuseBfloat16(x: Tensor, op: string): void {
+  if (x.dtype === 'bfloat16') {
+    throw new Error(
+      `${op}: bfloat16 tensors are not supported here (only casts, printing and matmul take them); use astype('float32') first.`,
+    );
   }
 }

@@ -3,7 +3,7 @@ import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { uninitializedOutput } from './operand.js';
+import { refuseBfloat16, uninitializedOutput } from './operand.js';
 import { astype } from './cast.js';
 import { div, equal, mul } from './binary.js';
 import { broadcastTo } from './broadcast-to.js';
@@ -13,6 +13,7 @@ type Axes = number | readonly number[];
 
 /** One axis at a time, from the last, so each kernel call reduces a contiguous [outer, n, inner] view. */
 function reduceRaw(op: ReduceOp, x: Tensor, axes: number[]): Tensor {
+  refuseBfloat16(x, op);
   let cur = x;
   let shape = [...x.shape];
   for (let i = axes.length - 1; i >= 0; i--) {
@@ -69,6 +70,7 @@ export const min = extreme('min');
 
 function argReduce(op: ArgReduceOp) {
   return (x: Tensor, axis = -1): Tensor => {
+    refuseBfloat16(x, op);
     const a = normalizeAxis(axis, x.rank);
     const n = x.shape[a]!;
     if (n === 0) throw new Error(`${op}: cannot take ${op} of an empty axis.`);

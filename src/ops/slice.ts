@@ -5,6 +5,7 @@ import { normalizeAxis, shapeToString, sizeOf, stridesOf } from '../core/shape.j
 import { Tensor } from '../core/tensor.js';
 import { uninitializedOutput } from './operand.js';
 import { zeros } from './creation.js';
+import { astype } from './cast.js';
 
 /**
  * Copies the box [begin, begin + size) of src into dst at dstBegin. Below the last axis that
@@ -105,16 +106,18 @@ export function gather(x: Tensor, indices: Tensor | readonly number[] | Int32Arr
   const out = uninitializedOutput([...x.shape.slice(0, a), ...idx.shape, ...x.shape.slice(a + 1)], x.dtype);
   backend().gather(x.data, outer, x.shape[a]!, inner, idx.data as Int32Array, out.data);
   return record(out, 'gather', [x], (g) => {
-    const gx = zeros(x.shape, g.dtype);
+    // bfloat16 gradients are summed in float32: there is no bfloat16 scatter-add kernel.
+    const g32 = g.dtype === 'bfloat16' ? astype(g, 'float32') : g;
+    const gx = zeros(x.shape, g32.dtype);
     backend().scatterAdd(
-      g.data as FloatArray,
+      g32.data as FloatArray,
       outer,
       x.shape[a]!,
       inner,
       idx.data as Int32Array,
       gx.data as FloatArray,
     );
-    return [gx];
+    return [g.dtype === 'bfloat16' ? astype(gx, 'bfloat16') : gx];
   });
 }
 

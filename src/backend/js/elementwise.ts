@@ -2,6 +2,7 @@ import type { ArithmeticOp, BinaryOp, UnaryOp } from '../backend.js';
 import type { FloatArray, TypedArray } from '../../core/dtype.js';
 import type { Shape } from '../../core/shape.js';
 import { sizeOf, stridesOf } from '../../core/shape.js';
+import { fromBfloat16Bits, toBfloat16Bits } from '../../core/dtype.js';
 
 const UNARY: Record<UnaryOp, (x: number) => number> = {
   neg: (x) => -x,
@@ -167,6 +168,20 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
 }
 
 export function cast(x: TypedArray, out: TypedArray): void {
+  // A Uint16Array is always bfloat16 storage (bit patterns).
+  if (out instanceof Uint16Array) {
+    if (x instanceof Uint16Array) out.set(x);
+    else for (let i = 0; i < x.length; i++) out[i] = toBfloat16Bits(x[i]!);
+    return;
+  }
+  if (x instanceof Uint16Array) {
+    const trunc = out instanceof Int32Array || out instanceof Uint8Array;
+    for (let i = 0; i < x.length; i++) {
+      const v = fromBfloat16Bits(x[i]!);
+      out[i] = trunc ? Math.trunc(v) : v;
+    }
+    return;
+  }
   if (out instanceof Int32Array && !(x instanceof Int32Array) && !(x instanceof Uint8Array)) {
     // Truncate toward zero as NumPy's astype does (TypedArray.set would too, via ToInt32).
     for (let i = 0; i < x.length; i++) out[i] = Math.trunc(x[i]!);

@@ -3,6 +3,7 @@ import { binary, cast, clip, reluGrad, unary } from './elementwise.js';
 import { dropout } from './dropout.js';
 import { argReduce, reduce } from './reduce.js';
 import { matmul } from './matmul.js';
+import { matmulBf16 } from './matmul-bf16.js';
 import { gather, scatterAdd, transpose } from './layout.js';
 import { col2im, im2col, maxPool, maxPoolGrad } from './window.js';
 import { convBackward, convForward } from './convolution.js';
@@ -20,6 +21,7 @@ export const jsBackend: Backend = {
   reduce,
   argReduce,
   matmul,
+  matmulBf16,
   transpose,
   gather,
   scatterAdd,

@@ -46,9 +46,21 @@ export function setNumThreads(n: number): void {
 }
 
 /** What the native backend runs on, for diagnostics and benchmarks; null when not loaded. */
-export function nativeInfo(): { cpuIsa: string; gemmIsa: string; threads: number } | null {
+export function nativeInfo(): {
+  cpuIsa: string;
+  gemmIsa: string;
+  bf16Isa: string;
+  amxUnavailable: string;
+  threads: number;
+} | null {
   if (!addonRef) return null;
-  return { cpuIsa: addonRef.cpuIsa(), gemmIsa: addonRef.getGemmIsa(), threads: addonRef.getNumThreads() };
+  return {
+    cpuIsa: addonRef.cpuIsa(),
+    gemmIsa: addonRef.getGemmIsa(),
+    bf16Isa: addonRef.getBf16Isa(),
+    amxUnavailable: addonRef.bf16Info().amxUnavailable,
+    threads: addonRef.getNumThreads(),
+  };
 }
 
 /** The raw addon, for tests and benchmarks (kernel-family selection, OpenBLAS comparison). */

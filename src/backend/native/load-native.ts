@@ -140,6 +140,21 @@ export interface NativeAddon {
   blasInfo(): string;
   blasSetNumThreads(n: number): void;
   blasMatmul(a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
+  /** Casts between bfloat16 (Uint16Array bit patterns) and another storage type; exactly one side is bfloat16. */
+  castBf16(x: ArrayBufferView, out: ArrayBufferView): void;
+  /** a, b bfloat16; out Float32Array or bfloat16; bias Float32Array or null; meta as for matmul. */
+  matmulBf16(
+    a: Uint16Array,
+    b: Uint16Array,
+    out: ArrayBufferView,
+    bias: ArrayBufferView | null,
+    meta: Float64Array,
+  ): void;
+  /** Forces the bf16 GEMM family ('amx' | 'avx512bf16' | 'generic', capped at what the machine allows); returns the one now used. */
+  setBf16Isa(isa: string): string;
+  getBf16Isa(): string;
+  /** The best bf16 family the CPU and OS allow, and why AMX is not used ('' when it is). */
+  bf16Info(): { detected: string; amxUnavailable: string };
   /** Test only: out = a @ op(b) (+= out) through the pre-packed GEMM; meta [m, n, k, lda, ldb, ldc, transB, accumulate]. */
   gemmPrepacked(a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
 }

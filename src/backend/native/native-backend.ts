@@ -124,9 +124,10 @@ function writeConv(g: WindowGeometry, p: ConvParams): void {
 
 /**
  * Adapts the addon to the Backend interface. Every kernel and dtype runs natively (float32 and
- * float64 everywhere, int32/uint8 where the interface allows them). The one delegation: a binary
- * op whose two inputs have different storage types, which ops never issue (they promote first),
- * goes to the reference kernels rather than failing.
+ * float64 everywhere, int32/uint8 where the interface allows them; bfloat16 casts and matmul).
+ * Delegations to the reference kernels: a binary op whose two inputs have different storage
+ * types, which ops never issue (they promote first), and transpose / gather of bfloat16 storage,
+ * which are plain copies the addon has no 16-bit version of.
  */
 export function createNativeBackend(addon: NativeAddon): Backend {
   return {
@@ -154,6 +155,12 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.binary(code(BINARY_CODE, op), a, b, out, meta);
     },
     cast(x, out) {
+      // A Uint16Array is bfloat16 storage.
+      if (x instanceof Uint16Array || out instanceof Uint16Array) {
+        if (x instanceof Uint16Array && out instanceof Uint16Array) out.set(x);
+        else addon.castBf16(x, out);
+        return;
+      }
       addon.cast(x, out);
     },
     reduce(op, x, outer, n, inner, out) {
@@ -166,6 +173,10 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       writeMatmul(p);
       addon.matmul(a, b, out, p.bias ?? null, meta);
     },
+    matmulBf16(a, b, out, p) {
+      writeMatmul(p);
+      addon.matmulBf16(a, b, out, p.bias ?? null, meta);
+    },
     transpose(x, shape, perm, out) {
       const r = shape.length;
       if (r > MAX_RANK) throw new Error(`native backend: rank ${r} exceeds ${MAX_RANK}.`);
@@ -175,10 +186,13 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         meta[1 + d] = shape[d]!;
         meta[1 + r + d] = perm[d]!;
       }
-      addon.transpose(x, out, meta);
+      // bfloat16 (Uint16Array) has no native copy kernels: the reference moves it.
+      if (x instanceof Uint16Array) jsBackend.transpose(x, shape, perm, out);
+      else addon.transpose(x, out, meta);
     },
     gather(x, outer, axisSize, inner, indices, out) {
-      addon.gather(x, outer, axisSize, inner, indices, out);
+      if (x instanceof Uint16Array) jsBackend.gather(x, outer, axisSize, inner, indices, out);
+      else addon.gather(x, outer, axisSize, inner, indices, out);
     },
     scatterAdd(updates, outer, axisSize, inner, indices, out) {
       addon.scatterAdd(updates, outer, axisSize, inner, indices, out);
