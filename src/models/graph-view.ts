@@ -32,14 +32,19 @@ export function modelGraphView(model: Model): ModelGraphView {
       dtype: layer.dtype,
       ...(activation ? { activation } : {}),
       trainable: layer.trainable,
+      hasWeights: layer.weights.length > 0,
       ...(nested ? { nested } : {}),
     };
   });
   const edges: GraphViewEdge[] = [];
   const seen = new Set<string>();
+  const shown = new Set(layers);
   if (graph) {
     for (const node of graph.nodes) {
+      // A Sequential's implicit input layer is not drawn (nor listed in model.layers), as in Keras.
+      if (!shown.has(node.layer)) continue;
       for (const t of node.inputs) {
+        if (!shown.has(t.node.layer)) continue;
         const key = `${id(t.node.layer)}->${id(node.layer)}`;
         if (!seen.has(key)) {
           seen.add(key);
