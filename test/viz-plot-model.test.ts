@@ -625,6 +625,13 @@ test('bad views and options are refused by name', () => {
   const v = chain();
   assert.throws(() => modelGraphSvg({ ...v, edges: [{ from: 'dense', to: 'nope' }] }), /names no node "nope"/);
   assert.throws(() => modelGraphSvg({ ...v, nodes: [...v.nodes, v.nodes[0]!] }), /share the id "input_layer"/);
+  assert.throws(() => modelGraphSvg({ name: 'empty', nodes: [], edges: [] }), /model "empty" has no layers to draw/);
+  // Ids with the key separator in them stay apart from a nested model's layers.
+  const n = nested();
+  n.nodes.push(layer('encoder/enc_input', 'Dense', [[null, 4]], [[null, 4]]));
+  n.edges.push({ from: 'head', to: 'encoder/enc_input' });
+  const keys = layoutModelGraph(n, { expandNested: true }).boxes.map((b) => b.key);
+  assert.deepEqual(keys.filter((k) => k.includes('enc_input')).sort(), ['encoder%2Fenc_input', 'encoder/enc_input']);
   const o = (x: object) => x as ModelGraphOptions;
   assert.throws(
     () => modelGraphSvg(v, o({ showShape: true })),

@@ -245,7 +245,10 @@ export interface LaidOutCell {
 }
 
 export interface LaidOutBox {
-  /** Unique key: the node's id, prefixed by the ids of the nested models around it. */
+  /**
+   * Unique key: the ids of the nested models around the node and its own, joined by '/' (a '/' or
+   * '%' inside an id is written %2F or %25).
+   */
   key: string;
   node: GraphViewNode;
   /** Top-left corner and size, in points. */
@@ -369,6 +372,8 @@ interface Rect {
 }
 
 const SEP = '/';
+/** An id as one segment of a key: '%' and the separator escaped, so keys never collide. */
+const seg = (id: string): string => id.replace(/%/g, '%25').replace(/\//g, '%2F');
 
 function checkView(view: ModelGraphView, where: string, path: string): void {
   if (!view || !Array.isArray(view.nodes) || !Array.isArray(view.edges)) {
@@ -413,6 +418,7 @@ export function layoutModelGraph(view: ModelGraphView, options: ModelGraphOption
   const where = 'modelGraphSvg';
   const o = resolveOptions(options, where);
   checkView(view, where, '');
+  if (view.nodes.length === 0) throw new Error(`${where}: model "${view.name}" has no layers to draw.`);
 
   const g = new dagre.graphlib.Graph({ compound: true, multigraph: false });
   g.setGraph({ rankdir: o.rankdir, nodesep: NODESEP, ranksep: RANKSEP, edgesep: 10, marginx: MARGIN, marginy: MARGIN });
@@ -427,7 +433,7 @@ export function layoutModelGraph(view: ModelGraphView, options: ModelGraphOption
 
   const add = (v: ModelGraphView, prefix: string, parent: string | undefined, path: string): void => {
     for (const n of v.nodes) {
-      const key = prefix + n.id;
+      const key = prefix + seg(n.id);
       if (o.expandNested && n.nested) {
         checkView(n.nested, where, path ? `${path}${SEP}${n.name}` : n.name);
         clusters.set(key, n.nested.name || n.name);
@@ -447,21 +453,21 @@ export function layoutModelGraph(view: ModelGraphView, options: ModelGraphOption
     const drawn = v.nodes.filter((n) => !(o.expandNested && n.nested));
     const sources = drawn.filter((n) => !v.edges.some((e) => e.to === n.id));
     const sinks = drawn.filter((n) => !v.edges.some((e) => e.from === n.id));
-    for (const ends of [sources, sinks]) {
-      for (let i = 0; i + 1 < ends.length; i++) {
-        constraints.push({ left: prefix + ends[i]!.id, right: prefix + ends[i + 1]!.id });
+    for (const group of [sources, sinks]) {
+      for (let i = 0; i + 1 < group.length; i++) {
+        constraints.push({ left: prefix + seg(group[i]!.id), right: prefix + seg(group[i + 1]!.id) });
       }
     }
     const edges = uniqueEdges(v.edges);
     for (const e of edges) {
       const from = resolveEnd(
-        prefix + e.from,
+        prefix + seg(e.from),
         'out',
         e,
         edges.filter((x) => x.from === e.from),
       );
       const to = resolveEnd(
-        prefix + e.to,
+        prefix + seg(e.to),
         'in',
         e,
         edges.filter((x) => x.to === e.to),
@@ -498,7 +504,7 @@ export function layoutModelGraph(view: ModelGraphView, options: ModelGraphOption
           `edge ${JSON.stringify(e.from)} -> ${JSON.stringify(e.to)} asks for number ${index}.`,
       );
     }
-    const innerKey = nest.prefix + target.id;
+    const innerKey = nest.prefix + seg(target.id);
     // Deeper nesting: the inner end may itself be an expanded model.
     const innerEdges = uniqueEdges(inner.edges);
     const innerSiblings = innerEdges.filter((x) => (side === 'in' ? x.to === target.id : x.from === target.id));
