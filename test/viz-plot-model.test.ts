@@ -209,6 +209,9 @@ function assertEdges(l: ModelGraphLayout, expected: [string, string][], ortho = 
       const q = e.points[i + 1]!;
       if (ortho) assert.ok(Math.abs(p.x - q.x) < 1e-6 || Math.abs(p.y - q.y) < 1e-6, 'right angles only');
       for (const b of l.boxes) assert.ok(!crossesInside(p, q, b), `${e.from} -> ${e.to} runs through ${b.key}`);
+      for (const c of l.clusters) {
+        assert.ok(!crossesInside(p, q, c.label, 0), `${e.from} -> ${e.to} runs through the label of ${c.key}`);
+      }
     }
   }
 }
@@ -478,8 +481,40 @@ test('a nested model: one box by default, a dashed cluster of its layers with ex
   for (const rankdir of ['TB', 'LR', 'BT', 'RL'] as const) {
     const l = layoutModelGraph(v, { showLayerNames: true, expandNested: true, rankdir });
     assertNoOverlaps(l);
+    assertEdges(l, [
+      ['x', 'encoder/enc_input'],
+      ['x', 'side'],
+      ['encoder/enc_input', 'encoder/enc_dense'],
+      ['encoder/enc_dense', 'encoder/enc_out'],
+      ['encoder/enc_out', 'concatenate'],
+      ['side', 'concatenate'],
+      ['concatenate', 'head'],
+    ]);
     const c = l.clusters[0]!;
     for (const k of ['x', 'side', 'concatenate', 'head']) {
+      const b = box(l, k);
+      const apart = b.x + b.width <= c.x || c.x + c.width <= b.x || b.y + b.height <= c.y || c.y + c.height <= b.y;
+      assert.ok(apart, `${rankdir}: ${k} outside the cluster's frame`);
+    }
+  }
+  // A name wider than its layers: the frame holds the whole name, no edge runs through it, and the
+  // frame stays clear of the layers outside.
+  const long = nested();
+  long.nodes[1]!.nested!.name = 'a_rather_long_name_for_an_encoder_model';
+  for (const rankdir of ['TB', 'LR', 'BT', 'RL'] as const) {
+    const l = layoutModelGraph(long, { expandNested: true, rankdir });
+    assertNoOverlaps(l);
+    assertEdges(l, [
+      ['x', 'encoder/enc_input'],
+      ['encoder/enc_input', 'encoder/enc_dense'],
+      ['encoder/enc_dense', 'encoder/enc_out'],
+      ['encoder/enc_out', 'head'],
+    ]);
+    const c = l.clusters[0]!;
+    assert.ok(c.label.width >= textWidth(c.name, 14), 'label sized for the name');
+    assert.ok(c.label.x >= c.x && c.label.x + c.label.width <= c.x + c.width, `${rankdir}: name inside the frame`);
+    assert.ok(c.label.y >= c.y && c.label.y + c.label.height <= c.y + c.height, `${rankdir}: name inside the frame`);
+    for (const k of ['x', 'head']) {
       const b = box(l, k);
       const apart = b.x + b.width <= c.x || c.x + c.width <= b.x || b.y + b.height <= c.y || c.y + c.height <= b.y;
       assert.ok(apart, `${rankdir}: ${k} outside the cluster's frame`);

@@ -266,6 +266,15 @@ export interface LaidOutCluster {
   y: number;
   width: number;
   height: number;
+  /** Where the name is written, inside the frame's top-left corner; edges keep clear of it. */
+  label: Rect;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 export interface Point {
@@ -364,13 +373,6 @@ function tableOf(node: GraphViewNode, o: Resolved): { width: number; height: num
 // ---------------------------------------------------------------------------------------------
 // Graph
 
-interface Rect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
 const SEP = '/';
 /** An id as one segment of a key: '%' and the separator escaped, so keys never collide. */
 const seg = (id: string): string => id.replace(/%/g, '%25').replace(/\//g, '%2F');
@@ -419,7 +421,39 @@ export function layoutModelGraph(view: ModelGraphView, options: ModelGraphOption
   const o = resolveOptions(options, where);
   checkView(view, where, '');
   if (view.nodes.length === 0) throw new Error(`${where}: model "${view.name}" has no layers to draw.`);
+  // A cluster's name goes in a strip above its layers, as Graphviz draws it. When an edge would run
+  // through a name, or a name is wider than its layers, lay out again with the names as nodes.
+  const strip = layoutPass(view, o, false);
+  return strip.clusters.some((c) => c.label.width + 2 * CLUSTER_PAD > c.width || labelCrossed(c.label, strip.edges))
+    ? layoutPass(view, o, true)
+    : strip;
+}
 
+/** Whether a segment of an edge passes through the rectangle (Liang-Barsky clipping). */
+function labelCrossed(r: Rect, edges: LaidOutEdge[]): boolean {
+  const crosses = (p: Point, q: Point): boolean => {
+    let t0 = 0;
+    let t1 = 1;
+    const dx = q.x - p.x;
+    const dy = q.y - p.y;
+    for (const [pp, qq] of [
+      [-dx, p.x - r.x],
+      [dx, r.x + r.width - p.x],
+      [-dy, p.y - r.y],
+      [dy, r.y + r.height - p.y],
+    ] as const) {
+      if (pp === 0) {
+        if (qq < 0) return false;
+      } else if (pp < 0) t0 = Math.max(t0, qq / pp);
+      else t1 = Math.min(t1, qq / pp);
+    }
+    return t0 < t1;
+  };
+  return edges.some((e) => e.points.some((p, i) => i > 0 && crosses(e.points[i - 1]!, p)));
+}
+
+function layoutPass(view: ModelGraphView, o: Resolved, labelsAsNodes: boolean): ModelGraphLayout {
+  const where = 'modelGraphSvg';
   const g = new dagre.graphlib.Graph({ compound: true, multigraph: false });
   g.setGraph({ rankdir: o.rankdir, nodesep: NODESEP, ranksep: RANKSEP, edgesep: 10, marginx: MARGIN, marginy: MARGIN });
   g.setDefaultEdgeLabel(() => ({}));
@@ -431,6 +465,29 @@ export function layoutModelGraph(view: ModelGraphView, options: ModelGraphOption
   const pairs: { from: string; to: string }[] = [];
   const constraints: { left: string; right: string }[] = [];
 
+  // A cluster's name is a node of its own, so dagre makes room for it and routes edges around it.
+  // Top to bottom it gets the cluster's first rank, above the inputs (bottom to top: its last, above
+  // the outputs), tied there by edges that are not drawn; left to right it shares the inputs' rank,
+  // ordered before them, so it sits above them.
+  const labelNodes = new Map<string, string>();
+  const reserveLabel = (key: string, inner: ModelGraphView): void => {
+    const labelKey = key + SEP + '%label'; // ids are escaped, so no node's key starts with '%'
+    const name = clusters.get(key)!;
+    g.setNode(labelKey, { width: textWidth(name, CLUSTER_LABEL_SIZE) + 2, height: CLUSTER_LABEL_SIZE * 1.4 });
+    g.setParent(labelKey, key);
+    labelNodes.set(key, labelKey);
+    const top = o.rankdir === 'BT' ? 'from' : 'to';
+    const firsts = inner.nodes.filter((x) => !inner.edges.some((e) => e[top] === x.id));
+    for (const n of firsts) {
+      const k = key + SEP + seg(n.id);
+      const end = labelNodes.get(k) ?? k;
+      if (o.rankdir === 'TB') g.setEdge(labelKey, end, {});
+      else if (o.rankdir === 'BT') g.setEdge(end, labelKey, {});
+      else if (!labelNodes.has(k) && n === firsts.find((f) => !labelNodes.has(key + SEP + seg(f.id)))) {
+        constraints.push({ left: labelKey, right: k });
+      }
+    }
+  };
   const add = (v: ModelGraphView, prefix: string, parent: string | undefined, path: string): void => {
     for (const n of v.nodes) {
       const key = prefix + seg(n.id);
@@ -441,6 +498,7 @@ export function layoutModelGraph(view: ModelGraphView, options: ModelGraphOption
         if (parent !== undefined) g.setParent(key, parent);
         ends.set(key, { view: n.nested, prefix: key + SEP });
         add(n.nested, key + SEP, key, path ? `${path}${SEP}${n.name}` : n.name);
+        if (labelsAsNodes) reserveLabel(key, n.nested);
       } else {
         const t = tableOf(n, o);
         boxes.set(key, { node: n, ...t });
@@ -522,6 +580,14 @@ export function layoutModelGraph(view: ModelGraphView, options: ModelGraphOption
     edgeList.push(p);
     g.setEdge(p.from, p.to, {});
   }
+  // A cluster's name goes below the layers that feed the cluster (above those it feeds, bottom to top).
+  for (const [cluster, labelKey] of labelNodes) {
+    const inside = (k: string): boolean => k.startsWith(cluster + SEP);
+    for (const p of edgeList) {
+      if (o.rankdir !== 'BT' && inside(p.to) && !inside(p.from)) g.setEdge(p.from, labelKey, {});
+      if (o.rankdir === 'BT' && inside(p.from) && !inside(p.to)) g.setEdge(labelKey, p.to, {});
+    }
+  }
 
   dagre.layout(g, { constraints });
 
@@ -536,15 +602,30 @@ export function layoutModelGraph(view: ModelGraphView, options: ModelGraphOption
   const outClusters: LaidOutCluster[] = [];
   for (const [key, name] of clusters) {
     const n = g.node(key) as { x: number; y: number; width: number; height: number };
-    outClusters.push({ key, name, x: n.x - n.width / 2, y: n.y - n.height / 2, width: n.width, height: n.height });
+    const ln = labelNodes.has(key)
+      ? (g.node(labelNodes.get(key)!) as { x: number; y: number; width: number; height: number })
+      : undefined;
+    const label = ln
+      ? { x: ln.x - ln.width / 2, y: ln.y - ln.height / 2, width: ln.width, height: ln.height }
+      : { x: 0, y: 0, width: 0, height: 0 };
+    outClusters.push({
+      key,
+      name,
+      x: n.x - n.width / 2,
+      y: n.y - n.height / 2,
+      width: n.width,
+      height: n.height,
+      label,
+    });
   }
-  growClusters(outClusters, outBoxes);
+  growClusters(outClusters, outBoxes, labelsAsNodes);
+  const obstacles: Rect[] = [...outBoxes, ...outClusters.map((c) => c.label)];
 
   const edges: LaidOutEdge[] = edgeList.map(({ from, to }) => {
     const raw = ((g.edge(from, to) as { points?: Point[] }).points ?? []).map((p) => ({ x: p.x, y: p.y }));
     const src = rects.get(from)!;
     const dst = rects.get(to)!;
-    return { from, to, points: route(o, src, dst, raw, outBoxes), smooth: o.splines === 'spline' };
+    return { from, to, points: route(o, src, dst, raw, obstacles), smooth: o.splines === 'spline' };
   });
 
   // The picture's extent: everything drawn, plus Graphviz's pad.
@@ -563,7 +644,7 @@ export function layoutModelGraph(view: ModelGraphView, options: ModelGraphOption
   if (!Number.isFinite(minX)) [minX, minY, maxX, maxY] = [0, 0, 0, 0];
   const dx = MARGIN - minX;
   const dy = MARGIN - minY;
-  for (const r of [...outBoxes, ...outClusters]) {
+  for (const r of [...outBoxes, ...outClusters, ...outClusters.map((c) => c.label)]) {
     r.x += dx;
     r.y += dy;
   }
@@ -580,24 +661,35 @@ export function layoutModelGraph(view: ModelGraphView, options: ModelGraphOption
 }
 
 /**
- * Dagre fits a cluster tightly around its members; give it Graphviz's padding and room for its
- * label above them. Inner clusters first, so an outer one grows around its grown children.
+ * Dagre fits a cluster tightly around its members; give it Graphviz's padding, and room for its
+ * name: around its label node, or in a strip above the members. Inner clusters first, so an outer
+ * one grows around its grown children.
  */
-function growClusters(clusters: LaidOutCluster[], boxes: LaidOutBox[]): void {
+function growClusters(clusters: LaidOutCluster[], boxes: LaidOutBox[], labelsAsNodes: boolean): void {
   const depth = (k: string): number => k.split(SEP).length;
   const sorted = [...clusters].sort((a, b) => depth(b.key) - depth(a.key));
   for (const c of sorted) {
-    const inside = [
+    const inside: Rect[] = [
       ...boxes.filter((b) => b.key.startsWith(c.key + SEP)),
       ...clusters.filter((d) => d.key.startsWith(c.key + SEP)),
     ];
-    if (!inside.length) continue;
+    if (labelsAsNodes) inside.push(c.label);
+    if (!inside.length) inside.push({ x: c.x, y: c.y, width: 0, height: 0 });
     const x0 = Math.min(...inside.map((r) => r.x)) - CLUSTER_PAD;
     const x1 = Math.max(...inside.map((r) => r.x + r.width)) + CLUSTER_PAD;
-    const y0 = Math.min(...inside.map((r) => r.y)) - CLUSTER_PAD - CLUSTER_LABEL_SIZE * LINE_HEIGHT;
+    const top = labelsAsNodes ? 0 : CLUSTER_LABEL_SIZE * LINE_HEIGHT;
+    const y0 = Math.min(...inside.map((r) => r.y)) - CLUSTER_PAD - top;
     const y1 = Math.max(...inside.map((r) => r.y + r.height)) + CLUSTER_PAD;
-    const labelW = textWidth(c.name, CLUSTER_LABEL_SIZE) + 2 * CLUSTER_PAD;
-    Object.assign(c, { x: x0, y: y0, width: Math.max(x1 - x0, labelW), height: y1 - y0 });
+    Object.assign(c, { x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
+    if (!labelsAsNodes) {
+      // The text's ink, from its cap height to its descenders; it may stick out (then we lay out again).
+      c.label = {
+        x: x0 + CLUSTER_PAD - 1,
+        y: y0 + 2,
+        width: textWidth(c.name, CLUSTER_LABEL_SIZE) + 2,
+        height: CLUSTER_LABEL_SIZE * 1.4,
+      };
+    }
   }
 }
 
@@ -681,7 +773,7 @@ function route(o: Resolved, src: Rect, dst: Rect, raw: Point[], boxes: Rect[]): 
     if (Math.abs(a.v - b.v) > 0.5) {
       const m = crossing(a.u, b.u);
       out.push(P(m, a.v), P(m, b.v));
-    }
+    } else b.v = a.v; // dagre's near misses: keep the run straight
     out.push(P(b.u, b.v));
   }
   // Drop points that sit on a straight run.
@@ -772,7 +864,7 @@ export function layoutToSvg(layout: ModelGraphLayout): string {
       `<g class="cluster" data-key="${escapeXml(c.key)}">` +
         `<rect x="${num(c.x)}" y="${num(c.y)}" width="${num(c.width)}" height="${num(c.height)}" fill="none" ` +
         `stroke="black" stroke-width="1" stroke-dasharray="5,2"/>` +
-        `<text x="${num(c.x + CLUSTER_PAD)}" y="${num(c.y + CLUSTER_PAD / 2 + CLUSTER_LABEL_SIZE)}" ` +
+        `<text x="${num(c.label.x + 1)}" y="${num(c.label.y + CLUSTER_LABEL_SIZE + 2)}" ` +
         `font-size="${CLUSTER_LABEL_SIZE}" fill="black" xml:space="preserve">${escapeXml(c.name)}</text></g>`,
     );
   }
