@@ -460,7 +460,7 @@ function layoutPass(view: ModelGraphView, o: Resolved, labelsAsNodes: boolean): 
 
   const boxes = new Map<string, { node: GraphViewNode; width: number; height: number; cells: LaidOutCell[] }>();
   const clusters = new Map<string, string>(); // key -> model name
-  /** For an expanded nested model's key: the keys of its input and output boxes (possibly deeper). */
+  /** For an expanded nested model's key: its view, and the key prefix of its layers. */
   const ends = new Map<string, { view: ModelGraphView; prefix: string }>();
   const pairs: { from: string; to: string }[] = [];
   const constraints: { left: string; right: string }[] = [];
@@ -478,14 +478,16 @@ function layoutPass(view: ModelGraphView, o: Resolved, labelsAsNodes: boolean): 
     labelNodes.set(key, labelKey);
     const top = o.rankdir === 'BT' ? 'from' : 'to';
     const firsts = inner.nodes.filter((x) => !inner.edges.some((e) => e[top] === x.id));
-    for (const n of firsts) {
-      const k = key + SEP + seg(n.id);
-      const end = labelNodes.get(k) ?? k;
-      if (o.rankdir === 'TB') g.setEdge(labelKey, end, {});
-      else if (o.rankdir === 'BT') g.setEdge(end, labelKey, {});
-      else if (!labelNodes.has(k) && n === firsts.find((f) => !labelNodes.has(key + SEP + seg(f.id)))) {
-        constraints.push({ left: labelKey, right: k });
+    const keyOf = (n: GraphViewNode): string => key + SEP + seg(n.id);
+    if (o.rankdir === 'TB' || o.rankdir === 'BT') {
+      for (const n of firsts) {
+        const end = labelNodes.get(keyOf(n)) ?? keyOf(n); // an inner cluster: tie to its name
+        if (o.rankdir === 'TB') g.setEdge(labelKey, end, {});
+        else g.setEdge(end, labelKey, {});
       }
+    } else {
+      const first = firsts.find((n) => !labelNodes.has(keyOf(n)));
+      if (first) constraints.push({ left: labelKey, right: keyOf(first) });
     }
   };
   const add = (v: ModelGraphView, prefix: string, parent: string | undefined, path: string): void => {
@@ -563,11 +565,10 @@ function layoutPass(view: ModelGraphView, o: Resolved, labelsAsNodes: boolean): 
       );
     }
     const innerKey = nest.prefix + seg(target.id);
-    // Deeper nesting: the inner end may itself be an expanded model.
-    const innerEdges = uniqueEdges(inner.edges);
-    const innerSiblings = innerEdges.filter((x) => (side === 'in' ? x.to === target.id : x.from === target.id));
+    // Deeper nesting: the inner end may itself be an expanded model. Being an input (output) of
+    // its model, it has no other edges coming in (going out) there, so this edge is its only one.
     const pass: GraphViewEdge = side === 'in' ? { from: e.from, to: target.id } : { from: target.id, to: e.to };
-    return resolveEnd(innerKey, side, pass, innerSiblings.length ? innerSiblings : [pass]);
+    return resolveEnd(innerKey, side, pass, [pass]);
   };
 
   add(view, '', undefined, '');
