@@ -654,6 +654,10 @@ test('names with <, &, " and quotes are escaped; the SVG parses', () => {
   // resvg refuses malformed XML; it draws this one.
   const r = new Resvg(svg);
   assert.ok(r.width > 0 && r.height > 0);
+  // A control character XML cannot hold is shown as U+FFFD rather than breaking the file.
+  const ctl = modelGraphSvg({ ...view, nodes: [input('bell\u0007', [null, 3])], edges: [] }, { showLayerNames: true });
+  assert.ok(ctl.includes('bell\ufffd') && !ctl.includes('\u0007'));
+  assert.ok(new Resvg(ctl).width > 0);
 });
 
 test('bad views and options are refused by name', () => {

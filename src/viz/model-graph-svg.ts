@@ -226,8 +226,14 @@ export function formatShapes(shapes: (readonly (number | null)[])[]): string {
   return `[${shapes.map(formatShape).join(', ')}]`;
 }
 
+/** Text and attribute values for XML; control characters XML cannot hold become U+FFFD. */
 export function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return (
+    s
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
+      .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!)
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
