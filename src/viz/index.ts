@@ -10,3 +10,13 @@ export { svgToPng, vegaLiteToSvg, type PngOptions } from './render.js';
 export type { FigureFileOptions, FigureFormat } from './output.js';
 export type { ImageLike, ImageBatch, IntensityRange } from './image-data.js';
 export type { Colormap } from './colormap.js';
+export { plotModel, type PlotModelOptions } from './plot-model.js';
+export {
+  modelGraphSvg,
+  layoutModelGraph,
+  type ModelGraphOptions,
+  type ModelGraphLayout,
+  type Rankdir,
+  type Splines,
+} from './model-graph-svg.js';
+export type { ModelGraphView, GraphViewNode, GraphViewEdge, HasGraphView } from './model-graph-view.js';
