@@ -267,8 +267,16 @@ function mapMetrics(m: unknown): unknown {
   return [metricName(m)];
 }
 
+/** Keras 3 writes a loss or metric given as a function as {class_name: 'function', config: '<name>'}. */
+function functionName(o: unknown): string | null {
+  const f = o as { class_name?: unknown; config?: unknown } | null;
+  return f && f.class_name === 'function' && typeof f.config === 'string' ? f.config : null;
+}
+
 function lossName(l: unknown): string {
   if (typeof l === 'string') return l;
+  const fn = functionName(l);
+  if (fn) return fn;
   if (l && typeof l === 'object' && 'class_name' in l) {
     const o = l as { class_name: string; config?: { name?: string } };
     return o.config?.name ?? toSnakeCase(o.class_name);
@@ -278,6 +286,8 @@ function lossName(l: unknown): string {
 
 function metricName(m: unknown): string {
   if (typeof m === 'string') return m;
+  const fn = functionName(m);
+  if (fn) return fn;
   const o = m as { config?: { name?: unknown } } | null;
   if (o && typeof o.config?.name === 'string') return o.config.name;
   throw new Error(`Cannot compile from saved metric ${JSON.stringify(m)}.`);

@@ -108,6 +108,8 @@ export abstract class Layer {
   protected acceptsIntegerInput = false;
   /** Accepts an input mask (Keras's supports_masking): uses it, or passes it on unchanged. */
   protected supportsMasking = false;
+  /** Call arguments this layer takes besides `training` and `mask` (others are refused by name). */
+  protected callArguments: readonly string[] = [];
   private trainableFlag = true;
   private readonly ownVariables: Variable[] = [];
   /** The variables created trainable: `trainable = true` gives back exactly these. */
@@ -213,6 +215,15 @@ export abstract class Layer {
     if (flat.length === 0 || !onlyTensors(inputs))
       throw new Error(
         `Layer '${this.name}' (${this.className}) expects a tensor, an array or a record of tensors, got ${describe(inputs)}.`,
+      );
+    for (const key of Object.keys(options))
+      if (key !== 'training' && key !== 'mask' && !this.callArguments.includes(key))
+        throw new Error(
+          `Layer '${this.name}' (${this.className}) got an unknown call argument '${key}'; it takes ${['training', 'mask', ...this.callArguments].join(', ')}.`,
+        );
+    if (options.training !== undefined && typeof options.training !== 'boolean')
+      throw new Error(
+        `Layer '${this.name}' (${this.className}): training must be true or false, got ${describe(options.training)}.`,
       );
     const symbolic = flat.filter(isSymbolicTensor).length;
     if (symbolic > 0 && symbolic < flat.length)
