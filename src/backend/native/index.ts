@@ -9,6 +9,7 @@ export type NativeLoadResult = { ok: true } | { ok: false; reason: string };
 let result: NativeLoadResult | null = null;
 let nativeBackend: Backend | null = null;
 let addonRef: NativeAddon | null = null;
+let addonPath: string | null = null;
 
 /**
  * Loads the native CPU addon and registers it as backend 'native' (it does not switch to it).
@@ -28,6 +29,7 @@ export function loadNativeBackend(options: { silent?: boolean } = {}): NativeLoa
     return result;
   }
   addonRef = loaded.addon;
+  addonPath = loaded.path;
   nativeBackend = createNativeBackend(loaded.addon);
   registerBackend(nativeBackend);
   result = { ok: true };
@@ -46,9 +48,14 @@ export function setNumThreads(n: number): void {
 }
 
 /** What the native backend runs on, for diagnostics and benchmarks; null when not loaded. */
-export function nativeInfo(): { cpuIsa: string; gemmIsa: string; threads: number } | null {
+export function nativeInfo(): { cpuIsa: string; gemmIsa: string; threads: number; path: string } | null {
   if (!addonRef) return null;
-  return { cpuIsa: addonRef.cpuIsa(), gemmIsa: addonRef.getGemmIsa(), threads: addonRef.getNumThreads() };
+  return {
+    cpuIsa: addonRef.cpuIsa(),
+    gemmIsa: addonRef.getGemmIsa(),
+    threads: addonRef.getNumThreads(),
+    path: addonPath ?? '',
+  };
 }
 
 /** The raw addon, for tests and benchmarks (kernel-family selection, OpenBLAS comparison). */
