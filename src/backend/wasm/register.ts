@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
 import { registerBackend } from '../registry.js';
+import { clearBufferPool } from '../../core/buffer-pool.js';
 import { setArrayAllocator } from '../../core/dtype.js';
 import type { WasmRuntime } from './wasm-backend.js';
 import { createWasmBackend } from './wasm-backend.js';
@@ -10,7 +11,8 @@ let registered: { runtime: WasmRuntime; backend: Backend; stats: () => ResidentS
 
 /**
  * Registers an instantiated module as backend 'wasm' (it does not switch to it). While 'wasm' is
- * the active backend, fresh large arrays are allocated in the module's memory (wasm-memory.ts).
+ * the active backend, fresh large arrays are allocated in the module's memory (wasm-memory.ts);
+ * switching to or from it empties the buffer pool.
  * Browser-safe; Node's entry point registers it lazily (wasm/node.ts).
  */
 export function registerWasmBackend(runtime: WasmRuntime): Backend {
@@ -20,9 +22,17 @@ export function registerWasmBackend(runtime: WasmRuntime): Backend {
   }
   const backend = createWasmBackend(runtime);
   const resident = residentAllocator(runtime);
+  // Pooled arrays belong to the memory they were made in: dropping them on each switch keeps
+  // JS-heap arrays from being reused as wasm tensors (copied on every call) and vice versa.
   registerBackend(backend, {
-    activate: () => setArrayAllocator(resident.allocate),
-    deactivate: () => setArrayAllocator(null),
+    activate: () => {
+      clearBufferPool();
+      setArrayAllocator(resident.allocate);
+    },
+    deactivate: () => {
+      clearBufferPool();
+      setArrayAllocator(null);
+    },
   });
   registered = { runtime, backend, stats: resident.stats };
   return backend;
