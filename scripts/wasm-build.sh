@@ -9,10 +9,10 @@ set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:-prebuilt/deepscript.wasm}
 mkdir -p "$(dirname "$OUT")"
-SOURCES="native/conv.cc native/cpu_features.cc native/dropout.cc native/elementwise.cc native/gemm.cc
-  native/gemm_avx2.cc native/gemm_avx512.cc native/layout.cc native/optimizers.cc native/recurrent.cc
-  native/reduce.cc native/softmax.cc native/window.cc native/winograd.cc
-  native/wasm/entry.cc native/wasm/gemm_wasm.cc native/wasm/thread_pool_single.cc"
+SOURCES=$(grep -v '^#' scripts/wasm-sources.txt)
+# The hash test/wasm-source-hash.test.ts recomputes: every source and every header, sorted, each as
+# its path, a newline, then its bytes.
+HASH=$( (for f in $(printf '%s\n' $SOURCES native/*.h | LC_ALL=C sort); do printf '%s\n' "$f"; cat "$f"; done) | sha256sum | cut -d' ' -f1)
 # -fwasm-exceptions: kernels report bad arguments by throwing; entry.cc turns that into an error code.
 # IMPORTED_MEMORY: the loader creates the memory, sized at run time, with its maximum equal to its
 # size: growing would detach every view of it, so malloc instead returns 0 when the heap is full
@@ -21,6 +21,8 @@ emcc -std=c++17 -O3 -msimd128 -fno-math-errno -fno-trapping-math -fwasm-exceptio
   $SOURCES \
   -sSTANDALONE_WASM=1 --no-entry -sIMPORTED_MEMORY=1 -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4294967296 \
   -sINITIAL_MEMORY=16777216 -sTOTAL_STACK=1048576 -sFILESYSTEM=0 \
-  -sEXPORTED_FUNCTIONS=_ds_call,_ds_error,_ds_malloc,_ds_free,_ds_num_threads \
+  -sEXPORTED_FUNCTIONS=_ds_call,_ds_error,_ds_malloc,_ds_free,_ds_num_threads,_ds_source_hash \
+  -DDS_SOURCE_HASH="\"$HASH\"" \
   -o "$OUT"
 ls -l "$OUT"
+echo "sources: $HASH"

@@ -239,3 +239,10 @@ DS_EXPORT void* ds_malloc(size_t bytes) { return std::aligned_alloc(64, (bytes +
 DS_EXPORT void ds_free(void* p) { std::free(p); }
 
 DS_EXPORT int ds_num_threads() { return ds::num_threads(); }
+
+// SHA-256 of the sources this module was built from (scripts/wasm-build.sh passes it), so a test
+// can tell a committed module built from older kernels.
+#ifndef DS_SOURCE_HASH
+#define DS_SOURCE_HASH "unknown"
+#endif
+DS_EXPORT const char* ds_source_hash() { return DS_SOURCE_HASH; }

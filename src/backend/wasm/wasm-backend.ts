@@ -65,6 +65,7 @@ interface WasmExports {
   ds_error(): number;
   ds_malloc(bytes: number): number;
   ds_free(ptr: number): void;
+  ds_source_hash(): number;
   _initialize?: () => void;
 }
 
@@ -273,8 +274,16 @@ export class WasmRuntime {
     }
   }
 
+  /** SHA-256 of the C++ sources the module was built from (scripts/wasm-build.sh). */
+  sourceHash(): string {
+    return this.readCString(this.x.ds_source_hash());
+  }
+
   private readError(): string {
-    const p = this.x.ds_error();
+    return this.readCString(this.x.ds_error());
+  }
+
+  private readCString(p: number): string {
     const heap = new Uint8Array(this.memory.buffer);
     let e = p;
     while (e < heap.length && heap[e] !== 0) e++;
