@@ -1,6 +1,6 @@
 /**
  * Training benchmarks. One JSON line per epoch:
- *   npm run bench -- --workload mlp|cnn|reuters|imdb [--backend js|native] [--epochs N] [--max-batches B] [--threads T] [--pool 0]
+ *   npm run bench -- --workload mlp|cnn|reuters|imdb [--backend js|wasm|native] [--epochs N] [--max-batches B] [--threads T] [--pool 0]
  * `train_seconds` is the wall time of the training pass alone (after a one-batch warm-up);
  * validation runs after the clock stops. Each epoch's order is NumPy's RandomState(seed).permutation,
  * as on the PyTorch side (bench/pytorch/harness.py). RSS and external memory are sampled per epoch.
@@ -12,6 +12,7 @@ import { setBufferPooling } from '../src/core/buffer-pool.js';
 import { NumpyRandomState } from '../src/utils/numpy-random.js';
 import { take } from '../src/ops/slice.js';
 import { intArg, parseArgs } from '../examples/args.js';
+import { wasmInfo } from '../src/backend/wasm/register.js';
 import type { Workload } from './workloads/workload.js';
 import { cnnWorkload } from './workloads/cnn.js';
 import { imdbWorkload } from './workloads/imdb.js';
@@ -53,6 +54,7 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
   const order = shuffle.permutation(n);
   let samples = 0;
   let lossSum = 0;
+  const copiedBefore = wasmInfo()?.runtime.copiedBytes ?? 0;
   const t0 = process.hrtime.bigint();
   for (let s = 0; s < steps; s++) {
     const idx = order.subarray(s * w.batchSize, Math.min(n, (s + 1) * w.batchSize));
@@ -61,6 +63,16 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
     samples += idx.length;
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  // wasm only: bytes kernels copied into and out of the module during training (arrays not
+  // resident in its memory), and the resident blocks alive now.
+  const wasm = getBackend() === 'wasm' ? wasmInfo() : null;
+  const wasmFields = wasm
+    ? {
+        wasm_copied_mb_per_batch: Number(((wasm.runtime.copiedBytes - copiedBefore) / 2 ** 20 / steps).toFixed(3)),
+        wasm_resident_mb: Math.round(wasm.resident.liveBytes / 2 ** 20),
+        wasm_refused: wasm.resident.refused,
+      }
+    : {};
   const [valLoss, valAcc] = await w.model.evaluate(w.xVal, w.yVal, { batchSize: w.batchSize, verbose: 0 });
   const mem = process.memoryUsage();
   console.log(
@@ -79,6 +91,7 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
       val_acc: Number(valAcc!.toFixed(5)),
       rss_mb: Math.round(mem.rss / 2 ** 20),
       external_mb: Math.round((mem.external + mem.arrayBuffers) / 2 ** 20),
+      ...wasmFields,
     }),
   );
 }

@@ -20,6 +20,12 @@ inline uint32_t mix32(uint32_t x) {
 }
 
 // Compiled for AVX2 too (chosen at load time): the 32-bit multiplies of the hash vectorize there.
+// Other targets (wasm32, ARM64) have no function multiversioning and build the one version.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define DS_DROPOUT_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define DS_DROPOUT_CLONES
+#endif
 template <class T>
 inline void dropout_range(const T* x, uint32_t s0, uint32_t s1, uint64_t threshold, T keep, T* out, size_t b, size_t e) {
   for (size_t i = b; i < e; i++) {
@@ -28,12 +34,12 @@ inline void dropout_range(const T* x, uint32_t s0, uint32_t s1, uint64_t thresho
   }
 }
 
-__attribute__((target_clones("avx2", "default"))) void dropout_f32(const float* x, uint32_t s0, uint32_t s1, uint64_t threshold,
+DS_DROPOUT_CLONES void dropout_f32(const float* x, uint32_t s0, uint32_t s1, uint64_t threshold,
                                                                   float keep, float* out, size_t b, size_t e) {
   dropout_range(x, s0, s1, threshold, keep, out, b, e);
 }
 
-__attribute__((target_clones("avx2", "default"))) void dropout_f64(const double* x, uint32_t s0, uint32_t s1, uint64_t threshold,
+DS_DROPOUT_CLONES void dropout_f64(const double* x, uint32_t s0, uint32_t s1, uint64_t threshold,
                                                                   double keep, double* out, size_t b, size_t e) {
   dropout_range(x, s0, s1, threshold, keep, out, b, e);
 }

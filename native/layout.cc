@@ -1,6 +1,7 @@
 #include "layout.h"
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "thread_pool.h"

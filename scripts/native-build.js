@@ -1,6 +1,7 @@
 // Install step: builds the native addon with node-gyp. A failed build (no compiler, no Python)
-// must not fail `npm install`: deepscript then runs on its 'js' backend, and the reason is kept in
-// build/native-build-error.txt so the loader can say why once at run time.
+// must not fail `npm install`: deepscript then runs on the prebuilt addon (Linux x64 with glibc),
+// else on its 'wasm' backend, and the reason is kept in build/native-build-error.txt so the loader
+// can say why once at run time.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -35,7 +36,14 @@ function fail(reason, output) {
   const tail = (output ?? '').split('\n').slice(-40).join('\n');
   writeFileSync(errorFile, `${reason}\n${tail}\n`);
   console.warn(`\ndeepscript: the native CPU backend did not build (${reason}).`);
-  console.warn(`deepscript: it will run on the slower reference 'js' backend. ${hint}\n`);
+  const prebuilt = join(root, 'prebuilt', 'linux-x64-glibc', 'deepscript_native.node');
+  if (process.platform === 'linux' && process.arch === 'x64' && existsSync(prebuilt)) {
+    console.warn(
+      `deepscript: it will use the prebuilt Linux x64 addon (${prebuilt}) if this system's glibc loads it.\n`,
+    );
+  } else {
+    console.warn(`deepscript: it will run on the slower 'wasm' backend (WebAssembly, one thread). ${hint}\n`);
+  }
   process.exit(0);
 }
 

@@ -14,6 +14,11 @@ export { setRandomSeed } from './core/random.js';
 export { setBufferPooling, clearBufferPool } from './core/buffer-pool.js';
 export { setBackend, getBackend, listBackends, registerBackend } from './backend/registry.js';
 export type { Backend } from './backend/backend.js';
+// The wasm backend in a browser: `registerWasmBackend(await instantiateWasm(fetch(url)))`, then
+// `setBackend('wasm')`. (Node's entry point loads the packaged module itself.)
+export { instantiateWasm, instantiateWasmSync } from './backend/wasm/wasm-backend.js';
+export type { WasmOptions } from './backend/wasm/wasm-backend.js';
+export { registerWasmBackend, wasmInfo } from './backend/wasm/register.js';
 export * from './ops/index.js';
 export * as ops from './ops/index.js';
 

@@ -13,6 +13,7 @@ import type { Backend } from '../src/backend/backend.js';
 import { ARITHMETIC_OPS, COMPARE_OPS, KERNEL_NAMES, REDUCE_OPS, UNARY_OPS } from '../src/backend/backend.js';
 import { findBackend, getBackend, listBackends, registerBackend, setBackend } from '../src/backend/registry.js';
 import { loadNativeBackend } from '../src/backend/native/index.js';
+import { loadWasmBackend } from '../src/backend/wasm/node.js';
 import { gradients } from '../src/core/autograd.js';
 import { Random } from '../src/core/random.js';
 import { Tensor } from '../src/core/tensor.js';
@@ -104,6 +105,7 @@ function exerciseOptimizers(dtype: 'float32' | 'float64'): void {
 test('every backend implements every kernel the ops and optimizers use; no kernel is dead', () => {
   // Register the native backend too when its addon is built (no-op otherwise).
   loadNativeBackend({ silent: true });
+  loadWasmBackend();
   const before = getBackend();
   const used = new Set<string>();
   const jsBackend = findBackend('js');

@@ -1,6 +1,6 @@
 // Ops that take their output from `uninitializedOutput` (src/ops/operand.ts) get a reused pooled
 // array still holding its previous contents, so they rely on their kernel writing every element.
-// These tests hand each such kernel, on both backends (native on 1 and 2 threads), an output filled
+// These tests hand each such kernel, on each backend (js, wasm, native on 1 and 2 threads), an output filled
 // with a poison value and check that none of it survives: random non-NaN inputs, odd and empty
 // sizes, broadcasting, padding, k = 0 products, and sizes large enough for the native kernels to
 // split the work between threads. (The fused recurrent kernels get the same check in native-rnn.test.ts.)
@@ -13,7 +13,7 @@ import { getNumThreads, setNumThreads } from '../src/backend/native/index.js';
 import type { FloatArray, TypedArray } from '../src/core/dtype.js';
 import { sizeOf } from '../src/core/shape.js';
 import { axisGeometry } from '../src/ops/conv-windows.js';
-import { nativeBackend, rng } from './helpers/native.js';
+import { nativeBackend, rng, wasmBackend } from './helpers/native.js';
 
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 type Ctor = FloatCtor | Int32ArrayConstructor | Uint8ArrayConstructor;
@@ -47,12 +47,13 @@ function random<C extends Ctor>(C: C, n: number, seed: number, lo = -2, hi = 2):
   return a as InstanceType<C>;
 }
 
-/** Each backend to check, with a label: js, and native on 1 and on 2 threads. */
+/** Each backend to check, with a label: js, wasm, and native on 1 and on 2 threads. */
 function eachBackend(fn: (be: Backend, label: string) => void): void {
   const native = nativeBackend();
   const before = getNumThreads();
   try {
     fn(jsBackend, 'js');
+    fn(wasmBackend(), 'wasm');
     for (const threads of [1, 2]) {
       setNumThreads(threads);
       fn(native, `native/${threads}`);

@@ -56,3 +56,33 @@ test('a missing addon is reported with the reason and what to install', () => {
   assert.match(result.reason!, /apt-get install g\+\+ make python3/);
   assert.match(r.stderr, /DEEPSCRIPT_NATIVE_UNAVAILABLE|native CPU backend unavailable/, 'warns once on stderr');
 });
+
+test('the prebuilt linux-x64 addon in the package loads, with run-time CPU dispatch, and trains as js does', () => {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return; // it is built for that platform only
+  const prebuilt = fileURLToPath(new URL('../../prebuilt/linux-x64-glibc/deepscript_native.node', import.meta.url));
+  const entry = fileURLToPath(new URL('../src/index.js', import.meta.url));
+  // Two training steps of a small MLP; the losses must match the js backend's to float32 rounding.
+  const code = `import(${JSON.stringify(entry)}).then(async (m) => {
+    const run = (backend) => {
+      m.setBackend(backend);
+      m.setRandomSeed(3);
+      const x = m.randomNormal([64, 20]);
+      const y = m.utils.toCategorical(m.tensor(Array.from({ length: 64 }, (_, i) => i % 4), [64], 'int32'), 4);
+      const model = new m.Sequential([new m.layers.Dense(32, { inputDim: 20, activation: 'relu' }), new m.layers.Dense(4, { activation: 'softmax' })]);
+      model.compile({ loss: 'categorical_crossentropy', optimizer: 'adam' });
+      return [0, 1].map(() => model.trainOnBatch(x, y)[0]);
+    };
+    console.log(JSON.stringify({ info: m.nativeInfo(), native: run('native'), js: run('js') }));
+  })`;
+  const r = spawnSync(process.execPath, ['-e', code], {
+    env: { ...process.env, DEEPSCRIPT_NATIVE_ADDON: prebuilt },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim()) as { info: { path: string; cpuIsa: string }; native: number[]; js: number[] };
+  assert.equal(out.info.path, prebuilt);
+  assert.match(out.info.cpuIsa, /^(avx512|avx2|generic)$/);
+  out.native.forEach((l, i) =>
+    assert.ok(Math.abs(l - out.js[i]!) < 1e-5 * Math.max(1, Math.abs(out.js[i]!)), `step ${i}: ${l} vs ${out.js[i]}`),
+  );
+});

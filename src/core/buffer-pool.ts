@@ -44,6 +44,18 @@ function keyOf(kind: StorageKind, length: number): string {
   return `${kind}:${length}`;
 }
 
+/**
+ * Arrays that share storage with others without owning a whole ArrayBuffer (views of a wasm
+ * module's memory, where every tensor shares one buffer) carry their allocation's identity under
+ * this key; reachability then follows that identity instead of the buffer.
+ */
+export const STORAGE_OWNER: unique symbol = Symbol('deepscript.storageOwner');
+
+/** What identifies the storage an array lives in: its allocation when it has one, else its buffer. */
+export function storageIdentity(a: ArrayBufferView): object {
+  return (a as { [STORAGE_OWNER]?: object })[STORAGE_OWNER] ?? a.buffer;
+}
+
 function kindOfArray(a: TypedArray): StorageKind {
   if (a instanceof Float32Array) return 'float32';
   if (a instanceof Float64Array) return 'float64';
@@ -140,7 +152,7 @@ export function bufferScope<T>(roots: readonly unknown[], fn: () => T): T {
   const keep = reachableBuffers([...roots, result]);
   const cap = 2 * largestScopeBytes;
   for (const a of mine) {
-    if (keep.has(a.buffer)) continue;
+    if (keep.has(storageIdentity(a))) continue;
     if (freeBytes + a.byteLength > cap) continue;
     const key = keyOf(kindOfArray(a), a.length);
     let list = free.get(key);
@@ -152,11 +164,11 @@ export function bufferScope<T>(roots: readonly unknown[], fn: () => T): T {
 }
 
 /**
- * Every ArrayBuffer reachable from `roots` through arrays, Maps, Sets and own enumerable
+ * The storage (see storageIdentity: an ArrayBuffer, or an allocation's owner) of every array reachable from `roots` through arrays, Maps, Sets and own enumerable
  * properties of objects. Functions are not entered (their closures cannot be inspected).
  */
-export function reachableBuffers(roots: readonly unknown[]): Set<ArrayBufferLike> {
-  const buffers = new Set<ArrayBufferLike>();
+export function reachableBuffers(roots: readonly unknown[]): Set<object> {
+  const buffers = new Set<object>();
   const seen = new Set<object>();
   const stack: unknown[] = [...roots];
   while (stack.length > 0) {
@@ -164,7 +176,7 @@ export function reachableBuffers(roots: readonly unknown[]): Set<ArrayBufferLike
     if (o === null || typeof o !== 'object' || seen.has(o)) continue;
     seen.add(o);
     if (ArrayBuffer.isView(o)) {
-      buffers.add(o.buffer);
+      buffers.add(storageIdentity(o));
     } else if (o instanceof ArrayBuffer) {
       buffers.add(o);
     } else if (Array.isArray(o)) {

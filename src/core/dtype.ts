@@ -72,7 +72,25 @@ function allocateFrom(dtype: DType, size: number, zeroFill: boolean): TypedArray
   return a;
 }
 
+/**
+ * Makes a new array for `size` elements of `dtype`, or returns null to let the default (a typed
+ * array on the JavaScript heap) make it. A backend whose kernels run in another memory (wasm)
+ * installs one so tensors are born where its kernels read them.
+ */
+export type ArrayAllocator = (dtype: DType, size: number) => TypedArray | null;
+
+let arrayAllocator: ArrayAllocator | null = null;
+
+/** Installs (or with null removes) the allocator fresh arrays come from. */
+export function setArrayAllocator(allocator: ArrayAllocator | null): void {
+  arrayAllocator = allocator;
+}
+
 function freshArray(dtype: DType, size: number): TypedArray {
+  if (arrayAllocator !== null) {
+    const a = arrayAllocator(dtype, size);
+    if (a !== null) return a;
+  }
   switch (dtype) {
     case 'float32':
       return new Float32Array(size);

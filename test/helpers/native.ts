@@ -2,12 +2,20 @@ import assert from 'node:assert/strict';
 import type { Backend } from '../../src/backend/backend.js';
 import { findBackend } from '../../src/backend/registry.js';
 import { loadNativeBackend } from '../../src/backend/native/index.js';
+import { loadWasmBackend } from '../../src/backend/wasm/node.js';
 
 /** The native backend; CI always has a compiler, so a missing addon fails the test rather than skipping it. */
 export function nativeBackend(): Backend {
   const r = loadNativeBackend({ silent: true });
   assert.ok(r.ok, `native addon did not build or load: ${r.ok ? '' : r.reason}`);
   return findBackend('native')!;
+}
+
+/** The wasm backend; its module is committed, so failing to load it fails the test. */
+export function wasmBackend(): Backend {
+  const r = loadWasmBackend();
+  assert.ok(r.ok, `wasm backend did not load: ${r.ok ? '' : r.reason}`);
+  return findBackend('wasm')!;
 }
 
 /** Seeded generator (mulberry32) so failures reproduce. */

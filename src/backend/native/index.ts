@@ -9,6 +9,7 @@ export type NativeLoadResult = { ok: true } | { ok: false; reason: string };
 let result: NativeLoadResult | null = null;
 let nativeBackend: Backend | null = null;
 let addonRef: NativeAddon | null = null;
+let addonPath: string | null = null;
 
 /**
  * Loads the native CPU addon and registers it as backend 'native' (it does not switch to it).
@@ -28,6 +29,7 @@ export function loadNativeBackend(options: { silent?: boolean } = {}): NativeLoa
     return result;
   }
   addonRef = loaded.addon;
+  addonPath = loaded.path;
   nativeBackend = createNativeBackend(loaded.addon);
   registerBackend(nativeBackend);
   result = { ok: true };
@@ -52,6 +54,7 @@ export function nativeInfo(): {
   bf16Isa: string;
   amxUnavailable: string;
   threads: number;
+  path: string;
 } | null {
   if (!addonRef) return null;
   return {
@@ -60,6 +63,7 @@ export function nativeInfo(): {
     bf16Isa: addonRef.getBf16Isa(),
     amxUnavailable: addonRef.bf16Info().amxUnavailable,
     threads: addonRef.getNumThreads(),
+    path: addonPath ?? '',
   };
 }
 

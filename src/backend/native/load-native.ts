@@ -162,6 +162,18 @@ export interface NativeAddon {
 export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
 
 const ADDON_RELATIVE = join('build', 'Release', 'deepscript_native.node');
+/**
+ * The addon built for linux-x64 with glibc that ships inside the package (scripts/prebuild-native.sh),
+ * loaded when there is no addon built from source here. Same sources and run-time CPU dispatch.
+ */
+export const PREBUILT_RELATIVE = join('prebuilt', 'linux-x64-glibc', 'deepscript_native.node');
+
+/** Whether this process runs on Linux x64 with glibc (the prebuilt addon's platform). */
+function isLinuxX64Glibc(): boolean {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return false;
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return typeof report?.header?.glibcVersionRuntime === 'string';
+}
 const BUILD_ERROR_RELATIVE = join('build', 'native-build-error.txt');
 const INSTALL_HINT =
   'To enable it, install a C++17 toolchain (Debian/Ubuntu: apt-get install g++ make python3) and run `npm rebuild deepscript`.';
@@ -188,7 +200,9 @@ function candidatePaths(): string[] {
   const env = process.env['DEEPSCRIPT_NATIVE_ADDON'];
   if (env) return [resolve(env)];
   const roots = [findPackageRoot(dirname(fileURLToPath(import.meta.url))), findPackageRoot(process.cwd())];
-  return [...new Set(roots.filter((r): r is string => r !== null))].map((r) => join(r, ADDON_RELATIVE));
+  const unique = [...new Set(roots.filter((r): r is string => r !== null))];
+  const built = unique.map((r) => join(r, ADDON_RELATIVE));
+  return isLinuxX64Glibc() ? [...built, ...unique.map((r) => join(r, PREBUILT_RELATIVE))] : built;
 }
 
 function buildFailure(addonPath: string): string | null {
@@ -203,23 +217,28 @@ let cached: AddonLoad | null = null;
 export function loadAddon(): AddonLoad {
   if (cached) return cached;
   const paths = candidatePaths();
-  const found = paths.find((p) => existsSync(p));
-  if (!found) {
+  const found = paths.filter((p) => existsSync(p));
+  if (found.length === 0) {
     const tried = paths.length > 0 ? paths.join(', ') : `${ADDON_RELATIVE} (package root not found)`;
     const failure = paths.map(buildFailure).find((f) => f !== null);
     const why = failure ? `the install-time build failed: ${failure}` : 'it was not built';
     cached = { ok: false, reason: `native addon not found at ${tried}; ${why}. ${INSTALL_HINT}` };
     return cached;
   }
-  try {
-    const addon = createRequire(import.meta.url)(found) as NativeAddon;
-    cached = { ok: true, addon, path: found };
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    cached = {
-      ok: false,
-      reason: `loading ${found} failed (${msg}); it may be built for another Node version or CPU. Run \`npm rebuild deepscript\`. ${INSTALL_HINT}`,
-    };
+  // The addon built here first, then the prebuilt one; the first that loads wins.
+  const failures: string[] = [];
+  for (const path of found) {
+    try {
+      const addon = createRequire(import.meta.url)(path) as NativeAddon;
+      cached = { ok: true, addon, path };
+      return cached;
+    } catch (e) {
+      failures.push(`loading ${path} failed (${e instanceof Error ? e.message : String(e)})`);
+    }
   }
+  cached = {
+    ok: false,
+    reason: `${failures.join('; ')}; it may be built for another Node version or CPU. Run \`npm rebuild deepscript\`. ${INSTALL_HINT}`,
+  };
   return cached;
 }
