@@ -12,6 +12,7 @@
         "native/gemm_avx2.cc",
         "native/gemm_avx512.cc",
         "native/gemm_generic.cc",
+        "native/infer.cc",
         "native/layout.cc",
         "native/openblas.cc",
         "native/optimizers.cc",

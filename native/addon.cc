@@ -10,6 +10,7 @@
 #include "dropout.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "infer.h"
 #include "layout.h"
 #include "openblas.h"
 #include "optimizers.h"
@@ -460,6 +461,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("blasSetNumThreads", BlasSetNumThreads);
   fn("blasMatmul", BlasMatmul);
   fn("gemmPrepacked", GemmPrepacked);
+  ds::register_infer(env, exports);  // inferCreate, inferRun, denseSmall
   return exports;
 }
 
