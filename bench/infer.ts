@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { loadNativeBackend, nativeInfo, setNumThreads } from '../src/backend/native/index.js';
+import { setBackend } from '../src/backend/registry.js';
 import { Tensor } from '../src/core/tensor.js';
 import { planInference } from '../src/models/inference-plan.js';
 import { parseArgs } from '../examples/args.js';
@@ -50,6 +51,7 @@ if (!existsSync(join(inferDir, 'node_modules', 'onnxruntime-node'))) {
 const ort = createRequire(join(inferDir, 'package.json'))('onnxruntime-node') as Ort;
 const loaded = loadNativeBackend({ silent: true });
 if (!loaded.ok) throw new Error(`bench:infer needs the native backend: ${loaded.reason}`);
+setBackend('native');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const median = (a: number[]): number => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)]!;

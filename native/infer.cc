@@ -24,92 +24,90 @@ namespace ds {
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Small-batch Dense: out = act(x @ w + bias) with w [k, n] read in place (no packing), a column
-// tile of 32 at a time, up to 8 rows per pass over w. For batch 1 the product is a matrix-vector
-// product whose cost is reading w; packing w first (what the GEMM does) would read it twice.
+// Small-batch Dense: out = act(x @ w + bias) with w [k, n] read in place (no packing). For batch
+// 1 the product is a matrix-vector product whose cost is streaming w from memory; packing w first
+// (what the GEMM does) would read it twice. Work units are (rows of x, column tile, chunk of k):
+// each reads a contiguous block of w's rows, so threads stream disjoint memory; chunk sums go to
+// partials that are added in chunk order, so the result does not depend on the thread count.
 
-constexpr size_t kTile = 32;
 constexpr size_t kMaxRowsPerPass = 8;
+// Rows of w per chunk when k is split (only when k > 2 chunks' worth).
+constexpr size_t kChunk = 1024;
 
-template <int R>
-void dense_tile_generic(const float* x, size_t lda, const float* w, size_t k, size_t n, size_t j0, size_t j1,
-                        const float* bias, bool relu, float* out) {
-  float acc[R][kTile];
-  const size_t width = j1 - j0;
+// Column tile width for a pass of R rows: R x (width / 16) accumulators stay in registers.
+constexpr size_t tile_width(size_t rows) { return rows <= 2 ? 128 : rows <= 4 ? 64 : 32; }
+
+// acc [R, width] = x[r, k0:k1] @ w[k0:k1, j0:j0 + width] (raw sums), width <= W.
+template <int R, int W>
+void dense_block_generic(const float* x, size_t lda, const float* w, size_t n, size_t k0, size_t k1, size_t j0,
+                         size_t width, float* acc) {
+  float a[R][W];
   for (int r = 0; r < R; r++)
-    for (size_t j = 0; j < kTile; j++) acc[r][j] = 0.f;
-  for (size_t kk = 0; kk < k; kk++) {
+    for (int j = 0; j < W; j++) a[r][j] = 0.f;
+  for (size_t kk = k0; kk < k1; kk++) {
     const float* wr = w + kk * n + j0;
     for (int r = 0; r < R; r++) {
-      const float a = x[r * lda + kk];
-      for (size_t j = 0; j < width; j++) acc[r][j] += a * wr[j];
+      const float xv = x[r * lda + kk];
+      for (size_t j = 0; j < width; j++) a[r][j] += xv * wr[j];
     }
   }
   for (int r = 0; r < R; r++)
-    for (size_t j = 0; j < width; j++) {
-      const float v = acc[r][j] + (bias ? bias[j0 + j] : 0.f);
-      out[r * n + j0 + j] = relu && v < 0.f ? 0.f : v;
-    }
+    for (size_t j = 0; j < width; j++) acc[r * W + j] = a[r][j];
 }
 
 #ifdef DS_INFER_X86
-template <int R>
-__attribute__((target("avx512f"))) void dense_tile_avx512(const float* x, size_t lda, const float* w, size_t k,
-                                                           size_t n, size_t j0, size_t j1, const float* bias,
-                                                           bool relu, float* out) {
-  const size_t width = j1 - j0;
-  const __mmask16 m0 = width >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << width) - 1);
-  const __mmask16 m1 = width >= 32 ? (__mmask16)0xFFFF : width <= 16 ? (__mmask16)0 : (__mmask16)((1u << (width - 16)) - 1);
-  __m512 acc0[R], acc1[R];
-  for (int r = 0; r < R; r++) acc0[r] = acc1[r] = _mm512_setzero_ps();
-  const float* wp = w + j0;
-  for (size_t kk = 0; kk < k; kk++, wp += n) {
-    const __m512 b0 = _mm512_maskz_loadu_ps(m0, wp);
-    const __m512 b1 = _mm512_maskz_loadu_ps(m1, wp + 16);
+template <int R, int W>
+__attribute__((target("avx512f"))) void dense_block_avx512(const float* x, size_t lda, const float* w, size_t n,
+                                                            size_t k0, size_t k1, size_t j0, size_t width,
+                                                            float* acc) {
+  constexpr int V = W / 16;
+  __mmask16 m[V];
+  for (int v = 0; v < V; v++) {
+    const size_t lo = (size_t)v * 16;
+    m[v] = width >= lo + 16 ? (__mmask16)0xFFFF : width <= lo ? (__mmask16)0 : (__mmask16)((1u << (width - lo)) - 1);
+  }
+  __m512 a[R][V];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) a[r][v] = _mm512_setzero_ps();
+  const float* wp = w + k0 * n + j0;
+  for (size_t kk = k0; kk < k1; kk++, wp += n) {
+    __m512 b[V];
+    for (int v = 0; v < V; v++) b[v] = _mm512_maskz_loadu_ps(m[v], wp + v * 16);
     for (int r = 0; r < R; r++) {
-      const __m512 a = _mm512_set1_ps(x[r * lda + kk]);
-      acc0[r] = _mm512_fmadd_ps(a, b0, acc0[r]);
-      acc1[r] = _mm512_fmadd_ps(a, b1, acc1[r]);
+      const __m512 xv = _mm512_set1_ps(x[r * lda + kk]);
+      for (int v = 0; v < V; v++) a[r][v] = _mm512_fmadd_ps(xv, b[v], a[r][v]);
     }
   }
-  const __m512 bv0 = bias ? _mm512_maskz_loadu_ps(m0, bias + j0) : _mm512_setzero_ps();
-  const __m512 bv1 = bias ? _mm512_maskz_loadu_ps(m1, bias + j0 + 16) : _mm512_setzero_ps();
-  const __m512 zero = _mm512_setzero_ps();
-  for (int r = 0; r < R; r++) {
-    __m512 v0 = _mm512_add_ps(acc0[r], bv0), v1 = _mm512_add_ps(acc1[r], bv1);
-    // max(0, v) keeps a NaN v (MAXPS returns its second operand when one is NaN).
-    if (relu) {
-      v0 = _mm512_max_ps(zero, v0);
-      v1 = _mm512_max_ps(zero, v1);
-    }
-    _mm512_mask_storeu_ps(out + r * n + j0, m0, v0);
-    _mm512_mask_storeu_ps(out + r * n + j0 + 16, m1, v1);
-  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) _mm512_storeu_ps(acc + r * W + v * 16, a[r][v]);
 }
 #endif
 
-using TileFn = void (*)(const float*, size_t, const float*, size_t, size_t, size_t, size_t, const float*, bool, float*);
+using BlockFn = void (*)(const float*, size_t, const float*, size_t, size_t, size_t, size_t, size_t, float*);
 
 template <int R>
-TileFn tile_fn() {
+BlockFn block_fn() {
+  constexpr int W = (int)tile_width(R);
 #ifdef DS_INFER_X86
-  if (gemm_isa() == Isa::Avx512) return dense_tile_avx512<R>;
+  if (gemm_isa() == Isa::Avx512) return dense_block_avx512<R, W>;
 #endif
-  return dense_tile_generic<R>;
+  return dense_block_generic<R, W>;
 }
 
-TileFn tile_for_rows(size_t rows) {
+BlockFn block_for_rows(size_t rows) {
   switch (rows) {
-    case 1: return tile_fn<1>();
-    case 2: return tile_fn<2>();
-    case 3: return tile_fn<3>();
-    case 4: return tile_fn<4>();
-    case 5: return tile_fn<5>();
-    case 6: return tile_fn<6>();
-    case 7: return tile_fn<7>();
-    default: return tile_fn<8>();
+    case 1: return block_fn<1>();
+    case 2: return block_fn<2>();
+    case 3: return block_fn<3>();
+    case 4: return block_fn<4>();
+    case 5: return block_fn<5>();
+    case 6: return block_fn<6>();
+    case 7: return block_fn<7>();
+    default: return block_fn<8>();
   }
 }
+
+struct DenseScratch;
 
 // ---------------------------------------------------------------------------------------------
 // Plan steps. The meta record of each step has kMetaWidth numbers (see inference-plan.ts).
@@ -451,25 +449,68 @@ Napi::Value DenseSmall(const Napi::CallbackInfo& info) {
 void dense_small(const float* x, size_t lda, size_t rows, const float* w, size_t k, size_t n, const float* bias,
                  bool relu, float* out) {
   if (rows == 0 || n == 0) return;
-  const size_t tiles = (n + kTile - 1) / kTile;
   const size_t passes = (rows + kMaxRowsPerPass - 1) / kMaxRowsPerPass;
-  const size_t units = tiles * passes;
-  // Below ~64K multiply-adds a hand-off to another thread costs more than it saves.
+  // k is split only for 1-4 rows, whose wide tiles leave too few tiles to share out (batch 1 of
+  // the lecture CNN's [9216, 128] kernel is one tile); measured (bench/NOTES.md) the split did not
+  // pay for 8 rows.
+  const size_t chunks = rows <= 4 && k > 2 * kChunk ? (k + kChunk - 1) / kChunk : 1;
+  struct Pass {
+    size_t r0, rb, width, tiles, unit0;
+  };
+  Pass ps[(16 + kMaxRowsPerPass - 1) / kMaxRowsPerPass + 1];
+  std::vector<Pass> many;
+  Pass* pp = ps;
+  if (passes > sizeof(ps) / sizeof(ps[0])) {
+    many.resize(passes);
+    pp = many.data();
+  }
+  size_t units = 0;
+  for (size_t p = 0; p < passes; p++) {
+    Pass& q = pp[p];
+    q.r0 = p * kMaxRowsPerPass;
+    q.rb = rows - q.r0 < kMaxRowsPerPass ? rows - q.r0 : kMaxRowsPerPass;
+    q.width = tile_width(q.rb);
+    q.tiles = (n + q.width - 1) / q.width;
+    q.unit0 = units;
+    units += q.tiles * chunks;
+  }
+  // Partial sums: one [rb, width] block per unit (rb * width <= 256 for every pass).
+  constexpr size_t partLen = 256;
+  float* parts = thread_scratch<DenseScratch, float>(0, units * partLen);
   const int nth = rows * k * n < (64u << 10) || units < 2 ? 1 : num_threads();
   std::atomic<size_t> next{0};
   auto job = [&](int, int) {
     for (size_t u; (u = next.fetch_add(1, std::memory_order_relaxed)) < units;) {
-      const size_t pass = u / tiles, tile = u % tiles;
-      const size_t r0 = pass * kMaxRowsPerPass;
-      const size_t rb = rows - r0 < kMaxRowsPerPass ? rows - r0 : kMaxRowsPerPass;
-      const size_t j0 = tile * kTile, j1 = j0 + kTile < n ? j0 + kTile : n;
-      tile_for_rows(rb)(x + r0 * lda, lda, w, k, n, j0, j1, bias, relu, out + r0 * n);
+      size_t p = 0;
+      while (p + 1 < passes && pp[p + 1].unit0 <= u) p++;
+      const Pass& q = pp[p];
+      const size_t local = u - q.unit0, tile = local / chunks, chunk = local % chunks;
+      const size_t j0 = tile * q.width, width = n - j0 < q.width ? n - j0 : q.width;
+      const size_t k0 = k * chunk / chunks, k1 = k * (chunk + 1) / chunks;
+      block_for_rows(q.rb)(x + q.r0 * lda, lda, w, n, k0, k1, j0, width, parts + u * partLen);
     }
   };
   if (nth <= 1)
     job(0, 1);
   else
     run_dynamic(nth, job);
+  // Chunk sums in chunk order, then bias and relu (v < 0 ? 0 : v keeps NaN).
+  for (size_t p = 0; p < passes; p++) {
+    const Pass& q = pp[p];
+    for (size_t tile = 0; tile < q.tiles; tile++) {
+      const size_t j0 = tile * q.width, width = n - j0 < q.width ? n - j0 : q.width;
+      const float* first = parts + (q.unit0 + tile * chunks) * partLen;
+      for (size_t r = 0; r < q.rb; r++) {
+        float* o = out + (q.r0 + r) * n + j0;
+        for (size_t j = 0; j < width; j++) {
+          float v = first[r * q.width + j];
+          for (size_t c = 1; c < chunks; c++) v += first[c * partLen + r * q.width + j];
+          if (bias) v += bias[j0 + j];
+          o[j] = relu && v < 0.f ? 0.f : v;
+        }
+      }
+    }
+  }
 }
 
 void register_infer(Napi::Env env, Napi::Object exports) {
