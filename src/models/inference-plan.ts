@@ -32,7 +32,10 @@ import { Reshape } from '../layers/reshape.js';
  * sums in another order, which differs from the GEMM by float32 rounding (the tests bound it at
  * 1e-5 relative to the sum of |x| |w| terms).
  *
- * A plan is used from one thread at a time.
+ * A plan is used from one thread at a time. Its intermediate buffers grow to the largest batch
+ * it has run (two of them, each batch x the largest per-sample activation: 86 KB per sample for
+ * the lecture CNN) and are kept for later runs, so callers should feed it batches (as predict's
+ * batchSize does), not a whole data set at once.
  */
 export interface InferencePlan {
   /** The input shape the plan was made for, batch axis first (null: any batch size). */
