@@ -114,8 +114,9 @@ struct DenseScratch;
 
 enum Kind { kDense = 0, kConv = 1, kMaxPool = 2, kSoftmax = 3, kRelu = 4 };
 constexpr size_t kMetaWidth = 24;
-// Dense products with at most this many rows take dense_small; larger ones the GEMM.
-constexpr size_t kSmallRows = 16;
+// Dense products with at most this many rows take dense_small; larger ones the GEMM, which beat
+// it from 8 rows on (tied at 4) when the two were alternated in one process (bench/NOTES.md).
+constexpr size_t kSmallRows = 4;
 
 struct Step {
   int kind = 0;

@@ -26,11 +26,12 @@ import { Reshape } from '../layers/reshape.js';
  * loading: Dense kernels are used in place, and a Conv2D kernel is compared with the copy its
  * transform was made from and transformed again when it changed.
  *
- * Results: where the plan calls the kernels `predict` calls (Dense with more than 16 rows in the
- * batch, Conv2D, pooling, softmax) they match bit for bit; Dense with at most 16 rows (batch 1 to
- * 16 for a 2-D input) uses a matrix-times-few-vectors kernel that reads the kernel in place and
- * sums in another order, which differs from the GEMM by float32 rounding (the tests bound it at
- * 1e-5 relative to the sum of |x| |w| terms).
+ * Results: where the plan calls the kernels `predict` calls (Dense with more than 4 rows in the
+ * batch, Conv2D, pooling, softmax) they match bit for bit; Dense with at most 4 rows (batch 1 to
+ * 4 for a 2-D input) uses a matrix-times-few-vectors kernel that reads the kernel in place and
+ * sums in another order, which differs from the GEMM by float32 rounding (tested against the
+ * worst-case bound (k + 2) 2^-24 of the sum of |x| |w| terms, and within 1e-6 on the lecture
+ * models' softmax outputs).
  *
  * A plan is used from one thread at a time. Its intermediate buffers grow to the largest batch
  * it has run (two of them, each batch x the largest per-sample activation: 86 KB per sample for
