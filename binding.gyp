@@ -15,6 +15,7 @@
         "native/gemm_bf16.cc",
         "native/gemm_bf16_x86.cc",
         "native/gemm_generic.cc",
+        "native/infer.cc",
         "native/layout.cc",
         "native/openblas.cc",
         "native/optimizers.cc",

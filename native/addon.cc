@@ -11,6 +11,7 @@
 #include "dropout.h"
 #include "elementwise.h"
 #include "gemm.h"
+#include "infer.h"
 #include "layout.h"
 #include "openblas.h"
 #include "optimizers.h"
@@ -462,6 +463,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("blasMatmul", BlasMatmul);
   fn("gemmPrepacked", GemmPrepacked);
   ds::register_bf16(env, exports);
+  ds::register_infer(env, exports);  // inferCreate, inferRun, denseSmall
   return exports;
 }
 

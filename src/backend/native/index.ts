@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
 import { registerBackend } from '../registry.js';
+import { registerInferenceKernels } from '../inference-kernels.js';
 import { loadAddon } from './load-native.js';
 import type { NativeAddon } from './load-native.js';
 import { createNativeBackend } from './native-backend.js';
@@ -32,6 +33,8 @@ export function loadNativeBackend(options: { silent?: boolean } = {}): NativeLoa
   addonPath = loaded.path;
   nativeBackend = createNativeBackend(loaded.addon);
   registerBackend(nativeBackend);
+  const a = loaded.addon;
+  registerInferenceKernels({ create: a.inferCreate, run: a.inferRun, denseSmall: a.denseSmall });
   result = { ok: true };
   return result;
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { InferenceKernels } from '../inference-kernels.js';
 
 /** The functions the compiled addon (native/addon.cc) exports. Typed arrays are used in place. */
 export interface NativeAddon {
@@ -157,6 +158,10 @@ export interface NativeAddon {
   bf16Info(): { detected: string; amxUnavailable: string };
   /** Test only: out = a @ op(b) (+= out) through the pre-packed GEMM; meta [m, n, k, lda, ldb, ldc, transB, accumulate]. */
   gemmPrepacked(a: ArrayBufferView, b: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
+  /** Inference plans (native/infer.cc); see src/backend/inference-kernels.ts. */
+  inferCreate: InferenceKernels['create'];
+  inferRun: InferenceKernels['run'];
+  denseSmall: InferenceKernels['denseSmall'];
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
