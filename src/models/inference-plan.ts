@@ -269,7 +269,8 @@ export function planInference(layers: readonly Layer[], inputShape: SymbolicShap
     open = null;
     if (o.native.length === 0) {
       // Only views: a layer step that reshapes (copying, as predict's output is its own).
-      for (const l of o.layers) steps.push({ kind: 'layer', layer: l, outShape: l.computeOutputShape(shape) });
+      for (const l of o.layers)
+        steps.push({ kind: 'layer', layer: l, outShape: l.computeOutputShape(shape) as SymbolicShape });
       return;
     }
     const meta = new Float64Array(1 + o.native.length * STEP_META_WIDTH);
@@ -291,7 +292,7 @@ export function planInference(layers: readonly Layer[], inputShape: SymbolicShap
     if (!layer.built && needsBuild(layer)) {
       throw new Error(`planInference: layer '${layer.name}' (${layer.className}) is not built; build the model first.`);
     }
-    const out = layer.computeOutputShape(shape);
+    const out = layer.computeOutputShape(shape) as SymbolicShape;
     if ((layer as { maskZero?: boolean }).maskZero === true) masked = true;
     const step = kernels && !masked ? nativeStep(layer, shape, out, open ? open.weightCount : 0) : null;
     if (step === null) {
@@ -339,7 +340,7 @@ export function planInference(layers: readonly Layer[], inputShape: SymbolicShap
           const input = h;
           const m = mask;
           h = noGrad(() => layer.apply(input, { training: false, mask: m }));
-          mask = next;
+          mask = next as Tensor | null;
         }
         continue;
       }

@@ -7,14 +7,7 @@ import type {
   UnaryOp,
   WindowGeometry,
 } from '../backend.js';
-import {
-  ARITHMETIC_OPS,
-  COMPARE_OPS,
-  KERNEL_NAMES,
-  RECURRENT_ACTIVATIONS,
-  RECURRENT_CELLS,
-  UNARY_OPS,
-} from '../backend.js';
+import { ARITHMETIC_OPS, COMPARE_OPS, RECURRENT_ACTIVATIONS, RECURRENT_CELLS, UNARY_OPS } from '../backend.js';
 import type { KernelName } from '../backend.js';
 import { broadcastStrides } from '../js/elementwise.js';
 import { jsBackend } from '../js/js-backend.js';
@@ -77,7 +70,37 @@ const META_LEN = 256;
 const MAX_RANK = 64;
 const NULL_DTYPE = 255;
 
-const KERNEL_CODE = new Map<KernelName, number>(KERNEL_NAMES.map((k, i) => [k, i]));
+/**
+ * The module's kernel numbers: `enum Kernel` in native/wasm/entry.cc, written out by name so that
+ * a kernel added to the Backend interface (matmulBf16, which the module lacks) shifts nothing.
+ */
+const MODULE_KERNELS = {
+  unary: 0,
+  clip: 1,
+  binary: 2,
+  cast: 3,
+  reduce: 4,
+  argReduce: 5,
+  matmul: 6,
+  transpose: 7,
+  gather: 8,
+  scatterAdd: 9,
+  im2col: 10,
+  col2im: 11,
+  convForward: 12,
+  convBackward: 13,
+  maxPool: 14,
+  maxPoolGrad: 15,
+  softmax: 16,
+  softmaxCrossEntropy: 17,
+  dropout: 18,
+  reluGrad: 19,
+  adamUpdate: 20,
+  sgdUpdate: 21,
+  rmspropUpdate: 22,
+  rnnForward: 23,
+  rnnBackward: 24,
+} as const satisfies Partial<Record<KernelName, number>>;
 const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
 const BINARY_CODE = new Map<BinaryOp, number>([...ARITHMETIC_OPS, ...COMPARE_OPS].map((op, i) => [op, i]));
 const REDUCE_CODE = { sum: 0, max: 1, min: 2 } as const;
@@ -190,7 +213,11 @@ export class WasmRuntime {
    * writes them) and, when written, copied back; arrays sharing one buffer are copied as one span,
    * so aliased arguments (dropout in place) stay aliased.
    */
-  call(name: KernelName, arrays: readonly (TypedArray | null | undefined)[], roles: readonly Role[]): void {
+  call(
+    name: keyof typeof MODULE_KERNELS,
+    arrays: readonly (TypedArray | null | undefined)[],
+    roles: readonly Role[],
+  ): void {
     const mem = this.memory.buffer;
     const n = arrays.length;
     // Group foreign arrays by buffer: [buffer, start, end, written, readNeeded, members].
@@ -261,7 +288,7 @@ export class WasmRuntime {
       s[3 * i + 1] = a.length;
       s[3 * i + 2] = dtypeCode(a);
     }
-    const rc = this.x.ds_call(KERNEL_CODE.get(name)!, this.slotsPtr, this.meta.byteOffset);
+    const rc = this.x.ds_call(MODULE_KERNELS[name], this.slotsPtr, this.meta.byteOffset);
     if (rc !== 0) throw new Error(`deepscript wasm: ${this.readError()}`);
     if (groups) {
       const heap = new Uint8Array(mem);
