@@ -5,6 +5,7 @@ import { argmax, mean } from '../ops/reduce.js';
 import { reshape } from '../ops/reshape.js';
 import { shapeToString } from '../core/shape.js';
 import { alignTargets } from '../losses/losses.js';
+import { ownEntry } from '../utils/own.js';
 
 /** A per-sample metric: values are averaged over samples during an epoch. */
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -54,7 +55,7 @@ export function getMetric(id: string | MetricFn, lossName: string, outputUnits: 
     else if (lossName === 'sparse_categorical_crossentropy') variant = 'sparse_categorical_accuracy';
     return { name: id, fn: METRICS[variant]! };
   }
-  const fn = METRICS[id];
+  const fn = ownEntry(METRICS, id);
   if (!fn)
     throw new Error(`Unknown metric '${id}'. Expected 'accuracy' or one of: ${Object.keys(METRICS).join(', ')}.`);
   return { name: id, fn };
