@@ -20,16 +20,28 @@ export function tensor(values: Nested | TypedArray, shape?: readonly number[], d
     v = (v as readonly Nested[])[0] as Nested;
   }
   const flat: (number | boolean)[] = [];
+  const index: number[] = [];
   const walk = (x: Nested, depth: number): void => {
     if (Array.isArray(x)) {
       if (depth >= inferred.length || x.length !== inferred[depth]) {
         throw new Error(`tensor(): ragged nested array; expected shape ${shapeToString(inferred)}.`);
       }
-      for (const e of x as readonly Nested[]) walk(e, depth + 1);
+      (x as readonly Nested[]).forEach((e, i) => {
+        index[depth] = i;
+        walk(e, depth + 1);
+      });
     } else {
       if (depth !== inferred.length)
         throw new Error(`tensor(): ragged nested array; expected shape ${shapeToString(inferred)}.`);
-      flat.push(x as number | boolean);
+      // Number('a') would be a silent NaN: only numbers and booleans are values.
+      if (typeof x !== 'number' && typeof x !== 'boolean') {
+        const at = index.slice(0, depth).join(', ');
+        const shown = typeof x === 'string' ? `'${x}'` : String(x);
+        throw new Error(
+          `tensor(): element [${at}] is ${shown} (${x === null ? 'null' : typeof x}); expected numbers or booleans.`,
+        );
+      }
+      flat.push(x);
     }
   };
   walk(values, 0);
