@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from '../core/dtype.js';
-import { allocate, allocateUninitialized, dtypeOfArray } from '../core/dtype.js';
+import { allocateUninitialized, dtypeOfArray } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { sizeOf, shapeToString } from '../core/shape.js';
 import { getRandom } from '../core/random.js';
@@ -63,9 +63,9 @@ export function fromArray(values: ArrayLike<number>, shape: readonly number[], d
 }
 
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
-  const data = allocate(dtype, sizeOf(shape));
-  if (value !== 0) data.fill(value);
-  return new Tensor(data, shape, dtype);
+  const t = Tensor.empty(shape, dtype); // zero-filled; names the shape if it cannot be allocated
+  if (value !== 0) t.data.fill(value);
+  return t;
 }
 
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
