@@ -1,3 +1,5 @@
+import { nestingProblem } from '../utils/nesting.js';
+import { DamagedFileError } from './damaged.js';
 import type { Layer, SymbolicShape } from '../layers/layer.js';
 import type { LayerEntry } from '../layers/serialization.js';
 import { deserializeLayer } from '../layers/serialization.js';
@@ -130,6 +132,8 @@ export function keras2TrainingConfig(model: Model): Record<string, unknown> | nu
 
 /** Builds a model from a Keras 2 or Keras 3 config (never runs code: only known classes are built). */
 export function modelFromConfig(mc: unknown): Sequential {
+  const tooDeep = nestingProblem(mc, 'The model config');
+  if (tooDeep) throw new Error(tooDeep);
   const m = mc as ModelConfig | null;
   if (!m || typeof m !== 'object' || typeof m.class_name !== 'string')
     throw new Error('Model config must be an object with class_name and config.');
@@ -145,7 +149,13 @@ export function modelFromConfig(mc: unknown): Sequential {
   const layers: Layer[] = entries.map((e) => deserializeLayer(e as LayerEntry));
   const name = typeof cfg['name'] === 'string' ? cfg['name'] : undefined;
   const model = new Sequential([], name ? { name } : {});
-  for (const l of layers) model.add(l);
+  for (const l of layers) {
+    try {
+      model.add(l);
+    } catch (e) {
+      throw layerError(e, l);
+    }
+  }
   const buildShape = (cfg['build_input_shape'] ??
     (m['build_config'] as { input_shape?: unknown } | undefined)?.input_shape) as SymbolicShape | undefined;
   if (!model.built && Array.isArray(buildShape) && model.layers.length > 0) model.build(buildShape);
@@ -154,12 +164,22 @@ export function modelFromConfig(mc: unknown): Sequential {
   return model;
 }
 
+/** Says which layer failed to build (e.g. a weight too large to allocate), keeping the error's class. */
+function layerError(e: unknown, l: Layer): unknown {
+  const where = `layer '${l.name}' (${l.className})`;
+  if (e instanceof DamagedFileError) return new DamagedFileError(e.file, `${where}: ${e.problem}`, { cause: e });
+  if (e instanceof Error) e.message = `Cannot build ${where}: ${e.message}`;
+  return e;
+}
+
 /** Compiles a loaded model from Keras 2's `training_config` or Keras 3's `compile_config`. */
 export function compileFromConfig(
   model: Model,
   tc: Record<string, unknown>,
   optimizerKey: 'optimizer_config' | 'optimizer',
 ): void {
+  const tooDeep = nestingProblem(tc, 'The training config');
+  if (tooDeep) throw new Error(tooDeep);
   const loss = lossName(tc['loss']);
   const metrics = flatten(tc['metrics']).map(metricName);
   model.compile({ loss, optimizer: deserializeOptimizer(tc[optimizerKey]), metrics });
