@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import '../src/ops/tensor-methods.js';
 import { Sequential, layers, setRandomSeed } from '../src/core.js';
 import { DamagedFileError, loadModel, loadWeights, modelFromJSON, saveModel, saveWeights } from '../src/io/index.js';
 import { h5Ready, memberNames, withH5Read } from '../src/io/h5-file.js';
-import { cleanStaleTemps } from '../src/io/atomic-write.js';
+import { STALE_AFTER_MS, cleanStaleTemps } from '../src/io/atomic-write.js';
 import { cleanStaleScratch } from '../src/io/keras-zip.js';
 import { TRAILER_BYTES } from '../src/io/damaged.js';
 import { randomNormal, zeros } from '../src/ops/creation.js';
@@ -247,18 +247,31 @@ test('item 7: one flipped byte in a .keras entry or an .h5 weight is a DamagedFi
   assert.notDeepEqual(weightsOf(loaded), weightsOf(m));
 });
 
-test('item 8: stale temp files and scratch folders of dead processes are removed by the next save', async () => {
+test('item 8: stale temp files and scratch folders of dead processes are removed by the next save (after a minute untouched)', async () => {
   const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)'], { encoding: 'utf8' });
   const deadPid = Number(dead.stdout.trim());
   const folder = join(dir, 'litter');
   mkdirSync(folder);
   const stale = [`.m.h5.${deadPid}.abc123.tmp`, `.other.keras.${deadPid}.zz9.tmp`];
   const keep = [`.m.h5.${process.pid}.live01.tmp`, `.m.h5.1.init01.tmp`, 'notes.tmp', '.m.h5.tmp'];
-  for (const n of [...stale, ...keep]) writeFileSync(join(folder, n), 'x');
+  const old = (Date.now() - 2 * STALE_AFTER_MS) / 1000;
+  for (const n of [...stale, ...keep]) {
+    writeFileSync(join(folder, n), 'x');
+    utimesSync(join(folder, n), old, old);
+  }
+  // A dead-looking pid whose file is fresh may be a writer we cannot see (another host): kept.
+  const fresh = `.m.h5.${deadPid}.fresh1.tmp`;
+  writeFileSync(join(folder, fresh), 'x');
+  keep.push(fresh);
   const scratchRoot = join(dir, 'scratch');
-  mkdirSync(join(scratchRoot, `deepscript-keras-${deadPid}-AbC123`), { recursive: true });
-  mkdirSync(join(scratchRoot, `deepscript-keras-${process.pid}-XyZ789`), { recursive: true });
-  mkdirSync(join(scratchRoot, 'deepscript-keras-Qw3rty'), { recursive: true });
+  for (const d of [
+    `deepscript-keras-${deadPid}-AbC123`,
+    `deepscript-keras-${process.pid}-XyZ789`,
+    'deepscript-keras-Qw3rty',
+  ]) {
+    mkdirSync(join(scratchRoot, d), { recursive: true });
+    utimesSync(join(scratchRoot, d), old, old);
+  }
   await saveModel(small(), join(folder, 'm.h5'));
   const left = readdirSync(folder).sort();
   assert.deepEqual(left, [...keep, 'm.h5'].sort());
@@ -288,6 +301,9 @@ test('item 8: a save killed mid-write leaves a temp file that the next save remo
   const litter = readdirSync(folder);
   assert.equal(litter.length, 1);
   assert.match(litter[0]!, /^\.big\.keras\.\d+\.[0-9a-z]+\.tmp$/);
+  // Left untouched for longer than STALE_AFTER_MS (simulated), it counts as litter.
+  const old = (Date.now() - 2 * STALE_AFTER_MS) / 1000;
+  utimesSync(join(folder, litter[0]!), old, old);
   await saveModel(small(), path);
   assert.deepEqual(readdirSync(folder), ['big.keras']);
 });

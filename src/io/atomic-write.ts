@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /**
@@ -6,7 +16,8 @@ import { basename, dirname, join, resolve } from 'node:path';
  * the new complete file: the writer fills a temporary name in the same folder (same file
  * system, so rename is atomic), the data is flushed to disk, then renamed into place.
  * Missing folders are created. A writer killed before the rename leaves its temporary file
- * (`.<name>.<pid>.<random>.tmp`); each later write removes those of processes that are gone.
+ * (`.<name>.<pid>.<random>.tmp`); each later write removes those of processes that are gone (and
+ * untouched for a minute).
  */
 export async function writeAtomic(path: string, write: (tmpPath: string) => void | Promise<void>): Promise<void> {
   const target = resolve(path);
@@ -46,7 +57,24 @@ function fsyncPath(path: string): void {
 /** Temporary files of writeAtomic: `.<name>.<pid>.<up to 8 base-36 chars>.tmp`. */
 const TEMP_PATTERN = /^\..+\.(\d+)\.[0-9a-z]{1,8}\.tmp$/;
 
-/** Removes writeAtomic's temporary files in `dir` whose writing process no longer exists. */
+/**
+ * How long a temporary file must have been left untouched before it counts as litter: a writer
+ * in another PID namespace or on another host sharing the folder has a pid we cannot see, so a
+ * dead-looking pid alone is not enough while the file is still being written.
+ */
+export const STALE_AFTER_MS = 60_000;
+
+/** Whether a killed writer's leftover at `path` (pid from its name) may be removed. */
+export function isStale(path: string, pid: number, now = Date.now()): boolean {
+  if (processAlive(pid)) return false;
+  try {
+    return now - statSync(path).mtimeMs > STALE_AFTER_MS;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes writeAtomic's temporary files in `dir` left by processes that are gone. */
 export function cleanStaleTemps(dir: string): void {
   let names: string[];
   try {
@@ -56,7 +84,7 @@ export function cleanStaleTemps(dir: string): void {
   }
   for (const name of names) {
     const m = TEMP_PATTERN.exec(name);
-    if (m && !processAlive(Number(m[1]))) rmSync(join(dir, name), { force: true });
+    if (m && isStale(join(dir, name), Number(m[1]))) rmSync(join(dir, name), { force: true });
   }
 }
 

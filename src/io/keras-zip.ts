@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { strFromU8, strToU8, zipSync } from 'fflate';
 import type { Model } from '../models/model.js';
 import type { Sequential } from '../models/sequential.js';
-import { processAlive } from './atomic-write.js';
+import { isStale } from './atomic-write.js';
 import { DamagedFileError, appendChecksum } from './damaged.js';
 import { createH5, h5Ready, withFile, withH5Read } from './h5-file.js';
 import { keras3WeightShapes, readKeras3Optimizer, readKeras3Weights, writeKeras3Weights } from './keras3-weights.js';
@@ -35,7 +35,7 @@ function withScratch<T>(fn: (file: string) => Promise<T>): Promise<T> {
 
 const SCRATCH_PREFIX = 'deepscript-keras-';
 
-/** Removes `deepscript-keras-<pid>-*` folders in the temp dir whose process no longer exists. */
+/** Removes `deepscript-keras-<pid>-*` folders in the temp dir left by processes that are gone. */
 export function cleanStaleScratch(dir = tmpdir()): void {
   let names: string[];
   try {
@@ -45,7 +45,7 @@ export function cleanStaleScratch(dir = tmpdir()): void {
   }
   for (const name of names) {
     const m = /^deepscript-keras-(\d+)-[A-Za-z0-9]{6}$/.exec(name);
-    if (m && !processAlive(Number(m[1]))) rmSync(join(dir, name), { recursive: true, force: true });
+    if (m && isStale(join(dir, name), Number(m[1]))) rmSync(join(dir, name), { recursive: true, force: true });
   }
 }
 
