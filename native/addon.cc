@@ -337,9 +337,20 @@ Napi::Value RnnBackward(const Napi::CallbackInfo& info) {
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   const double n = num(info, 0, "n");
-  if (!(n >= 1) || n != (double)(int)n) throw Napi::RangeError::New(info.Env(), "setNumThreads: n must be a positive integer");
-  ds::set_num_threads((int)n);
-  return Napi::Number::New(info.Env(), ds::num_threads());
+  if (!(n >= 1) || n > ds::kMaxThreads || n != (double)(int)n)
+    throw Napi::RangeError::New(info.Env(), "setNumThreads: n must be an integer from 1 to " + std::to_string(ds::kMaxThreads));
+  return Napi::Number::New(info.Env(), ds::set_num_threads((int)n));
+}
+
+// {threads, requested, max, error}: what the pool runs, what was asked, the cap, and why fewer
+// threads started than asked ("" when all did).
+Napi::Value ThreadPoolStatus(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("threads", ds::num_threads());
+  o.Set("requested", ds::requested_threads());
+  o.Set("max", ds::kMaxThreads);
+  o.Set("error", ds::thread_start_error());
+  return o;
 }
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), ds::num_threads()); }
@@ -454,6 +465,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("rnnBackward", RnnBackward);
   fn("setNumThreads", SetNumThreads);
   fn("getNumThreads", GetNumThreads);
+  fn("threadPoolStatus", ThreadPoolStatus);
   fn("cpuIsa", CpuIsa);
   fn("setGemmIsa", SetGemmIsa);
   fn("getGemmIsa", GetGemmIsa);

@@ -38,7 +38,7 @@ void unary_t(int op, const T* x, T* o, size_t n) {
     case U_RSQRT: return map1(x, o, n, kGrainCheap, [=](T v) { return one / std::sqrt(v); });
     case U_SQUARE: return map1(x, o, n, kGrainCheap, [](T v) { return v * v; });
     case U_RECIPROCAL: return map1(x, o, n, kGrainCheap, [=](T v) { return one / v; });
-    case U_RELU: return map1(x, o, n, kGrainCheap, [=](T v) { return v > zero ? v : zero; });
+    case U_RELU: return map1(x, o, n, kGrainCheap, [=](T v) { return v < zero ? zero : v; });  // NaN stays NaN
     case U_STEP: return map1(x, o, n, kGrainCheap, [=](T v) { return v > zero ? one : zero; });
     case U_SIGMOID:
       return map1(x, o, n, kGrainMath, [=](T v) {

@@ -50,8 +50,8 @@ DS_AVX2 void sgemm_6x16(size_t kc, const float* __restrict ap, const float* __re
       v0 = _mm256_add_ps(v0, bias0);
       v1 = _mm256_add_ps(v1, bias1);
       if (flags & G_RELU) {
-        v0 = _mm256_max_ps(v0, zero);
-        v1 = _mm256_max_ps(v1, zero);
+        v0 = _mm256_max_ps(zero, v0);  // second operand wins on NaN: NaN stays NaN
+        v1 = _mm256_max_ps(zero, v1);
       }
       _mm256_storeu_ps(cr, v0);
       _mm256_storeu_ps(cr + 8, v1);

@@ -59,7 +59,9 @@ DS_AVX512 void tile(size_t kc, const float* __restrict ap, const float* __restri
         __m512 x = acc[r][v];
         if (flags & G_ACCUM) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], cr + 16 * v));
         x = _mm512_add_ps(x, bv[v]);
-        if (flags & G_RELU) x = _mm512_max_ps(x, zero);
+        // max(zero, x): MAXPS returns its second operand when either is NaN, so NaN stays NaN (and
+        // -0 stays -0, as the scalar x < 0 ? 0 : x of every other path).
+        if (flags & G_RELU) x = _mm512_max_ps(zero, x);
         _mm512_mask_storeu_ps(cr + 16 * v, mask[v], x);
       }
     }

@@ -33,7 +33,7 @@ void activate(RnnAct a, T* v, size_t n) {
   switch (a) {
     case RnnAct::Linear: return;
     case RnnAct::Relu:
-      for (size_t i = 0; i < n; i++) v[i] = v[i] > T(0) ? v[i] : T(0);
+      for (size_t i = 0; i < n; i++) v[i] = v[i] < T(0) ? T(0) : v[i];  // NaN stays NaN
       return;
     case RnnAct::Sigmoid:
       for (size_t i = 0; i < n; i++) v[i] = T(1) / (T(1) + exp_of(-v[i]));

@@ -4,6 +4,8 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 #if defined(__linux__)
@@ -49,7 +51,7 @@ int initial_threads() {
   const char* env = std::getenv("DEEPSCRIPT_NUM_THREADS");
   if (env && *env) {
     int n = std::atoi(env);
-    if (n >= 1) return n > 256 ? 256 : n;
+    if (n >= 1) return n > kMaxThreads ? kMaxThreads : n;
   }
   return available_cores();
 }
@@ -62,16 +64,31 @@ class Pool {
   ~Pool() { stop_workers(); }
 
   int size() const { return size_; }
+  int requested() const { return requested_; }
+  const std::string& start_error() const { return start_error_; }
 
   void resize(int n) {
     std::lock_guard<std::mutex> busy(busy_);
     stop_workers();
-    size_ = n < 1 ? 1 : n;
+    requested_ = n < 1 ? 1 : n > kMaxThreads ? kMaxThreads : n;
+    start_error_.clear();
     stop_ = false;
     // Each worker starts from the current generation, captured here: reading it in the new
     // thread could miss a job posted before that thread first runs.
     const uint64_t start = gen_.load();
-    for (int i = 1; i < size_; i++) workers_.emplace_back([this, i, start] { loop(i, start); });
+    workers_.reserve((size_t)requested_);
+    for (int i = 1; i < requested_; i++) {
+      try {
+        workers_.emplace_back([this, i, start] { loop(i, start); });
+      } catch (const std::system_error& e) {
+        // The OS refused a thread (RLIMIT_NPROC, a container's pids limit, no memory for a
+        // stack): run on the workers started so far. Ids stay 1..k, so jobs split as usual.
+        start_error_ = e.what();
+        break;
+      }
+    }
+    // Jobs count workers by size_, so it is set only now, to what really runs.
+    size_ = (int)workers_.size() + 1;
   }
 
   void run(int nth, JobFn fn, void* ctx, bool dynamic) {
@@ -153,6 +170,8 @@ class Pool {
   }
 
   int size_ = 1;
+  int requested_ = 1;
+  std::string start_error_;
   std::vector<std::thread> workers_;
   std::mutex busy_;
   std::mutex m_;
@@ -178,9 +197,15 @@ Pool& pool() {
 
 int num_threads() { return pool().size(); }
 
-void set_num_threads(int n) {
-  if (n != pool().size()) pool().resize(n);
+int set_num_threads(int n) {
+  Pool& p = pool();
+  if (n != p.requested() || p.size() != p.requested()) p.resize(n);
+  return p.size();
 }
+
+int requested_threads() { return pool().requested(); }
+
+const char* thread_start_error() { return pool().start_error().c_str(); }
 
 void run_parallel(int nth, JobFn fn, void* ctx) { pool().run(nth, fn, ctx, false); }
 

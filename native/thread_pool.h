@@ -8,8 +8,18 @@ namespace ds {
 
 using JobFn = void (*)(void* ctx, int tid, int nthreads);
 
+// The most threads the pool runs (setNumThreads refuses more; DEEPSCRIPT_NUM_THREADS is capped).
+constexpr int kMaxThreads = 256;
+
+// Threads the pool runs: the requested count, or fewer when the OS refused to start some (a
+// process or thread limit); the pool then runs on the threads it has instead of failing.
 int num_threads();
-void set_num_threads(int n);
+// Sets the requested count (clamped to [1, kMaxThreads]) and returns the threads now running.
+int set_num_threads(int n);
+// The count last requested (from DEEPSCRIPT_NUM_THREADS, the cores, or set_num_threads).
+int requested_threads();
+// Why the last resize started fewer threads than requested ("" when it started them all).
+const char* thread_start_error();
 
 // Runs fn(ctx, tid, nth) for tid in [0, nth) and returns when all are done. Every tid runs, so
 // jobs may split work by tid. Falls back to running on the caller alone when

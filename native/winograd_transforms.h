@@ -99,7 +99,7 @@ inline void output_transform_at(const T* m, size_t stride, size_t f, const T* bi
 #pragma GCC unroll 8
       for (int k = 0; k < N; k++) wino_madd<T>(acc, any, W::AT[c][k], r[a * N + k]);
       acc += b;
-      if (relu) acc = acc > zero ? acc : zero;
+      if (relu) acc = acc < zero ? zero : acc;  // NaN stays NaN
       __builtin_memcpy(y[a * M + c] + f, &acc, sizeof(V));
     }
 }

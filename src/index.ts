@@ -11,7 +11,16 @@ export * as callbacks from './callbacks/node-index.js';
 export * as datasets from './datasets/index.js';
 export * as viz from './viz/index.js';
 // Importing io also attaches model.save(), saveWeights(), loadWeights() and toJSON().
-export { loadModel, saveModel, saveWeights, loadWeights, modelFromJSON, modelFromConfig, toJSON } from './io/index.js';
+export {
+  loadModel,
+  saveModel,
+  saveWeights,
+  loadWeights,
+  modelFromJSON,
+  modelFromConfig,
+  toJSON,
+  DamagedFileError,
+} from './io/index.js';
 export type { SaveOptions, LoadOptions } from './io/index.js';
 
 selectDefaultBackend();

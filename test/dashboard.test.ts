@@ -491,3 +491,37 @@ test('connections from a non-loopback address are refused even when listening on
   assert.equal((await get(`http://127.0.0.1:${port}/`)).status, 200);
   await dash.close();
 });
+
+test('SseHub bounds memory: at most maxClients streams; stalled or over-full clients are cut', () => {
+  let now = 0;
+  const hub = new SseHub(() => ({ big: 'x'.repeat(1000) }), {
+    maxClients: 3,
+    maxBufferedBytes: 1 << 20,
+    stallMs: 5000,
+    now: () => now,
+  });
+  const clients = [new FakeResponse(), new FakeResponse(), new FakeResponse()];
+  for (const c of clients) assert.ok(hub.add(c) > 0);
+  assert.equal(hub.full, true);
+  const extra = new FakeResponse();
+  assert.equal(hub.add(extra), -1, 'a fourth stream is refused');
+  assert.equal(extra.ended, true);
+  assert.equal(hub.size, 3);
+  // One client stops reading: it is skipped, then cut once stalled past stallMs.
+  clients[0]!.full = true;
+  hub.broadcast('batch', { i: 0 });
+  now = 4000;
+  hub.broadcast('batch', { i: 1 });
+  assert.equal(hub.size, 3, 'still within stallMs');
+  now = 5001;
+  hub.broadcast('batch', { i: 2 });
+  assert.equal(hub.size, 2);
+  assert.equal(clients[0]!.destroyed, true);
+  // A client whose unsent bytes exceed maxBufferedBytes is cut at once.
+  const huge = Object.assign(new FakeResponse(), {});
+  Object.defineProperty(huge, 'writableLength', { get: () => 2 << 20 });
+  hub.add(huge);
+  assert.equal(huge.destroyed, true);
+  assert.equal(hub.size, 2);
+  assert.equal(hub.full, false);
+});

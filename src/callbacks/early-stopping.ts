@@ -1,3 +1,4 @@
+import { ownEntry } from '../utils/own.js';
 import type { Tensor } from '../core/tensor.js';
 import { printLine } from '../utils/output.js';
 import type { Logs } from './callback.js';
@@ -65,7 +66,7 @@ export class EarlyStopping extends Callback {
   }
 
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
-    const current = logs[this.monitor];
+    const current = ownEntry(logs, this.monitor);
     if (current === undefined) {
       printLine(
         `Early stopping conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}`,

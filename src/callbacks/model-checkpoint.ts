@@ -1,3 +1,4 @@
+import { ownEntry } from '../utils/own.js';
 import type { Model } from '../models/model.js';
 import { saveModel, saveWeights } from '../io/save-model.js';
 import { printLine } from '../utils/output.js';
@@ -79,7 +80,7 @@ export class ModelCheckpoint extends Callback {
     const path = this.filePathFor(epoch, logs, batch);
     const e = epoch + 1;
     if (this.saveBestOnly) {
-      const current = logs[this.monitor];
+      const current = ownEntry(logs, this.monitor);
       if (current === undefined) {
         printLine(`Can save best model only with ${this.monitor} available, skipping.`);
         return;

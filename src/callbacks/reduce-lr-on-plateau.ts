@@ -1,3 +1,4 @@
+import { ownEntry } from '../utils/own.js';
 import { printLine } from '../utils/output.js';
 import type { Logs } from './callback.js';
 import { Callback } from './callback.js';
@@ -55,7 +56,7 @@ export class ReduceLROnPlateau extends Callback {
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     const opt = optimizerOf(this.model, 'ReduceLROnPlateau');
     logs['lr'] = opt.learningRate;
-    const current = logs[this.monitor];
+    const current = ownEntry(logs, this.monitor);
     if (current === undefined) {
       printLine(
         `Learning rate reduction is conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}`,

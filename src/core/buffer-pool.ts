@@ -11,8 +11,15 @@ import type { DType, TypedArray } from './dtype.js';
  * free list. Reachability is a conservative walk over plain object graphs, so lazily built weights,
  * optimizer slots and views that share a buffer with a survivor are all kept.
  *
- * Limit: a reference hidden where the walk cannot see (a closure, a global a custom layer writes
- * to) is not seen; `setBufferPooling(false)` switches pooling off entirely.
+ * The rule for user code (custom losses, custom metrics): nothing it can reach is ever reused.
+ * Losses and metrics given as functions run through `asUserCode`: the tensors passed to them and
+ * everything allocated while they run (their results and intermediates) are never recorded, so a
+ * metric that keeps `yPred` (or a tensor it computed) from a step keeps valid values for good.
+ * Callbacks run between steps, outside any scope, and only see numbers and finished results.
+ *
+ * Limit: a reference hidden where the walk cannot see that built-in code made (a closure, a
+ * global a custom layer's `call` writes to) is not seen; `setBufferPooling(false)` switches
+ * pooling off entirely.
  */
 
 /** Arrays smaller than this are cheap to allocate and are never pooled. */
@@ -121,8 +128,33 @@ export function shouldRecord(byteLength: number): boolean {
 }
 
 export function recordAllocation(a: TypedArray): void {
+  if (userDepth > 0) return; // made while user code runs: user code may keep it
   recorded.push(a);
   recordedBytes += a.byteLength;
+}
+
+/** Open `asUserCode` calls. */
+let userDepth = 0;
+/** Buffers handed to user code in the open scope: kept like the scope's roots. */
+let escaped: ArrayBufferLike[] = [];
+
+/** Anything with a typed array `data` (a tensor) whose buffer user code is about to see. */
+interface HasData {
+  data: TypedArray;
+}
+
+/**
+ * Runs user code (a custom loss or metric) on tensors from inside a step: those tensors' buffers
+ * and every array allocated until it returns are exempt from reuse (see the rule above).
+ */
+export function asUserCode<T>(inputs: readonly HasData[], fn: () => T): T {
+  if (depth > 0) for (const t of inputs) escaped.push(t.data.buffer);
+  userDepth++;
+  try {
+    return fn();
+  } finally {
+    userDepth--;
+  }
 }
 
 /**
@@ -136,20 +168,25 @@ export function bufferScope<T>(roots: readonly unknown[], fn: () => T): T {
   depth = 1;
   recorded = [];
   recordedBytes = 0;
+  escaped = [];
   let result: T;
   try {
     result = fn();
   } catch (e) {
     recorded = [];
+    escaped = [];
     throw e;
   } finally {
     depth = 0;
   }
   const mine = recorded;
+  const seenByUser = escaped;
   recorded = [];
+  escaped = [];
   largestScopeBytes = Math.max(largestScopeBytes, recordedBytes);
   if (mine.length === 0) return result;
   const keep = reachableBuffers([...roots, result]);
+  for (const b of seenByUser) keep.add(b);
   const cap = 2 * largestScopeBytes;
   for (const a of mine) {
     if (keep.has(storageIdentity(a))) continue;

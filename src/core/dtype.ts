@@ -61,13 +61,54 @@ export function allocateUninitialized(dtype: DType, size: number): TypedArray {
   return allocateFrom(dtype, size, false);
 }
 
+/**
+ * Called before every allocation while set (see withAllocationGuard); throws to refuse it. Model
+ * loading uses it to stop a config from allocating weights far larger than the file holds.
+ */
+export type AllocationGuard = (bytes: number, dtype: DType, size: number) => void;
+let guard: AllocationGuard | null = null;
+
+/** Runs `fn` with `g` checking every tensor allocation (nested guards: the innermost applies). */
+export function withAllocationGuard<T>(g: AllocationGuard, fn: () => T): T {
+  const prev = guard;
+  guard = g;
+  try {
+    return fn();
+  } finally {
+    guard = prev;
+  }
+}
+
+/** '4.0 GB', '12.5 MB', ... for messages. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return u === 0 ? `${v} bytes` : `${v.toFixed(1)} ${units[u]}`;
+}
+
 function allocateFrom(dtype: DType, size: number, zeroFill: boolean): TypedArray {
+  if (!Number.isSafeInteger(size) || size < 0)
+    throw new RangeError(`Cannot allocate ${size} ${dtype} values: not a valid size.`);
+  if (guard) guard(size * BYTES[dtype], dtype, size);
   const pooled = takePooled(dtype, size, BYTES[dtype], zeroFill);
   if (pooled) {
     recordAllocation(pooled);
     return pooled;
   }
-  const a = freshArray(dtype, size);
+  let a: TypedArray;
+  try {
+    a = freshArray(dtype, size);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new RangeError(
+      `Cannot allocate ${size} ${dtype} values (${formatBytes(size * BYTES[dtype])}): ${e.message}.`,
+    );
+  }
   if (shouldRecord(a.byteLength)) recordAllocation(a);
   return a;
 }

@@ -47,7 +47,15 @@ export class Tensor {
   }
 
   static empty(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-    return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype);
+    let data: TypedArray;
+    try {
+      data = allocate(dtype, sizeOf(shape));
+    } catch (e) {
+      // Name the shape: 'Invalid typed array length: 4000000000000' alone says nothing useful.
+      if (e instanceof RangeError) throw new RangeError(`${e.message} (a tensor of shape ${shapeToString(shape)})`);
+      throw e;
+    }
+    return new Tensor(data, shape, dtype);
   }
 
   get size(): number {

@@ -1,9 +1,11 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { devNull as devNullPath } from 'node:os';
 import { resolve } from 'node:path';
-import h5wasm from 'h5wasm/node';
+import h5wasm, * as h5module from 'h5wasm/node';
 import type { Dataset, File as H5File, Group } from 'h5wasm/node';
 import type { DType } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
+import { DamagedFileError, messageOf, verifyChecksum } from './damaged.js';
 
 export type { Dataset, Group, H5File };
 
@@ -24,30 +26,116 @@ export function createH5(path: string): H5File {
   return f;
 }
 
+/** What the loader is reading now: errors name `display`; opens of any other file are refused. */
+interface ReadContext {
+  display: string;
+  /** Prefix of every problem, e.g. 'model.weights.h5: ' for the weights inside a .keras. */
+  inner: string;
+  allowed: string;
+  /** Paths HDF5 tried to open besides the file itself (external links, external storage, VDS). */
+  blocked: string[];
+}
+
+let current: ReadContext | null = null;
+let devNull: number | null = null;
+
+/** Emscripten's file system object inside h5wasm (its raw-node flavour: calls go to node:fs). */
+interface EmFS {
+  open: (path: string, flags: unknown, mode?: unknown) => unknown;
+  getStream: (fd: number) => { nfd: number } | null;
+  ErrnoError: new (errno: number) => Error;
+}
+
 /**
- * Opens an HDF5 file for reading after checking it is one and is complete, so a foreign or
- * truncated file gets a clear error instead of HDF5's diagnostics.
+ * Reads an HDF5 file inside a guard: the checksum trailer (if deepscript wrote one) is verified
+ * first; while `fn` runs, HDF5 may open no file but this one (an external link or external
+ * storage pointing elsewhere fails instead of reading another file) and its stderr diagnostics
+ * are silenced; whatever HDF5 throws becomes a DamagedFileError naming `display` (the path the
+ * user gave). Synchronous inside, so no other load can interleave with the guard.
  */
-export async function openH5(path: string): Promise<H5File> {
+export async function withH5Read<T>(path: string, display: string, fn: (f: H5File) => T, inner = ''): Promise<T> {
   await h5Ready();
-  checkHdf5File(path);
-  let f: H5File;
+  const ctx: ReadContext = { display, inner, allowed: resolve(path), blocked: [] };
   try {
-    f = new h5wasm.File(resolve(path), 'r');
+    checkHdf5File(path, display);
+    verifyChecksum(path, display);
   } catch (e) {
-    throw new Error(`Cannot read '${path}' as HDF5 (damaged file?): ${String(e)}`);
+    if (e instanceof DamagedFileError && inner) throw new DamagedFileError(display, `${inner}${e.problem}`);
+    throw e;
   }
-  if (Number(f.file_id) < 0) throw new Error(`Cannot read '${path}' as HDF5 (damaged file?).`);
-  return f;
+  // Read after h5Ready(): the module's FS binding is set once the WebAssembly module exists.
+  const fs = h5module.FS as unknown as EmFS;
+  const open = fs.open;
+  const stderr = fs.getStream(2);
+  const stderrFd = stderr?.nfd;
+  devNull ??= openSync(devNullPath, 'w');
+  fs.open = function (this: unknown, p: string, flags: unknown, mode?: unknown) {
+    const abs = resolve(String(p));
+    if (abs !== ctx.allowed) {
+      ctx.blocked.push(abs);
+      throw new fs.ErrnoError(2); // EACCES in emscripten's numbering
+    }
+    return open.call(this, p, flags, mode);
+  };
+  if (stderr) stderr.nfd = devNull;
+  const prev = current;
+  current = ctx;
+  try {
+    let f: H5File;
+    try {
+      f = new h5wasm.File(ctx.allowed, 'r');
+    } catch (e) {
+      throw damagedHere(`HDF5 cannot open it (${messageOf(e)}).`);
+    }
+    if (Number(f.file_id) < 0) throw damagedHere('HDF5 cannot open it.');
+    try {
+      const result = fn(f);
+      // HDF5 may carry on after a refused open (a missing external file reads as fill values).
+      if (ctx.blocked.length > 0) throw new Error('blocked');
+      return result;
+    } finally {
+      try {
+        f.close();
+      } catch {
+        /* a damaged file may fail to close; the error that matters is already thrown */
+      }
+    }
+  } catch (e) {
+    if (ctx.blocked.length > 0)
+      throw damagedHere(
+        `it refers to another file ('${ctx.blocked[0]}', by an HDF5 external link or external storage); deepscript reads only the file named.`,
+      );
+    if (e instanceof DamagedFileError || !(e instanceof Error && e.name === 'RuntimeError')) throw e;
+    throw damagedHere(`HDF5 failed on it (${messageOf(e)}).`);
+  } finally {
+    current = prev;
+    fs.open = open;
+    if (stderr && stderrFd !== undefined) stderr.nfd = stderrFd;
+  }
+}
+
+/** A DamagedFileError about the file being read (naming it as the user did). */
+function damagedHere(problem: string): DamagedFileError {
+  return new DamagedFileError(current?.display ?? '', `${current?.inner ?? ''}${problem}`);
+}
+
+/** Runs one h5wasm call; what it throws means the file is damaged (the caller asked for sound things). */
+function h5<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DamagedFileError) throw e;
+    throw damagedHere(`${what}: HDF5 cannot read it (${messageOf(e)}).`);
+  }
 }
 
 /** Checks the HDF5 signature and that the file is as long as its superblock says. */
-export function checkHdf5File(path: string): void {
+export function checkHdf5File(path: string, display = path): void {
   let size: number;
   try {
     size = statSync(path).size;
   } catch {
-    throw new Error(`No such file: '${path}'.`);
+    throw new Error(`No such file: '${display}'.`);
   }
   const head = Buffer.alloc(64);
   const fd = openSync(path, 'r');
@@ -57,10 +145,10 @@ export function checkHdf5File(path: string): void {
     closeSync(fd);
   }
   if (size < 8 || !SIGNATURE.every((b, i) => head[i] === b))
-    throw new Error(`'${path}' is not an HDF5 file (no HDF5 signature).`);
+    throw new DamagedFileError(display, 'it is not an HDF5 file (no HDF5 signature).');
   const eof = superblockEof(head);
   if (eof !== null && size < eof)
-    throw new Error(`'${path}' is truncated: HDF5 says ${eof} bytes, the file has ${size}.`);
+    throw new DamagedFileError(display, `it is truncated: HDF5 says ${eof} bytes, the file has ${size}.`);
 }
 
 /** End-of-file address from the superblock (8-byte offsets), for versions 0 to 3. */
@@ -82,14 +170,79 @@ export function requireGroup(root: Group, path: string): Group {
   return g;
 }
 
+/**
+ * The object at a relative path read from the file (a layer or weight name), refusing what Keras
+ * never writes and a hostile file might: absolute paths, '.' and '..' parts, soft and external
+ * links anywhere along the path.
+ */
+function lookup(root: Group, path: string): Group | Dataset | null {
+  const parts = path.split('/');
+  if (path === '' || path.startsWith('/') || parts.some((p) => p === '.' || p === '..') || path.includes('\0'))
+    throw damagedHere(`it names the object '${path}', which is not a plain relative path.`);
+  let at = root.path === '/' ? '' : root.path;
+  let obj: Group | Dataset | null = root;
+  for (const part of parts.filter((p) => p !== '')) {
+    if (!(obj instanceof h5wasm.Group)) return null;
+    const full = `${at}/${part}`;
+    const link = h5(`'${full}'`, () => (obj as Group).get_link(full));
+    if (typeof link === 'string')
+      throw damagedHere(`'${full}' is an HDF5 soft link (to '${link}'); deepscript reads only plain objects.`);
+    const ext = h5(
+      `'${full}'`,
+      () => (obj as Group).get_external_link(full) as { filename?: string; obj_path?: string },
+    );
+    if (ext && typeof ext.filename === 'string')
+      throw damagedHere(
+        `'${full}' is an HDF5 external link to '${ext.filename}' (${ext.obj_path}); deepscript reads only the file named.`,
+      );
+    const next = h5(`'${full}'`, () => (obj as Group).get(part));
+    if (!(next instanceof h5wasm.Group) && !(next instanceof h5wasm.Dataset)) return null;
+    obj = next;
+    at = full;
+  }
+  return obj;
+}
+
 export function getGroup(root: Group, path: string): Group | null {
-  const e = root.get(path);
+  const e = lookup(root, path);
   return e instanceof h5wasm.Group ? e : null;
 }
 
 export function getDataset(root: Group, path: string): Dataset | null {
-  const e = root.get(path);
+  const e = lookup(root, path);
   return e instanceof h5wasm.Dataset ? e : null;
+}
+
+/** Names of a group's members (h5wasm lists them). */
+export function memberNames(g: Group): string[] {
+  return h5(`the members of '${g.path}'`, () => g.keys());
+}
+
+/** HDF5 type classes of numeric data (H5T_INTEGER, H5T_FLOAT). */
+const NUMERIC_CLASSES = new Set([0, 1]);
+
+/**
+ * A dataset's shape after checking it can be read as numbers and its size (in the file's element
+ * type) is within `maxBytes`, before anything is allocated for it.
+ */
+export function datasetShape(ds: Dataset, what: string, maxBytes = Infinity): number[] {
+  const m = h5(what, () => ds.metadata);
+  if (!m || !Array.isArray(m.shape)) throw damagedHere(`${what} has no shape (an empty or null dataspace).`);
+  if (!NUMERIC_CLASSES.has(m.type) || m.vlen || !(m.size >= 1 && m.size <= 8))
+    throw damagedHere(`${what} is not a numeric dataset (HDF5 type class ${m.type}, ${m.size} bytes).`);
+  if (m.virtual_sources)
+    throw damagedHere(`${what} is a virtual dataset, built from other files; deepscript reads only the file named.`);
+  const shape = m.shape.map(Number);
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) throw damagedHere(`${what} has an invalid shape [${shape.join(', ')}].`);
+    n *= d;
+  }
+  if (!Number.isSafeInteger(n) || n * m.size > maxBytes)
+    throw damagedHere(
+      `${what} declares shape [${shape.join(', ')}] (${n} values), more than the ${maxBytes} bytes allowed (see LoadOptions.maxBytes).`,
+    );
+  return shape;
 }
 
 /** Writes a dataset whose name may contain '/', as Keras's `dense/kernel:0`. */
@@ -115,27 +268,28 @@ export function writeInt64Scalar(group: Group, name: string, value: number): voi
 
 const H5_DTYPES: Partial<Record<DType, string>> = { float32: '<f4', float64: '<f8', int32: '<i4', uint8: '<B' };
 
-/** Reads a numeric dataset as a tensor of the wanted dtype (cast as Keras/NumPy would). */
-export function readTensor(ds: Dataset, dtype: DType, what: string): Tensor {
-  const shape = ds.shape ?? [];
-  const raw = ds.value;
+/** Reads a numeric dataset as a tensor of the wanted dtype (cast as Keras/NumPy would), within `maxBytes`. */
+export function readTensor(ds: Dataset, dtype: DType, what: string, maxBytes = Infinity): Tensor {
+  const shape = datasetShape(ds, what, maxBytes);
+  const raw = h5(what, () => ds.value);
   if (!ArrayBuffer.isView(raw) && typeof raw !== 'number' && typeof raw !== 'bigint')
-    throw new Error(`${what} is not a numeric dataset.`);
+    throw damagedHere(`${what} is not a numeric dataset.`);
   const values = ArrayBuffer.isView(raw) ? (raw as unknown as ArrayLike<number | bigint>) : [raw];
   const t = Tensor.empty(shape, dtype);
   if (values.length !== t.size)
-    throw new Error(`${what} holds ${values.length} values for shape [${shape.join(', ')}].`);
+    throw damagedHere(`${what} holds ${values.length} values for shape [${shape.join(', ')}].`);
   if (values instanceof t.data.constructor) t.data.set(values as ArrayLike<number>);
   else for (let i = 0; i < t.size; i++) t.data[i] = Number(values[i]!);
   return t;
 }
 
 export function readScalar(ds: Dataset, what: string): number {
-  const v = ds.value;
+  datasetShape(ds, what, 64);
+  const v = h5(what, () => ds.value);
   if (typeof v === 'number' || typeof v === 'bigint') return Number(v);
   if (ArrayBuffer.isView(v) && (v as unknown as ArrayLike<number>).length === 1)
     return Number((v as unknown as ArrayLike<number | bigint>)[0]);
-  throw new Error(`${what} is not a scalar.`);
+  throw damagedHere(`${what} is not a scalar.`);
 }
 
 /** A string-list attribute as Keras writes them (`layer_names`, `weight_names`); empty lists are empty float arrays there. */
@@ -144,11 +298,20 @@ export function writeStringList(obj: Group, name: string, items: readonly string
   else obj.create_attribute(name, [...items]);
 }
 
+/** The attribute names of an object, read once. */
+function attrNames(obj: Group): Set<string> {
+  return new Set(h5(`the attributes of '${obj.path}'`, () => Object.keys(obj.attrs)));
+}
+
+function attrValue(obj: Group, name: string): unknown {
+  return h5(`attribute '${name}' of '${obj.path}'`, () => obj.attrs[name]!.value);
+}
+
 /** Reads a string-list attribute, including Keras's chunked form (`name0`, `name1`, ...) for long lists. */
 export function readStringList(obj: Group, name: string): string[] | null {
-  const attrs = obj.attrs;
+  const names = attrNames(obj);
   const one = (key: string): string[] => {
-    const v = attrs[key]!.value;
+    const v = attrValue(obj, key);
     const list =
       typeof v === 'string'
         ? [v]
@@ -159,20 +322,23 @@ export function readStringList(obj: Group, name: string): string[] | null {
             : [];
     return list.map((s) => (s instanceof Uint8Array ? new TextDecoder().decode(s) : String(s)));
   };
-  if (name in attrs) return one(name);
-  if (!(`${name}0` in attrs)) return null;
+  if (names.has(name)) return one(name);
+  if (!names.has(`${name}0`)) return null;
   const out: string[] = [];
-  for (let i = 0; `${name}${i}` in attrs; i++) out.push(...one(`${name}${i}`));
+  for (let i = 0; names.has(`${name}${i}`); i++) out.push(...one(`${name}${i}`));
   return out;
 }
 
-export function readStringAttr(obj: Group, name: string): string | null {
-  const a = obj.attrs[name];
-  if (!a) return null;
-  const v = a.value;
-  if (typeof v === 'string') return v;
-  if (v instanceof Uint8Array) return new TextDecoder().decode(v);
-  return String(v);
+/** A string attribute (`model_config`, ...), or null; longer than `maxChars` is refused. */
+export function readStringAttr(obj: Group, name: string, maxChars = Infinity): string | null {
+  if (!attrNames(obj).has(name)) return null;
+  const v = attrValue(obj, name);
+  const s = typeof v === 'string' ? v : v instanceof Uint8Array ? new TextDecoder().decode(v) : String(v);
+  if (s.length > maxChars)
+    throw damagedHere(
+      `attribute '${name}' holds ${s.length} characters, more than the ${maxChars} allowed (see LoadOptions.maxConfigBytes).`,
+    );
+  return s;
 }
 
 /** Runs `fn` on an open file and always closes it. */

@@ -5,3 +5,4 @@ export { saveModel, loadModel, saveWeights, loadWeights } from './save-model.js'
 export type { SaveOptions, LoadOptions } from './save-model.js';
 export { toJSON, modelFromJSON, modelFromConfig } from './model-config.js';
 export { writeAtomic, writeFileAtomic } from './atomic-write.js';
+export { DamagedFileError } from './damaged.js';

@@ -5,8 +5,10 @@ import { Bidirectional } from '../layers/bidirectional.js';
 import { RNN } from '../layers/rnn-base.js';
 import { Model } from '../models/model.js';
 import { toSnakeCase } from '../utils/naming.js';
-import type { Group, H5File } from './h5-file.js';
-import { getDataset, getGroup, readTensor, writeInt64Scalar, writeTensor } from './h5-file.js';
+import { DamagedFileError } from './damaged.js';
+import type { Dataset, Group, H5File } from './h5-file.js';
+import { datasetShape, getDataset, getGroup, memberNames, readTensor, writeInt64Scalar, writeTensor } from './h5-file.js';
+import type { LoadBudget } from './legacy-h5.js';
 import { optimizerClassName } from './optimizer-config.js';
 import type { OptimizerLayout } from './optimizer-state.js';
 import { optimizerWeights, restoreOptimizerWeights } from './optimizer-state.js';
@@ -97,7 +99,7 @@ function findVars(f: H5File, path: string): Group | null {
 }
 
 function readVars(g: Group | null, count: number, what: string): Group | null {
-  const n = g ? g.keys().length : 0;
+  const n = g ? memberNames(g).length : 0;
   if (n !== count) throw new Error(`${what}: the file has ${n} variables, the model expects ${count}.`);
   return g;
 }
@@ -117,41 +119,83 @@ function locate(f: H5File, group: WeightGroup, all: WeightGroup[]): { g: Group |
   return { g: findVars(f, own), vars: group.layer.weights };
 }
 
-export function readKeras3Weights(f: H5File, model: Model, path: string): void {
-  const assignments: [Variable, Tensor][] = [];
+/**
+ * The shapes of every variable in the file's layer groups (any `vars` group below `layers/`,
+ * nested models and RNN cells included), read before the model is built so its config can be
+ * held to them; their total must be within the budget.
+ */
+export function keras3WeightShapes(f: H5File, path: string, budget: LoadBudget): number[][] {
+  const shapes: number[][] = [];
+  let total = 0;
+  const walk = (g: Group, where: string, depth: number): void => {
+    if (depth > 64) throw new DamagedFileError(path, `its weight groups nest deeper than 64 levels (at ${where}).`);
+    for (const name of memberNames(g)) {
+      const sub = getGroup(g, name);
+      if (!sub) continue;
+      if (name === 'vars') {
+        for (const k of memberNames(sub)) {
+          const ds = getDataset(sub, k);
+          if (!ds) continue;
+          const shape = datasetShape(ds, `${where}/vars/${k}`, budget.maxBytes);
+          total += shape.reduce((a, b) => a * b, 1) * 4;
+          if (total > budget.maxBytes)
+            throw new DamagedFileError(
+              path,
+              `its weights add up to more than the ${budget.maxBytes} bytes allowed (LoadOptions.maxBytes).`,
+            );
+          shapes.push(shape);
+        }
+      } else walk(sub, `${where}/${name}`, depth + 1);
+    }
+  };
+  for (const top of ['layers', '_layer_checkpoint_dependencies']) {
+    const g = getGroup(f, top);
+    if (g) walk(g, top, 0);
+  }
+  return shapes;
+}
+
+export function readKeras3Weights(f: H5File, model: Model, path: string, budget: LoadBudget): void {
+  const found: { v: Variable; ds: Dataset; what: string }[] = [];
   const groups = weightGroups(model);
+  // Every shape is checked before any weight is read.
   for (const group of groups) {
-    const found = locate(f, group, groups);
-    if (!found) continue;
+    const located = locate(f, group, groups);
+    if (!located) continue;
     const what = `'${path}': layer '${group.layer.name}' (${group.path})`;
-    const g = readVars(found.g, found.vars.length, what);
-    found.vars.forEach((v, k) => {
+    const g = readVars(located.g, located.vars.length, what);
+    located.vars.forEach((v, k) => {
       const ds = getDataset(g!, String(k));
       if (!ds) throw new Error(`${what}: variable ${k} is missing.`);
-      const shape = ds.shape ?? [];
+      const where = `layer '${group.layer.name}' (${group.path}) variable ${k}`;
+      const shape = datasetShape(ds, where, budget.maxBytes);
       if (shape.length !== v.shape.length || shape.some((d, j) => d !== v.shape[j])) {
         throw new Error(
           `${what}: variable ${k} (${v.name}) has shape [${shape.join(', ')}] in the file, the layer expects [${v.shape.join(', ')}].`,
         );
       }
-      assignments.push([v, readTensor(ds, v.dtype, `${what} variable ${k}`)]);
+      found.push({ v, ds, what: where });
     });
   }
+  const assignments: [Variable, Tensor][] = found.map(({ v, ds, what }) => [
+    v,
+    readTensor(ds, v.dtype, what, budget.maxBytes),
+  ]);
   for (const [v, t] of assignments) v.assign(t);
 }
 
 /** Restores optimizer state if the file has it and the model is compiled. */
-export function readKeras3Optimizer(f: H5File, model: Model, path: string): void {
+export function readKeras3Optimizer(f: H5File, model: Model, path: string, budget: LoadBudget): void {
   const g = getGroup(f, 'optimizer/vars');
   if (!g || !model.optimizer) return;
-  const n = g.keys().length;
+  const n = memberNames(g).length;
   const layout: OptimizerLayout = 'keras3';
   // An optimizer Keras never stepped has only iteration and learning_rate.
   if (n === 2) return;
   const values = Array.from({ length: n }, (_, k) => {
     const ds = getDataset(g, String(k));
-    if (!ds) throw new Error(`'${path}': optimizer variable ${k} is missing.`);
-    return readTensor(ds, 'float64', `'${path}': optimizer variable ${k}`);
+    if (!ds) throw new DamagedFileError(path, `optimizer variable ${k} is missing.`);
+    return readTensor(ds, 'float64', `optimizer variable ${k}`, budget.maxBytes);
   });
   restoreOptimizerWeights(model.optimizer, model.trainableWeights, layout, values);
 }

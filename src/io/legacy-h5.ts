@@ -4,17 +4,22 @@ import type { Layer } from '../layers/layer.js';
 import type { CustomObjects } from '../layers/serialization.js';
 import { withCustomObjects } from '../layers/serialization.js';
 import type { Model } from '../models/model.js';
-import type { Group } from './h5-file.js';
+import { formatBytes, withAllocationGuard } from '../core/dtype.js';
+import { nestingProblem } from '../utils/nesting.js';
+import { DamagedFileError, appendChecksum, messageOf } from './damaged.js';
+import type { Dataset, Group, H5File } from './h5-file.js';
 import {
   createH5,
+  datasetShape,
   getDataset,
   getGroup,
   h5Ready,
-  openH5,
   readStringAttr,
+  requireGroup,
   readStringList,
   readTensor,
   withFile,
+  withH5Read,
   writeInt64Scalar,
   writeStringList,
   writeTensor,
@@ -55,7 +60,7 @@ function saveWeightsToGroup(g: Group, model: Model): void {
   g.create_attribute('keras_version', KERAS2_VERSION);
   // Keras creates groups in name order so no name is a prefix problem for HDF5.
   for (const layer of [...model.layers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const lg = g.create_group(layer.name);
+    const lg = requireGroup(g, layer.name); // a name with '/' nests groups, as h5py does
     const ws = legacyWeights(layer);
     writeStringList(
       lg,
@@ -67,43 +72,72 @@ function saveWeightsToGroup(g: Group, model: Model): void {
   writeStringList(g.create_group('top_level_model_weights'), 'weight_names', []);
 }
 
-function loadWeightsFromGroup(g: Group, model: Model, path: string): void {
+/** One layer's weights as the file lists them, with shapes read (nothing allocated yet). */
+interface SavedLayer {
+  name: string;
+  weights: { name: string; ds: Dataset; shape: number[] }[];
+}
+
+/** Reads layer_names, each layer's weight_names and every weight's shape, checking the budget. */
+function readLegacyLayout(g: Group, path: string, budget: LoadBudget): SavedLayer[] {
   const layerNames = readStringList(g, 'layer_names');
-  if (!layerNames) throw new Error(`'${path}' has no 'layer_names' attribute: not a Keras HDF5 weights file.`);
-  const layers = model.layers.filter((l) => legacyWeights(l).length > 0);
-  const saved = layerNames.filter((n) => {
+  if (!layerNames) throw new DamagedFileError(path, "no 'layer_names' attribute: not a Keras HDF5 weights file.");
+  let total = 0;
+  const out: SavedLayer[] = [];
+  for (const n of layerNames) {
     const lg = getGroup(g, n);
-    if (!lg) throw new Error(`'${path}': layer group '${n}' listed in layer_names is missing.`);
-    return (readStringList(lg, 'weight_names') ?? []).length > 0;
-  });
+    if (!lg) throw new DamagedFileError(path, `layer group '${n}' listed in layer_names is missing.`);
+    const names = readStringList(lg, 'weight_names') ?? [];
+    const weights = names.map((wn) => {
+      const ds = getDataset(lg, wn);
+      if (!ds) throw new DamagedFileError(path, `weight '${wn}' of layer '${n}' is missing.`);
+      const shape = datasetShape(ds, `weight '${wn}' of layer '${n}'`, budget.maxBytes);
+      total += sizeOfShape(shape) * 4;
+      if (total > budget.maxBytes)
+        throw new DamagedFileError(
+          path,
+          `its weights add up to more than the ${budget.maxBytes} bytes allowed (LoadOptions.maxBytes).`,
+        );
+      return { name: wn, ds, shape };
+    });
+    if (weights.length > 0) out.push({ name: n, weights });
+  }
+  return out;
+}
+
+/** Checks the layout against the model, then reads every weight; the model is changed only if all fit. */
+function assignLegacy(saved: SavedLayer[], model: Model, path: string, budget: LoadBudget): void {
+  const layers = model.layers.filter((l) => legacyWeights(l).length > 0);
   if (saved.length !== layers.length) {
     throw new Error(
-      `'${path}' has weights for ${saved.length} layers (${saved.join(', ')}), the model has ${layers.length} layers with weights (${layers.map((l) => l.name).join(', ')}).`,
+      `'${path}' has weights for ${saved.length} layers (${saved.map((s) => s.name).join(', ')}), the model has ${layers.length} layers with weights (${layers.map((l) => l.name).join(', ')}).`,
     );
   }
-  // Read and check everything first, so a bad file leaves the model untouched.
-  const assignments: [Variable, Tensor][] = [];
-  saved.forEach((name, k) => {
+  // Check every shape first, so nothing is read for a file that does not fit.
+  saved.forEach((s, k) => {
     const layer = layers[k]!;
-    const lg = getGroup(g, name)!;
-    const names = readStringList(lg, 'weight_names')!;
     const vars = legacyWeights(layer);
-    if (names.length !== vars.length) {
+    if (s.weights.length !== vars.length) {
       throw new Error(
-        `'${path}': layer #${k} ('${layer.name}' in the model, '${name}' in the file) expects ${vars.length} weights, the file has ${names.length}.`,
+        `'${path}': layer #${k} ('${layer.name}' in the model, '${s.name}' in the file) expects ${vars.length} weights, the file has ${s.weights.length}.`,
       );
     }
-    names.forEach((wn, i) => {
-      const ds = getDataset(lg, wn);
-      if (!ds) throw new Error(`'${path}': weight '${wn}' of layer '${name}' is missing.`);
+    s.weights.forEach((w, i) => {
       const v = vars[i]!;
-      const shape = ds.shape ?? [];
-      if (shape.length !== v.shape.length || shape.some((d, j) => d !== v.shape[j])) {
+      if (w.shape.length !== v.shape.length || w.shape.some((d, j) => d !== v.shape[j])) {
         throw new Error(
-          `'${path}': weight '${wn}' of layer '${name}' has shape [${shape.join(', ')}], layer '${layer.name}' expects [${v.shape.join(', ')}].`,
+          `'${path}': weight '${w.name}' of layer '${s.name}' has shape [${w.shape.join(', ')}], layer '${layer.name}' expects [${v.shape.join(', ')}].`,
         );
       }
-      assignments.push([v, readTensor(ds, v.dtype, `'${path}': ${name}/${wn}`)]);
+    });
+  });
+  // Read everything before assigning, so a bad file leaves the model untouched.
+  const assignments: [Variable, Tensor][] = [];
+  saved.forEach((s, k) => {
+    const vars = legacyWeights(layers[k]!);
+    s.weights.forEach((w, i) => {
+      const v = vars[i]!;
+      assignments.push([v, readTensor(w.ds, v.dtype, `weight '${w.name}' of layer '${s.name}'`, budget.maxBytes)]);
     });
   });
   for (const [v, t] of assignments) v.assign(t);
@@ -136,6 +170,7 @@ export async function writeModelH5(model: Model, tmpPath: string, includeOptimiz
     }
     f.flush();
   });
+  appendChecksum(tmpPath);
 }
 
 export async function writeWeightsH5(model: Model, tmpPath: string): Promise<void> {
@@ -145,28 +180,88 @@ export async function writeWeightsH5(model: Model, tmpPath: string): Promise<voi
     saveWeightsToGroup(f, seq);
     f.flush();
   });
+  appendChecksum(tmpPath);
 }
 
 export interface LoadOptions {
   /** Compile from the saved training config (and restore optimizer state). Default true. */
   compile?: boolean;
+  /**
+   * The most bytes of weights a load may read or make the model allocate (default 2 GiB): a file
+   * whose weights, or whose config's weights, are larger is refused before anything that size is
+   * allocated. Also bounds each entry read from a `.keras` archive.
+   */
+  maxBytes?: number;
+  /** The most bytes of model config (JSON) a load reads (default 64 MiB). */
+  maxConfigBytes?: number;
   /** Classes (or factories) for custom layers in the file, by Keras class name or registered name. */
   customObjects?: CustomObjects;
 }
 
+export interface LoadBudget {
+  maxBytes: number;
+  maxConfigBytes: number;
+}
+
+export const DEFAULT_MAX_BYTES = 2 ** 31;
+export const DEFAULT_MAX_CONFIG_BYTES = 64 * 2 ** 20;
+
+export function loadBudget(options: LoadOptions): LoadBudget {
+  const check = (v: number | undefined, name: string, dflt: number): number => {
+    if (v === undefined) return dflt;
+    if (typeof v !== 'number' || !(v > 0))
+      throw new Error(`loadModel: ${name} must be a positive number of bytes, got ${v}.`);
+    return v;
+  };
+  return {
+    maxBytes: check(options.maxBytes, 'maxBytes', DEFAULT_MAX_BYTES),
+    maxConfigBytes: check(options.maxConfigBytes, 'maxConfigBytes', DEFAULT_MAX_CONFIG_BYTES),
+  };
+}
+
+function sizeOfShape(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Builds the model from its config while no single allocation may exceed the file's largest weight
+ * (with room for float64 and initializer scratch) and all of them together a few times the file's
+ * weights: a config that asks for a 4 GB kernel while the file holds [4, 8] fails here, before the
+ * 4 GB exist.
+ */
+export function buildWithinFile<T>(path: string, shapes: readonly (readonly number[])[], build: () => T): T {
+  const largest = Math.max(0, ...shapes.map(sizeOfShape));
+  const total = shapes.reduce((a, s) => a + sizeOfShape(s), 0);
+  const perAllocation = Math.max(8 * largest, 1 << 20);
+  const allowed = 4 * 8 * total + (16 << 20);
+  let used = 0;
+  return withAllocationGuard((bytes, dtype, size) => {
+    used += bytes;
+    if (bytes > perAllocation || used > allowed)
+      throw new DamagedFileError(
+        path,
+        `its model config asks for ${size} ${dtype} values (${formatBytes(bytes)}) in one weight, but the file's weights hold ${total} values in all (the largest ${largest}): the config does not match the weights, so the model is not built.`,
+      );
+  }, build);
+}
+
 export async function readModelH5(path: string, options: LoadOptions = {}): Promise<Model> {
-  const f = await openH5(path);
-  return withFile(f, (f) => {
-    const configText = readStringAttr(f, 'model_config');
+  const budget = loadBudget(options);
+  return withH5Read(path, path, (f) => {
+    const configText = readStringAttr(f, 'model_config', budget.maxConfigBytes);
     if (configText === null)
       throw new Error(`No model config found in '${path}' (a weights-only file? use loadWeights).`);
-    const model = withCustomObjects(options.customObjects, () =>
-      modelFromConfig(parseJson(configText, path, 'model_config')),
-    );
     const mw = getGroup(f, 'model_weights');
-    if (!mw) throw new Error(`'${path}' has no 'model_weights' group.`);
-    loadWeightsFromGroup(mw, model, path);
-    const tcText = readStringAttr(f, 'training_config');
+    if (!mw) throw new DamagedFileError(path, "it has a model config but no 'model_weights' group.");
+    const saved = readLegacyLayout(mw, path, budget);
+    const config = parseJson(configText, path, 'model_config');
+    const model = buildWithinFile(
+      path,
+      saved.flatMap((s) => s.weights.map((w) => w.shape)),
+      () => withCustomObjects(options.customObjects, () => modelFromConfig(config)),
+    );
+    assignLegacy(saved, model, path, budget);
+    const tcText = readStringAttr(f, 'training_config', budget.maxConfigBytes);
     if (options.compile === false || tcText === null) return model;
     compileFromConfig(model, parseJson(tcText, path, 'training_config') as Record<string, unknown>, 'optimizer_config');
     const og = getGroup(f, 'optimizer_weights');
@@ -174,8 +269,8 @@ export async function readModelH5(path: string, options: LoadOptions = {}): Prom
       const names = readStringList(og, 'weight_names') ?? [];
       const values = names.map((n) => {
         const ds = getDataset(og, n);
-        if (!ds) throw new Error(`'${path}': optimizer weight '${n}' is missing.`);
-        return readTensor(ds, 'float64', `'${path}': optimizer weight ${n}`);
+        if (!ds) throw new DamagedFileError(path, `optimizer weight '${n}' is missing.`);
+        return readTensor(ds, 'float64', `optimizer weight ${n}`, budget.maxBytes);
       });
       // Keras 3's legacy writer names them `adam/iteration`, `adam/learning_rate`, ...
       const layout = names.length > 1 && names[1]!.endsWith('learning_rate') ? 'keras3' : 'keras2';
@@ -185,21 +280,27 @@ export async function readModelH5(path: string, options: LoadOptions = {}): Prom
   });
 }
 
-export async function readWeightsH5(model: Model, path: string): Promise<void> {
+/** loadWeights from a legacy HDF5 file (weights-only or a whole model); `f` is already open in withH5Read. */
+export function readWeightsH5(f: H5File, model: Model, path: string, budget: LoadBudget): void {
   const seq = model;
-  const f = await openH5(path);
-  withFile(f, (f) => {
-    // A full-model file holds the weights under model_weights.
-    const g = readStringList(f, 'layer_names') ? f : getGroup(f, 'model_weights');
-    if (!g) throw new Error(`'${path}' holds no Keras weights (no layer_names attribute and no model_weights group).`);
-    loadWeightsFromGroup(g, seq, path);
-  });
+  // A full-model file holds the weights under model_weights.
+  const g = readStringList(f, 'layer_names') ? f : getGroup(f, 'model_weights');
+  if (!g)
+    throw new DamagedFileError(
+      path,
+      'it holds no Keras weights (no layer_names attribute and no model_weights group).',
+    );
+  assignLegacy(readLegacyLayout(g, path, budget), seq, path, budget);
 }
 
 export function parseJson(text: string, path: string, what: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
-    throw new Error(`'${path}': attribute ${what} is not valid JSON: ${(e as Error).message}`);
+    throw new DamagedFileError(path, `${what} is not valid JSON: ${messageOf(e)}`);
   }
+  const tooDeep = nestingProblem(value, what);
+  if (tooDeep) throw new DamagedFileError(path, tooDeep);
+  return value;
 }

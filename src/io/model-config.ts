@@ -1,3 +1,4 @@
+import { nestingProblem } from '../utils/nesting.js';
 import type { Layer, SymbolicShape } from '../layers/layer.js';
 import { isShape } from '../layers/layer.js';
 import type { LayerEntry } from '../layers/serialization.js';
@@ -212,6 +213,8 @@ function sequentialFromConfig(cfg: Record<string, unknown>, m: ModelConfig | nul
 
 /** Builds a model from a Keras 2 or Keras 3 config (never runs code: only known classes are built). */
 export function modelFromConfig(mc: unknown): Model {
+  const tooDeep = nestingProblem(mc, 'The model config');
+  if (tooDeep) throw new Error(tooDeep);
   const m = mc as ModelConfig | null;
   if (!m || typeof m !== 'object' || typeof m.class_name !== 'string')
     throw new Error('Model config must be an object with class_name and config.');
@@ -239,6 +242,8 @@ export function compileFromConfig(
   tc: Record<string, unknown>,
   optimizerKey: 'optimizer_config' | 'optimizer',
 ): void {
+  const tooDeep = nestingProblem(tc, 'The training config');
+  if (tooDeep) throw new Error(tooDeep);
   const loss = mapLoss(tc['loss']);
   const lw = tc['loss_weights'];
   const metrics = mapMetrics(tc['metrics']);

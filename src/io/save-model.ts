@@ -1,13 +1,18 @@
 import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+import type { Layer } from '../layers/layer.js';
 import type { Model } from '../models/model.js';
+import { Model as ModelClass } from '../models/model.js';
 import { writeAtomic } from './atomic-write.js';
-import { createH5, h5Ready, openH5, withFile } from './h5-file.js';
+import { appendChecksum } from './damaged.js';
+import { createH5, h5Ready, memberNames, withFile, withH5Read } from './h5-file.js';
 import { readKeras3Weights, writeKeras3Weights } from './keras3-weights.js';
 import { kerasZipBytes, loadKerasZip, loadWeightsFromKerasZip } from './keras-zip.js';
 import type { LoadOptions } from './legacy-h5.js';
-import { readModelH5, readWeightsH5, writeModelH5, writeWeightsH5 } from './legacy-h5.js';
+import { loadBudget, readModelH5, readWeightsH5, writeModelH5, writeWeightsH5 } from './legacy-h5.js';
 
 export type { LoadOptions };
+
+const LOAD_OPTIONS = ['compile', 'customObjects', 'maxBytes', 'maxConfigBytes'];
 
 type Format = 'h5' | 'keras' | 'weights.h5';
 
@@ -27,12 +32,58 @@ export interface SaveOptions {
   includeOptimizer?: boolean;
 }
 
+/**
+ * Layer and weight names become HDF5 group and dataset paths (legacy `.h5`) or attributes; a name
+ * that cannot be stored and read back is refused before anything is written. Keras 3 likewise
+ * refuses '/' in names; deepscript keeps Keras 2's nested groups for '/', but not the empty name,
+ * NUL, an absolute path or '.' / '..' parts, which HDF5 cannot hold or would put elsewhere.
+ */
+export function checkStorableNames(model: Model, what: string, path: string): void {
+  const problem = (name: string): string | null => {
+    if (name === '') return 'it is empty';
+    if (name.includes('\0')) return 'it contains a NUL character';
+    if (name.startsWith('/')) return "it starts with '/'";
+    const parts = name.split('/');
+    if (parts.some((p) => p === '.' || p === '..')) return "it has a '.' or '..' part";
+    if (parts.some((p) => p === '')) return "it has an empty part ('//' or a trailing '/')";
+    return null;
+  };
+  const seen = new Set<string>();
+  // Nested models' layers become groups and paths too.
+  const all: Layer[] = [];
+  const collect = (m: Model): void => {
+    for (const l of m.layers) {
+      all.push(l);
+      if (l instanceof ModelClass) collect(l);
+    }
+  };
+  collect(model);
+  for (const layer of all) {
+    const p = problem(layer.name);
+    if (p)
+      throw new Error(
+        `${what}: cannot store layer name ${JSON.stringify(layer.name)} in '${path}': ${p}. Rename the layer.`,
+      );
+    if (seen.has(layer.name) && model.layers.includes(layer))
+      throw new Error(`${what}: two layers are named '${layer.name}'; '${path}' needs unique layer names.`);
+    seen.add(layer.name);
+    for (const w of layer.weights) {
+      const q = problem(w.name);
+      if (q)
+        throw new Error(
+          `${what}: cannot store weight name ${JSON.stringify(w.name)} of layer '${layer.name}' in '${path}': ${q}.`,
+        );
+    }
+  }
+}
+
 /** Keras's `model.save(path)`: the whole model, written atomically (missing folders are created). */
 export async function saveModel(model: Model, path: string, options: SaveOptions = {}): Promise<void> {
   const includeOptimizer = options.includeOptimizer ?? true;
   const format = formatOf(path, 'save');
   if (format === 'weights.h5')
     throw new Error(`save: '${path}' names a weights file; use saveWeights, or a .keras / .h5 name.`);
+  checkStorableNames(model, 'save', path);
   if (format === 'keras') {
     const bytes = await kerasZipBytes(model, includeOptimizer);
     await writeAtomic(path, (tmp) => writeFileSync(tmp, bytes));
@@ -72,12 +123,13 @@ export function sniffFormat(path: string): 'keras' | 'h5' | null {
  * Keras's `load_model(path)`: `.keras` or legacy `.h5` written by deepscript, Keras 2 or Keras 3,
  * Sequential or Functional. The format comes from the file's bytes (the name when they say
  * nothing), and nothing in the file is ever run: custom layers load only through `customObjects`
- * or `registerSerializable`.
+ * or `registerSerializable`. A damaged or hostile file fails with DamagedFileError
+ * (docs/untrusted-files.md says what a load guarantees).
  */
 export async function loadModel(path: string, options: LoadOptions = {}): Promise<Model> {
   for (const key of Object.keys(options))
-    if (key !== 'compile' && key !== 'customObjects')
-      throw new Error(`loadModel: unknown option '${key}'; expected compile, customObjects.`);
+    if (!LOAD_OPTIONS.includes(key))
+      throw new Error(`loadModel: unknown option '${key}'; expected one of ${LOAD_OPTIONS.join(', ')}.`);
   const format = sniffFormat(path) ?? formatOf(path, 'loadModel');
   return format === 'keras' ? loadKerasZip(path, options) : readModelH5(path, options);
 }
@@ -87,31 +139,35 @@ export async function saveWeights(model: Model, path: string): Promise<void> {
   const format = formatOf(path, 'saveWeights');
   if (format === 'keras')
     throw new Error(`saveWeights: '${path}' names a model file; use save(), or a .weights.h5 / .h5 name.`);
+  checkStorableNames(model, 'saveWeights', path);
   if (format === 'h5') {
     await writeAtomic(path, (tmp) => writeWeightsH5(model, tmp));
     return;
   }
   const seq = model;
   await h5Ready();
-  await writeAtomic(path, (tmp) =>
+  await writeAtomic(path, (tmp) => {
     withFile(createH5(tmp), (f) => {
       writeKeras3Weights(f, seq, false);
       f.flush();
-    }),
-  );
+    });
+    appendChecksum(tmp);
+  });
 }
 
 /** Keras's `model.load_weights(path)`, from any of the formats above (the model must be built). */
-export async function loadWeights(model: Model, path: string): Promise<void> {
+export async function loadWeights(model: Model, path: string, options: LoadOptions = {}): Promise<void> {
   const seq = model;
   if (!seq.built)
     throw new Error(`loadWeights: model '${seq.name}' is not built yet; give it an input shape or call build() first.`);
   const format = formatOf(path, 'loadWeights');
-  if (format === 'keras') return loadWeightsFromKerasZip(seq, path);
-  const f = await openH5(path);
-  // Keras 3 weights files have a `layers` group; legacy ones a `layer_names` attribute.
-  const keras3 = withFile(f, (f) => f.keys().includes('layers') || f.keys().includes('_layer_checkpoint_dependencies'));
-  if (!keras3) return readWeightsH5(seq, path);
-  const g = await openH5(path);
-  withFile(g, (g) => readKeras3Weights(g, seq, path));
+  if (format === 'keras') return loadWeightsFromKerasZip(seq, path, options);
+  const budget = loadBudget(options);
+  await withH5Read(path, path, (f) => {
+    // Keras 3 weights files have a `layers` group; legacy ones a `layer_names` attribute.
+    const top = memberNames(f);
+    if (top.includes('layers') || top.includes('_layer_checkpoint_dependencies'))
+      readKeras3Weights(f, seq, path, budget);
+    else readWeightsH5(f, seq, path, budget);
+  });
 }

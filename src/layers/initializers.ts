@@ -4,6 +4,7 @@ import { full, randomNormal, randomUniform, truncatedNormal } from '../ops/creat
 import { getRandom } from '../core/random.js';
 import { Tensor as TensorClass } from '../core/tensor.js';
 import { sizeOf } from '../core/shape.js';
+import { ownEntry } from '../utils/own.js';
 
 /** A weight initializer; `config` round-trips through Keras's JSON (`class_name` + `config`). */
 export interface Initializer {
@@ -166,9 +167,9 @@ export function getInitializer(id: InitializerIdentifier): Initializer {
   if (typeof id === 'object' && 'init' in id) return id;
   const [key, options] =
     typeof id === 'string'
-      ? [CLASS_TO_KEY[id] ?? id, {}]
-      : [CLASS_TO_KEY[id.class_name] ?? id.class_name, id.config ?? {}];
-  const factory = FACTORIES[key];
+      ? [ownEntry(CLASS_TO_KEY, id) ?? id, {}]
+      : [ownEntry(CLASS_TO_KEY, id.class_name) ?? id.class_name, id.config ?? {}];
+  const factory = ownEntry(FACTORIES, key);
   if (!factory) {
     throw new Error(
       `Unknown initializer '${typeof id === 'string' ? id : id.class_name}'. Expected one of: ${Object.keys(FACTORIES).join(', ')}.`,

@@ -286,7 +286,15 @@ export abstract class Layer {
   private maybeBuild(shapes: ShapeValue): void {
     if (this.built) return;
     // A declared input shape wins over the first batch (so unknown lengths stay unknown).
-    this.build(this.batchInputShape && isShape(shapes) ? this.batchInputShape : shapes);
+    const shape = this.batchInputShape && isShape(shapes) ? this.batchInputShape : shapes;
+    try {
+      this.build(shape);
+    } catch (e) {
+      // Say which layer could not be built (a weight too large to allocate, a shape it cannot take).
+      if (e instanceof Error && !e.message.includes(`'${this.name}'`))
+        e.message = `Cannot build layer '${this.name}' (${this.className}): ${e.message}`;
+      throw e;
+    }
     if (!this.built) this.built = true;
     if (!this.inputShapeSeen) this.inputShapeSeen = shapes;
   }

@@ -7,6 +7,8 @@ import { mean, sum } from '../ops/reduce.js';
 import { reshape } from '../ops/reshape.js';
 import { softmaxCrossEntropy } from '../ops/softmax.js';
 import { abs, clip, log, neg, relu, softplus, square } from '../ops/unary.js';
+import { ownEntry } from '../utils/own.js';
+import { asUserCode } from '../core/buffer-pool.js';
 
 /** Keras's fuzz factor: probabilities are clipped to [EPSILON, 1 - EPSILON] before the log. */
 export const EPSILON = 1e-7;
@@ -98,10 +100,14 @@ export interface ResolvedLoss {
 
 /** Resolves Keras's loss identifiers; a function is used as it is. */
 export function getLoss(id: string | LossFn): ResolvedLoss {
-  if (typeof id === 'function') return { name: id.name || 'custom_loss', fn: id };
-  const fn = LOSSES[id];
+  if (typeof id === 'function') {
+    const user = id;
+    // User code: what it sees and makes inside a step is never reused by the buffer pool.
+    return { name: id.name || 'custom_loss', fn: (t, p) => asUserCode([t, p], () => user(t, p)) };
+  }
+  const fn = ownEntry(LOSSES, id);
   if (!fn) throw new Error(`Unknown loss '${id}'. Expected one of: ${Object.keys(LOSSES).join(', ')}.`);
-  return { name: CANONICAL[id] ?? id, fn };
+  return { name: ownEntry(CANONICAL, id) ?? id, fn };
 }
 
 /** Keras's default reduction: the mean of the per-sample losses over the batch. */

@@ -5,6 +5,8 @@ import { argmax, mean } from '../ops/reduce.js';
 import { reshape } from '../ops/reshape.js';
 import { shapeToString } from '../core/shape.js';
 import { alignTargets } from '../losses/losses.js';
+import { ownEntry } from '../utils/own.js';
+import { asUserCode } from '../core/buffer-pool.js';
 
 /** A per-sample metric: values are averaged over samples during an epoch. */
 export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
@@ -47,14 +49,18 @@ export interface ResolvedMetric {
  * sparse for sparse categorical cross-entropy, categorical otherwise.
  */
 export function getMetric(id: string | MetricFn, lossName: string, outputUnits: number | null): ResolvedMetric {
-  if (typeof id === 'function') return { name: id.name || 'custom_metric', fn: id };
+  if (typeof id === 'function') {
+    const user = id;
+    // User code: what it sees and makes inside a step is never reused by the buffer pool.
+    return { name: id.name || 'custom_metric', fn: (t, p) => asUserCode([t, p], () => user(t, p)) };
+  }
   if (id === 'accuracy' || id === 'acc') {
     let variant = 'categorical_accuracy';
     if (lossName === 'binary_crossentropy' || outputUnits === 1) variant = 'binary_accuracy';
     else if (lossName === 'sparse_categorical_crossentropy') variant = 'sparse_categorical_accuracy';
     return { name: id, fn: METRICS[variant]! };
   }
-  const fn = METRICS[id];
+  const fn = ownEntry(METRICS, id);
   if (!fn)
     throw new Error(`Unknown metric '${id}'. Expected 'accuracy' or one of: ${Object.keys(METRICS).join(', ')}.`);
   return { name: id, fn };

@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from '../core/dtype.js';
-import { allocate, allocateUninitialized, dtypeOfArray, toBfloat16Bits } from '../core/dtype.js';
+import { allocateUninitialized, dtypeOfArray, toBfloat16Bits } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { sizeOf, shapeToString } from '../core/shape.js';
 import { getRandom } from '../core/random.js';
@@ -27,16 +27,28 @@ export function tensor(values: Nested | TypedArray, shape?: readonly number[], d
     v = (v as readonly Nested[])[0] as Nested;
   }
   const flat: (number | boolean)[] = [];
+  const index: number[] = [];
   const walk = (x: Nested, depth: number): void => {
     if (Array.isArray(x)) {
       if (depth >= inferred.length || x.length !== inferred[depth]) {
         throw new Error(`tensor(): ragged nested array; expected shape ${shapeToString(inferred)}.`);
       }
-      for (const e of x as readonly Nested[]) walk(e, depth + 1);
+      (x as readonly Nested[]).forEach((e, i) => {
+        index[depth] = i;
+        walk(e, depth + 1);
+      });
     } else {
       if (depth !== inferred.length)
         throw new Error(`tensor(): ragged nested array; expected shape ${shapeToString(inferred)}.`);
-      flat.push(x as number | boolean);
+      // Number('a') would be a silent NaN: only numbers and booleans are values.
+      if (typeof x !== 'number' && typeof x !== 'boolean') {
+        const at = index.slice(0, depth).join(', ');
+        const shown = typeof x === 'string' ? `'${x}'` : String(x);
+        throw new Error(
+          `tensor(): element [${at}] is ${shown} (${x === null ? 'null' : typeof x}); expected numbers or booleans.`,
+        );
+      }
+      flat.push(x);
     }
   };
   walk(values, 0);
@@ -60,9 +72,9 @@ export function fromArray(values: ArrayLike<number>, shape: readonly number[], d
 }
 
 export function full(shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor {
-  const data = allocate(dtype, sizeOf(shape));
-  if (value !== 0) data.fill(encoder(dtype)(value));
-  return new Tensor(data, shape, dtype);
+  const t = Tensor.empty(shape, dtype); // zero-filled; names the shape if it cannot be allocated
+  if (value !== 0) t.data.fill(encoder(dtype)(value));
+  return t;
 }
 
 export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {

@@ -13,7 +13,8 @@ const UNARY: Record<UnaryOp, (x: number) => number> = {
   rsqrt: (x) => 1 / Math.sqrt(x),
   square: (x) => x * x,
   reciprocal: (x) => 1 / x,
-  relu: (x) => (x > 0 ? x : 0),
+  // x < 0 ? 0 : x, never max(x, 0) by comparison: NaN must come out NaN (relu(-0) is -0, as in every kernel).
+  relu: (x) => (x < 0 ? 0 : x),
   step: (x) => (x > 0 ? 1 : 0),
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   tanh: Math.tanh,
@@ -32,7 +33,7 @@ export function unary(op: UnaryOp, x: FloatArray, out: FloatArray): void {
   if (op === 'relu') {
     for (let i = 0; i < n; i++) {
       const v = x[i]!;
-      out[i] = v > 0 ? v : 0;
+      out[i] = v < 0 ? 0 : v;
     }
     return;
   }

@@ -16,7 +16,7 @@ function activate(a: RecurrentActivation, x: number): number {
     case 'linear':
       return x;
     case 'relu':
-      return x > 0 ? x : 0;
+      return x < 0 ? 0 : x; // NaN stays NaN
     case 'sigmoid':
       return 1 / (1 + Math.exp(-x));
     case 'tanh':

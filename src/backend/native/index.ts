@@ -36,7 +36,43 @@ export function loadNativeBackend(options: { silent?: boolean } = {}): NativeLoa
   const a = loaded.addon;
   registerInferenceKernels({ create: a.inferCreate, run: a.inferRun, denseSmall: a.denseSmall });
   result = { ok: true };
+  checkEnvThreads(loaded.addon);
+  reportThreadShortfall(loaded.addon);
   return result;
+}
+
+/** The most threads the pool runs (setNumThreads refuses more). */
+export const MAX_THREADS = 256;
+
+function checkEnvThreads(addon: NativeAddon): void {
+  const env = process.env['DEEPSCRIPT_NUM_THREADS'];
+  if (env === undefined || env === '') return;
+  const n = Number(env);
+  const { max } = addon.threadPoolStatus();
+  if (!Number.isInteger(n) || n < 1)
+    process.emitWarning(`deepscript: DEEPSCRIPT_NUM_THREADS='${env}' is not a positive integer; it is ignored.`, {
+      code: 'DEEPSCRIPT_THREADS',
+    });
+  else if (n > max)
+    process.emitWarning(`deepscript: DEEPSCRIPT_NUM_THREADS=${n} is above the maximum of ${max}; using ${max}.`, {
+      code: 'DEEPSCRIPT_THREADS',
+    });
+}
+
+const shortfallsReported = new Set<number>();
+
+/**
+ * When the OS refused some of the requested threads (a process limit, a container), the pool runs
+ * on those it started; this says so, with the OS's reason, once for each count asked for.
+ */
+function reportThreadShortfall(addon: NativeAddon): void {
+  const s = addon.threadPoolStatus();
+  if (s.threads >= s.requested || shortfallsReported.has(s.requested)) return;
+  shortfallsReported.add(s.requested);
+  process.emitWarning(
+    `deepscript: asked for ${s.requested} native threads, the system started only ${s.threads} (${s.error || 'no reason given'}); running on ${s.threads}.`,
+    { code: 'DEEPSCRIPT_THREADS' },
+  );
 }
 
 /** Threads the native kernels use (1 when the addon is not loaded: the js backend is single-threaded). */
@@ -46,8 +82,11 @@ export function getNumThreads(): number {
 
 /** Sets the native thread-pool size (DEEPSCRIPT_NUM_THREADS sets the initial size). No-op without the addon. */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}.`);
-  addonRef?.setNumThreads(n);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS)
+    throw new RangeError(`setNumThreads: expected an integer from 1 to ${MAX_THREADS}, got ${n}.`);
+  if (!addonRef) return;
+  addonRef.setNumThreads(n);
+  reportThreadShortfall(addonRef);
 }
 
 /** What the native backend runs on, for diagnostics and benchmarks; null when not loaded. */

@@ -131,6 +131,8 @@ export interface NativeAddon {
   ): void;
   setNumThreads(n: number): number;
   getNumThreads(): number;
+  /** The pool's threads, the count requested, the cap, and why fewer started ('' when all did). */
+  threadPoolStatus(): { threads: number; requested: number; max: number; error: string };
   /** The best SIMD family the CPU has: 'avx512' | 'avx2' | 'generic'. */
   cpuIsa(): string;
   /** Forces the float32 GEMM kernel family (capped at the CPU's); returns the one now used. */

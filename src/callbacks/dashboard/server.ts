@@ -58,6 +58,10 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
       res.writeHead(200, PAGE_HEADERS);
       res.end(req.method === 'HEAD' ? undefined : o.page());
     } else if (path === '/events') {
+      if (o.hub.full) {
+        refuse(res, 503, `Too many dashboard clients (at most ${o.hub.maxClients}); close another tab.`);
+        return;
+      }
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-store',

@@ -18,6 +18,19 @@ interface Client {
   missed: boolean;
   sent: number;
   skipped: number;
+  /** When it fell behind (for dropping clients that stay stalled). */
+  behindSince: number;
+}
+
+export interface SseHubLimits {
+  /** Streams served at once; more get 503 from the server (default 16). */
+  maxClients?: number;
+  /** A client holding more unsent bytes than this is cut (default 16 MiB). */
+  maxBufferedBytes?: number;
+  /** A client that has not drained for this long is cut (default 30 s). */
+  stallMs?: number;
+  /** Clock, for tests. */
+  now?: () => number;
 }
 
 export interface SseClientStats {
@@ -37,25 +50,52 @@ export function formatEvent(type: string, data: unknown): string {
  * Server-Sent Events fan-out that never makes the producer wait. Writes are fire-and-forget; a
  * client whose buffer is full (`write` returned false) is marked behind and skipped, and when it
  * drains it gets one fresh snapshot instead of the backlog, so a stalled tab costs one bounded
- * buffer and a closed one costs nothing.
+ * buffer and a closed one costs nothing. Memory is bounded as a whole: at most `maxClients`
+ * streams, each cut once it holds more than `maxBufferedBytes` or stays stalled for `stallMs`.
  */
 export class SseHub {
   private clients = new Map<number, Client>();
   private nextId = 1;
   private closed = false;
+  readonly maxClients: number;
+  private readonly maxBufferedBytes: number;
+  private readonly stallMs: number;
+  private readonly now: () => number;
 
   /** @param snapshot the full current state, sent as a `state` event on connect and after a drain. */
-  constructor(private readonly snapshot: () => unknown) {}
+  constructor(
+    private readonly snapshot: () => unknown,
+    limits: SseHubLimits = {},
+  ) {
+    this.maxClients = limits.maxClients ?? 16;
+    this.maxBufferedBytes = limits.maxBufferedBytes ?? 16 * 2 ** 20;
+    this.stallMs = limits.stallMs ?? 30_000;
+    this.now = limits.now ?? Date.now;
+  }
 
   get size(): number {
     return this.clients.size;
   }
 
+  /** Whether another stream would exceed maxClients (the server answers 503 then). */
+  get full(): boolean {
+    return this.clients.size >= this.maxClients;
+  }
+
+  /** Adds a stream; returns its id, or -1 (and ends it) when the hub is full. */
   add(res: SseResponse): number {
-    const client: Client = { id: this.nextId++, res, behind: false, missed: false, sent: 0, skipped: 0 };
-    if (this.closed) {
+    const client: Client = {
+      id: this.nextId++,
+      res,
+      behind: false,
+      missed: false,
+      sent: 0,
+      skipped: 0,
+      behindSince: 0,
+    };
+    if (this.closed || this.full) {
       safely(() => res.end());
-      return client.id;
+      return this.closed ? client.id : -1;
     }
     this.clients.set(client.id, client);
     const drop = () => this.clients.delete(client.id);
@@ -68,8 +108,12 @@ export class SseHub {
   broadcast(type: string, data: unknown): void {
     if (this.clients.size === 0) return;
     const chunk = formatEvent(type, data); // serialised once for all clients
-    for (const c of this.clients.values()) {
+    for (const c of [...this.clients.values()]) {
       if (c.behind) {
+        if (this.now() - c.behindSince > this.stallMs) {
+          this.cut(c); // a tab that stopped reading: its buffer is not kept forever
+          continue;
+        }
         c.skipped++;
         c.missed = true;
       } else {
@@ -88,10 +132,20 @@ export class SseHub {
       safely(() => c.res.destroy());
       return;
     }
+    if (c.res.writableLength > this.maxBufferedBytes) {
+      this.cut(c);
+      return;
+    }
     if ((!ok || c.res.writableNeedDrain) && !c.behind) {
       c.behind = true;
+      c.behindSince = this.now();
       c.res.once('drain', () => this.drained(c));
     }
+  }
+
+  private cut(c: Client): void {
+    this.clients.delete(c.id);
+    safely(() => c.res.destroy());
   }
 
   private drained(c: Client): void {
