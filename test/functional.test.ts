@@ -14,6 +14,7 @@ import { SymbolicTensor } from '../src/layers/graph/symbolic-tensor.js';
 import { Adam } from '../src/optimizers/adam.js';
 import { SGD } from '../src/optimizers/sgd.js';
 import { toCategorical } from '../src/utils/to-categorical.js';
+import { modelFromConfig } from '../src/io/model-config.js';
 
 function close(a: Tensor, b: Tensor, tol = 1e-6): void {
   assert.deepEqual(a.shape, b.shape);
@@ -474,6 +475,59 @@ describe('subclassed models and custom layers', () => {
     assert.throws(
       () => new Bad({ name: 'bad' }).apply(randomNormal([1, 2])),
       /'bad': addWeight option 'regularizer' is not supported/,
+    );
+  });
+});
+
+describe('one fit at a time, and no results from nothing', () => {
+  test('a second fit() while the first runs is refused; the first one finishes untouched', async () => {
+    setRandomSeed(9);
+    const model = new Sequential([new layers.Dense(2, { inputShape: [3] })]);
+    model.compile({ loss: 'mse', optimizer: 'sgd' });
+    const x = randomNormal([64, 3]);
+    const y = randomNormal([64, 2]);
+    const first = model.fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 });
+    await assert.rejects(model.fit(x, y, { epochs: 1, verbose: 0 }), /already training.*await it/);
+    const h = await first;
+    assert.equal(h.history.loss!.length, 3);
+    // Once it is done, training again is fine.
+    await model.fit(x, y, { epochs: 1, verbose: 0 });
+  });
+
+  test('evaluate on 0 samples is an error, not a loss of 0', async () => {
+    const model = new Sequential([new layers.Dense(1, { inputShape: [2] })]);
+    model.compile({ loss: 'mse', optimizer: 'sgd' });
+    await assert.rejects(model.evaluate(randomNormal([0, 2]), randomNormal([0, 1])), /evaluate: no samples/);
+  });
+
+  test('a saved graph with a loop is refused, naming the layers', () => {
+    const entry = (name: string, from: string): unknown => ({
+      class_name: 'Dense',
+      config: { name, units: 2 },
+      name,
+      inbound_nodes: [[[from, 0, 0, {}]]],
+    });
+    assert.throws(
+      () =>
+        modelFromConfig({
+          class_name: 'Functional',
+          config: {
+            name: 'loop',
+            layers: [
+              {
+                class_name: 'InputLayer',
+                config: { batch_input_shape: [null, 2], name: 'i' },
+                name: 'i',
+                inbound_nodes: [],
+              },
+              entry('a', 'b'),
+              entry('b', 'a'),
+            ],
+            input_layers: [['i', 0, 0]],
+            output_layers: [['b', 0, 0]],
+          },
+        }),
+      /cannot be built: the calls of 'a', 'b' wait for tensors no layer makes \(loops or disconnected nodes\)/,
     );
   });
 });

@@ -7,7 +7,11 @@ namespace ds {
 
 int num_threads() { return 1; }
 
-void set_num_threads(int) {}
+int set_num_threads(int) { return 1; }
+
+int requested_threads() { return 1; }
+
+const char* thread_start_error() { return ""; }
 
 void run_parallel(int, JobFn fn, void* ctx) { fn(ctx, 0, 1); }
 

@@ -7,7 +7,15 @@ import { Model } from '../models/model.js';
 import { toSnakeCase } from '../utils/naming.js';
 import { DamagedFileError } from './damaged.js';
 import type { Dataset, Group, H5File } from './h5-file.js';
-import { datasetShape, getDataset, getGroup, memberNames, readTensor, writeInt64Scalar, writeTensor } from './h5-file.js';
+import {
+  datasetShape,
+  getDataset,
+  getGroup,
+  memberNames,
+  readTensor,
+  writeInt64Scalar,
+  writeTensor,
+} from './h5-file.js';
 import type { LoadBudget } from './legacy-h5.js';
 import { optimizerClassName } from './optimizer-config.js';
 import type { OptimizerLayout } from './optimizer-state.js';

@@ -117,8 +117,8 @@ export abstract class Layer {
 
   constructor(args: LayerArgs = {}) {
     this.name = args.name ?? uniqueName(toSnakeCase(this.className));
-    if (typeof this.name !== 'string' || this.name.length === 0)
-      throw new Error(`${this.className}: a layer name must be a non-empty string, got ${JSON.stringify(args.name)}.`);
+    if (typeof this.name !== 'string')
+      throw new Error(`${this.className}: a layer name must be a string, got ${JSON.stringify(args.name)}.`);
     this.dtype = args.dtype ?? 'float32';
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [null, ...args.inputShape];
@@ -291,8 +291,16 @@ export abstract class Layer {
       this.build(shape);
     } catch (e) {
       // Say which layer could not be built (a weight too large to allocate, a shape it cannot take).
-      if (e instanceof Error && !e.message.includes(`'${this.name}'`))
-        e.message = `Cannot build layer '${this.name}' (${this.className}): ${e.message}`;
+      if (e instanceof Error && !e.message.includes(`'${this.name}'`)) {
+        const where = `layer '${this.name}' (${this.className})`;
+        // An error that carries the problem on its own (io's DamagedFileError) keeps its form.
+        const withProblem = e as Error & { problem?: unknown };
+        if (typeof withProblem.problem === 'string' && e.message.endsWith(withProblem.problem)) {
+          const problem = `${where}: ${withProblem.problem}`;
+          e.message = e.message.slice(0, e.message.length - withProblem.problem.length) + problem;
+          withProblem.problem = problem;
+        } else e.message = `Cannot build ${where}: ${e.message}`;
+      }
       throw e;
     }
     if (!this.built) this.built = true;
