@@ -18,7 +18,7 @@ const vocabulary = 200;
 const departments = 4;
 function tickets(n: number, seed: number): { title: Tensor; body: Tensor; priority: Tensor; department: Tensor } {
   let s = seed;
-  const rand = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = (): number => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   const title = new Float32Array(n * vocabulary);
   const body = new Float32Array(n * vocabulary);
   const priority = new Float32Array(n);
@@ -56,7 +56,11 @@ const bodyFeatures = new layers.Dense(64, { activation: 'relu' }).apply(bodyInpu
 const features = layers.concatenate([titleFeatures, bodyFeatures]);
 const priority = new layers.Dense(1, { activation: 'sigmoid', name: 'priority' }).apply(features);
 const department = new layers.Dense(departments, { activation: 'softmax', name: 'department' }).apply(features);
-const model = new Model({ inputs: [titleInput, bodyInput], outputs: [priority, department], name: 'ticket_classifier' });
+const model = new Model({
+  inputs: [titleInput, bodyInput],
+  outputs: [priority, department],
+  name: 'ticket_classifier',
+});
 model.summary();
 
 model.compile({
