@@ -6,7 +6,7 @@
  * imdb) the padded data deepscript loads is first exported as .npy to a fresh temporary folder,
  * which the Python side reads, so both train on the same arrays in the same batch order.
  *
- *   npm run bench:compare -- [--workload mlp|cnn|reuters|imdb] [--threads 2] [--rounds 3] [--epochs 2] [--max-batches B]
+ *   npm run bench:compare -- [--workload mlp|cnn|resnet|reuters|imdb] [--threads 2] [--rounds 3] [--epochs 2] [--max-batches B]
  *                            [--omp-passive]
  *
  * --omp-passive runs PyTorch with OMP_WAIT_POLICY=PASSIVE: on a shared machine its spinning OpenMP
@@ -31,7 +31,7 @@ const cap = maxBatches > 0 ? ['--max-batches', String(maxBatches)] : [];
 const ompPassive = args.has('omp-passive');
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
-const KNOWN = ['mlp', 'cnn', ...Object.keys(SEQUENCE_WORKLOADS)];
+const KNOWN = ['mlp', 'cnn', 'resnet', ...Object.keys(SEQUENCE_WORKLOADS)];
 if (!KNOWN.includes(workload)) throw new Error(`Unknown workload '${workload}'. Available: ${KNOWN.join(', ')}.`);
 
 interface EpochLine {

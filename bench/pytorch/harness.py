@@ -56,7 +56,8 @@ def keras_init(model, nn):
     for m in model.modules():
         if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)):
             nn.init.xavier_uniform_(m.weight)
-            nn.init.zeros_(m.bias)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
         elif isinstance(m, nn.Embedding):
             nn.init.uniform_(m.weight, -0.05, 0.05)
         elif isinstance(m, nn.LSTM):

@@ -36,8 +36,8 @@ def load(np, args, sample_shape):
     return x, y, xv, yv
 
 
-def main(workload, sample_shape, build_model):
-    """Batch 200, softmax + categorical cross-entropy (as cross-entropy on logits and class ids)."""
+def main(workload, sample_shape, build_model, batch=200):
+    """Batch 200 unless given, softmax + categorical cross-entropy (as cross-entropy on logits and class ids)."""
     args = harness.parse_args(
         lambda p: p.add_argument("--synthetic", action="store_true", help="random data instead of MNIST")
     )
@@ -62,5 +62,5 @@ def main(workload, sample_shape, build_model):
         data,
         nn.CrossEntropyLoss(),
         lambda out, yb: (out.argmax(1) == yb).sum().item(),
-        batch=200,
+        batch=batch,
     )
