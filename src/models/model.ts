@@ -2,7 +2,6 @@ import { gradients, noGrad } from '../core/autograd.js';
 import { bufferScope, endPoolSession, startPoolSession } from '../core/buffer-pool.js';
 import { getRandom } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
-import type { Variable } from '../core/variable.js';
 import type { Callback, CallbackModel, Logs, TrainingParams } from '../callbacks/callback.js';
 import { CallbackList } from '../callbacks/callback-list.js';
 import { History } from '../callbacks/history.js';
@@ -591,15 +590,6 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
   /** One batch through the model without gradients (Keras's predict_on_batch). */
   predictOnBatch<R = Realized<O>>(x: ModelData): NoInfer<R> {
     return noGrad(() => this.apply<R>(x as LayerValue<Tensor>, { training: false }));
-  }
-
-  override getWeights(): Tensor[] {
-    return super.getWeights();
-  }
-
-  /** Variables of the whole model (Keras's `model.weights`). */
-  override get weights(): Variable[] {
-    return super.weights;
   }
 
   override toString(): string {
