@@ -531,3 +531,18 @@ describe('one fit at a time, and no results from nothing', () => {
     );
   });
 });
+
+test('a mask passed to a call inside a graph is the one the layer gets', () => {
+  setRandomSeed(12);
+  const x = Input({ shape: [null, 2] });
+  const m = Input({ shape: [null], dtype: 'bool', name: 'steps' });
+  const lstm = new layers.LSTM(2);
+  const model = new Model({ inputs: [x, m], outputs: lstm.apply(x, { mask: m }) });
+  const data = randomNormal([2, 3, 2]);
+  const keepAll = tensor(new Uint8Array([1, 1, 1, 1, 1, 1]), [2, 3], 'bool');
+  const keepFirst = tensor(new Uint8Array([1, 0, 0, 1, 0, 0]), [2, 3], 'bool');
+  // Masking the last two steps keeps the state after the first one: the same as a 1-step sequence.
+  const first = data.slice([0, 0, 0], [2, 1, 2]);
+  assert.deepEqual(Array.from(model.predict([data, keepFirst]).data), Array.from(lstm.apply(first).data));
+  assert.notDeepEqual(Array.from(model.predict([data, keepAll]).data), Array.from(lstm.apply(first).data));
+});

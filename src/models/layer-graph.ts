@@ -127,9 +127,13 @@ export class LayerGraph {
     for (const node of this.nodes) {
       if (node.isInput) continue;
       const args = node.args.map((a) => replace(a, valueOf));
-      const { training: fixed, ...rest } = node.kwargs;
+      const { training: fixed, mask: given, ...rest } = node.kwargs;
       const kwargs = replace(rest, valueOf) as Record<string, unknown>;
-      const mask = replace(node.args[0], (t) => masks.get(t) ?? null);
+      // A mask passed to the call (layer.apply(x, { mask })) wins over the one its inputs carry.
+      const mask =
+        given !== undefined && given !== null
+          ? replace(given, valueOf)
+          : replace(node.args[0], (t) => masks.get(t) ?? null);
       const result = node.layer.callInGraph(args, kwargs, typeof fixed === 'boolean' ? fixed : training, mask);
       const produced = flattenNested(result.outputs, isTensor);
       if (produced.length !== node.outputs.length)
