@@ -5,14 +5,14 @@
  * half of the epochs, then 2e-4, then 4e-5 for the last quarter; the weights of the epoch with
  * the lowest test loss are kept and restored at the end.
  *
- *   npm run example:mnist-resnet -- [--epochs 8] [--seed 0] [--verbose 0|1|2]
+ *   npm run example:mnist-resnet -- [--epochs 12] [--seed 0] [--verbose 0|1|2]
  *     [--train-samples N] [--test-samples N] [--backend js|native]
  */
 import { callbacks, datasets, utils } from '../src/index.js';
 import { exampleOptions, intArg } from './args.js';
 import { buildMnistResnet } from './resnet-model.js';
 
-const { args, epochs, verbose } = exampleOptions({ epochs: 8, verbose: 2 });
+const { args, epochs, verbose } = exampleOptions({ epochs: 12, verbose: 2 });
 
 const [[xTrainAll, yClassTrainAll], [xTestAll, yClassTestAll]] = datasets.mnist.loadData();
 const trainSamples = Math.min(intArg(args, 'train-samples', xTrainAll.shape[0]!), xTrainAll.shape[0]!);
