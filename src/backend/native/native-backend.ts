@@ -8,9 +8,8 @@ import type {
   WindowGeometry,
 } from '../backend.js';
 import { ARITHMETIC_OPS, COMPARE_OPS, RECURRENT_ACTIVATIONS, RECURRENT_CELLS, UNARY_OPS } from '../backend.js';
-import { broadcastStrides } from '../js/elementwise.js';
+import { writeBroadcastLayout } from '../broadcast-layout.js';
 import { jsBackend } from '../js/js-backend.js';
-import type { Shape } from '../../core/shape.js';
 import { sizeOf } from '../../core/shape.js';
 import type { NativeAddon } from './load-native.js';
 
@@ -28,45 +27,6 @@ function code<K>(map: Map<K, number>, op: K): number {
   const c = map.get(op);
   if (c === undefined) throw new Error(`native backend: unknown op '${String(op)}'.`);
   return c;
-}
-
-/**
- * Writes the broadcast layout of a binary op into `meta` as [rank, shape, aStrides, bStrides],
- * dropping size-1 axes and merging axes both inputs walk contiguously, so the kernel's inner loop
- * runs as long as possible.
- */
-function writeBroadcastLayout(aShape: Shape, bShape: Shape, outShape: Shape): void {
-  const aStr = broadcastStrides(aShape, outShape);
-  const bStr = broadcastStrides(bShape, outShape);
-  const dims: number[] = [];
-  const as: number[] = [];
-  const bs: number[] = [];
-  for (let d = 0; d < outShape.length; d++) {
-    const size = outShape[d]!;
-    if (size === 1) continue;
-    const last = dims.length - 1;
-    if (last >= 0 && as[last] === aStr[d]! * size && bs[last] === bStr[d]! * size) {
-      dims[last]! *= size;
-      as[last] = aStr[d]!;
-      bs[last] = bStr[d]!;
-    } else {
-      dims.push(size);
-      as.push(aStr[d]!);
-      bs.push(bStr[d]!);
-    }
-  }
-  if (dims.length === 0) {
-    dims.push(1);
-    as.push(0);
-    bs.push(0);
-  }
-  const r = dims.length;
-  meta[0] = r;
-  for (let d = 0; d < r; d++) {
-    meta[1 + d] = dims[d]!;
-    meta[1 + r + d] = as[d]!;
-    meta[1 + 2 * r + d] = bs[d]!;
-  }
 }
 
 function writeFlatLayout(n: number, aStride: number, bStride: number): void {
@@ -150,7 +110,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       else if (a.length === 1 && b.length === n) writeFlatLayout(n, 0, 1);
       else {
         if (outShape.length > MAX_RANK) throw new Error(`native backend: rank ${outShape.length} exceeds ${MAX_RANK}.`);
-        writeBroadcastLayout(aShape, bShape, outShape);
+        writeBroadcastLayout(meta, 0, aShape, bShape, outShape);
       }
       addon.binary(code(BINARY_CODE, op), a, b, out, meta);
     },

@@ -9,10 +9,9 @@ import type {
 } from '../backend.js';
 import { ARITHMETIC_OPS, COMPARE_OPS, RECURRENT_ACTIVATIONS, RECURRENT_CELLS, UNARY_OPS } from '../backend.js';
 import type { KernelName } from '../backend.js';
-import { broadcastStrides } from '../js/elementwise.js';
+import { writeBroadcastLayout } from '../broadcast-layout.js';
 import { jsBackend } from '../js/js-backend.js';
 import type { TypedArray } from '../../core/dtype.js';
-import type { Shape } from '../../core/shape.js';
 import { sizeOf } from '../../core/shape.js';
 
 /**
@@ -369,42 +368,6 @@ export async function instantiateWasm(
   const module = await api.compile(bytes);
   const memory = makeMemory(options);
   return new WasmRuntime(await api.instantiate(module, importsFor(module, memory)), memory);
-}
-
-function writeBroadcastLayout(m: Float64Array, at: number, aShape: Shape, bShape: Shape, outShape: Shape): void {
-  const aStr = broadcastStrides(aShape, outShape);
-  const bStr = broadcastStrides(bShape, outShape);
-  const dims: number[] = [];
-  const as: number[] = [];
-  const bs: number[] = [];
-  for (let d = 0; d < outShape.length; d++) {
-    const size = outShape[d]!;
-    if (size === 1) continue;
-    const last = dims.length - 1;
-    // Merge axes both inputs walk contiguously, so the kernel's inner loop runs long.
-    if (last >= 0 && as[last] === aStr[d]! * size && bs[last] === bStr[d]! * size) {
-      dims[last]! *= size;
-      as[last] = aStr[d]!;
-      bs[last] = bStr[d]!;
-    } else {
-      dims.push(size);
-      as.push(aStr[d]!);
-      bs.push(bStr[d]!);
-    }
-  }
-  if (dims.length === 0) {
-    dims.push(1);
-    as.push(0);
-    bs.push(0);
-  }
-  const r = dims.length;
-  if (at + 1 + 3 * r > META_LEN) throw new Error(`wasm backend: rank ${r} exceeds ${MAX_RANK}.`);
-  m[at] = r;
-  for (let d = 0; d < r; d++) {
-    m[at + 1 + d] = dims[d]!;
-    m[at + 1 + r + d] = as[d]!;
-    m[at + 1 + 2 * r + d] = bs[d]!;
-  }
 }
 
 function writeWindow(m: Float64Array, g: WindowGeometry): void {
