@@ -181,6 +181,7 @@ describe('Functional models', () => {
     assert.throws(() => model.compile({ loss: 'mse', metrics: ['mae'] }), /give metrics per output/);
     assert.throws(() => model.compile({ loss: { c: 'mse' } }), /names output 'c'/);
     assert.throws(() => model.compile({ loss: ['mse'] }), /1 entries but the model has 2 outputs/);
+    assert.throws(() => model.compile({ loss: 'mse', lossWeights: 2 as never }), /lossWeights must be an array/);
   });
 });
 

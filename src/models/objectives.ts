@@ -85,6 +85,8 @@ export function resolveObjectives(
 ): Objectives {
   const n = outputNames.length;
   const losses = perOutput(args.loss, outputNames, 'loss', (l) => typeof l === 'string' || typeof l === 'function');
+  if (typeof args.lossWeights === 'number')
+    throw new Error('compile: lossWeights must be an array (one weight per output) or a record by output name.');
   const weights =
     args.lossWeights === undefined ? null : perOutput(args.lossWeights, outputNames, 'lossWeights', isNumber);
   const metrics = resolveMetricLists(args.metrics, outputNames);
