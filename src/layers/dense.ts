@@ -6,7 +6,8 @@ import { getActivation } from './activations.js';
 import type { InitializerIdentifier, Initializer } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { Layer, NO_REGULARIZERS, formatShape } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, NO_REGULARIZERS, formatShape } from './layer.js';
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 export interface DenseArgs extends LayerArgs {
   activation?: ActivationName | null;
@@ -14,6 +15,11 @@ export interface DenseArgs extends LayerArgs {
   kernelInitializer?: InitializerIdentifier;
   biasInitializer?: InitializerIdentifier;
 }
+
+const DENSE_ARG_NAMES = [
+  ...LAYER_ARG_NAMES,
+  ...optionNames<Omit<DenseArgs, keyof LayerArgs>>()(['activation', 'useBias', 'kernelInitializer', 'biasInitializer']),
+];
 
 /** `activation(x @ kernel + bias)` on the last axis. */
 export class Dense extends Layer {
@@ -26,6 +32,7 @@ export class Dense extends Layer {
   bias: Variable | null = null;
 
   constructor(units: number, args: DenseArgs = {}) {
+    checkOptionNames('Dense', args, DENSE_ARG_NAMES);
     super(args);
     this.supportsMasking = true; // as Keras: the mask passes through to later layers
     if (!Number.isInteger(units) || units <= 0)

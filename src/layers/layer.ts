@@ -13,6 +13,7 @@ import type { SymbolicShape } from './graph/symbolic-tensor.js';
 import { SymbolicTensor, formatShape, isSymbolicTensor } from './graph/symbolic-tensor.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer } from './initializers.js';
+import { optionNames } from '../utils/option-names.js';
 
 export type { SymbolicShape };
 export { formatShape };
@@ -34,6 +35,16 @@ export interface LayerArgs {
   batchInputShape?: readonly (number | null)[];
   dtype?: DType;
 }
+
+/** The keys every layer takes (each layer adds its own; see utils/option-names.ts). */
+export const LAYER_ARG_NAMES = optionNames<LayerArgs>()([
+  'name',
+  'trainable',
+  'inputShape',
+  'inputDim',
+  'batchInputShape',
+  'dtype',
+]);
 
 export type CallOptions<M = Tensor | null> = {
   training: boolean;

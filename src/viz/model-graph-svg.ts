@@ -13,6 +13,7 @@
 import dagre from '@dagrejs/dagre';
 import type { GraphViewEdge, GraphViewNode, ModelGraphView } from './model-graph-view.js';
 import { BOLD_WIDTHS, REGULAR_WIDTHS } from './text-metrics.js';
+import { checkOptionNames } from '../utils/option-names.js';
 
 export type Rankdir = 'TB' | 'LR' | 'BT' | 'RL';
 /** How edges are drawn: Graphviz's names. 'ortho' (Keras's default) draws right-angle lines. */
@@ -63,7 +64,7 @@ const BOOLEAN_OPTIONS = new Set<string>([
   'showTrainable',
 ]);
 /** Keras's plot_model keywords that have no camelCase twin here. */
-const KERAS_ONLY: Record<string, string> = {
+export const KERAS_ONLY: Record<string, string> = {
   to_file: 'file',
   layer_range: '',
   subgraph: '',
@@ -91,58 +92,6 @@ const MARGIN = 4;
 // ---------------------------------------------------------------------------------------------
 // Options
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j]!;
-      row[j] = Math.min(up + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length]!;
-}
-
-/** The valid name closest to `name` (case-insensitive edit distance). */
-export function nearestName(name: string, valid: readonly string[]): string {
-  let best = valid[0]!;
-  let bestD = Infinity;
-  for (const v of valid) {
-    const d = editDistance(name.toLowerCase(), v.toLowerCase());
-    if (d < bestD) [best, bestD] = [v, d];
-  }
-  return best;
-}
-
-const camel = (snake: string): string => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-
-/**
- * Refuses option names that are not in `valid`: Keras's snake_case spellings by their camelCase
- * name, anything else with the nearest valid name.
- */
-export function checkOptionNames(where: string, options: object, valid: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (valid.includes(key)) continue;
-    if (key in KERAS_ONLY) {
-      const ours = KERAS_ONLY[key]!;
-      throw new Error(
-        ours
-          ? `${where}: \`${key}\` is Keras's Python spelling; use \`${ours}\`.`
-          : `${where}: Keras's \`${key}\` option is not supported.`,
-      );
-    }
-    if (key.includes('_') && valid.includes(camel(key))) {
-      throw new Error(`${where}: \`${key}\` is Keras's Python spelling; use \`${camel(key)}\`.`);
-    }
-    throw new Error(
-      `${where}: unknown option \`${key}\`; did you mean \`${nearestName(key, valid)}\`? ` +
-        `(valid: ${valid.join(', ')})`,
-    );
-  }
-}
-
 interface Resolved {
   showShapes: boolean;
   showDtype: boolean;
@@ -157,7 +106,7 @@ interface Resolved {
 
 function resolveOptions(options: ModelGraphOptions, where: string): Resolved {
   if (options === null || typeof options !== 'object') throw new Error(`${where}: options must be an object.`);
-  checkOptionNames(where, options, MODEL_GRAPH_OPTION_NAMES);
+  checkOptionNames(where, options, MODEL_GRAPH_OPTION_NAMES, KERAS_ONLY);
   const o = options as Record<string, unknown>;
   for (const key of BOOLEAN_OPTIONS) {
     if (o[key] !== undefined && typeof o[key] !== 'boolean') {

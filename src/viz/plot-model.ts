@@ -1,12 +1,8 @@
 import { extname } from 'node:path';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import type { HasGraphView } from './model-graph-view.js';
-import {
-  checkOptionNames,
-  MODEL_GRAPH_OPTION_NAMES,
-  modelGraphSvg,
-  type ModelGraphOptions,
-} from './model-graph-svg.js';
+import { checkOptionNames } from '../utils/option-names.js';
+import { KERAS_ONLY, MODEL_GRAPH_OPTION_NAMES, modelGraphSvg, type ModelGraphOptions } from './model-graph-svg.js';
 import { svgToPng } from './render.js';
 
 export interface PlotModelOptions extends ModelGraphOptions {
@@ -24,7 +20,7 @@ const PLOT_MODEL_OPTION_NAMES: readonly string[] = [...MODEL_GRAPH_OPTION_NAMES,
  */
 export async function plotModel(model: HasGraphView, options: PlotModelOptions = {}): Promise<string> {
   if (options === null || typeof options !== 'object') throw new Error('plotModel: options must be an object.');
-  checkOptionNames('plotModel', options, PLOT_MODEL_OPTION_NAMES);
+  checkOptionNames('plotModel', options, PLOT_MODEL_OPTION_NAMES, KERAS_ONLY);
   if (!model || typeof (model as Partial<HasGraphView>).graphView !== 'function') {
     throw new Error('plotModel: expected a model with graphView() (a Sequential or Functional model).');
   }
