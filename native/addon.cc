@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "batch_norm.h"
 #include "bf16_binding.h"
 #include "conv.h"
 #include "cpu_features.h"
@@ -434,6 +435,37 @@ Napi::Value Dropout(const Napi::CallbackInfo& info) {
 Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   return guard(info, [&] { ds::relu_grad(to_buf(info, 0, "grad"), to_buf(info, 1, "y"), to_buf(info, 2, "out")); });
 }
+
+// BatchNormalization, channels-last data viewed as [rows, channels].
+Napi::Value BatchNormStats(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::batch_norm_stats(to_buf(info, 0, "x"), count(info, 1, "rows"), count(info, 2, "channels"),
+                         to_buf(info, 3, "mean"), to_buf(info, 4, "variance"));
+  });
+}
+
+Napi::Value ChannelAffine(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::channel_affine(to_buf(info, 0, "x"), count(info, 1, "rows"), count(info, 2, "channels"),
+                       to_buf(info, 3, "scale"), to_buf(info, 4, "shift"), to_buf(info, 5, "out"));
+  });
+}
+
+Napi::Value BatchNormGradSums(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::batch_norm_grad_sums(to_buf(info, 0, "dy"), to_buf(info, 1, "x"), to_buf(info, 2, "center"),
+                             count(info, 3, "rows"), count(info, 4, "channels"), to_buf(info, 5, "sumDy"),
+                             to_buf(info, 6, "sumDyXc"));
+  });
+}
+
+Napi::Value BatchNormInputGrad(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::batch_norm_input_grad(to_buf(info, 0, "dy"), to_buf(info, 1, "x"), count(info, 2, "rows"),
+                              count(info, 3, "channels"), to_buf(info, 4, "a"), to_buf(info, 5, "b"),
+                              to_buf(info, 6, "d"), to_buf(info, 7, "out"));
+  });
+}
 // ---- end fused training kernels ----
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -458,6 +490,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("softmaxCrossEntropy", SoftmaxCrossEntropy);
   fn("dropout", Dropout);
   fn("reluGrad", ReluGrad);
+  fn("batchNormStats", BatchNormStats);
+  fn("channelAffine", ChannelAffine);
+  fn("batchNormGradSums", BatchNormGradSums);
+  fn("batchNormInputGrad", BatchNormInputGrad);
   fn("adamUpdate", AdamUpdate);
   fn("sgdUpdate", SgdUpdate);
   fn("rmspropUpdate", RmspropUpdate);

@@ -1,8 +1,8 @@
 // WebAssembly entry point: the same kernels as the Node-API addon (native/addon.cc), behind one C
 // export. The TypeScript side (src/backend/wasm/wasm-backend.ts) writes, in the module's memory,
 // a table of array slots (byte offset, element count, dtype code; dtype 255 = null) and a
-// Float64Array of scalars, then calls ds_call(kernel, slots, meta). Kernel numbers are positions
-// in KERNEL_NAMES (src/backend/backend.ts); scalar layouts are the addon's `meta` layouts, with
+// Float64Array of scalars, then calls ds_call(kernel, slots, meta). Kernel numbers are the
+// `enum Kernel` values below (MODULE_KERNELS on the TypeScript side); scalar layouts are the addon's `meta` layouts, with
 // the scalars the addon takes as separate arguments appended in argument order.
 #include <cmath>
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <exception>
 #include <string>
 
+#include "../batch_norm.h"
 #include "../conv.h"
 #include "../dropout.h"
 #include "../elementwise.h"
@@ -37,10 +38,15 @@ constexpr uint32_t kNull = 255;
 // The last error's message, NUL-terminated, for ds_error().
 char g_error[512];
 
+// Each number is written out and matches MODULE_KERNELS in src/backend/wasm/wasm-backend.ts, so
+// adding a kernel never renumbers the others.
 enum Kernel {
-  K_UNARY, K_CLIP, K_BINARY, K_CAST, K_REDUCE, K_ARG_REDUCE, K_MATMUL, K_TRANSPOSE, K_GATHER, K_SCATTER_ADD,
-  K_IM2COL, K_COL2IM, K_CONV_FORWARD, K_CONV_BACKWARD, K_MAX_POOL, K_MAX_POOL_GRAD, K_SOFTMAX,
-  K_SOFTMAX_CROSS_ENTROPY, K_DROPOUT, K_RELU_GRAD, K_ADAM, K_SGD, K_RMSPROP, K_RNN_FORWARD, K_RNN_BACKWARD,
+  K_UNARY = 0, K_CLIP = 1, K_BINARY = 2, K_CAST = 3, K_REDUCE = 4, K_ARG_REDUCE = 5, K_MATMUL = 6,
+  K_TRANSPOSE = 7, K_GATHER = 8, K_SCATTER_ADD = 9, K_IM2COL = 10, K_COL2IM = 11, K_CONV_FORWARD = 12,
+  K_CONV_BACKWARD = 13, K_MAX_POOL = 14, K_MAX_POOL_GRAD = 15, K_SOFTMAX = 16, K_SOFTMAX_CROSS_ENTROPY = 17,
+  K_DROPOUT = 18, K_RELU_GRAD = 19, K_ADAM = 20, K_SGD = 21, K_RMSPROP = 22, K_RNN_FORWARD = 23,
+  K_RNN_BACKWARD = 24, K_BATCH_NORM_STATS = 25, K_CHANNEL_AFFINE = 26, K_BATCH_NORM_GRAD_SUMS = 27,
+  K_BATCH_NORM_INPUT_GRAD = 28,
 };
 
 struct Args {
@@ -188,6 +194,22 @@ void run(int kernel, const Args& a) {
       return ds::dropout(a.buf(0, "x"), a.u32(0, "seed0"), a.u32(1, "seed1"), a.num(2), a.buf(1, "out"));
     // slots: grad, y, out
     case K_RELU_GRAD: return ds::relu_grad(a.buf(0, "grad"), a.buf(1, "y"), a.buf(2, "out"));
+    // slots: x, mean, variance; meta: [rows, channels]
+    case K_BATCH_NORM_STATS:
+      return ds::batch_norm_stats(a.buf(0, "x"), a.count(0, "rows"), a.count(1, "channels"), a.buf(1, "mean"),
+                                  a.buf(2, "variance"));
+    // slots: x, scale, shift, out; meta: [rows, channels]
+    case K_CHANNEL_AFFINE:
+      return ds::channel_affine(a.buf(0, "x"), a.count(0, "rows"), a.count(1, "channels"), a.buf(1, "scale"),
+                                a.buf(2, "shift"), a.buf(3, "out"));
+    // slots: dy, x, center, sumDy, sumDyXc; meta: [rows, channels]
+    case K_BATCH_NORM_GRAD_SUMS:
+      return ds::batch_norm_grad_sums(a.buf(0, "dy"), a.buf(1, "x"), a.buf(2, "center"), a.count(0, "rows"),
+                                      a.count(1, "channels"), a.buf(3, "sumDy"), a.buf(4, "sumDyXc"));
+    // slots: dy, x, a, b, d, out; meta: [rows, channels]
+    case K_BATCH_NORM_INPUT_GRAD:
+      return ds::batch_norm_input_grad(a.buf(0, "dy"), a.buf(1, "x"), a.count(0, "rows"), a.count(1, "channels"),
+                                       a.buf(2, "a"), a.buf(3, "b"), a.buf(4, "d"), a.buf(5, "out"));
     // slots: param, grad, m, v; meta: [lr, beta1, beta2, epsilon, step]
     case K_ADAM:
       return ds::adam_update(a.buf(0, "param"), a.buf(1, "grad"), a.buf(2, "m"), a.buf(3, "v"),

@@ -301,6 +301,43 @@ export interface Backend {
   /** Relu's backward: out[i] = grad[i] * (y[i] > 0 ? 1 : 0), y being relu's input or output. */
   reluGrad(grad: FloatArray, y: FloatArray, out: FloatArray): void;
 
+  // ---- BatchNormalization over channels-last data viewed as [rows, channels] ----
+  /**
+   * Per-channel mean and biased variance over the rows, summed in float64 about the first row
+   * (a shift near the mean, so the variance does not cancel); NaN for no rows.
+   */
+  batchNormStats(x: FloatArray, rows: number, channels: number, mean: FloatArray, variance: FloatArray): void;
+  /** out[r, c] = x[r, c] * scale[c] + shift[c], the product rounded to x's dtype before the add. */
+  channelAffine(
+    x: FloatArray,
+    rows: number,
+    channels: number,
+    scale: FloatArray,
+    shift: FloatArray,
+    out: FloatArray,
+  ): void;
+  /** sumDy[c] = sum of dy[., c]; sumDyXc[c] = sum of dy[., c] * (x[., c] - center[c]); float64 sums. */
+  batchNormGradSums(
+    dy: FloatArray,
+    x: FloatArray,
+    center: FloatArray,
+    rows: number,
+    channels: number,
+    sumDy: FloatArray,
+    sumDyXc: FloatArray,
+  ): void;
+  /** out[r, c] = a[c] * dy[r, c] + b[c] * x[r, c] + d[c] (each product and sum rounded to the dtype, in that order). */
+  batchNormInputGrad(
+    dy: FloatArray,
+    x: FloatArray,
+    rows: number,
+    channels: number,
+    a: FloatArray,
+    b: FloatArray,
+    d: FloatArray,
+    out: FloatArray,
+  ): void;
+
   /** Optimizer updates, in place on param and the state arrays. */
   adamUpdate(param: FloatArray, grad: FloatArray, m: FloatArray, v: FloatArray, p: AdamParams): void;
   sgdUpdate(param: FloatArray, grad: FloatArray, velocity: FloatArray | null, p: SgdParams): void;
@@ -378,6 +415,10 @@ export const KERNEL_NAMES = [
   'softmaxCrossEntropy',
   'dropout',
   'reluGrad',
+  'batchNormStats',
+  'channelAffine',
+  'batchNormGradSums',
+  'batchNormInputGrad',
   'adamUpdate',
   'sgdUpdate',
   'rmspropUpdate',

@@ -2,6 +2,7 @@ import { noGrad } from '../core/autograd.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import { add, mul, sub } from '../ops/binary.js';
+import { batchNormInference, batchNormTraining } from '../ops/batch-norm.js';
 import { mean } from '../ops/reduce.js';
 import { reshape } from '../ops/reshape.js';
 import { rsqrt, square } from '../ops/unary.js';
@@ -97,21 +98,40 @@ export class BatchNormalization extends Layer {
 
   override call(x: Tensor, options: CallOptions): Tensor {
     const a = this.featureAxis(x.rank, x.shape);
+    const training = options.training && this.trainable;
+    // Channels last (Keras's default axis): one fused kernel pass each way.
+    if (a === x.rank - 1 && (x.dtype === 'float32' || x.dtype === 'float64')) {
+      if (!training) {
+        return batchNormInference(x, this.movingMean!, this.movingVariance!, this.gamma, this.beta, this.epsilon);
+      }
+      const { y, mean: bm, variance: bv } = batchNormTraining(x, this.gamma, this.beta, this.epsilon);
+      this.updateMovingStatistics(bm, bv);
+      return y;
+    }
+    return this.callComposed(x, a, training);
+  }
+
+  /** moving = moving * momentum + batch * (1 - momentum), outside autograd. */
+  private updateMovingStatistics(batchMean: Tensor, batchVariance: Tensor): void {
+    noGrad(() => {
+      this.movingMean!.assign(add(mul(this.movingMean!, this.momentum), mul(batchMean, 1 - this.momentum)));
+      this.movingVariance!.assign(add(mul(this.movingVariance!, this.momentum), mul(batchVariance, 1 - this.momentum)));
+    });
+  }
+
+  /** Any other feature axis: the same equations from generic ops. */
+  private callComposed(x: Tensor, a: number, training: boolean): Tensor {
     const dim = x.shape[a]!;
     // Per-feature vectors broadcast against x from this shape.
     const paramShape = x.shape.map((d, i) => (i === a ? d : 1));
     const perFeature = (v: Tensor): Tensor => reshape(v, paramShape);
     let m: Tensor;
     let v: Tensor;
-    if (options.training && this.trainable) {
+    if (training) {
       const axes = x.shape.map((_, i) => i).filter((i) => i !== a);
       m = mean(x, axes, true);
       v = mean(square(sub(x, m)), axes, true);
-      const [bm, bv] = [reshape(m.detach(), [dim]), reshape(v.detach(), [dim])];
-      noGrad(() => {
-        this.movingMean!.assign(add(mul(this.movingMean!, this.momentum), mul(bm, 1 - this.momentum)));
-        this.movingVariance!.assign(add(mul(this.movingVariance!, this.momentum), mul(bv, 1 - this.momentum)));
-      });
+      this.updateMovingStatistics(reshape(m.detach(), [dim]), reshape(v.detach(), [dim]));
     } else {
       m = perFeature(this.movingMean!);
       v = perFeature(this.movingVariance!);

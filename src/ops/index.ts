@@ -65,3 +65,4 @@ export { unstack } from './unstack.js';
 export { embeddingLookup } from './embedding-lookup.js';
 export { simpleRnnSequence, lstmSequence, gruSequence } from './recurrent.js';
 export type { RecurrentSequenceOptions, RecurrentSequenceResult, GruSequenceOptions } from './recurrent.js';
+export { batchNormTraining, batchNormInference } from './batch-norm.js';

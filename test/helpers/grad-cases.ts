@@ -533,6 +533,20 @@ add({
   fn: ([y, x]) => ops.softmaxCrossEntropy(y!, x!),
 });
 
+// ---- batch normalisation ------------------------------------------------------------------------
+add({
+  name: 'batchNormTraining w.r.t. x, gamma and beta',
+  ops: ['batchNormTraining'],
+  inputs: [S([3, 2, 4]), S([4]), S([4])],
+  fn: ([x, g, b]) => ops.batchNormTraining(x!, g!, b!, 1e-3).y,
+});
+add({
+  name: 'batchNormInference w.r.t. every argument',
+  ops: ['batchNormInference'],
+  inputs: [S([5, 3]), S([3]), S([3], 'positive'), S([3]), S([3])],
+  fn: ([x, m, v, g, b]) => ops.batchNormInference(x!, m!, v!, g!, b!, 1e-3),
+});
+
 // ---- dtype and randomness -----------------------------------------------------------------------
 add({
   name: 'astype float64 -> float64 (identity)',

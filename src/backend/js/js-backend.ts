@@ -10,6 +10,7 @@ import { convBackward, convForward } from './convolution.js';
 import { softmax, softmaxCrossEntropy } from './softmax.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
 import { rnnBackward, rnnForward } from './recurrent.js';
+import { batchNormGradSums, batchNormInputGrad, batchNormStats, channelAffine } from './batch-norm.js';
 
 /** The TypeScript reference backend: correct first, the yardstick native kernels are tested against. */
 export const jsBackend: Backend = {
@@ -35,6 +36,10 @@ export const jsBackend: Backend = {
   softmaxCrossEntropy,
   dropout,
   reluGrad,
+  batchNormStats,
+  channelAffine,
+  batchNormGradSums,
+  batchNormInputGrad,
   adamUpdate,
   sgdUpdate,
   rmspropUpdate,

@@ -74,6 +74,40 @@ export interface NativeAddon {
   /** Fused training kernels: inverted dropout with a counter-based mask, and relu's backward. */
   dropout(x: ArrayBufferView, seed0: number, seed1: number, rate: number, out: ArrayBufferView): void;
   reluGrad(grad: ArrayBufferView, y: ArrayBufferView, out: ArrayBufferView): void;
+  batchNormStats(
+    x: ArrayBufferView,
+    rows: number,
+    channels: number,
+    mean: ArrayBufferView,
+    variance: ArrayBufferView,
+  ): void;
+  channelAffine(
+    x: ArrayBufferView,
+    rows: number,
+    channels: number,
+    scale: ArrayBufferView,
+    shift: ArrayBufferView,
+    out: ArrayBufferView,
+  ): void;
+  batchNormGradSums(
+    dy: ArrayBufferView,
+    x: ArrayBufferView,
+    center: ArrayBufferView,
+    rows: number,
+    channels: number,
+    sumDy: ArrayBufferView,
+    sumDyXc: ArrayBufferView,
+  ): void;
+  batchNormInputGrad(
+    dy: ArrayBufferView,
+    x: ArrayBufferView,
+    rows: number,
+    channels: number,
+    a: ArrayBufferView,
+    b: ArrayBufferView,
+    d: ArrayBufferView,
+    out: ArrayBufferView,
+  ): void;
   adamUpdate(
     p: ArrayBufferView,
     g: ArrayBufferView,

@@ -193,6 +193,18 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     reluGrad(grad, y, out) {
       addon.reluGrad(grad, y, out);
     },
+    batchNormStats(x, rows, channels, mean, variance) {
+      addon.batchNormStats(x, rows, channels, mean, variance);
+    },
+    channelAffine(x, rows, channels, scale, shift, out) {
+      addon.channelAffine(x, rows, channels, scale, shift, out);
+    },
+    batchNormGradSums(dy, x, center, rows, channels, sumDy, sumDyXc) {
+      addon.batchNormGradSums(dy, x, center, rows, channels, sumDy, sumDyXc);
+    },
+    batchNormInputGrad(dy, x, rows, channels, a, b, d, out) {
+      addon.batchNormInputGrad(dy, x, rows, channels, a, b, d, out);
+    },
     adamUpdate(param, grad, m, v, p) {
       addon.adamUpdate(param, grad, m, v, p.lr, p.beta1, p.beta2, p.epsilon, p.step);
     },

@@ -99,6 +99,10 @@ const MODULE_KERNELS = {
   rmspropUpdate: 22,
   rnnForward: 23,
   rnnBackward: 24,
+  batchNormStats: 25,
+  channelAffine: 26,
+  batchNormGradSums: 27,
+  batchNormInputGrad: 28,
 } as const satisfies Partial<Record<KernelName, number>>;
 const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
 const BINARY_CODE = new Map<BinaryOp, number>([...ARITHMETIC_OPS, ...COMPARE_OPS].map((op, i) => [op, i]));
@@ -545,6 +549,26 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
     },
     reluGrad(grad, y, out) {
       rt.call('reluGrad', [grad, y, out], ['in', 'in', 'out']);
+    },
+    batchNormStats(x, rows, channels, mean, variance) {
+      m[0] = rows;
+      m[1] = channels;
+      rt.call('batchNormStats', [x, mean, variance], ['in', 'out', 'out']);
+    },
+    channelAffine(x, rows, channels, scale, shift, out) {
+      m[0] = rows;
+      m[1] = channels;
+      rt.call('channelAffine', [x, scale, shift, out], ['in', 'in', 'in', 'out']);
+    },
+    batchNormGradSums(dy, x, center, rows, channels, sumDy, sumDyXc) {
+      m[0] = rows;
+      m[1] = channels;
+      rt.call('batchNormGradSums', [dy, x, center, sumDy, sumDyXc], ['in', 'in', 'in', 'out', 'out']);
+    },
+    batchNormInputGrad(dy, x, rows, channels, a, b, d, out) {
+      m[0] = rows;
+      m[1] = channels;
+      rt.call('batchNormInputGrad', [dy, x, a, b, d, out], ['in', 'in', 'in', 'in', 'in', 'out']);
     },
     adamUpdate(param, grad, mm, v, p) {
       m[0] = p.lr;
