@@ -82,7 +82,7 @@ template <class T>
 void forward_t(const T* x, const T* kernel, const T* bias, const WindowGeometry& g, size_t f, bool relu, T* out) {
   const Sizes s = sizes<T>(g);
   if (s.positions == 0 || g.n == 0 || f == 0) return;
-  if (winograd_applies(g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.c, f)) {
+  if (winograd_applies(g, f)) {
     const Winograd3x3<T> wino(kernel, g.c, f, false);
     std::atomic<size_t> next{0};
     auto job = [&](int, int) {
@@ -123,7 +123,7 @@ void backward_t(const T* x, const T* kernel, const T* y, const T* grad, const Wi
   // Where Winograd applies, d(x) is the correlation of gz with the rotated kernel by F(4x4, 3x3) and
   // d(kernel) is summed in F(3x3, 4x4)'s transformed domain. Otherwise d(x) = col2im(gz @ kernel^T)
   // with op(B)[kk][j] = kernel[j * f + kk], and d(kernel) = patches^T @ gz.
-  const bool wino = winograd_applies(g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.c, f) &&
+  const bool wino = winograd_applies(g, f) &&
                     g.padTop < g.kh && g.padLeft < g.kw;
   std::unique_ptr<Winograd3x3<T>> wd(gx && wino ? new Winograd3x3<T>(kernel, g.c, f, true) : nullptr);
   std::unique_ptr<PackedB<T>> wt(gx && !wino ? new PackedB<T>(kernel, f, f, s.k, true) : nullptr);

@@ -180,7 +180,7 @@ void refresh_conv(Step& s, const float* kernel) {
   if (!s.kernelCopy.empty() && std::memcmp(s.kernelCopy.data(), kernel, len * sizeof(float)) == 0) return;
   s.kernelCopy.assign(kernel, kernel + len);
   const WindowGeometry& g = s.g;
-  if (winograd_applies(g.kh, g.kw, g.strideH, g.strideW, g.dilationH, g.dilationW, g.c, s.f)) {
+  if (winograd_applies(g, s.f)) {
     s.wino.reset(new Winograd3x3<float>(s.kernelCopy.data(), g.c, s.f, false));
     s.packed.reset();
   } else {

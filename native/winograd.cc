@@ -221,9 +221,9 @@ void filter_finish(const T* acc, size_t cf, T* dKernel) {
 
 }  // namespace
 
-bool winograd_applies(size_t kh, size_t kw, size_t strideH, size_t strideW, size_t dilationH, size_t dilationW,
-                      size_t c, size_t f) {
-  return kh == 3 && kw == 3 && strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1 && c >= 8 && f >= 8;
+bool winograd_applies(const WindowGeometry& g, size_t f) {
+  return g.kh == 3 && g.kw == 3 && g.strideH == 1 && g.strideW == 1 && g.dilationH == 1 && g.dilationW == 1 &&
+         g.c >= 8 && f >= 8 && g.outH * g.outW >= 100;
 }
 
 template <class T>

@@ -99,8 +99,13 @@ describe('Conv2D', () => {
     );
     // Unknown at build time, too small when the data arrives.
     const late = new Sequential([new Conv2D(2, 3, { name: 'c3', inputShape: [null, null, 1] })]);
+    // predict plans for any batch size (None); a direct call names the batch it got.
     assert.throws(
       () => late.predict(randomNormal([1, 2, 5, 1])),
+      /Layer 'c3' \(Conv2D\): input shape \(None, 2, 5, 1\) is too small/,
+    );
+    assert.throws(
+      () => late.apply(randomNormal([1, 2, 5, 1])),
       /Layer 'c3' \(Conv2D\): input shape \(1, 2, 5, 1\) is too small/,
     );
   });

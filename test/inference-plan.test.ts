@@ -201,22 +201,22 @@ test('convolutions and pooling alone match predict bit for bit at every batch si
   const r = rng(9);
   setRandomSeed(4);
   const model = new Sequential([
-    new Conv2D(16, 3, { inputShape: [13, 11, 3], padding: 'same', activation: 'relu' }), // im2col (c = 3)
+    new Conv2D(16, 3, { inputShape: [25, 23, 3], padding: 'same', activation: 'relu' }), // im2col (c = 3)
     new Conv2D(12, 3, { padding: 'same' }), // Winograd, 'same' padding, linear
     new MaxPooling2D({ poolSize: 2, padding: 'same' }),
-    new Conv2D(9, 3, { activation: 'relu' }), // Winograd, valid
+    new Conv2D(9, 3, { activation: 'relu' }), // Winograd, valid (11 x 10 out)
     new Conv2D(8, 2, { strides: 2, padding: 'same' }), // strided im2col
     new Activation('relu'),
     new Reshape([-1]),
     new Activation('softmax'),
   ]);
   randomiseWeights(model, r);
-  const plan = planInference(model.layers, [null, 13, 11, 3]);
+  const plan = planInference(model.layers, [null, 25, 23, 3]);
   assert.equal(plan.steps.length, 1, plan.steps.join('; '));
   for (const threads of [1, 2]) {
     withThreads(threads, () => {
       for (const batch of [1, 2, 5]) {
-        const x = randomTensor([batch, 13, 11, 3], r);
+        const x = randomTensor([batch, 25, 23, 3], r);
         assertBitEqual(plan.run(x), model.predict(x, { batchSize: batch }), `${threads} threads, batch ${batch}`);
       }
     });
@@ -310,4 +310,36 @@ test('bad input and unbuilt layers are refused with the shapes and the layer nam
   );
   assert.throws(() => planInference([new Dense(3)], [null, 4]), /layer 'dense_\d+' \(Dense\) is not built/);
   assert.throws(() => planInference([], [null, 4]), /no layers/);
+});
+
+test('Sequential predict and predictOnBatch run a cached plan that follows weight changes', () => {
+  const r = rng(12);
+  setRandomSeed(8);
+  const model = new Sequential([
+    new Dense(16, { inputShape: [10], activation: 'relu' }),
+    new Dense(3, { activation: 'softmax' }),
+  ]);
+  model.compile({ loss: 'categorical_crossentropy', optimizer: 'sgd' });
+  randomiseWeights(model, r);
+  const x = randomTensor([7, 10], r);
+  const plan = planInference(model.layers, [null, 10]);
+  // The plan's kernels on batch 7 are the GEMMs predict ran before: the same bits.
+  assertBitEqual(model.predictOnBatch(x) as Tensor, plan.run(x), 'predictOnBatch');
+  assertBitEqual(model.predict(x, { batchSize: 7 }) as Tensor, plan.run(x), 'predict');
+  // One sample: the matrix-times-vector kernel, within float32 rounding of the eager forward pass.
+  const one = randomTensor([1, 10], r);
+  const eager = model.apply(one, { training: false }) as Tensor;
+  const planned = model.predictOnBatch(one) as Tensor;
+  eager.data.forEach((v, i) => assert.ok(Math.abs(v - planned.data[i]!) < 1e-6, `sample 1 [${i}]`));
+  // Training changes the weights; the next predict sees them.
+  const before = Array.from((model.predictOnBatch(x) as Tensor).data);
+  model.trainOnBatch(x, plan.run(randomTensor([7, 10], r)));
+  const after = model.predictOnBatch(x) as Tensor;
+  assert.notDeepEqual(Array.from(after.data), before);
+  assertBitEqual(after, planInference(model.layers, [null, 10]).run(x), 'after a step');
+  // An input of the wrong sample shape gets no plan: the layer's own error names it.
+  assert.throws(
+    () => model.predictOnBatch(randomTensor([2, 11], r)),
+    /expected input shape \(None, 10\), got \(2, 11\)/,
+  );
 });

@@ -356,9 +356,12 @@ test('convForward and convBackward write every output and gradient (im2col and W
   const cases: [WindowGeometry, number][] = [
     [geometry(3, 7, 6, 3, [3, 3], [1, 1], [1, 1], 'same'), 5],
     [geometry(2, 9, 8, 2, [3, 2], [2, 2], [2, 1], 'same'), 4],
-    // 3x3, stride 1, >= 8 channels: Winograd on native, odd sizes leave partial tiles.
+    // 3x3, stride 1, >= 8 channels, >= 100 output positions: Winograd on native, odd sizes leave
+    // partial tiles.
+    [geometry(3, 11, 10, 8, [3, 3], [1, 1], [1, 1], 'same'), 8],
+    [geometry(9, 13, 12, 16, [3, 3], [1, 1], [1, 1], 'valid'), 12],
+    // The same windows on small images: im2col + GEMM.
     [geometry(3, 9, 7, 8, [3, 3], [1, 1], [1, 1], 'same'), 8],
-    [geometry(9, 11, 10, 16, [3, 3], [1, 1], [1, 1], 'valid'), 12],
   ];
   eachBackend((be, label) => {
     for (const C of FLOATS) {

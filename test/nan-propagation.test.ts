@@ -116,9 +116,14 @@ test('Dense(relu): the fused GEMM epilogue keeps NaN, on every ISA (full and edg
 });
 
 test('Conv2D(relu): im2col GEMM and Winograd epilogues keep NaN', () => {
-  // 1 input channel: im2col; 8 channels in and out, 3x3, stride 1: Winograd F(4x4, 3x3).
+  // 1 input channel: im2col; 8 channels in and out, 3x3, stride 1, 10 x 10 out: Winograd F(4x4, 3x3).
   assertFusedKeepsNaN(() => new Conv2D(5, 3, { activation: 'relu' }), [3, 8, 8, 1], 64 + 20, 'Conv2D im2col');
-  assertFusedKeepsNaN(() => new Conv2D(8, 3, { activation: 'relu' }), [3, 9, 9, 8], 2 * 648 + 300, 'Conv2D Winograd');
+  assertFusedKeepsNaN(
+    () => new Conv2D(8, 3, { activation: 'relu' }),
+    [3, 12, 12, 8],
+    2 * 1152 + 300,
+    'Conv2D Winograd',
+  );
 });
 
 test('SimpleRNN(relu): the fused recurrent kernel keeps NaN', () => {

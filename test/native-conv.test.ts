@@ -107,14 +107,17 @@ test('im2col and col2im: native matches js (float32/float64, padding, strides, d
 });
 
 // Convolution cases beyond the window cases: several patch slices per image, more images than
-// the kernel's 8 summation groups, and 3x3 stride-1 layers with at least 8 channels in and out,
-// which native computes by Winograd's F(4x4, 3x3) (sizes not a multiple of 4 leave partial tiles).
+// the kernel's 8 summation groups, and 3x3 stride-1 layers with at least 8 channels in and out and
+// 100 output positions, which native computes by Winograd's F(4x4, 3x3) (sizes not a multiple of 4
+// leave partial tiles); the last three are the same windows on images too small for Winograd.
 const CONV_CASES: (Case & { f?: number })[] = [
   ...CASES,
   { n: 11, h: 20, w: 18, c: 32, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid' },
   { n: 3, h: 26, w: 26, c: 32, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid' },
+  { n: 3, h: 11, w: 10, c: 8, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'same', f: 8 },
+  { n: 2, h: 12, w: 13, c: 13, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid', f: 21 },
+  { n: 4, h: 10, w: 11, c: 40, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'same', f: 64 },
   { n: 3, h: 9, w: 7, c: 8, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'same', f: 8 },
-  { n: 2, h: 10, w: 13, c: 13, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid', f: 21 },
   { n: 9, h: 5, w: 6, c: 40, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'same', f: 64 },
   { n: 2, h: 3, w: 3, c: 16, kh: 3, kw: 3, s: [1, 1], d: [1, 1], padding: 'valid', f: 9 },
 ];
