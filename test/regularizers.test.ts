@@ -18,6 +18,11 @@ import { getActivation } from '../src/layers/activations.js';
 import { getLoss } from '../src/losses/losses.js';
 import { gradcheck, makeInput } from './helpers/gradcheck.js';
 import { Random } from '../src/core/random.js';
+import { randomNormal } from '../src/ops/creation.js';
+import { loadModel } from '../src/io/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const close = (a: number, b: number, tol = 1e-6, what = ''): void =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what} ${a} != ${b}`);
@@ -493,4 +498,47 @@ test('a custom regularizer function joins the loss; saving it says why it cannot
   d.apply(tensor([[1, 1]]));
   close(d.losses[0]!.item(), 2);
   assert.throws(() => d.getConfig(), /custom regularizer function 'sumOfKernel' cannot be saved/);
+});
+
+test('a model with regularizers and constraints saves (.keras and .h5), reloads and resumes training with the same losses', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ds-regul-'));
+  setRandomSeed(4);
+  const make = (): Sequential => {
+    const m = new Sequential([
+      new layers.Dense(4, {
+        inputDim: 3,
+        activation: 'relu',
+        kernelRegularizer: new regularizers.L2(0.05),
+        activityRegularizer: new regularizers.L1(0.01),
+        kernelConstraint: new constraints.MaxNorm({ maxValue: 1 }),
+      }),
+      new layers.Dense(1, { biasRegularizer: 'l1', biasConstraint: 'non_neg' }),
+    ]);
+    m.compile({ loss: 'mse', optimizer: new optimizers.SGD({ learningRate: 0.1 }) });
+    return m;
+  };
+  const x = randomNormal([16, 3]);
+  const y = randomNormal([16, 1]);
+  const model = make();
+  await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+  for (const file of ['m.keras', 'm.h5']) {
+    const path = join(dir, file);
+    await model.save(path);
+    const loaded = await loadModel(path);
+    loaded.compile({ loss: 'mse', optimizer: new optimizers.SGD({ learningRate: 0.1 }) });
+    const [before] = await model.evaluate(x, y, { verbose: 0 });
+    const [after] = await loaded.evaluate(x, y, { verbose: 0 });
+    close(after!, before!, 1e-6, file);
+    // The same step on both: the same loss and the same (constrained) weights.
+    const copy = make();
+    copy.setWeights(model.getWeights());
+    const a = copy.trainOnBatch(x, y)[0]!;
+    const b = loaded.trainOnBatch(x, y)[0]!;
+    close(b, a, 1e-6, `${file} step`);
+    loaded
+      .getWeights()
+      .forEach((w, i) =>
+        values(w).forEach((v, j) => close(v, values(copy.getWeights()[i]!)[j]!, 1e-5, `${file} weight ${i}`)),
+      );
+  }
 });
