@@ -16,6 +16,7 @@ import { modelFromConfig, modelFromJSON, toJSON } from '../src/io/model-config.j
 import { getInitializer } from '../src/layers/initializers.js';
 import { getActivation } from '../src/layers/activations.js';
 import { getLoss } from '../src/losses/losses.js';
+import { getOptimizer } from '../src/optimizers/get-optimizer.js';
 import { gradcheck, makeInput } from './helpers/gradcheck.js';
 import { Random } from '../src/core/random.js';
 import { randomNormal } from '../src/ops/creation.js';
@@ -486,6 +487,13 @@ test('string identifiers in snake_case, camelCase and PascalCase; unknown names 
     assert.equal(constraints.getConstraint(name)!.className, 'MaxNorm', name);
   assert.equal(constraints.getConstraint('nonNeg')!.className, 'NonNeg');
   assert.throws(() => constraints.getConstraint('max_nrom'), /Unknown constraint.*'max_nrom'; did you mean 'max_norm'/);
+  assert.throws(() => getOptimizer('adamm'), /Unknown optimizer 'adamm'; did you mean 'adam'/);
+  assert.equal(getOptimizer('RMSprop').constructor.name, 'RMSprop');
+  for (const inherited of ['constructor', 'toString', '__proto__']) {
+    assert.throws(() => regularizers.getRegularizer(inherited), /Unknown regularizer/, inherited);
+    assert.throws(() => regularizers.getRegularizer({ class_name: inherited }), /Unknown regularizer class/, inherited);
+    assert.throws(() => constraints.getConstraint(inherited), /Unknown constraint/, inherited);
+  }
   // Through a layer: the initializer and the activation, camelCase.
   const d = new layers.Dense(2, { kernelInitializer: 'heUniform', activation: 'Relu' as never, inputDim: 2 });
   assert.equal(d.kernelInitializer.className, 'HeUniform');
