@@ -30,6 +30,8 @@ export * as metrics from './metrics/index.js';
 export * as optimizers from './optimizers/index.js';
 export * as callbacks from './callbacks/index.js';
 export * as initializers from './layers/initializers.js';
+export * as regularizers from './regularizers/index.js';
+export * as constraints from './constraints/index.js';
 export * as activations from './layers/activations.js';
 export * as utils from './utils/index.js';
 export * as preprocessing from './preprocessing/index.js';

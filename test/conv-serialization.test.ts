@@ -60,9 +60,14 @@ test('Keras options deepscript lacks are refused, not ignored', () => {
     /channels_first/,
   );
   assert.throws(() => deserializeLayer({ class_name: 'Conv2D', config: { ...conv, groups: 2 } }), /groups/);
+  // Regularizers load now; an unknown one is refused by name.
   assert.throws(
-    () => deserializeLayer({ class_name: 'Conv2D', config: { ...conv, kernel_regularizer: { class_name: 'L2' } } }),
-    /kernel_regularizer/,
+    () => deserializeLayer({ class_name: 'Conv2D', config: { ...conv, kernel_regularizer: { class_name: 'L3' } } }),
+    /Unknown regularizer class \(Conv2D .*kernelRegularizer\) 'L3'; did you mean 'L1'/,
+  );
+  assert.throws(
+    () => deserializeLayer({ class_name: 'Conv2D', config: { ...conv, kernel_sise: [3, 3] } }),
+    /Conv2D.*unknown config key 'kernel_sise' \(did you mean 'kernel_size'\?\)/,
   );
   assert.throws(
     () =>

@@ -463,10 +463,10 @@ describe('subclassed models and custom layers', () => {
     assert.deepEqual(z.shape, [null, 8, 3]);
   });
 
-  test('addWeight refuses what it does not support by name', () => {
+  test('addWeight refuses an unknown regularizer by name', () => {
     class Bad extends layers.Layer {
       override build(s: layers.ShapeValue): void {
-        this.addWeight({ name: 'w', shape: [2], regularizer: 'l2' });
+        this.addWeight({ name: 'w', shape: [2], regularizer: 'l3' });
         super.build(s);
       }
       override call(x: Tensor): Tensor {
@@ -475,7 +475,7 @@ describe('subclassed models and custom layers', () => {
     }
     assert.throws(
       () => new Bad({ name: 'bad' }).apply(randomNormal([1, 2])),
-      /'bad': addWeight option 'regularizer' is not supported/,
+      /Unknown regularizer \(Layer 'bad' weight 'w'\) 'l3'; did you mean 'l1'/,
     );
   });
 });

@@ -100,8 +100,11 @@ function keras3LayerEntry(layer: Layer, inputShape: unknown): Record<string, unk
     };
   const { batch_input_shape: _drop, ...config } = layer.getConfig();
   config['dtype'] = dtypePolicy(config['dtype'] ?? layer.dtype);
-  for (const [k, v] of Object.entries(config))
+  for (const [k, v] of Object.entries(config)) {
     if (k.endsWith('_initializer')) config[k] = keras3Object('keras.initializers', v);
+    if (k.endsWith('_regularizer')) config[k] = keras3Object('keras.regularizers', v);
+    if (k.endsWith('_constraint')) config[k] = keras3Object('keras.constraints', v);
+  }
   const entry: Record<string, unknown> = {
     module: 'keras.layers',
     class_name: layer.className,

@@ -9,7 +9,12 @@ import { rsqrt, square } from '../ops/unary.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape, ShapeValue } from './layer.js';
-import { Layer, formatShape } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, formatShape, weightPenaltyConfig } from './layer.js';
+import type { Constraint, ConstraintIdentifier } from '../constraints/index.js';
+import { getConstraint } from '../constraints/index.js';
+import type { Regularizer, RegularizerIdentifier } from '../regularizers/index.js';
+import { getRegularizer } from '../regularizers/index.js';
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   /** The feature axis that keeps its own statistics (default -1, the channels). */
@@ -26,7 +31,30 @@ export interface BatchNormalizationArgs extends LayerArgs {
   gammaInitializer?: InitializerIdentifier;
   movingMeanInitializer?: InitializerIdentifier;
   movingVarianceInitializer?: InitializerIdentifier;
+  betaRegularizer?: RegularizerIdentifier | null;
+  gammaRegularizer?: RegularizerIdentifier | null;
+  betaConstraint?: ConstraintIdentifier | null;
+  gammaConstraint?: ConstraintIdentifier | null;
 }
+
+const BATCH_NORMALIZATION_ARG_NAMES = [
+  ...LAYER_ARG_NAMES,
+  ...optionNames<Omit<BatchNormalizationArgs, keyof LayerArgs>>()([
+    'axis',
+    'momentum',
+    'epsilon',
+    'center',
+    'scale',
+    'betaInitializer',
+    'gammaInitializer',
+    'movingMeanInitializer',
+    'movingVarianceInitializer',
+    'betaRegularizer',
+    'gammaRegularizer',
+    'betaConstraint',
+    'gammaConstraint',
+  ]),
+];
 
 /**
  * Keras's BatchNormalization: `gamma * (x - mean) / sqrt(var + epsilon) + beta` per feature.
@@ -45,13 +73,22 @@ export class BatchNormalization extends Layer {
   readonly gammaInitializer: Initializer;
   readonly movingMeanInitializer: Initializer;
   readonly movingVarianceInitializer: Initializer;
+  readonly betaRegularizer: Regularizer | null;
+  readonly gammaRegularizer: Regularizer | null;
+  readonly betaConstraint: Constraint | null;
+  readonly gammaConstraint: Constraint | null;
   gamma: Variable | null = null;
   beta: Variable | null = null;
   movingMean: Variable | null = null;
   movingVariance: Variable | null = null;
 
   constructor(args: BatchNormalizationArgs = {}) {
+    checkOptionNames('BatchNormalization', args, BATCH_NORMALIZATION_ARG_NAMES);
     super(args);
+    this.betaRegularizer = getRegularizer(args.betaRegularizer, 'BatchNormalization betaRegularizer');
+    this.gammaRegularizer = getRegularizer(args.gammaRegularizer, 'BatchNormalization gammaRegularizer');
+    this.betaConstraint = getConstraint(args.betaConstraint, 'BatchNormalization betaConstraint');
+    this.gammaConstraint = getConstraint(args.gammaConstraint, 'BatchNormalization gammaConstraint');
     this.axis = args.axis ?? -1;
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
@@ -89,8 +126,19 @@ export class BatchNormalization extends Layer {
         `Layer '${this.name}' (BatchNormalization) needs a known size on axis ${this.axis}, got input shape ${formatShape(inputShape)}.`,
       );
     }
-    if (this.scale) this.gamma = this.addWeight('gamma', [dim], this.gammaInitializer);
-    if (this.center) this.beta = this.addWeight('beta', [dim], this.betaInitializer);
+    const penalty = (w: 'gamma' | 'beta') => ({
+      regularizer: w === 'gamma' ? this.gammaRegularizer : this.betaRegularizer,
+      constraint: w === 'gamma' ? this.gammaConstraint : this.betaConstraint,
+    });
+    if (this.scale)
+      this.gamma = this.addWeight({
+        name: 'gamma',
+        shape: [dim],
+        initializer: this.gammaInitializer,
+        ...penalty('gamma'),
+      });
+    if (this.center)
+      this.beta = this.addWeight({ name: 'beta', shape: [dim], initializer: this.betaInitializer, ...penalty('beta') });
     this.movingMean = this.addWeight('moving_mean', [dim], this.movingMeanInitializer, false);
     this.movingVariance = this.addWeight('moving_variance', [dim], this.movingVarianceInitializer, false);
     super.build(inputShape);
@@ -159,10 +207,10 @@ export class BatchNormalization extends Layer {
       gamma_initializer: serializeInitializer(this.gammaInitializer),
       moving_mean_initializer: serializeInitializer(this.movingMeanInitializer),
       moving_variance_initializer: serializeInitializer(this.movingVarianceInitializer),
-      beta_regularizer: null,
-      gamma_regularizer: null,
-      beta_constraint: null,
-      gamma_constraint: null,
+      ...weightPenaltyConfig({
+        beta: { regularizer: this.betaRegularizer, constraint: this.betaConstraint },
+        gamma: { regularizer: this.gammaRegularizer, constraint: this.gammaConstraint },
+      }),
       synchronized: false,
     };
   }

@@ -3,7 +3,8 @@ import { add, mul } from '../ops/binary.js';
 import { concat } from '../ops/concat.js';
 import { gather } from '../ops/slice.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { Layer } from './layer.js';
+import { LAYER_ARG_NAMES, Layer } from './layer.js';
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
 import type { RNN } from './rnn-base.js';
 
 export type MergeMode = 'concat' | 'sum' | 'mul' | 'ave';
@@ -12,6 +13,11 @@ export interface BidirectionalArgs extends LayerArgs {
   /** How the two directions combine; Keras's `None` (a list of both) is not supported. */
   mergeMode?: MergeMode;
 }
+
+const BIDIRECTIONAL_ARG_NAMES = [
+  ...LAYER_ARG_NAMES,
+  ...optionNames<Omit<BidirectionalArgs, keyof LayerArgs>>()(['mergeMode']),
+];
 
 /**
  * Runs a recurrent layer forwards and a mirrored copy (goBackwards flipped) over the same input,
@@ -26,6 +32,7 @@ export class Bidirectional extends Layer {
   private readonly layerName: string;
 
   constructor(layer: RNN, args: BidirectionalArgs = {}) {
+    checkOptionNames('Bidirectional', args, BIDIRECTIONAL_ARG_NAMES);
     super({ ...args, batchInputShape: args.batchInputShape ?? layer.batchInputShape ?? undefined });
     if (layer.returnState) throw new Error(`Bidirectional: returnState is not supported yet.`);
     const mode = args.mergeMode ?? 'concat';

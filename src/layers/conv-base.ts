@@ -8,7 +8,12 @@ import { getActivation } from './activations.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { Layer, NO_REGULARIZERS, formatShape } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, formatShape, weightPenaltyConfig } from './layer.js';
+import type { Constraint, ConstraintIdentifier } from '../constraints/index.js';
+import { getConstraint } from '../constraints/index.js';
+import type { Regularizer, RegularizerIdentifier } from '../regularizers/index.js';
+import { getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 /** Options shared by Conv1D and Conv2D (Keras's arguments, in camelCase). */
 export interface ConvArgs extends LayerArgs {
@@ -22,7 +27,29 @@ export interface ConvArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier;
   biasInitializer?: InitializerIdentifier;
+  kernelRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+  kernelConstraint?: ConstraintIdentifier | null;
+  biasConstraint?: ConstraintIdentifier | null;
 }
+
+export const CONV_ARG_NAMES = [
+  ...LAYER_ARG_NAMES,
+  ...optionNames<Omit<ConvArgs, keyof LayerArgs>>()([
+    'strides',
+    'padding',
+    'dataFormat',
+    'dilationRate',
+    'activation',
+    'useBias',
+    'kernelInitializer',
+    'biasInitializer',
+    'kernelRegularizer',
+    'biasRegularizer',
+    'kernelConstraint',
+    'biasConstraint',
+  ]),
+];
 
 /** Python's tuple repr for error messages: (3, 3) and (5,). */
 export function tupleString(t: readonly number[]): string {
@@ -44,10 +71,15 @@ export abstract class BaseConv extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly kernelConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
   kernel: Variable | null = null;
   bias: Variable | null = null;
 
   constructor(rank: 1 | 2, filters: number, kernelSize: number | readonly number[], args: ConvArgs) {
+    checkOptionNames(rank === 1 ? 'Conv1D' : 'Conv2D', args, CONV_ARG_NAMES);
     super(args);
     const who = `${this.className} '${this.name}'`;
     if (!Number.isInteger(filters) || filters <= 0)
@@ -71,6 +103,10 @@ export abstract class BaseConv extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${who} kernelRegularizer`);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, `${who} biasRegularizer`);
+    this.kernelConstraint = getConstraint(args.kernelConstraint, `${who} kernelConstraint`);
+    this.biasConstraint = getConstraint(args.biasConstraint, `${who} biasConstraint`);
   }
 
   override build(inputShape: SymbolicShape): void {
@@ -82,8 +118,21 @@ export abstract class BaseConv extends Layer {
         `Layer '${this.name}' (${this.className}) needs a known channel dimension, got input shape ${formatShape(inputShape)}.`,
       );
     }
-    this.kernel = this.addWeight('kernel', [...this.kernelSize, channels, this.filters], this.kernelInitializer);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer);
+    this.kernel = this.addWeight({
+      name: 'kernel',
+      shape: [...this.kernelSize, channels, this.filters],
+      initializer: this.kernelInitializer,
+      regularizer: this.kernelRegularizer,
+      constraint: this.kernelConstraint,
+    });
+    if (this.useBias)
+      this.bias = this.addWeight({
+        name: 'bias',
+        shape: [this.filters],
+        initializer: this.biasInitializer,
+        regularizer: this.biasRegularizer,
+        constraint: this.biasConstraint,
+      });
     super.build(inputShape);
   }
 
@@ -138,7 +187,11 @@ export abstract class BaseConv extends Layer {
       use_bias: this.useBias,
       kernel_initializer: serializeInitializer(this.kernelInitializer),
       bias_initializer: serializeInitializer(this.biasInitializer),
-      ...NO_REGULARIZERS,
+      ...weightPenaltyConfig({
+        kernel: { regularizer: this.kernelRegularizer, constraint: this.kernelConstraint },
+        bias: { regularizer: this.biasRegularizer, constraint: this.biasConstraint },
+      }),
+      activity_regularizer: serializeRegularizer(this.activityRegularizer),
     };
   }
 }

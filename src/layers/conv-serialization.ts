@@ -23,15 +23,9 @@ import { MaxPooling1D } from './max-pooling1d.js';
 import { MaxPooling2D } from './max-pooling2d.js';
 import type { PoolingArgs } from './pooling-base.js';
 import { Reshape } from './reshape.js';
-import { registerLayer } from './serialization.js';
+import { LORA_KEYS, penaltyArgs, refuseLora, registerLayer } from './serialization.js';
 
 type Config = Record<string, unknown>;
-
-function requireNull(c: Config, keys: string[]): void {
-  for (const k of keys) {
-    if (c[k] !== undefined && c[k] !== null) throw new Error(`'${k}' is not supported (got ${JSON.stringify(c[k])}).`);
-  }
-}
 
 function channelsLast(c: Config): void {
   const f = c['data_format'];
@@ -54,14 +48,7 @@ function defined<T extends object>(args: T): T {
 }
 
 function convArgs(c: Config, common: LayerArgs): ConvArgs {
-  requireNull(c, [
-    'kernel_regularizer',
-    'bias_regularizer',
-    'activity_regularizer',
-    'kernel_constraint',
-    'bias_constraint',
-    'lora_rank',
-  ]);
+  refuseLora(c);
   channelsLast(c);
   if (c['groups'] !== undefined && c['groups'] !== 1)
     throw new Error(`groups ${JSON.stringify(c['groups'])} is not supported.`);
@@ -70,6 +57,7 @@ function convArgs(c: Config, common: LayerArgs): ConvArgs {
     throw new Error(`activation must be a built-in name, got ${JSON.stringify(a)}.`);
   return defined<ConvArgs>({
     ...common,
+    ...penaltyArgs(c, ['kernel', 'bias']),
     strides: sizes(c, 'strides'),
     padding: c['padding'] as ConvArgs['padding'],
     dilationRate: sizes(c, 'dilation_rate'),
@@ -86,11 +74,34 @@ function kernelSize(c: Config): number | number[] {
   return k;
 }
 
+const CONV_KEYS = [
+  'filters',
+  'kernel_size',
+  'strides',
+  'padding',
+  'data_format',
+  'dilation_rate',
+  'groups',
+  'activation',
+  'use_bias',
+  'kernel_initializer',
+  'bias_initializer',
+  'kernel_regularizer',
+  'bias_regularizer',
+  'kernel_constraint',
+  'bias_constraint',
+  ...LORA_KEYS,
+];
 registerLayer(
   'Conv2D',
   (c, common) => new Conv2D(c['filters'] as number, kernelSize(c), convArgs(c, common) as Conv2DArgs),
+  CONV_KEYS,
 );
-registerLayer('Conv1D', (c, common) => new Conv1D(c['filters'] as number, kernelSize(c), convArgs(c, common)));
+registerLayer(
+  'Conv1D',
+  (c, common) => new Conv1D(c['filters'] as number, kernelSize(c), convArgs(c, common)),
+  CONV_KEYS,
+);
 
 function poolingArgs(c: Config, common: LayerArgs): PoolingArgs {
   channelsLast(c);
@@ -108,7 +119,13 @@ const POOLS: [string, new (args: PoolingArgs) => Layer][] = [
   ['MaxPooling1D', MaxPooling1D],
   ['AveragePooling1D', AveragePooling1D],
 ];
-for (const [name, Cls] of POOLS) registerLayer(name, (c, common) => new Cls(poolingArgs(c, common)));
+for (const [name, Cls] of POOLS)
+  registerLayer(name, (c, common) => new Cls(poolingArgs(c, common)), [
+    'pool_size',
+    'strides',
+    'padding',
+    'data_format',
+  ]);
 
 const GLOBAL_POOLS: [string, new (args: GlobalPoolingArgs) => Layer][] = [
   ['GlobalMaxPooling2D', GlobalMaxPooling2D],
@@ -117,46 +134,80 @@ const GLOBAL_POOLS: [string, new (args: GlobalPoolingArgs) => Layer][] = [
   ['GlobalAveragePooling1D', GlobalAveragePooling1D],
 ];
 for (const [name, Cls] of GLOBAL_POOLS) {
-  registerLayer(name, (c, common) => {
-    channelsLast(c);
-    return new Cls(
-      defined<GlobalPoolingArgs>({
-        ...common,
-        keepdims: typeof c['keepdims'] === 'boolean' ? c['keepdims'] : undefined,
-      }),
-    );
-  });
+  registerLayer(
+    name,
+    (c, common) => {
+      channelsLast(c);
+      return new Cls(
+        defined<GlobalPoolingArgs>({
+          ...common,
+          keepdims: typeof c['keepdims'] === 'boolean' ? c['keepdims'] : undefined,
+        }),
+      );
+    },
+    ['data_format', 'keepdims'],
+  );
 }
 
-registerLayer('Reshape', (c, common) => {
-  const t = c['target_shape'];
-  if (!Array.isArray(t)) throw new Error(`target_shape must be a list, got ${JSON.stringify(t)}.`);
-  return new Reshape(t as number[], common);
-});
+registerLayer(
+  'Reshape',
+  (c, common) => {
+    const t = c['target_shape'];
+    if (!Array.isArray(t)) throw new Error(`target_shape must be a list, got ${JSON.stringify(t)}.`);
+    return new Reshape(t as number[], common);
+  },
+  ['target_shape'],
+);
 
-registerLayer('BatchNormalization', (c, common) => {
-  requireNull(c, ['beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint']);
-  if (c['synchronized'] === true) throw new Error('synchronized batch normalization is not supported.');
-  if (c['renorm'] === true) throw new Error('batch renormalization is not supported.');
-  if (c['virtual_batch_size'] !== undefined && c['virtual_batch_size'] !== null)
-    throw new Error('virtual_batch_size is not supported.');
-  const axis = Array.isArray(c['axis']) && c['axis'].length === 1 ? c['axis'][0] : c['axis'];
-  if (axis !== undefined && typeof axis !== 'number')
-    throw new Error(`axis must be one integer, got ${JSON.stringify(c['axis'])}.`);
-  const init = (k: string): InitializerIdentifier | undefined =>
-    (c[k] ?? undefined) as InitializerIdentifier | undefined;
-  return new BatchNormalization(
-    defined<BatchNormalizationArgs>({
-      ...common,
-      axis,
-      momentum: typeof c['momentum'] === 'number' ? c['momentum'] : undefined,
-      epsilon: typeof c['epsilon'] === 'number' ? c['epsilon'] : undefined,
-      center: typeof c['center'] === 'boolean' ? c['center'] : undefined,
-      scale: typeof c['scale'] === 'boolean' ? c['scale'] : undefined,
-      betaInitializer: init('beta_initializer'),
-      gammaInitializer: init('gamma_initializer'),
-      movingMeanInitializer: init('moving_mean_initializer'),
-      movingVarianceInitializer: init('moving_variance_initializer'),
-    }),
-  );
-});
+registerLayer(
+  'BatchNormalization',
+  (c, common) => {
+    if (c['synchronized'] === true) throw new Error('synchronized batch normalization is not supported.');
+    if (c['renorm'] === true) throw new Error('batch renormalization is not supported.');
+    // Keras 2 writes renorm_clipping / renorm_momentum only with renorm (refused above), and
+    // `fused` only picks TensorFlow's kernel: neither changes what is computed.
+    if (c['virtual_batch_size'] !== undefined && c['virtual_batch_size'] !== null)
+      throw new Error('virtual_batch_size is not supported.');
+    const axis = Array.isArray(c['axis']) && c['axis'].length === 1 ? c['axis'][0] : c['axis'];
+    if (axis !== undefined && typeof axis !== 'number')
+      throw new Error(`axis must be one integer, got ${JSON.stringify(c['axis'])}.`);
+    const init = (k: string): InitializerIdentifier | undefined =>
+      (c[k] ?? undefined) as InitializerIdentifier | undefined;
+    return new BatchNormalization(
+      defined<BatchNormalizationArgs>({
+        ...common,
+        ...penaltyArgs(c, ['beta', 'gamma']),
+        axis,
+        momentum: typeof c['momentum'] === 'number' ? c['momentum'] : undefined,
+        epsilon: typeof c['epsilon'] === 'number' ? c['epsilon'] : undefined,
+        center: typeof c['center'] === 'boolean' ? c['center'] : undefined,
+        scale: typeof c['scale'] === 'boolean' ? c['scale'] : undefined,
+        betaInitializer: init('beta_initializer'),
+        gammaInitializer: init('gamma_initializer'),
+        movingMeanInitializer: init('moving_mean_initializer'),
+        movingVarianceInitializer: init('moving_variance_initializer'),
+      }),
+    );
+  },
+  [
+    'axis',
+    'momentum',
+    'epsilon',
+    'center',
+    'scale',
+    'beta_initializer',
+    'gamma_initializer',
+    'moving_mean_initializer',
+    'moving_variance_initializer',
+    'beta_regularizer',
+    'gamma_regularizer',
+    'beta_constraint',
+    'gamma_constraint',
+    'synchronized',
+    'renorm',
+    'renorm_clipping',
+    'renorm_momentum',
+    'virtual_batch_size',
+    'fused',
+  ],
+);

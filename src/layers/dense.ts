@@ -6,7 +6,11 @@ import { getActivation } from './activations.js';
 import type { InitializerIdentifier, Initializer } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { LAYER_ARG_NAMES, Layer, NO_REGULARIZERS, formatShape } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, formatShape, weightPenaltyConfig } from './layer.js';
+import type { Constraint, ConstraintIdentifier } from '../constraints/index.js';
+import { getConstraint } from '../constraints/index.js';
+import type { Regularizer, RegularizerIdentifier } from '../regularizers/index.js';
+import { getRegularizer, serializeRegularizer } from '../regularizers/index.js';
 import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 export interface DenseArgs extends LayerArgs {
@@ -14,11 +18,24 @@ export interface DenseArgs extends LayerArgs {
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier;
   biasInitializer?: InitializerIdentifier;
+  kernelRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+  kernelConstraint?: ConstraintIdentifier | null;
+  biasConstraint?: ConstraintIdentifier | null;
 }
 
 const DENSE_ARG_NAMES = [
   ...LAYER_ARG_NAMES,
-  ...optionNames<Omit<DenseArgs, keyof LayerArgs>>()(['activation', 'useBias', 'kernelInitializer', 'biasInitializer']),
+  ...optionNames<Omit<DenseArgs, keyof LayerArgs>>()([
+    'activation',
+    'useBias',
+    'kernelInitializer',
+    'biasInitializer',
+    'kernelRegularizer',
+    'biasRegularizer',
+    'kernelConstraint',
+    'biasConstraint',
+  ]),
 ];
 
 /** `activation(x @ kernel + bias)` on the last axis. */
@@ -28,6 +45,10 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly kernelConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
   kernel: Variable | null = null;
   bias: Variable | null = null;
 
@@ -42,6 +63,10 @@ export class Dense extends Layer {
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, 'Dense kernelRegularizer');
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, 'Dense biasRegularizer');
+    this.kernelConstraint = getConstraint(args.kernelConstraint, 'Dense kernelConstraint');
+    this.biasConstraint = getConstraint(args.biasConstraint, 'Dense biasConstraint');
   }
 
   override build(inputShape: SymbolicShape): void {
@@ -51,8 +76,21 @@ export class Dense extends Layer {
         `Layer '${this.name}' (Dense) needs a known last input dimension, got ${formatShape(inputShape)}.`,
       );
     }
-    this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInitializer);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer);
+    this.kernel = this.addWeight({
+      name: 'kernel',
+      shape: [inDim, this.units],
+      initializer: this.kernelInitializer,
+      regularizer: this.kernelRegularizer,
+      constraint: this.kernelConstraint,
+    });
+    if (this.useBias)
+      this.bias = this.addWeight({
+        name: 'bias',
+        shape: [this.units],
+        initializer: this.biasInitializer,
+        regularizer: this.biasRegularizer,
+        constraint: this.biasConstraint,
+      });
     super.build(inputShape);
   }
 
@@ -76,7 +114,11 @@ export class Dense extends Layer {
       use_bias: this.useBias,
       kernel_initializer: serializeInitializer(this.kernelInitializer),
       bias_initializer: serializeInitializer(this.biasInitializer),
-      ...NO_REGULARIZERS,
+      ...weightPenaltyConfig({
+        kernel: { regularizer: this.kernelRegularizer, constraint: this.kernelConstraint },
+        bias: { regularizer: this.biasRegularizer, constraint: this.biasConstraint },
+      }),
+      activity_regularizer: serializeRegularizer(this.activityRegularizer),
     };
   }
 }

@@ -5,7 +5,12 @@ import { embeddingLookup } from '../ops/embedding-lookup.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, randomUniformInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { Layer } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, weightPenaltyConfig } from './layer.js';
+import type { Constraint, ConstraintIdentifier } from '../constraints/index.js';
+import { getConstraint } from '../constraints/index.js';
+import type { Regularizer, RegularizerIdentifier } from '../regularizers/index.js';
+import { getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 export interface EmbeddingArgs extends LayerArgs {
   /** Keras's default is RandomUniform(-0.05, 0.05). */
@@ -18,7 +23,20 @@ export interface EmbeddingArgs extends LayerArgs {
   maskZero?: boolean;
   /** Sequence length, so the model's input shape is known (Keras 2's input_length). */
   inputLength?: number | null;
+  embeddingsRegularizer?: RegularizerIdentifier | null;
+  embeddingsConstraint?: ConstraintIdentifier | null;
 }
+
+const EMBEDDING_ARG_NAMES = [
+  ...LAYER_ARG_NAMES,
+  ...optionNames<Omit<EmbeddingArgs, keyof LayerArgs>>()([
+    'embeddingsInitializer',
+    'maskZero',
+    'inputLength',
+    'embeddingsRegularizer',
+    'embeddingsConstraint',
+  ]),
+];
 
 /**
  * Turns integer indices [batch, ...] into vectors [batch, ..., outputDim] by row lookup in an
@@ -30,10 +48,13 @@ export class Embedding extends Layer {
   readonly outputDim: number;
   readonly embeddingsInitializer: Initializer;
   readonly maskZero: boolean;
+  readonly embeddingsRegularizer: Regularizer | null;
+  readonly embeddingsConstraint: Constraint | null;
   readonly inputLength: number | null;
   embeddings: Variable | null = null;
 
   constructor(inputDim: number, outputDim: number, args: EmbeddingArgs = {}) {
+    checkOptionNames('Embedding', args, EMBEDDING_ARG_NAMES);
     const inputLength = args.inputLength ?? null;
     // As in Keras 2, an Embedding always knows its input shape ([batch, inputLength], the length
     // possibly unknown), so a model that starts with one can print its summary straight away.
@@ -54,12 +75,20 @@ export class Embedding extends Layer {
       ? getInitializer(args.embeddingsInitializer)
       : randomUniformInitializer(-0.05, 0.05);
     this.maskZero = args.maskZero ?? false;
+    this.embeddingsRegularizer = getRegularizer(args.embeddingsRegularizer, 'Embedding embeddingsRegularizer');
+    this.embeddingsConstraint = getConstraint(args.embeddingsConstraint, 'Embedding embeddingsConstraint');
     this.inputLength = inputLength;
     this.acceptsIntegerInput = true;
   }
 
   override build(inputShape: SymbolicShape): void {
-    this.embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], this.embeddingsInitializer);
+    this.embeddings = this.addWeight({
+      name: 'embeddings',
+      shape: [this.inputDim, this.outputDim],
+      initializer: this.embeddingsInitializer,
+      regularizer: this.embeddingsRegularizer,
+      constraint: this.embeddingsConstraint,
+    });
     // Without a declared length, any sequence length is accepted (only the rank is checked).
     super.build(this.batchInputShape ? inputShape : inputShape.map((d, i) => (i === 0 ? d : null)));
   }
@@ -101,9 +130,10 @@ export class Embedding extends Layer {
       input_dim: this.inputDim,
       output_dim: this.outputDim,
       embeddings_initializer: serializeInitializer(this.embeddingsInitializer),
-      embeddings_regularizer: null,
-      activity_regularizer: null,
-      embeddings_constraint: null,
+      ...weightPenaltyConfig({
+        embeddings: { regularizer: this.embeddingsRegularizer, constraint: this.embeddingsConstraint },
+      }),
+      activity_regularizer: serializeRegularizer(this.activityRegularizer),
       mask_zero: this.maskZero,
       input_length: this.inputLength,
     };

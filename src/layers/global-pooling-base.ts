@@ -1,7 +1,8 @@
 import type { Tensor } from '../core/tensor.js';
 import { max, mean } from '../ops/reduce.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { Layer, formatShape } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, formatShape } from './layer.js';
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 export interface GlobalPoolingArgs extends LayerArgs {
   /** Keep the pooled axes as size 1 (default false). */
@@ -9,6 +10,11 @@ export interface GlobalPoolingArgs extends LayerArgs {
   /** Only 'channels_last' is supported. */
   dataFormat?: 'channels_last';
 }
+
+const GLOBAL_POOLING_ARG_NAMES = [
+  ...LAYER_ARG_NAMES,
+  ...optionNames<Omit<GlobalPoolingArgs, keyof LayerArgs>>()(['keepdims', 'dataFormat']),
+];
 
 /**
  * Keras's BaseGlobalPooling: max or mean over every spatial axis of [batch, ...spatial, channels].
@@ -20,6 +26,7 @@ export abstract class BaseGlobalPooling extends Layer {
   readonly keepdims: boolean;
 
   constructor(rank: 1 | 2, kind: 'max' | 'avg', args: GlobalPoolingArgs) {
+    checkOptionNames(new.target.name, args, GLOBAL_POOLING_ARG_NAMES);
     super(args);
     if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {
       throw new Error(

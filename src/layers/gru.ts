@@ -8,7 +8,8 @@ import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
 import { fusedActivation, gruSequence } from '../ops/recurrent.js';
 import type { FusedCall, RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
-import { RNN } from './rnn-base.js';
+import { RNN, RNN_ARG_NAMES } from './rnn-base.js';
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 export interface GRUArgs extends RNNArgs {
   recurrentActivation?: ActivationName | null;
@@ -24,6 +25,11 @@ export interface GRUArgs extends RNNArgs {
  *   hh = a(xWh + bh + r * (hUh + b'h)),  h' = z * h + (1 - z) * hh.
  * Without resetAfter the bias is [3u] and hh = a(xWh + bh + (r * h) Uh).
  */
+const GRU_ARG_NAMES = [
+  ...RNN_ARG_NAMES,
+  ...optionNames<Omit<GRUArgs, keyof RNNArgs>>()(['recurrentActivation', 'resetAfter']),
+];
+
 export class GRU extends RNN {
   protected readonly gates = 3;
   protected readonly cellName = 'gru_cell';
@@ -31,6 +37,7 @@ export class GRU extends RNN {
   readonly resetAfter: boolean;
 
   constructor(units: number, args: GRUArgs = {}) {
+    checkOptionNames('GRU', args, GRU_ARG_NAMES);
     super(units, args);
     this.recurrentActivation = getActivation(
       args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation,

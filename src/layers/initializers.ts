@@ -5,6 +5,7 @@ import { getRandom } from '../core/random.js';
 import { Tensor as TensorClass } from '../core/tensor.js';
 import { sizeOf } from '../core/shape.js';
 import { ownEntry } from '../utils/own.js';
+import { resolveName } from '../utils/option-names.js';
 
 /** A weight initializer; `config` round-trips through Keras's JSON (`class_name` + `config`). */
 export interface Initializer {
@@ -143,39 +144,19 @@ const FACTORIES: Record<string, (o: InitializerOptions) => Initializer> = {
 };
 
 /** Keras class names map to the same factories (for configs read from files). */
-const CLASS_TO_KEY: Record<string, string> = {
-  Zeros: 'zeros',
-  Ones: 'ones',
-  Constant: 'constant',
-  RandomUniform: 'random_uniform',
-  RandomNormal: 'random_normal',
-  TruncatedNormal: 'truncated_normal',
-  GlorotUniform: 'glorot_uniform',
-  GlorotNormal: 'glorot_normal',
-  HeNormal: 'he_normal',
-  HeUniform: 'he_uniform',
-  LecunNormal: 'lecun_normal',
-  LecunUniform: 'lecun_uniform',
-  VarianceScaling: 'variance_scaling',
-  Orthogonal: 'orthogonal',
-};
 
 export type InitializerIdentifier = string | Initializer | { class_name: string; config?: Record<string, unknown> };
 
 /** Resolves `'glorot_uniform'`, an Initializer, or a Keras `{class_name, config}` object. */
 export function getInitializer(id: InitializerIdentifier): Initializer {
   if (typeof id === 'object' && 'init' in id) return id;
-  const [key, options] =
-    typeof id === 'string'
-      ? [ownEntry(CLASS_TO_KEY, id) ?? id, {}]
-      : [ownEntry(CLASS_TO_KEY, id.class_name) ?? id.class_name, id.config ?? {}];
-  const factory = ownEntry(FACTORIES, key);
-  if (!factory) {
-    throw new Error(
-      `Unknown initializer '${typeof id === 'string' ? id : id.class_name}'. Expected one of: ${Object.keys(FACTORIES).join(', ')}.`,
-    );
-  }
-  return factory(options as InitializerOptions);
+  if (id === null || (typeof id !== 'string' && typeof id !== 'object'))
+    throw new Error(`initializer must be a name such as 'glorot_uniform' or an initializer, got ${String(id)}.`);
+  const [name, options] = typeof id === 'string' ? [id, {}] : [id.class_name, id.config ?? {}];
+  if (typeof name !== 'string') throw new Error(`initializer config has no class_name: ${JSON.stringify(id)}.`);
+  // 'glorot_uniform', 'glorotUniform' and 'GlorotUniform' are one name; an unknown one names the nearest.
+  const key = resolveName('initializer', name, Object.keys(FACTORIES));
+  return ownEntry(FACTORIES, key)!(options as InitializerOptions);
 }
 
 /** Keras's JSON form of an initializer. */

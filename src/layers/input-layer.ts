@@ -16,7 +16,9 @@ export interface InputArgs {
   sparse?: boolean;
 }
 
-const INPUT_KEYS = ['shape', 'batchSize', 'batchShape', 'name', 'dtype', 'sparse'];
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
+
+const INPUT_KEYS = optionNames<InputArgs>()(['shape', 'batchSize', 'batchShape', 'name', 'dtype', 'sparse']);
 
 /**
  * A model's entry point (Keras's `InputLayer`): it makes the symbolic tensor that `Input`
@@ -27,9 +29,7 @@ export class InputLayer extends Layer {
   readonly output: SymbolicTensor;
 
   constructor(args: InputArgs = {}) {
-    for (const key of Object.keys(args))
-      if (!INPUT_KEYS.includes(key))
-        throw new Error(`Input: unknown option '${key}'; expected one of ${INPUT_KEYS.join(', ')}.`);
+    checkOptionNames('Input', args, INPUT_KEYS);
     if (args.sparse) throw new Error('Input: sparse inputs are not supported.');
     const batchInputShape = args.batchShape ?? (args.shape ? [args.batchSize ?? null, ...args.shape] : undefined);
     if (!batchInputShape || !Array.isArray(batchInputShape))

@@ -14,6 +14,11 @@ import { SymbolicTensor, formatShape, isSymbolicTensor } from './graph/symbolic-
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer } from './initializers.js';
 import { optionNames } from '../utils/option-names.js';
+import type { Constraint, ConstraintIdentifier } from '../constraints/index.js';
+import { getConstraint, serializeConstraint, setVariableConstraint } from '../constraints/index.js';
+import type { Regularizer, RegularizerIdentifier } from '../regularizers/index.js';
+import { getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+import { div } from '../ops/binary.js';
 
 export type { SymbolicShape };
 export { formatShape };
@@ -34,6 +39,8 @@ export interface LayerArgs {
   /** Full input shape including the batch axis. */
   batchInputShape?: readonly (number | null)[];
   dtype?: DType;
+  /** A penalty on the layer's outputs, divided by the batch size and added to the loss (Keras's activity_regularizer). */
+  activityRegularizer?: RegularizerIdentifier | null;
 }
 
 /** The keys every layer takes (each layer adds its own; see utils/option-names.ts). */
@@ -44,6 +51,7 @@ export const LAYER_ARG_NAMES = optionNames<LayerArgs>()([
   'inputDim',
   'batchInputShape',
   'dtype',
+  'activityRegularizer',
 ]);
 
 export type CallOptions<M = Tensor | null> = {
@@ -74,20 +82,31 @@ export interface WeightSpec {
   initializer?: InitializerIdentifier | Initializer;
   trainable?: boolean;
   dtype?: DType;
-  /** Not supported yet: refused by name rather than ignored. */
-  regularizer?: unknown;
-  /** Not supported yet: refused by name rather than ignored. */
-  constraint?: unknown;
+  /** A penalty on the weight, added to the training loss while the weight is trainable. */
+  regularizer?: RegularizerIdentifier | Regularizer | null;
+  /** A projection applied to the weight after each optimizer step. */
+  constraint?: ConstraintIdentifier | Constraint | null;
 }
 
-/** Keras config entries for options deepscript does not implement yet (always null when saved). */
-export const NO_REGULARIZERS = {
-  kernel_regularizer: null,
-  bias_regularizer: null,
-  activity_regularizer: null,
-  kernel_constraint: null,
-  bias_constraint: null,
-} as const;
+/** The regularizer of each regularized variable (Keras keeps it on the variable). */
+const VARIABLE_REGULARIZERS = new WeakMap<Variable, Regularizer>();
+
+export function variableRegularizer(v: Variable): Regularizer | null {
+  return VARIABLE_REGULARIZERS.get(v) ?? null;
+}
+
+/** Keras config entries `<weight>_regularizer` / `<weight>_constraint` for the given weights. */
+export function weightPenaltyConfig(
+  entries: Readonly<Record<string, { regularizer: Regularizer | null; constraint: Constraint | null }>>,
+): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  for (const [w, e] of Object.entries(entries)) config[`${w}_regularizer`] = serializeRegularizer(e.regularizer);
+  for (const [w, e] of Object.entries(entries)) config[`${w}_constraint`] = serializeConstraint(e.constraint);
+  return config;
+}
+
+/** Nesting of eager layer calls: the outermost call clears the losses of the previous one (Keras's call context). */
+let callDepth = 0;
 
 const isTensor = (v: unknown): v is Tensor => v instanceof Tensor;
 const isAnyTensor = (v: unknown): v is Tensor | SymbolicTensor => v instanceof Tensor || v instanceof SymbolicTensor;
@@ -121,7 +140,11 @@ export abstract class Layer {
   protected supportsMasking = false;
   /** Call arguments this layer takes besides `training` and `mask` (others are refused by name). */
   protected callArguments: readonly string[] = [];
+  /** Penalty on this layer's outputs (Keras's activity_regularizer); settable on any layer. */
+  activityRegularizer: Regularizer | null;
   private trainableFlag = true;
+  /** Losses added during the last outermost call (addLoss, activity regularization). */
+  private readonly addedLosses: Tensor[] = [];
   private readonly ownVariables: Variable[] = [];
   /** The variables created trainable: `trainable = true` gives back exactly these. */
   private readonly createdTrainable = new Set<Variable>();
@@ -136,6 +159,48 @@ export abstract class Layer {
     else if (args.inputDim !== undefined) this.batchInputShape = [null, args.inputDim];
     else this.batchInputShape = null;
     this.trainableFlag = args.trainable ?? true;
+    this.activityRegularizer = getRegularizer(args.activityRegularizer, `${this.className} activityRegularizer`);
+  }
+
+  /** Adds a scalar loss during `call` (Keras's add_loss); it joins the training loss of this step. */
+  addLoss(loss: Tensor): void {
+    if (!(loss instanceof Tensor))
+      throw new Error(`Layer '${this.name}': addLoss takes a tensor, got ${describe(loss)}.`);
+    this.addedLosses.push(loss);
+  }
+
+  /**
+   * Keras's `layer.losses`: the losses added during the last call (by this layer and its
+   * sublayers: addLoss, activity regularizers) and the penalties of the trainable weights'
+   * regularizers on their current values.
+   */
+  get losses(): Tensor[] {
+    const out: Tensor[] = [];
+    const seen = new Set<Layer>();
+    const visit = (layer: Layer): void => {
+      if (seen.has(layer)) return;
+      seen.add(layer);
+      out.push(...layer.addedLosses);
+      for (const l of layer.sublayers()) visit(l);
+    };
+    visit(this);
+    for (const v of this.trainableWeights) {
+      const r = VARIABLE_REGULARIZERS.get(v);
+      if (r) out.push(r.call(v));
+    }
+    return out;
+  }
+
+  /** Forgets the losses added by the last call, here and in every sublayer. */
+  clearLosses(): void {
+    const seen = new Set<Layer>();
+    const visit = (layer: Layer): void => {
+      if (seen.has(layer)) return;
+      seen.add(layer);
+      layer.addedLosses.length = 0;
+      for (const l of layer.sublayers()) visit(l);
+    };
+    visit(this);
   }
 
   /** The Keras class name (used in summaries and configs). */
@@ -256,7 +321,22 @@ export abstract class Layer {
       false,
     );
     const { training = false, mask = null, ...rest } = options;
-    return this.call(cast, { ...rest, training, mask });
+    if (callDepth === 0) this.clearLosses();
+    callDepth++;
+    let outputs: LayerValue<Tensor>;
+    try {
+      outputs = this.call(cast, { ...rest, training, mask });
+    } finally {
+      callDepth--;
+    }
+    if (this.activityRegularizer) {
+      // Keras 3: the penalty of each output, divided by its batch size.
+      for (const out of flattenNested(outputs, isTensor)) {
+        const penalty = this.activityRegularizer.call(out);
+        this.addLoss(out.shape.length > 0 && out.shape[0]! > 0 ? div(penalty, out.shape[0]!) : penalty);
+      }
+    }
+    return outputs;
   }
 
   private applySymbolic(inputs: LayerValue<SymbolicTensor>, options: ApplyOptions): LayerValue<SymbolicTensor> {
@@ -365,9 +445,8 @@ export abstract class Layer {
         throw new Error(
           `Layer '${this.name}': addWeight got unknown option '${key}'; expected one of ${WEIGHT_SPEC_KEYS.join(', ')}.`,
         );
-    for (const key of ['regularizer', 'constraint'] as const)
-      if (spec[key] !== undefined && spec[key] !== null)
-        throw new Error(`Layer '${this.name}': addWeight option '${key}' is not supported yet.`);
+    const regularizer = getRegularizer(spec.regularizer, `Layer '${this.name}' weight '${String(spec.name)}'`);
+    const constraint = getConstraint(spec.constraint, `Layer '${this.name}' weight '${String(spec.name)}'`);
     if (typeof spec.name !== 'string' || !Array.isArray(spec.shape))
       throw new Error(`Layer '${this.name}': addWeight needs a name and a shape, got ${describe(spec)}.`);
     const init =
@@ -382,6 +461,8 @@ export abstract class Layer {
     );
     this.ownVariables.push(v);
     if (wantTrainable) this.createdTrainable.add(v);
+    if (regularizer) VARIABLE_REGULARIZERS.set(v, regularizer);
+    setVariableConstraint(v, constraint);
     return v;
   }
 
@@ -468,6 +549,7 @@ export abstract class Layer {
   getConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype: this.dtype };
     if (this.batchInputShape) config['batch_input_shape'] = [...this.batchInputShape];
+    if (this.activityRegularizer) config['activity_regularizer'] = serializeRegularizer(this.activityRegularizer);
     return config;
   }
 }

@@ -10,7 +10,8 @@ import { getActivation } from './activations.js';
 import type { Initializer } from './initializers.js';
 import { fusedActivation, lstmSequence } from '../ops/recurrent.js';
 import type { FusedCall, RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
-import { RNN } from './rnn-base.js';
+import { RNN, RNN_ARG_NAMES } from './rnn-base.js';
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 export interface LSTMArgs extends RNNArgs {
   recurrentActivation?: ActivationName | null;
@@ -25,6 +26,11 @@ export interface LSTMArgs extends RNNArgs {
  *   c' = f * c + i * a(x Wc + h Uc + bc),  h' = o * a(c')
  * with a = activation (tanh) and ra = recurrentActivation (sigmoid).
  */
+const LSTM_ARG_NAMES = [
+  ...RNN_ARG_NAMES,
+  ...optionNames<Omit<LSTMArgs, keyof RNNArgs>>()(['recurrentActivation', 'unitForgetBias']),
+];
+
 export class LSTM extends RNN {
   protected readonly gates = 4;
   protected readonly cellName = 'lstm_cell';
@@ -32,6 +38,7 @@ export class LSTM extends RNN {
   readonly unitForgetBias: boolean;
 
   constructor(units: number, args: LSTMArgs = {}) {
+    checkOptionNames('LSTM', args, LSTM_ARG_NAMES);
     super(units, args);
     this.recurrentActivation = getActivation(
       args.recurrentActivation === undefined ? 'sigmoid' : args.recurrentActivation,

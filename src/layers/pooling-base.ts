@@ -3,7 +3,8 @@ import { checkPadding, normalizeTuple, outputLength } from '../ops/conv-windows.
 import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/pool.js';
 import { tupleString } from './conv-base.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { Layer, formatShape } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, formatShape } from './layer.js';
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 export interface PoolingArgs extends LayerArgs {
   /** Window size: one int for every axis or one per axis (default 2). */
@@ -14,6 +15,11 @@ export interface PoolingArgs extends LayerArgs {
   /** Only 'channels_last' is supported. */
   dataFormat?: 'channels_last';
 }
+
+const POOLING_ARG_NAMES = [
+  ...LAYER_ARG_NAMES,
+  ...optionNames<Omit<PoolingArgs, keyof LayerArgs>>()(['poolSize', 'strides', 'padding', 'dataFormat']),
+];
 
 /** `new MaxPooling2D(2)`, `new MaxPooling2D([2, 2], {...})` and `new MaxPooling2D({ poolSize: 2 })` all work. */
 export type PoolSizeOrArgs = number | readonly number[] | PoolingArgs;
@@ -31,6 +37,7 @@ export abstract class BasePooling extends Layer {
     const args: PoolingArgs = positional
       ? { ...more, poolSize: poolSizeOrArgs as number | readonly number[] }
       : (poolSizeOrArgs as PoolingArgs);
+    checkOptionNames(new.target.name, args, POOLING_ARG_NAMES);
     super(args);
     const who = `${this.className} '${this.name}'`;
     if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {

@@ -3,7 +3,8 @@ import { add, greaterEqual, minimum, mul, sub } from '../ops/binary.js';
 import { astype } from '../ops/cast.js';
 import { relu } from '../ops/unary.js';
 import type { CallOptions, LayerArgs, ShapeValue } from './layer.js';
-import { Layer } from './layer.js';
+import { LAYER_ARG_NAMES, Layer } from './layer.js';
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 export interface ReLUArgs extends LayerArgs {
   /** Upper bound of the output (null: none). */
@@ -18,12 +19,18 @@ export interface ReLUArgs extends LayerArgs {
  * Keras's ReLU layer: x for threshold <= x < maxValue, maxValue above it, and
  * negativeSlope * (x - threshold) below the threshold.
  */
+const RELU_ARG_NAMES = [
+  ...LAYER_ARG_NAMES,
+  ...optionNames<Omit<ReLUArgs, keyof LayerArgs>>()(['maxValue', 'negativeSlope', 'threshold']),
+];
+
 export class ReLU extends Layer {
   readonly maxValue: number | null;
   readonly negativeSlope: number;
   readonly threshold: number;
 
   constructor(args: ReLUArgs = {}) {
+    checkOptionNames('ReLU', args, RELU_ARG_NAMES);
     const { maxValue, negativeSlope, threshold, ...rest } = args;
     super(rest);
     this.supportsMasking = true;

@@ -1,7 +1,8 @@
 import type { Tensor } from '../core/tensor.js';
 import { reshape } from '../ops/reshape.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { Layer, formatShape } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, formatShape } from './layer.js';
+import { checkOptionNames } from '../utils/option-names.js';
 
 /**
  * Reshapes each sample to `targetShape` (the batch axis is kept), as Keras's Reshape; one
@@ -11,6 +12,7 @@ export class Reshape extends Layer {
   readonly targetShape: readonly number[];
 
   constructor(targetShape: readonly number[], args: LayerArgs = {}) {
+    checkOptionNames('Reshape', args, LAYER_ARG_NAMES);
     super(args);
     if (!Array.isArray(targetShape) || targetShape.some((d) => !Number.isInteger(d) || (d <= 0 && d !== -1))) {
       throw new Error(

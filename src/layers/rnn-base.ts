@@ -16,7 +16,12 @@ import { getActivation } from './activations.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { Layer, NO_REGULARIZERS, formatShape } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, formatShape, weightPenaltyConfig } from './layer.js';
+import type { Constraint, ConstraintIdentifier } from '../constraints/index.js';
+import { getConstraint } from '../constraints/index.js';
+import type { Regularizer, RegularizerIdentifier } from '../regularizers/index.js';
+import { getRegularizer, serializeRegularizer } from '../regularizers/index.js';
+import { optionNames } from '../utils/option-names.js';
 
 /** Options shared by SimpleRNN, GRU and LSTM (Keras's names in camelCase, Keras's defaults). */
 export interface RNNArgs extends LayerArgs {
@@ -42,7 +47,38 @@ export interface RNNArgs extends LayerArgs {
   stateful?: boolean;
   /** Accepted and ignored: the loop here is always unrolled eagerly. */
   unroll?: boolean;
+  kernelRegularizer?: RegularizerIdentifier | null;
+  recurrentRegularizer?: RegularizerIdentifier | null;
+  biasRegularizer?: RegularizerIdentifier | null;
+  kernelConstraint?: ConstraintIdentifier | null;
+  recurrentConstraint?: ConstraintIdentifier | null;
+  biasConstraint?: ConstraintIdentifier | null;
 }
+
+/** The keys every recurrent layer takes (GRU and LSTM add theirs). */
+export const RNN_ARG_NAMES = [
+  ...LAYER_ARG_NAMES,
+  ...optionNames<Omit<RNNArgs, keyof LayerArgs>>()([
+    'activation',
+    'useBias',
+    'kernelInitializer',
+    'recurrentInitializer',
+    'biasInitializer',
+    'returnSequences',
+    'returnState',
+    'goBackwards',
+    'dropout',
+    'recurrentDropout',
+    'stateful',
+    'unroll',
+    'kernelRegularizer',
+    'recurrentRegularizer',
+    'biasRegularizer',
+    'kernelConstraint',
+    'recurrentConstraint',
+    'biasConstraint',
+  ]),
+];
 
 /** The weights a recurrent layer computes with, in `layer.weights` order. */
 export interface RNNWeights {
@@ -91,6 +127,12 @@ export abstract class RNN extends Layer {
   readonly kernelInitializer: Initializer;
   readonly recurrentInitializer: Initializer;
   readonly biasInitializer: Initializer;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly recurrentRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  readonly kernelConstraint: Constraint | null;
+  readonly recurrentConstraint: Constraint | null;
+  readonly biasConstraint: Constraint | null;
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly goBackwards: boolean;
@@ -119,6 +161,13 @@ export abstract class RNN extends Layer {
     this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
     this.recurrentInitializer = getInitializer(args.recurrentInitializer ?? 'orthogonal');
     this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+    const who = this.className;
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${who} kernelRegularizer`);
+    this.recurrentRegularizer = getRegularizer(args.recurrentRegularizer, `${who} recurrentRegularizer`);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, `${who} biasRegularizer`);
+    this.kernelConstraint = getConstraint(args.kernelConstraint, `${who} kernelConstraint`);
+    this.recurrentConstraint = getConstraint(args.recurrentConstraint, `${who} recurrentConstraint`);
+    this.biasConstraint = getConstraint(args.biasConstraint, `${who} biasConstraint`);
     this.returnSequences = args.returnSequences ?? false;
     this.returnState = args.returnState ?? false;
     this.goBackwards = args.goBackwards ?? false;
@@ -168,13 +217,28 @@ export abstract class RNN extends Layer {
       );
     }
     const g = this.gates * this.units;
-    this.kernel = this.addWeight(`${this.cellName}/kernel`, [inDim, g], this.kernelInitializer);
-    this.recurrentKernel = this.addWeight(
-      `${this.cellName}/recurrent_kernel`,
-      [this.units, g],
-      this.recurrentInitializer,
-    );
-    if (this.useBias) this.bias = this.addWeight(`${this.cellName}/bias`, this.biasShape(), this.biasInit());
+    this.kernel = this.addWeight({
+      name: `${this.cellName}/kernel`,
+      shape: [inDim, g],
+      initializer: this.kernelInitializer,
+      regularizer: this.kernelRegularizer,
+      constraint: this.kernelConstraint,
+    });
+    this.recurrentKernel = this.addWeight({
+      name: `${this.cellName}/recurrent_kernel`,
+      shape: [this.units, g],
+      initializer: this.recurrentInitializer,
+      regularizer: this.recurrentRegularizer,
+      constraint: this.recurrentConstraint,
+    });
+    if (this.useBias)
+      this.bias = this.addWeight({
+        name: `${this.cellName}/bias`,
+        shape: this.biasShape(),
+        initializer: this.biasInit(),
+        regularizer: this.biasRegularizer,
+        constraint: this.biasConstraint,
+      });
     super.build(inputShape);
   }
 
@@ -330,9 +394,12 @@ export abstract class RNN extends Layer {
       kernel_initializer: serializeInitializer(this.kernelInitializer),
       recurrent_initializer: serializeInitializer(this.recurrentInitializer),
       bias_initializer: serializeInitializer(this.biasInitializer),
-      ...NO_REGULARIZERS,
-      recurrent_regularizer: null,
-      recurrent_constraint: null,
+      ...weightPenaltyConfig({
+        kernel: { regularizer: this.kernelRegularizer, constraint: this.kernelConstraint },
+        recurrent: { regularizer: this.recurrentRegularizer, constraint: this.recurrentConstraint },
+        bias: { regularizer: this.biasRegularizer, constraint: this.biasConstraint },
+      }),
+      activity_regularizer: serializeRegularizer(this.activityRegularizer),
       dropout: this.dropout,
       recurrent_dropout: this.recurrentDropout,
     };

@@ -9,6 +9,8 @@ import type { InitializerIdentifier } from './initializers.js';
 import { InputLayer } from './input-layer.js';
 import type { LayerArgs } from './layer.js';
 import { Layer } from './layer.js';
+import type { RegularizerIdentifier } from '../regularizers/index.js';
+import { nearestName } from '../utils/option-names.js';
 
 /** One layer in a Keras model config: `{class_name, config}` (Keras 3 adds `module`, `registered_name`, `build_config`). */
 export interface LayerEntry {
@@ -24,9 +26,57 @@ export type LayerFactory = (config: Record<string, unknown>, common: LayerArgs) 
 /** Keras class name -> how to build the layer from its config. Configs are data only: nothing in them is run. */
 const REGISTRY = new Map<string, LayerFactory>();
 
-/** Lets each layer module (here or elsewhere) make itself loadable from Keras configs. */
-export function registerLayer(className: string, factory: LayerFactory): void {
+/** Keras class name -> every config key its factory reads or knows to have no effect (besides COMMON_CONFIG_KEYS). */
+const CONFIG_KEYS = new Map<string, readonly string[]>();
+
+/** Keys any layer's Keras 2 / Keras 3 config may hold: read by commonArgs. */
+export const COMMON_CONFIG_KEYS = [
+  'name',
+  'trainable',
+  'dtype',
+  'batch_input_shape',
+  'batch_shape',
+  'input_shape',
+  'input_dim',
+  'activity_regularizer',
+];
+
+/**
+ * Lets each layer module (here or elsewhere) make itself loadable from Keras configs. With
+ * `configKeys` (every key Keras writes for the class, besides COMMON_CONFIG_KEYS), a config with
+ * any other key is refused naming it, rather than loaded as a different layer.
+ */
+export function registerLayer(className: string, factory: LayerFactory, configKeys?: readonly string[]): void {
   REGISTRY.set(className, factory);
+  if (configKeys) CONFIG_KEYS.set(className, configKeys);
+  else CONFIG_KEYS.delete(className);
+}
+
+function checkConfigKeys(className: string, config: Record<string, unknown>): void {
+  const known = CONFIG_KEYS.get(className);
+  if (!known) return;
+  for (const key of Object.keys(config))
+    if (!known.includes(key) && !COMMON_CONFIG_KEYS.includes(key))
+      throw new Error(
+        `unknown config key '${key}' (did you mean '${nearestName(key, [...known, ...COMMON_CONFIG_KEYS])}'?); ` +
+          `a ${className} config here may hold: ${[...COMMON_CONFIG_KEYS, ...known].join(', ')}.`,
+      );
+}
+
+/**
+ * The regularizer and constraint options of the given weights from a Keras config
+ * (`kernel_regularizer` -> `kernelRegularizer`...), in Keras 2 or Keras 3 form.
+ */
+export function penaltyArgs(c: Record<string, unknown>, weights: readonly string[]): Record<string, unknown> {
+  const args: Record<string, unknown> = {};
+  const camel = (s: string): string => s.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+  for (const w of weights) {
+    for (const kind of ['regularizer', 'constraint']) {
+      const v = c[`${w}_${kind}`];
+      if (v !== undefined && v !== null) args[camel(`${w}_${kind}`)] = v;
+    }
+  }
+  return args;
 }
 
 export function registeredLayers(): string[] {
@@ -63,7 +113,15 @@ function classFactory(
 ): LayerFactory {
   return (config, common) => {
     if (typeof cls.fromConfig === 'function') return cls.fromConfig(config);
-    const { name: _n, trainable: _t, dtype: _d, batch_input_shape: _b, batch_shape: _s, ...rest } = config;
+    const {
+      name: _n,
+      trainable: _t,
+      dtype: _d,
+      batch_input_shape: _b,
+      batch_shape: _s,
+      activity_regularizer: _a,
+      ...rest
+    } = config;
     return new cls({ ...rest, ...common } as never);
   };
 }
@@ -123,6 +181,7 @@ export function deserializeLayer(
   }
   const config = entry.config ?? {};
   try {
+    if (!customFactory) checkConfigKeys(entry.class_name, config);
     return factory(config, commonArgs(config));
   } catch (e) {
     const name = typeof config['name'] === 'string' ? ` '${config['name']}'` : '';
@@ -141,6 +200,8 @@ function commonArgs(c: Record<string, unknown>): LayerArgs {
   if (batchShape) args.batchInputShape = parseShape(batchShape, 'batch_input_shape');
   else if (c['input_shape']) args.inputShape = parseShape(c['input_shape'], 'input_shape');
   else if (typeof c['input_dim'] === 'number') args.inputDim = c['input_dim'];
+  if (c['activity_regularizer'] !== undefined && c['activity_regularizer'] !== null)
+    args.activityRegularizer = c['activity_regularizer'] as RegularizerIdentifier;
   return args;
 }
 
@@ -185,47 +246,76 @@ function activationName(a: unknown): string | null {
   throw new Error(`activation must be a built-in name, got ${JSON.stringify(a)}.`);
 }
 
-registerLayer('Dense', (c, common) => {
-  requireNull(c, [
+/** Keras 3's LoRA and quantization keys: accepted when they say "none", refused otherwise. */
+export const LORA_KEYS = ['lora_rank', 'lora_alpha', 'quantization_config'];
+export function refuseLora(c: Record<string, unknown>): void {
+  requireNull(c, ['lora_rank', 'quantization_config']);
+}
+
+registerLayer(
+  'Dense',
+  (c, common) => {
+    refuseLora(c);
+    return new Dense(c['units'] as number, {
+      ...common,
+      ...penaltyArgs(c, ['kernel', 'bias']),
+      activation: activationName(c['activation']) as never,
+      useBias: (c['use_bias'] as boolean | undefined) ?? true,
+      ...(c['kernel_initializer'] ? { kernelInitializer: c['kernel_initializer'] as InitializerIdentifier } : {}),
+      ...(c['bias_initializer'] ? { biasInitializer: c['bias_initializer'] as InitializerIdentifier } : {}),
+    });
+  },
+  [
+    'units',
+    'activation',
+    'use_bias',
+    'kernel_initializer',
+    'bias_initializer',
     'kernel_regularizer',
     'bias_regularizer',
-    'activity_regularizer',
     'kernel_constraint',
     'bias_constraint',
-    'lora_rank',
-  ]);
-  return new Dense(c['units'] as number, {
-    ...common,
-    activation: activationName(c['activation']) as never,
-    useBias: (c['use_bias'] as boolean | undefined) ?? true,
-    ...(c['kernel_initializer'] ? { kernelInitializer: c['kernel_initializer'] as InitializerIdentifier } : {}),
-    ...(c['bias_initializer'] ? { biasInitializer: c['bias_initializer'] as InitializerIdentifier } : {}),
-  });
-});
+    ...LORA_KEYS,
+  ],
+);
 
-registerLayer('Activation', (c, common) => new Activation(activationName(c['activation']) as never, common));
+registerLayer('Activation', (c, common) => new Activation(activationName(c['activation']) as never, common), [
+  'activation',
+]);
 
+// Keras 3 writes Dropout's `seed` (null unless given): the mask comes from deepscript's own
+// seeded generator (setRandomSeed), so it is accepted as having no effect on what is computed.
 registerLayer(
   'Dropout',
   (c, common) =>
     new Dropout(c['rate'] as number, { ...common, noiseShape: (c['noise_shape'] as (number | null)[] | null) ?? null }),
+  ['rate', 'noise_shape', 'seed'],
 );
 
-registerLayer('Flatten', (c, common) => {
-  const format = c['data_format'];
-  if (format !== undefined && format !== null && format !== 'channels_last')
-    throw new Error(`data_format '${String(format)}' is not supported.`);
-  return new Flatten(common);
-});
+registerLayer(
+  'Flatten',
+  (c, common) => {
+    const format = c['data_format'];
+    if (format !== undefined && format !== null && format !== 'channels_last')
+      throw new Error(`data_format '${String(format)}' is not supported.`);
+    return new Flatten(common);
+  },
+  ['data_format'],
+);
 
-registerLayer('InputLayer', (c, common) => {
-  if (c['sparse'] === true || c['ragged'] === true) throw new Error('sparse and ragged inputs are not supported.');
-  const batchShape =
-    common.batchInputShape ??
-    (common.inputShape ? [typeof c['batch_size'] === 'number' ? c['batch_size'] : null, ...common.inputShape] : null);
-  if (!batchShape) throw new Error('InputLayer config has no batch_input_shape / batch_shape.');
-  return new InputLayer({ batchShape, name: common.name, dtype: common.dtype });
-});
+registerLayer(
+  'InputLayer',
+  (c, common) => {
+    if (c['sparse'] === true || c['ragged'] === true) throw new Error('sparse and ragged inputs are not supported.');
+    const batchShape =
+      common.batchInputShape ??
+      (common.inputShape ? [typeof c['batch_size'] === 'number' ? c['batch_size'] : null, ...common.inputShape] : null);
+    if (!batchShape) throw new Error('InputLayer config has no batch_input_shape / batch_shape.');
+    if (c['optional'] === true) throw new Error('optional inputs are not supported.');
+    return new InputLayer({ batchShape, name: common.name, dtype: common.dtype });
+  },
+  ['batch_size', 'sparse', 'ragged', 'optional'],
+);
 
 registerLayer(
   'ReLU',
@@ -236,4 +326,5 @@ registerLayer(
       negativeSlope: (c['negative_slope'] as number | undefined) ?? 0,
       threshold: (c['threshold'] as number | undefined) ?? 0,
     }),
+  ['max_value', 'negative_slope', 'threshold'],
 );

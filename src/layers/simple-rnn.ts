@@ -3,7 +3,8 @@ import { add, mul } from '../ops/binary.js';
 import { matmul } from '../ops/matmul.js';
 import { fusedActivation, simpleRnnSequence } from '../ops/recurrent.js';
 import type { FusedCall, RNNArgs, RNNResult, RNNWeights, StepContext } from './rnn-base.js';
-import { RNN } from './rnn-base.js';
+import { RNN, RNN_ARG_NAMES } from './rnn-base.js';
+import { checkOptionNames } from '../utils/option-names.js';
 
 export type SimpleRNNArgs = RNNArgs;
 
@@ -13,6 +14,7 @@ export class SimpleRNN extends RNN {
   protected readonly cellName = 'simple_rnn_cell';
 
   constructor(units: number, args: SimpleRNNArgs = {}) {
+    checkOptionNames('SimpleRNN', args, RNN_ARG_NAMES);
     super(units, args);
   }
 

@@ -7,6 +7,7 @@ import { mean, sum } from '../ops/reduce.js';
 import { reshape } from '../ops/reshape.js';
 import { softmaxCrossEntropy } from '../ops/softmax.js';
 import { abs, clip, log, neg, relu, softplus, square } from '../ops/unary.js';
+import { resolveName } from '../utils/option-names.js';
 import { ownEntry } from '../utils/own.js';
 import { asUserCode } from '../core/buffer-pool.js';
 
@@ -105,9 +106,9 @@ export function getLoss(id: string | LossFn): ResolvedLoss {
     // User code: what it sees and makes inside a step is never reused by the buffer pool.
     return { name: id.name || 'custom_loss', fn: (t, p) => asUserCode([t, p], () => user(t, p)) };
   }
-  const fn = ownEntry(LOSSES, id);
-  if (!fn) throw new Error(`Unknown loss '${id}'. Expected one of: ${Object.keys(LOSSES).join(', ')}.`);
-  return { name: ownEntry(CANONICAL, id) ?? id, fn };
+  // snake_case, camelCase and class-name spellings are one name; an unknown one names the nearest.
+  const key = resolveName('loss', id, Object.keys(LOSSES));
+  return { name: ownEntry(CANONICAL, key) ?? key, fn: ownEntry(LOSSES, key)! };
 }
 
 /** Keras's default reduction: the mean of the per-sample losses over the batch. */

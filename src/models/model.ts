@@ -12,6 +12,8 @@ import { RunningMean } from '../metrics/metrics.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { getOptimizer } from '../optimizers/get-optimizer.js';
 import { onesLike, zeros } from '../ops/creation.js';
+import { add } from '../ops/binary.js';
+import { sum } from '../ops/reduce.js';
 import { concat } from '../ops/concat.js';
 import type { Nested } from '../layers/graph/nest.js';
 import { flattenNested, isPlainRecord, mapNested } from '../layers/graph/nest.js';
@@ -22,6 +24,7 @@ import type { CallOptions, LayerValue, ShapeValue } from '../layers/layer.js';
 import { Layer, isShape } from '../layers/layer.js';
 import { toSnakeCase, uniqueName } from '../utils/naming.js';
 import { printLine } from '../utils/output.js';
+import { checkOptionNames } from '../utils/option-names.js';
 import { Progbar } from '../utils/progbar.js';
 import { LayerGraph } from './layer-graph.js';
 import type { ModelData } from './model-data.js';
@@ -118,9 +121,7 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
   constructor(args: ModelArgs<O> = {}) {
     if (args === null || typeof args !== 'object')
       throw new Error(`Model: expected an options object, got ${String(args)}.`);
-    for (const key of Object.keys(args))
-      if (!MODEL_ARGS.includes(key))
-        throw new Error(`Model: unknown option '${key}'; expected one of ${MODEL_ARGS.join(', ')}.`);
+    checkOptionNames('Model', args, MODEL_ARGS);
     const graphArgs = args.inputs !== undefined || args.outputs !== undefined;
     const base = new.target === Model ? 'functional' : toSnakeCase(new.target.name);
     super({
@@ -308,9 +309,7 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
   compile(args: CompileArgs): void {
     if (!args || args.loss === undefined)
       throw new Error(`compile: a loss is required, e.g. { loss: 'categorical_crossentropy' }.`);
-    for (const key of Object.keys(args))
-      if (!COMPILE_ARGS.includes(key))
-        throw new Error(`compile: unknown option '${key}'; expected one of ${COMPILE_ARGS.join(', ')}.`);
+    checkKeys('compile', args, COMPILE_ARGS);
     this.compileArgs = args;
     this.optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
     this.resolveObjectives();
@@ -355,7 +354,11 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     if (yTrue.length !== yPred.length)
       throw new Error(`Model '${this.name}': ${yTrue.length} targets for ${yPred.length} outputs.`);
     const { total, parts } = objectives.loss(yTrue, yPred);
-    return { loss: total, values: objectives.values(yTrue, yPred, parts) };
+    // As Keras 3: the layers' losses (weight regularizers, activity regularizers, addLoss) join the total.
+    const extra = this.losses;
+    this.clearLosses(); // the step's tensors are not kept past the step
+    const loss = extra.reduce((acc, l) => add(acc, sum(l)), total);
+    return { loss, values: objectives.values(yTrue, yPred, parts) };
   }
 
   /** One optimisation step on a batch; returns the loss before the update and the other log values. */
@@ -626,7 +629,5 @@ function checkPositiveInt(name: string, v: number): void {
 
 function checkKeys(what: string, args: object, allowed: readonly string[]): void {
   if (args === null || typeof args !== 'object') throw new Error(`${what}: options must be an object.`);
-  for (const key of Object.keys(args))
-    if (!allowed.includes(key))
-      throw new Error(`${what}: unknown option '${key}'; expected one of ${allowed.join(', ')}.`);
+  checkOptionNames(what, args, allowed);
 }

@@ -3,6 +3,7 @@ import { allocate } from '../core/dtype.js';
 import { shapeToString, shapesEqual } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
+import { applyConstraints } from '../constraints/index.js';
 
 /**
  * Base optimizer: keeps per-variable slots (moments, velocities) in arrays of the variable's
@@ -40,6 +41,8 @@ export abstract class Optimizer {
       }
       this.update(v.data as FloatArray, g.data as FloatArray, this.slotsFor(v), this.iterations);
     });
+    // As Keras: variable constraints (kernelConstraint...) are applied after the update.
+    applyConstraints(variables);
   }
 
   private slotsFor(v: Variable): FloatArray[] {

@@ -80,3 +80,22 @@ export function checkOptionNames(
     );
   }
 }
+
+/** How a string identifier is compared: case and underscores aside, so `glorotUniform`, `GlorotUniform` and `glorot_uniform` are one name. */
+export const identifierKey = (name: string): string => name.replace(/_/g, '').toLowerCase();
+
+/**
+ * Finds the entry of `valid` that `name` spells in snake_case, camelCase or PascalCase (Keras's
+ * `'glorot_uniform'`, TF.js's `'glorotUniform'`, the class name `'GlorotUniform'`); throws for
+ * anything else, naming the nearest valid name. `what` says what kind of name it is
+ * (`initializer`, `activation`...).
+ */
+export function resolveName(what: string, name: string, valid: readonly string[]): string {
+  if (valid.includes(name)) return name;
+  const key = identifierKey(name);
+  const found = valid.find((v) => identifierKey(v) === key);
+  if (found !== undefined) return found;
+  throw new Error(
+    `Unknown ${what} '${name}'; did you mean '${nearestName(name, valid)}'? (valid: ${valid.join(', ')})`,
+  );
+}

@@ -7,7 +7,8 @@ import { broadcastTo } from '../../ops/broadcast-to.js';
 import { max } from '../../ops/reduce.js';
 import { expandDims } from '../../ops/reshape.js';
 import type { CallOptions, LayerArgs, ShapeValue } from '../layer.js';
-import { formatShape } from '../layer.js';
+import { LAYER_ARG_NAMES, formatShape } from '../layer.js';
+import { checkOptionNames, optionNames } from '../../utils/option-names.js';
 import { Merge } from './merge-base.js';
 
 export interface ConcatenateArgs extends LayerArgs {
@@ -15,11 +16,14 @@ export interface ConcatenateArgs extends LayerArgs {
   axis?: number;
 }
 
+const CONCATENATE_ARG_NAMES = [...LAYER_ARG_NAMES, ...optionNames<Omit<ConcatenateArgs, keyof LayerArgs>>()(['axis'])];
+
 /** Joins its inputs along one axis; every other dimension must match (Keras's Concatenate). */
 export class Concatenate extends Merge {
   readonly axis: number;
 
   constructor(args: ConcatenateArgs = {}) {
+    checkOptionNames('Concatenate', args, CONCATENATE_ARG_NAMES);
     const { axis, ...rest } = args;
     super(rest);
     this.axis = axis ?? -1;

@@ -6,13 +6,16 @@ import { reshape } from '../../ops/reshape.js';
 import { transpose } from '../../ops/transpose.js';
 import { rsqrt, square } from '../../ops/unary.js';
 import type { CallOptions, LayerArgs, ShapeValue, SymbolicShape } from '../layer.js';
-import { formatShape } from '../layer.js';
+import { LAYER_ARG_NAMES, formatShape } from '../layer.js';
+import { checkOptionNames, optionNames } from '../../utils/option-names.js';
 import { Merge } from './merge-base.js';
 
 export interface DotArgs extends LayerArgs {
   /** Normalise each input to unit L2 norm along its dot axis first (cosine similarity). */
   normalize?: boolean;
 }
+
+const DOT_ARG_NAMES = [...LAYER_ARG_NAMES, ...optionNames<Omit<DotArgs, keyof LayerArgs>>()(['normalize'])];
 
 /**
  * Keras's Dot: the dot product of two inputs along `axes` (one axis for both, or one each),
@@ -24,6 +27,7 @@ export class Dot extends Merge {
   readonly normalize: boolean;
 
   constructor(axes: number | readonly [number, number], args: DotArgs = {}) {
+    checkOptionNames('Dot', args, DOT_ARG_NAMES);
     const { normalize, ...rest } = args;
     super(rest);
     this.minInputs = 2;

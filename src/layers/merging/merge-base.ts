@@ -5,7 +5,8 @@ import { min } from '../../ops/reduce.js';
 import { expandDims } from '../../ops/reshape.js';
 import { greater } from '../../ops/binary.js';
 import type { CallOptions, LayerArgs, ShapeValue, SymbolicShape } from '../layer.js';
-import { Layer, formatShape, isShape } from '../layer.js';
+import { LAYER_ARG_NAMES, Layer, formatShape, isShape } from '../layer.js';
+import { checkOptionNames } from '../../utils/option-names.js';
 
 /**
  * Base of the element-wise merge layers (Keras's `Merge`): a list of inputs of the same batch
@@ -18,6 +19,7 @@ export abstract class Merge extends Layer {
   protected maxInputs = Infinity;
 
   constructor(args: LayerArgs = {}) {
+    checkOptionNames(new.target.name, args, LAYER_ARG_NAMES);
     super(args);
     this.supportsMasking = true;
   }

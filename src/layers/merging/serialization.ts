@@ -17,17 +17,22 @@ for (const [name, Cls] of [
   ['Maximum', Maximum],
   ['Minimum', Minimum],
 ] as const)
-  registerLayer(name, (_c, common) => new Cls(common));
+  registerLayer(name, (_c, common) => new Cls(common), []);
 
 registerLayer(
   'Concatenate',
   (c, common) => new Concatenate({ ...common, axis: (c['axis'] as number | undefined) ?? -1 }),
+  ['axis'],
 );
 
-registerLayer('Dot', (c, common) => {
-  const axes = c['axes'];
-  return new Dot(Array.isArray(axes) ? [axes[0] as number, axes[1] as number] : (axes as number), {
-    ...common,
-    normalize: (c['normalize'] as boolean | undefined) ?? false,
-  });
-});
+registerLayer(
+  'Dot',
+  (c, common) => {
+    const axes = c['axes'];
+    return new Dot(Array.isArray(axes) ? [axes[0] as number, axes[1] as number] : (axes as number), {
+      ...common,
+      normalize: (c['normalize'] as boolean | undefined) ?? false,
+    });
+  },
+  ['axes', 'normalize'],
+);
