@@ -313,11 +313,23 @@ export abstract class Optimizer {
       const norm = Math.sqrt(sq);
       // As Keras: a no-op below the threshold; NaN when the norm is not finite.
       const scale = c * Math.min(1 / norm, 1 / c) + (norm - norm);
-      return gs.map((g) => g.map((x) => x * scale) as FloatArray);
+      return gs.map((g) => {
+        const out = g.slice();
+        for (let i = 0; i < out.length; i++) out[i] = out[i]! * scale;
+        return out;
+      });
     }
     if (this.clipvalue !== null && this.clipvalue > 0) {
       const c = this.clipvalue;
-      return gs.map((g) => g.map((x) => (x > c ? c : x < -c ? -c : x)) as FloatArray);
+      return gs.map((g) => {
+        const out = g.slice();
+        for (let i = 0; i < out.length; i++) {
+          const x = out[i]!;
+          if (x > c) out[i] = c;
+          else if (x < -c) out[i] = -c;
+        }
+        return out;
+      });
     }
     return gs;
   }
