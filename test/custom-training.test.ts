@@ -210,6 +210,17 @@ test('an overriding trainStep trains through fit: callbacks and History get its 
   assert.ok(p[2]! < p[1]! && p[1]! < p[0]!, `penalty ${p.join(', ')}`);
   const zeroPenalty = h0.history['penalty']!;
   assert.ok(p[2]! < zeroPenalty[2]!);
+
+  // The progress bar shows the custom step's logs.
+  const printed: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => (printed.push(String(chunk)), true)) as typeof write;
+  try {
+    await heavy.fit(x, y, { batchSize: 8, epochs: 1, verbose: 1 });
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.match(printed.join(''), /4\/4.*loss: [0-9.e-]+ - penalty: [0-9.e-]+/s);
 });
 
 test('fit with useEma leaves the weights at their moving average when it ends', async () => {
