@@ -73,9 +73,17 @@ function topologicalOrder(root: Tensor): Tensor[] {
  * d(root)/d(w) for each w in wrt. `seed` is d(something)/d(root); it defaults to ones, which
  * for a scalar root gives plain gradients. Tensors in wrt that root does not depend on get null.
  */
-export function gradients(root: Tensor, wrt: readonly Tensor[], seed: Tensor): (Tensor | null)[] {
+export function gradients(root: Tensor, wrt: readonly Tensor[], seed?: Tensor | null): (Tensor | null)[] {
+  if (!(root instanceof Tensor)) throw new Error(`gradients: the root must be a Tensor, got ${String(root)}.`);
+  if (seed !== undefined && seed !== null) {
+    if (!(seed instanceof Tensor)) throw new Error(`gradients: the seed must be a Tensor, got ${String(seed)}.`);
+    if (seed.size !== root.size)
+      throw new Error(
+        `gradients: the seed has shape [${seed.shape.join(', ')}] but the root has shape [${root.shape.join(', ')}].`,
+      );
+  }
   const grads = new Map<Tensor, Tensor>();
-  grads.set(root, seed);
+  grads.set(root, seed ?? onesOf(root));
   const order = topologicalOrder(root);
   const wanted = new Set(wrt);
   noGrad(() => {
@@ -97,10 +105,50 @@ export function gradients(root: Tensor, wrt: readonly Tensor[], seed: Tensor): (
   return wrt.map((w) => grads.get(w) ?? null);
 }
 
+/** d(root)/d(root): ones of the root's shape and dtype. */
+function onesOf(root: Tensor): Tensor {
+  const data = allocateUninitialized(root.dtype, root.size);
+  data.fill(root.dtype === 'bfloat16' ? 0x3f80 : 1);
+  return new Tensor(data, root.shape, root.dtype);
+}
+
 /** prev + g for two gradients of the same tensor (same shape by construction). */
 function accumulate(prev: Tensor, g: Tensor): Tensor {
   // add writes every element: no need for a zero-filled array.
   const out = allocateUninitialized(prev.dtype, prev.size);
   backend().binary('add', prev.data, prev.shape, g.data, g.shape, out, prev.shape);
   return new Tensor(out, prev.shape, prev.dtype);
+}
+
+/** What a function made by `valueAndGrad` returns: the loss and d(loss)/d(variable) for each variable. */
+export interface ValueAndGrad {
+  value: Tensor;
+  /** Aligned with the variables; null for a variable the loss does not depend on. */
+  grads: (Tensor | null)[];
+}
+
+/**
+ * Wraps `fn` (returning a scalar loss) into a function that also returns the loss's gradients
+ * with respect to `variables` (JAX's `value_and_grad`, Keras 3's JAX custom-step style).
+ * `variables` may be a function, read at each call, for models whose weights exist only once
+ * they have seen data. Pair with `optimizer.applyGradients(variables, grads)`.
+ * Why not a GradientTape: ops here always record (define-by-run), so a tape would only be a
+ * scope to open, watch and close; a function of the loss has nothing to leave open, and its
+ * gradients are always those of the value it returns.
+ */
+export function valueAndGrad<A extends unknown[]>(
+  fn: (...args: A) => Tensor,
+  variables: readonly Tensor[] | (() => readonly Tensor[]),
+): (...args: A) => ValueAndGrad {
+  if (typeof fn !== 'function') throw new Error(`valueAndGrad: fn must be a function, got ${String(fn)}.`);
+  return (...args: A): ValueAndGrad => {
+    if (!gradEnabled) throw new Error('valueAndGrad: called inside noGrad(), where no gradients are recorded.');
+    const value = fn(...args);
+    if (!(value instanceof Tensor))
+      throw new Error(`valueAndGrad: fn must return a Tensor (the loss), got ${String(value)}.`);
+    if (value.size !== 1)
+      throw new Error(`valueAndGrad: fn must return a scalar loss, got shape [${value.shape.join(', ')}].`);
+    const vars = typeof variables === 'function' ? variables() : variables;
+    return { value, grads: gradients(value, vars) };
+  };
 }

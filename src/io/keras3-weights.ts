@@ -198,8 +198,7 @@ export function readKeras3Optimizer(f: H5File, model: Model, path: string, budge
   if (!g || !model.optimizer) return;
   const n = memberNames(g).length;
   const layout: OptimizerLayout = 'keras3';
-  // An optimizer Keras never stepped has only iteration and learning_rate.
-  if (n === 2) return;
+  // An optimizer Keras never stepped has only iteration (and learning_rate): restore handles it.
   const values = Array.from({ length: n }, (_, k) => {
     const ds = getDataset(g, String(k));
     if (!ds) throw new DamagedFileError(path, `optimizer variable ${k} is missing.`);

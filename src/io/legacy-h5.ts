@@ -273,7 +273,7 @@ export async function readModelH5(path: string, options: LoadOptions = {}): Prom
         return readTensor(ds, 'float64', `optimizer weight ${n}`, budget.maxBytes);
       });
       // Keras 3's legacy writer names them `adam/iteration`, `adam/learning_rate`, ...
-      const layout = names.length > 1 && names[1]!.endsWith('learning_rate') ? 'keras3' : 'keras2';
+      const layout = names.length > 0 && names[0]!.endsWith('/iteration') ? 'keras3' : 'keras2';
       restoreOptimizerWeights(model.optimizer!, model.trainableWeights, layout, values);
     }
     return model;

@@ -1,59 +1,82 @@
-import { Adam } from '../optimizers/adam.js';
+import { OPTIMIZER_CLASSES } from '../optimizers/get-optimizer.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
-import { RMSprop } from '../optimizers/rmsprop.js';
-import { SGD } from '../optimizers/sgd.js';
+import { deserializeSchedule } from '../optimizers/schedules.js';
+import { ownEntry } from '../utils/own.js';
+
+/** Keras's class names, by our lower-cased identifier. */
+const KERAS_NAMES: Record<string, string> = {
+  adam: 'Adam',
+  adamw: 'AdamW',
+  sgd: 'SGD',
+  rmsprop: 'RMSprop',
+  adagrad: 'Adagrad',
+  adadelta: 'Adadelta',
+  adamax: 'Adamax',
+  nadam: 'Nadam',
+  lion: 'Lion',
+  ftrl: 'Ftrl',
+};
 
 /** Keras's class name for an optimizer (also the Keras 2 prefix of its saved variables). */
 export function optimizerClassName(opt: Optimizer): string {
-  if (opt instanceof Adam) return 'Adam';
-  if (opt instanceof RMSprop) return 'RMSprop';
-  if (opt instanceof SGD) return 'SGD';
-  throw new Error(`Cannot save optimizer ${opt.constructor.name}: only Adam, RMSprop and SGD have a Keras form.`);
+  for (const [id, cls] of Object.entries(OPTIMIZER_CLASSES))
+    if (opt.constructor === cls) return ownEntry(KERAS_NAMES, id)!;
+  throw new Error(
+    `Cannot save optimizer ${opt.constructor.name}: only Keras's built-in optimizers (${Object.values(KERAS_NAMES).join(', ')}) have a Keras form.`,
+  );
 }
 
 export function serializeOptimizer(opt: Optimizer): { class_name: string; config: Record<string, unknown> } {
   return { class_name: optimizerClassName(opt), config: opt.getConfig() };
 }
 
-/** Builds an optimizer from Keras 2 or Keras 3 `{class_name, config}`. */
+const camel = (snake: string): string => snake.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Config keys Keras writes that carry nothing when they hold these values. */
+function isInert(key: string, value: unknown): boolean {
+  switch (key) {
+    case 'loss_scale_factor':
+    case 'gradient_accumulation_steps':
+      return value === null;
+    case 'decay':
+      return value === null || value === 0;
+    case 'is_legacy_optimizer':
+    case 'jit_compile':
+      // tf.keras bookkeeping: which optimizer implementation, and XLA compilation.
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Builds an optimizer from Keras 2 or Keras 3 `{class_name, config}`: every config key is handed
+ * to the constructor under its camelCase name, so an option deepscript lacks is refused by name.
+ */
 export function deserializeOptimizer(entry: unknown): Optimizer {
   const e = entry as { class_name?: unknown; config?: Record<string, unknown> } | null;
   if (!e || typeof e.class_name !== 'string') throw new Error(`Invalid optimizer config: ${JSON.stringify(entry)}.`);
-  const c = e.config ?? {};
-  // Keras 2 legacy configs spell it `lr`; a schedule object has no deepscript equivalent.
-  const lr = c['learning_rate'] ?? c['lr'];
-  if (lr !== undefined && typeof lr !== 'number')
+  // Keras 3 may write a registered name such as 'keras.optimizers.Adam'.
+  const id = e.class_name.replace(/^.*[.>]/, '').toLowerCase();
+  const cls = ownEntry(OPTIMIZER_CLASSES, id) as (new (args: Record<string, unknown>) => Optimizer) | undefined;
+  if (!cls)
     throw new Error(
-      `Optimizer ${e.class_name}: learning-rate schedules are not supported (got ${JSON.stringify(lr)}).`,
+      `Unknown optimizer class '${e.class_name}'. deepscript can load ${Object.values(KERAS_NAMES).join(', ')}.`,
     );
-  for (const k of ['weight_decay', 'clipnorm', 'clipvalue', 'global_clipnorm', 'loss_scale_factor']) {
-    if (c[k] !== undefined && c[k] !== null && c[k] !== 0)
-      throw new Error(`Optimizer ${e.class_name}: '${k}' is not supported (got ${JSON.stringify(c[k])}).`);
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(e.config ?? {})) {
+    if (isInert(key, value)) continue;
+    if (key === 'decay')
+      throw new Error(
+        `Optimizer ${e.class_name}: Keras 2's 'decay' (got ${JSON.stringify(value)}) is not supported; use a learning-rate schedule.`,
+      );
+    // Keras 2 legacy configs spell it `lr`.
+    const k = key === 'lr' ? 'learningRate' : camel(key);
+    args[k] = k === 'learningRate' && value !== null && typeof value === 'object' ? deserializeSchedule(value) : value;
   }
-  if (
-    c['use_ema'] === true ||
-    (typeof c['decay'] === 'number' && c['decay'] !== 0) ||
-    (c['gradient_accumulation_steps'] ?? null) !== null
-  ) {
-    throw new Error(`Optimizer ${e.class_name}: use_ema, decay and gradient accumulation are not supported.`);
-  }
-  const learningRate = lr as number | undefined;
-  const num = (k: string): number | undefined => (typeof c[k] === 'number' ? (c[k] as number) : undefined);
-  switch (e.class_name.toLowerCase()) {
-    case 'adam':
-      if (c['amsgrad'] === true) throw new Error('Optimizer Adam: amsgrad is not supported.');
-      return new Adam({ learningRate, beta1: num('beta_1'), beta2: num('beta_2'), epsilon: num('epsilon') });
-    case 'rmsprop':
-      return new RMSprop({
-        learningRate,
-        rho: num('rho'),
-        momentum: num('momentum'),
-        epsilon: num('epsilon'),
-        centered: c['centered'] === true,
-      });
-    case 'sgd':
-      return new SGD({ learningRate, momentum: num('momentum'), nesterov: c['nesterov'] === true });
-    default:
-      throw new Error(`Unknown optimizer class '${e.class_name}'. deepscript can load Adam, RMSprop and SGD.`);
+  try {
+    return new cls(args);
+  } catch (err) {
+    throw new Error(`Optimizer ${e.class_name} in the saved config: ${(err as Error).message}`);
   }
 }

@@ -375,6 +375,49 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     });
   }
 
+  /**
+   * One training step on a batch, `data` = [x, y] (Keras 3's `train_step`), returning the logs
+   * that fit passes to callbacks and the progress bar. Override it for a custom step (a gradient
+   * penalty, two optimizers): use `valueAndGrad` and `this.optimizer.applyGradients`. As in
+   * Keras 3, fit shows an overriding step's logs as returned (keep running means yourself and
+   * reset them in `resetMetrics`, which fit calls at each epoch start); the built-in step's
+   * per-batch values are averaged over the epoch by fit.
+   */
+  trainStep(data: [ModelData, ModelData]): Logs {
+    const values = this.trainOnBatch(data[0], data[1]);
+    return Object.fromEntries(this.metricsNames.map((name, i) => [name, values[i]!]));
+  }
+
+  /** One evaluation step on `data` = [x, y] (Keras 3's `test_step`); see trainStep for how logs are shown. */
+  testStep(data: [ModelData, ModelData]): Logs {
+    const values = this.testOnBatch(data[0], data[1]);
+    return Object.fromEntries(this.metricsNames.map((name, i) => [name, values[i]!]));
+  }
+
+  /**
+   * The compiled loss (weighted over outputs) of predictions `yPred` against targets `y`, a
+   * differentiable scalar (Keras 3's `compute_loss`), for custom trainSteps.
+   */
+  computeLoss(y: ModelData, yPred: LayerValue<Tensor>): Tensor {
+    const objectives = this.requireCompiled('computeLoss');
+    const pred = this.outputList(yPred);
+    const yTrue = this.targetList(y, pred.length);
+    if (yTrue.length !== pred.length)
+      throw new Error(`Model '${this.name}' computeLoss: ${yTrue.length} targets for ${pred.length} outputs.`);
+    return objectives.loss(yTrue, pred).total;
+  }
+
+  /** Called by fit at each epoch start and by evaluate before it runs (Keras's `reset_metrics`); override to reset a custom step's trackers. */
+  resetMetrics(): void {}
+
+  private get customTrainStep(): boolean {
+    return this.trainStep !== Model.prototype.trainStep;
+  }
+
+  private get customTestStep(): boolean {
+    return this.testStep !== Model.prototype.testStep;
+  }
+
   /** Loss and metrics on one batch without updating anything. */
   testOnBatch(x: ModelData, y: ModelData): number[] {
     this.requireCompiled('testOnBatch');
@@ -458,7 +501,9 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     const means = names.map(() => new RunningMean());
     let lastYield = Date.now();
     let epochLogs: Logs = {};
+    const custom = this.customTrainStep;
     for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
+      this.resetMetrics();
       await callbacks.onEpochBegin(epoch);
       means.forEach((m) => m.reset());
       const order = args.shuffle === false ? null : getRandom().permutation(n);
@@ -471,8 +516,16 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
           const idx = order?.subarray(start, end);
           const xb = idx ? takeData(xTrain, idx) : sliceData(xTrain, start, end - start);
           const yb = idx ? takeData(yTrain, idx) : sliceData(yTrain, start, end - start);
+          if (custom) return this.trainStep([xb as ModelData, yb as ModelData]);
           return this.trainOnBatch(xb as ModelData, yb as ModelData);
         });
+        if (!Array.isArray(values)) {
+          // An overriding trainStep: its logs are shown as returned (Keras 3).
+          epochLogs = { ...values };
+          await callbacks.onTrainBatchEnd(step, { ...values });
+          if (this.stopTraining) break;
+          continue;
+        }
         // A model built by its first batch knows its output shapes only now.
         if (values.length !== names.length) names = this.objectives!.names;
         values.forEach((v, i) => means[i]!.update(v, end - start));
@@ -483,7 +536,7 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
         }
         if (this.stopTraining) break;
       }
-      epochLogs = logsOf(names, means);
+      if (!custom) epochLogs = logsOf(names, means);
       if (validation) {
         // As in Keras, validation runs the test hooks of the user's callbacks.
         const valResults = await this.evaluateLoop(validation[0], validation[1], {
@@ -491,12 +544,14 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
           verbose: 0,
           callbacks: args.callbacks,
         });
-        names.forEach((name, i) => (epochLogs[`val_${name}`] = valResults[i]!));
+        for (const [name, value] of Object.entries(valResults)) epochLogs[`val_${name}`] = value;
       }
       await callbacks.onEpochEnd(epoch, epochLogs);
       await yieldToEventLoop();
       lastYield = Date.now();
     }
+    // Keras: with use_ema the weights take their moving averages once training ends.
+    if (epochs > initialEpoch) this.optimizer!.finalizeVariableValues(this.trainableWeights);
     await callbacks.onTrainEnd(epochLogs);
     return history;
   }
@@ -507,13 +562,16 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     checkKeys('evaluate', args, EVALUATE_ARGS);
     startPoolSession();
     try {
-      return await this.evaluateLoop(x as Nested<Tensor>, y as Nested<Tensor>, args);
+      const logs = await this.evaluateLoop(x as Nested<Tensor>, y as Nested<Tensor>, args);
+      // Keras's order: the compiled names first, then any other keys a custom testStep returned.
+      const names = this.metricsNames.filter((n) => n in logs);
+      return [...names, ...Object.keys(logs).filter((k) => !names.includes(k))].map((k) => logs[k]!);
     } finally {
       endPoolSession();
     }
   }
 
-  private async evaluateLoop(x: Nested<Tensor>, y: Nested<Tensor>, args: EvaluateArgs): Promise<number[]> {
+  private async evaluateLoop(x: Nested<Tensor>, y: Nested<Tensor>, args: EvaluateArgs): Promise<Logs> {
     const objectives = this.requireCompiled('evaluate');
     const batchSize = args.batchSize ?? 32;
     checkPositiveInt('batchSize', batchSize);
@@ -527,11 +585,22 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     const bar = new Progbar(steps, args.verbose ?? 1);
     const names = objectives.names;
     const means = names.map(() => new RunningMean());
+    const custom = this.customTestStep;
+    let customLogs: Logs = {};
+    if (custom) this.resetMetrics();
     await callbacks.onTestBegin();
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize;
       const size = Math.min(n, start + batchSize) - start;
       await callbacks.onTestBatchBegin(step);
+      if (custom) {
+        customLogs = bufferScope([this], () =>
+          noGrad(() => this.testStep([sliceData(x, start, size) as ModelData, sliceData(y, start, size) as ModelData])),
+        );
+        await callbacks.onTestBatchEnd(step, { ...customLogs });
+        bar.update(step + 1, customLogs);
+        continue;
+      }
       bufferScope([this], () =>
         noGrad(() => {
           const { loss, values } = this.forwardLoss(sliceData(x, start, size), sliceData(y, start, size), false);
@@ -542,8 +611,8 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
       await callbacks.onTestBatchEnd(step, logs);
       bar.update(step + 1, logs);
     }
-    const results = means.map((m) => m.result());
-    await callbacks.onTestEnd(logsOf(names, means));
+    const results = custom ? customLogs : logsOf(names, means);
+    await callbacks.onTestEnd({ ...results });
     return results;
   }
 
