@@ -406,6 +406,8 @@ test('SpatialDropout1D/2D drop whole channels (the same for every step / pixel),
     for (let c = 0; c < 8; c++)
       for (let p = 1; p < 9; p++) assert.equal(yi.data[bi * 72 + p * 8 + c], yi.data[bi * 72 + c], 'same per pixel');
   assert.throws(() => new layers.SpatialDropout1D(0.5).apply(img, { training: true }), /expects inputs of rank 3/);
+  // Keras 3's SpatialDropout1D(rate, seed, name, dtype) takes no `trainable`.
+  assert.deepEqual(Object.keys(new layers.SpatialDropout1D(0.5).getConfig()).sort(), ['dtype', 'name', 'rate', 'seed']);
 });
 
 test('seeded noise layers: the same seed gives the same noise whatever the global seed; training only', () => {

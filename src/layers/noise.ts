@@ -219,8 +219,13 @@ abstract class SpatialDropout extends NoiseLayer {
     return dropout(x, this.rate, noise, this.random);
   }
 
+  /**
+   * Keras 3's spatial dropouts take only rate, seed, name and dtype (and data_format): a config
+   * with `trainable` would not load there, so none is written.
+   */
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), rate: this.rate };
+    const { trainable: _t, ...rest } = super.getConfig();
+    return { ...rest, rate: this.rate };
   }
 }
 

@@ -93,6 +93,10 @@ export class TimeDistributed extends Layer {
   override getConfig(): Record<string, unknown> {
     const inner = { ...this.layer.getConfig() };
     delete inner['batch_input_shape'];
-    return { ...super.getConfig(), layer: { class_name: this.layer.className, config: inner } };
+    // Keras 3 names the wrapped layer's module; Keras 2 ignores the extra keys.
+    return {
+      ...super.getConfig(),
+      layer: { module: 'keras.layers', class_name: this.layer.className, config: inner, registered_name: null },
+    };
   }
 }
