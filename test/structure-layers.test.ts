@@ -449,6 +449,10 @@ test('TimeDistributed(Dense) and TimeDistributed(Conv2D): each step through the 
     td.weights.map((w) => [...w.shape]),
     [[5, 3], [3]],
   );
+  assert.deepEqual(
+    td.weights.map((w) => w.name),
+    [`${td.name}/kernel:0`, `${td.name}/bias:0`],
+  );
   for (let t = 0; t < 4; t++) {
     const step = dense.apply(x.slice([0, t, 0], [2, 1, 5]).reshape([2, 5]));
     close(y.slice([0, t, 0], [2, 1, 3]).reshape([2, 3]), Array.from(step.data), `step ${t}`, 1e-6);

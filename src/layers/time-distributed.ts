@@ -9,7 +9,8 @@ import { LAYER_ARG_NAMES, Layer, formatShape, isShape } from './layer.js';
 /**
  * Keras's TimeDistributed: applies one layer (the same weights) to every step of an input
  * (batch, time, ...), giving (batch, time, ...its output). The wrapped layer's weights are the
- * wrapper's, in the wrapped layer's order (Keras 3 saves them under `time_distributed/layer`).
+ * wrapper's, in the wrapped layer's order, named `time_distributed/kernel:0` as tf.keras names
+ * them (Keras 3 saves them under `time_distributed/layer`).
  *
  * The steps are folded into the batch ((batch * time, ...)) and the layer is called once, which
  * is what Keras's loop over steps computes for any layer that treats samples independently. A
@@ -48,6 +49,11 @@ export class TimeDistributed extends Layer {
       // The wrapped layer sees (batch, ...): the batch axis stays free.
       this.layer.build([null, ...child.slice(1)]);
       this.layer.built = true;
+      // tf.keras builds the wrapped layer inside the wrapper's name scope: its weights are
+      // time_distributed/kernel:0, not dense/kernel:0 (the names .h5 files list).
+      const prefix = `${this.layer.name}/`;
+      for (const v of this.layer.weights)
+        if (v.name.startsWith(prefix)) (v as { name: string }).name = `${this.name}/${v.name.slice(prefix.length)}`;
     }
     super.build(inputShape);
   }
