@@ -14,7 +14,7 @@ import { Model } from '../src/models/model.js';
 import { Sequential } from '../src/models/sequential.js';
 import { tensor } from '../src/ops/creation.js';
 import { Input } from '../src/layers/input-layer.js';
-import { keras2ModelConfig, keras3ModelConfig } from '../src/io/model-config.js';
+import { keras2ModelConfig, keras3ModelConfig, modelFromJSON, toJSON } from '../src/io/model-config.js';
 
 function close(a: Tensor, expected: number[], what: string, tol = 1e-6): void {
   assert.equal(a.size, expected.length, `${what}: size ${a.size} vs ${expected.length}`);
@@ -492,4 +492,170 @@ test('TimeDistributed: mask taken and not passed on (Keras 3); config round-trip
   assert.equal(back.layer.className, 'Dense');
   assert.equal(back.layer.name, 'inner');
   assert.throws(() => new layers.TimeDistributed(new layers.Dense(2), { foo: 1 } as never), /unknown option `foo`/);
+});
+
+// ---- configs as Keras writes them ---------------------------------------------------------------
+
+const policy = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+const k3 = (class_name: string, config: Record<string, unknown>, input_shape: (number | null)[]) => ({
+  module: 'keras.layers',
+  class_name,
+  config: { trainable: true, dtype: policy, ...config },
+  registered_name: null,
+  build_config: { input_shape },
+});
+
+test('a Keras 3 Sequential config (module, DTypePolicy, build_config, a nested TimeDistributed entry) loads', () => {
+  const json = JSON.stringify({
+    module: 'keras',
+    class_name: 'Sequential',
+    config: {
+      name: 'sequential',
+      trainable: true,
+      dtype: policy,
+      layers: [
+        {
+          module: 'keras.layers',
+          class_name: 'InputLayer',
+          config: { batch_shape: [null, 4, 3], dtype: 'float32', sparse: false, name: 'input_layer' },
+          registered_name: null,
+        },
+        k3('Masking', { name: 'masking', mask_value: 0.0 }, [null, 4, 3]),
+        k3(
+          'TimeDistributed',
+          {
+            name: 'time_distributed',
+            layer: {
+              module: 'keras.layers',
+              class_name: 'Dense',
+              config: {
+                name: 'dense',
+                trainable: true,
+                dtype: policy,
+                units: 2,
+                activation: 'linear',
+                use_bias: true,
+                kernel_initializer: {
+                  module: 'keras.initializers',
+                  class_name: 'GlorotUniform',
+                  config: { seed: null },
+                  registered_name: null,
+                },
+                bias_initializer: {
+                  module: 'keras.initializers',
+                  class_name: 'Zeros',
+                  config: {},
+                  registered_name: null,
+                },
+                kernel_regularizer: null,
+                bias_regularizer: null,
+                kernel_constraint: null,
+                bias_constraint: null,
+              },
+              registered_name: null,
+              build_config: { input_shape: [null, 3] },
+            },
+          },
+          [null, 4, 3],
+        ),
+        k3('LeakyReLU', { name: 'leaky_re_lu', negative_slope: 0.1 }, [null, 4, 2]),
+        k3('GaussianNoise', { name: 'gaussian_noise', stddev: 0.1, seed: 5 }, [null, 4, 2]),
+        k3('SpatialDropout1D', { name: 'spatial_dropout1d', rate: 0.2, seed: null }, [null, 4, 2]),
+        k3('ZeroPadding1D', { name: 'zero_padding1d', padding: [1, 1], data_format: 'channels_last' }, [null, 4, 2]),
+        k3('Cropping1D', { name: 'cropping1d', cropping: [0, 2] }, [null, 6, 2]),
+        k3('UpSampling1D', { name: 'up_sampling1d', size: 2 }, [null, 4, 2]),
+        k3('GlobalAveragePooling1D', { name: 'gap', data_format: 'channels_last', keepdims: false }, [null, 8, 2]),
+        k3('RepeatVector', { name: 'repeat_vector', n: 2 }, [null, 2]),
+        k3('Permute', { name: 'permute', dims: [2, 1] }, [null, 2, 2]),
+        k3('Softmax', { name: 'softmax', axis: -1 }, [null, 2, 2]),
+      ],
+      build_input_shape: [null, 4, 3],
+    },
+    registered_name: null,
+    build_config: { input_shape: [null, 4, 3] },
+  });
+  const model = modelFromJSON(json);
+  assert.deepEqual(
+    model.layers.map((l) => l.className),
+    [
+      'Masking',
+      'TimeDistributed',
+      'LeakyReLU',
+      'GaussianNoise',
+      'SpatialDropout1D',
+      'ZeroPadding1D',
+      'Cropping1D',
+      'UpSampling1D',
+      'GlobalAveragePooling1D',
+      'RepeatVector',
+      'Permute',
+      'Softmax',
+    ],
+  );
+  assert.equal((model.layers[2] as layers.LeakyReLU).negativeSlope, 0.1);
+  assert.equal((model.layers[3] as layers.GaussianNoise).seed, 5);
+  assert.deepEqual((model.layers[6] as layers.Cropping1D).cropping, [0, 2]);
+  assert.deepEqual(
+    [
+      ...model.predict(
+        tensor([
+          [
+            [1, 2, 3],
+            [0, 0, 0],
+            [1, 1, 1],
+            [2, 0, 1],
+          ],
+        ]),
+      ).shape,
+    ],
+    [1, 2, 2],
+  );
+});
+
+test('a Keras 2 config: LeakyReLU alpha, SpatialDropout1D with noise_shape null, ZeroPadding1D without data_format', () => {
+  const json = JSON.stringify({
+    class_name: 'Sequential',
+    config: {
+      name: 'sequential',
+      layers: [
+        { class_name: 'InputLayer', config: { batch_input_shape: [null, 4, 3], dtype: 'float32', name: 'in' } },
+        { class_name: 'LeakyReLU', config: { name: 'leaky', trainable: true, dtype: 'float32', alpha: 0.25 } },
+        {
+          class_name: 'SpatialDropout1D',
+          config: { name: 'sd', trainable: true, dtype: 'float32', rate: 0.1, noise_shape: null, seed: null },
+        },
+        { class_name: 'ZeroPadding1D', config: { name: 'zp', trainable: true, dtype: 'float32', padding: [2, 0] } },
+        { class_name: 'ELU', config: { name: 'elu', trainable: true, dtype: 'float32', alpha: 0.5 } },
+      ],
+    },
+    keras_version: '2.15.0',
+    backend: 'tensorflow',
+  });
+  const model = modelFromJSON(json);
+  assert.equal((model.layers[0] as layers.LeakyReLU).negativeSlope, 0.25);
+  assert.deepEqual((model.layers[2] as layers.ZeroPadding1D).padding, [2, 0]);
+  assert.equal((model.layers[3] as layers.ELU).alpha, 0.5);
+  close(
+    model
+      .predict(
+        tensor([
+          [
+            [-4, 0, 4],
+            [1, 1, 1],
+            [0, 0, 0],
+            [2, 2, 2],
+          ],
+        ]),
+      )
+      .slice([0, 2, 0], [1, 1, 3]),
+    [0.5 * (Math.exp(-1) - 1), 0, 4],
+    'leaky then elu',
+  );
+  // Saved back in Keras 2's form, LeakyReLU says alpha and ZeroPadding1D has no data_format.
+  const back = JSON.parse(toJSON(model)) as {
+    config: { layers: { class_name: string; config: Record<string, unknown> }[] };
+  };
+  const byClass = (c: string) => back.config.layers.find((l) => l.class_name === c)!.config;
+  assert.equal(byClass('LeakyReLU')['alpha'], 0.25);
+  assert.equal(byClass('ZeroPadding1D')['data_format'], undefined);
 });
