@@ -337,13 +337,17 @@ describe('merge layers compute what Keras computes', () => {
     );
   });
 
-  test('masks: element-wise merges AND them; concatenate joins them', () => {
+  test('masks: element-wise merges OR them (none unless every input has one, Keras 3); concatenate joins them', () => {
     const ids = tensor([[1, 0, 2]], [1, 3], 'int32');
     const emb = new layers.Embedding(3, 2, { maskZero: true });
     const e = emb.apply(ids);
     const m = emb.computeMask(ids, null) as Tensor;
-    const addMask = new layers.Add().computeMask([e, e], [m, null]) as Tensor;
-    assert.deepEqual(Array.from(addMask.data), [1, 0, 1]);
+    assert.equal(new layers.Add().computeMask([e, e], [m, null]), null);
+    const m2 = emb.computeMask(tensor([[0, 2, 0]], [1, 3], 'int32'), null) as Tensor;
+    const addMask = new layers.Add().computeMask([e, e], [m, m2]) as Tensor;
+    assert.deepEqual(Array.from(addMask.data), [1, 1, 1]);
+    const sameMask = new layers.Add().computeMask([e, e], [m, m]) as Tensor;
+    assert.deepEqual(Array.from(sameMask.data), [1, 0, 1]);
     const cat = new layers.Concatenate({ axis: 1 }).computeMask([e, e], [m, null]) as Tensor;
     assert.deepEqual(cat.shape, [1, 6]);
     assert.deepEqual(Array.from(cat.data), [1, 0, 1, 1, 1, 1]);

@@ -115,6 +115,110 @@ const CASES: { name: string; layers: () => Layer[]; x: () => Tensor }[] = [
     layers: () => [new layers.Bidirectional(new layers.LSTM(2), { inputShape: [4, 3] } as never)],
     x: () => randomNormal([4, 4, 3]),
   },
+  {
+    name: 'ReLU (all options) + LeakyReLU + ELU',
+    layers: () => [
+      new layers.Dense(4, { inputShape: [5] }),
+      new layers.ReLU({ maxValue: 1.5, negativeSlope: 0.1, threshold: 0.2 }),
+      new layers.LeakyReLU({ negativeSlope: 0.2 }),
+      new layers.ELU({ alpha: 0.5 }),
+    ],
+    x: () => randomNormal([6, 5]),
+  },
+  {
+    name: 'PReLU + Softmax(axis 1)',
+    layers: () => [
+      new layers.Dense(4, { inputShape: [5] }),
+      new layers.PReLU({ alphaInitializer: { class_name: 'Constant', config: { value: 0.25 } } }),
+      new layers.Softmax({ axis: 1 }),
+    ],
+    x: () => randomNormal([6, 5]),
+  },
+  {
+    name: 'Conv2D + PReLU(sharedAxes) + SpatialDropout2D + UpSampling2D bilinear + Cropping2D',
+    layers: () => [
+      new layers.ZeroPadding2D(1, { inputShape: [4, 4, 1] }),
+      new Conv2D(2, [3, 3]),
+      new layers.PReLU({ sharedAxes: [1, 2] }),
+      new layers.SpatialDropout2D(0.3),
+      new layers.UpSampling2D([2, 1], { interpolation: 'bilinear' }),
+      new layers.Cropping2D([
+        [1, 2],
+        [0, 1],
+      ]),
+      new layers.Flatten(),
+    ],
+    x: () => randomNormal([4, 4, 4, 1]),
+  },
+  {
+    name: 'SpatialDropout1D + ZeroPadding1D + Cropping1D + UpSampling1D',
+    layers: () => [
+      new layers.SpatialDropout1D(0.3, { inputShape: [6, 2] }),
+      new layers.ZeroPadding1D([2, 1]),
+      new layers.Cropping1D([1, 2]),
+      new layers.UpSampling1D(2),
+      new Conv1D(2, 3),
+      new layers.Flatten(),
+    ],
+    x: () => randomNormal([4, 6, 2]),
+  },
+  {
+    name: 'GaussianNoise + GaussianDropout + AlphaDropout',
+    layers: () => [
+      new layers.Dense(4, { inputShape: [5] }),
+      new layers.GaussianNoise(0.3),
+      new layers.GaussianDropout(0.2),
+      new layers.AlphaDropout(0.1),
+    ],
+    x: () => randomNormal([6, 5]),
+  },
+  {
+    name: 'RepeatVector + TimeDistributed(Dense) + Permute',
+    layers: () => [
+      new layers.Dense(3, { inputShape: [4] }),
+      new layers.RepeatVector(2),
+      new layers.TimeDistributed(new layers.Dense(5, { activation: 'tanh' })),
+      new layers.Permute([2, 1]),
+      new layers.Flatten(),
+    ],
+    x: () => randomNormal([6, 4]),
+  },
+  {
+    name: 'TimeDistributed(Conv2D)',
+    layers: () => [
+      new layers.TimeDistributed(new Conv2D(2, [3, 3], { activation: 'relu' }), { inputShape: [2, 4, 4, 1] }),
+      new layers.Flatten(),
+    ],
+    x: () => randomNormal([4, 2, 4, 4, 1]),
+  },
+  {
+    name: 'Masking + LSTM(returnSequences) + GlobalAveragePooling1D',
+    layers: () => [
+      new layers.Masking({ inputShape: [5, 3] }),
+      new layers.LSTM(3, { returnSequences: true }),
+      new GlobalAveragePooling1D(),
+    ],
+    x: () => {
+      const t = randomNormal([4, 5, 3]);
+      for (const [b, step] of [
+        [0, 0],
+        [1, 3],
+        [1, 4],
+        [2, 2],
+      ] as const)
+        t.data.fill(0, (b * 5 + step) * 3, (b * 5 + step + 1) * 3);
+      return t;
+    },
+  },
+  {
+    name: 'Embedding(maskZero) + GlobalAveragePooling1D (masked mean)',
+    layers: () => [new layers.Embedding(7, 4, { inputShape: [5], maskZero: true }), new GlobalAveragePooling1D()],
+    x: () => {
+      const t = randomUniform([4, 5], 0, 7).astype('int32').astype('float32');
+      for (let i = 0; i < 4; i++) t.data[i * 5] = 1 + i;
+      return t;
+    },
+  },
 ];
 
 function build(c: (typeof CASES)[number]): Sequential {

@@ -13,7 +13,7 @@ import { Conv1D } from '../src/layers/conv1d.js';
 import { Dense } from '../src/layers/dense.js';
 import { Dropout } from '../src/layers/dropout.js';
 import { Embedding } from '../src/layers/embedding.js';
-import { GlobalAveragePooling1D } from '../src/layers/global-average-pooling1d.js';
+import { GlobalMaxPooling1D } from '../src/layers/global-max-pooling1d.js';
 import { GRU } from '../src/layers/gru.js';
 import { LSTM } from '../src/layers/lstm.js';
 import type { RNN, RNNArgs } from '../src/layers/rnn-base.js';
@@ -127,11 +127,11 @@ test('a layer that cannot use a mask refuses it with a clear error (as Keras doe
   const pool = new Sequential([
     new Embedding(10, 2, { maskZero: true }),
     new SimpleRNN(2, { returnSequences: true }),
-    new GlobalAveragePooling1D(),
+    new GlobalMaxPooling1D(),
   ]);
   assert.throws(
     () => pool.predict(tensor([[0, 1, 2]], undefined, 'int32')),
-    /\(GlobalAveragePooling1D\) does not support masking/,
+    /\(GlobalMaxPooling1D\) does not support masking/,
   );
   // Without returnSequences the recurrent layer consumes the mask: what follows needs no support.
   const ok = new Sequential([new Embedding(10, 2, { maskZero: true }), new SimpleRNN(2), new Dense(1)]);

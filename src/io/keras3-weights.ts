@@ -3,6 +3,7 @@ import type { Variable } from '../core/variable.js';
 import type { Layer } from '../layers/layer.js';
 import { Bidirectional } from '../layers/bidirectional.js';
 import { RNN } from '../layers/rnn-base.js';
+import { TimeDistributed } from '../layers/time-distributed.js';
 import { Model } from '../models/model.js';
 import { toSnakeCase } from '../utils/naming.js';
 import { DamagedFileError } from './damaged.js';
@@ -27,6 +28,7 @@ import { optimizerWeights, restoreOptimizerWeights } from './optimizer-state.js'
  *   /layers/<class_in_snake_case>[_N]/vars/0, 1, ...   each layer's variables in order
  *   /layers/lstm/cell/vars             a recurrent layer's variables live on its cell
  *   /layers/bidirectional/forward_layer/cell/vars, .../backward_layer/cell/vars
+ *   /layers/time_distributed/layer/vars  a wrapper's layer (its own parts below it, e.g. layer/cell)
  *   /layers/functional/layers/...      a nested model's layers, numbered afresh
  *   /optimizer/vars/0, 1, ...          iteration, learning_rate, then slots
  * Layers are addressed by class name and position in `model.layers` (a Functional model's
@@ -48,6 +50,8 @@ function layerParts(layer: Layer): { sub: string; vars: Variable[] }[] {
       { sub: 'backward_layer/cell', vars: layer.backwardLayer.weights },
     ];
   if (layer instanceof RNN) return [{ sub: 'cell', vars: layer.weights }];
+  if (layer instanceof TimeDistributed)
+    return layerParts(layer.layer).map((p) => ({ sub: p.sub ? `layer/${p.sub}` : 'layer', vars: p.vars }));
   return [{ sub: '', vars: layer.weights }];
 }
 

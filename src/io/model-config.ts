@@ -48,7 +48,9 @@ function keras3Object(module: string, o: unknown): unknown {
 /** A layer's `{class_name, config}` in Keras 2's form; nested models carry their own model config. */
 function keras2LayerEntry(layer: Layer): Record<string, unknown> {
   if (layer instanceof Model) return keras2ModelConfig(layer);
-  return { class_name: layer.className, config: layer.getConfig() };
+  // A layer whose Keras 2 config differs from its Keras 3 one (LeakyReLU's alpha) says so.
+  const keras2 = (layer as { keras2Config?: () => Record<string, unknown> }).keras2Config;
+  return { class_name: layer.className, config: typeof keras2 === 'function' ? keras2.call(layer) : layer.getConfig() };
 }
 
 /** Keras 2 Sequential config; a model started from Input gets an InputLayer entry, as tf.keras writes one. */

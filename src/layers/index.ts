@@ -43,6 +43,26 @@ export type { BatchNormalizationArgs } from './batch-normalization.js';
 // Registers Keras config loaders for the convolution, pooling and normalization layers.
 import './conv-serialization.js';
 export * from './merging/index.js';
+export { LeakyReLU, PReLU, ELU, Softmax } from './activation-layers.js';
+export type { LeakyReLUArgs, PReLUArgs, ELUArgs, SoftmaxArgs } from './activation-layers.js';
+export { GaussianNoise, GaussianDropout, AlphaDropout, SpatialDropout1D, SpatialDropout2D } from './noise.js';
+export type { NoiseArgs, GaussianNoiseArgs, AlphaDropoutArgs, SpatialDropout2DArgs } from './noise.js';
+export {
+  RepeatVector,
+  Permute,
+  ZeroPadding1D,
+  ZeroPadding2D,
+  Cropping1D,
+  Cropping2D,
+  UpSampling1D,
+  UpSampling2D,
+} from './reshaping.js';
+export type { ZeroPadding1DArgs, ZeroPadding2DArgs, UpSampling2DArgs, Interpolation } from './reshaping.js';
+export { Masking } from './masking.js';
+export type { MaskingArgs } from './masking.js';
+export { TimeDistributed } from './time-distributed.js';
+// Registers Keras config loaders for the activation, noise, reshaping, Masking and TimeDistributed layers.
+import './structure-serialization.js';
 export { SymbolicTensor } from './graph/symbolic-tensor.js';
 export { Node } from './graph/node.js';
 export type { ApplyOptions, WeightSpec, LayerValue, ShapeValue } from './layer.js';

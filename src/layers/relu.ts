@@ -1,29 +1,31 @@
 import type { Tensor } from '../core/tensor.js';
-import { add, greaterEqual, minimum, mul, sub } from '../ops/binary.js';
+import { greater, minimum, mul, sub } from '../ops/binary.js';
 import { astype } from '../ops/cast.js';
 import { relu } from '../ops/unary.js';
+import { checkOptionNames, optionNames } from '../utils/option-names.js';
 import type { CallOptions, LayerArgs, ShapeValue } from './layer.js';
 import { LAYER_ARG_NAMES, Layer } from './layer.js';
-import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 export interface ReLUArgs extends LayerArgs {
   /** Upper bound of the output (null: none). */
   maxValue?: number | null;
   /** Slope below the threshold. */
   negativeSlope?: number;
-  /** Inputs below it are scaled by negativeSlope. */
+  /** Inputs at or below it are scaled by negativeSlope (after subtracting it). */
   threshold?: number;
 }
 
-/**
- * Keras's ReLU layer: x for threshold <= x < maxValue, maxValue above it, and
- * negativeSlope * (x - threshold) below the threshold.
- */
 const RELU_ARG_NAMES = [
   ...LAYER_ARG_NAMES,
   ...optionNames<Omit<ReLUArgs, keyof LayerArgs>>()(['maxValue', 'negativeSlope', 'threshold']),
 ];
 
+/**
+ * Keras's ReLU layer (keras.activations.relu): `min(x, maxValue)` for x > threshold, and
+ * `negativeSlope * (x - threshold)` for x <= threshold. As Keras computes it,
+ * `clip(x * (x > threshold), 0, maxValue) - negativeSlope * relu(threshold - x)`, so the input at
+ * exactly the threshold gives 0.
+ */
 export class ReLU extends Layer {
   readonly maxValue: number | null;
   readonly negativeSlope: number;
@@ -37,22 +39,20 @@ export class ReLU extends Layer {
     this.maxValue = maxValue ?? null;
     this.negativeSlope = negativeSlope ?? 0;
     this.threshold = threshold ?? 0;
-    if (this.maxValue !== null && !(this.maxValue >= 0))
-      throw new Error(`ReLU: maxValue must be >= 0, got ${String(maxValue)}.`);
-    if (!(this.negativeSlope >= 0)) throw new Error(`ReLU: negativeSlope must be >= 0, got ${String(negativeSlope)}.`);
-    if (!Number.isFinite(this.threshold))
-      throw new Error(`ReLU: threshold must be a number, got ${String(threshold)}.`);
+    if (this.maxValue !== null && !(typeof this.maxValue === 'number' && this.maxValue >= 0))
+      throw new Error(`ReLU: maxValue must be a number >= 0 or null, got ${String(maxValue)}.`);
+    if (!(typeof this.negativeSlope === 'number' && this.negativeSlope >= 0))
+      throw new Error(`ReLU: negativeSlope must be a number >= 0, got ${String(negativeSlope)}.`);
+    if (!(typeof this.threshold === 'number' && this.threshold >= 0 && Number.isFinite(this.threshold)))
+      throw new Error(`ReLU: threshold must be a finite number >= 0 (as Keras), got ${String(threshold)}.`);
   }
 
   override call(x: Tensor, _options: CallOptions): Tensor {
-    let y: Tensor;
-    if (this.negativeSlope === 0 && this.threshold === 0) y = relu(x);
-    else {
-      const above = astype(greaterEqual(x, this.threshold), x.dtype);
-      const below = sub(1, above);
-      y = add(mul(above, x), mul(below, mul(sub(x, this.threshold), this.negativeSlope)));
-    }
-    return this.maxValue === null ? y : minimum(y, this.maxValue);
+    const t = this.threshold;
+    let y = t === 0 ? relu(x) : mul(x, astype(greater(x, t), x.dtype));
+    if (this.maxValue !== null) y = minimum(y, this.maxValue);
+    if (this.negativeSlope !== 0) y = sub(y, mul(relu(t === 0 ? mul(x, -1) : sub(t, x)), this.negativeSlope));
+    return y;
   }
 
   override computeOutputShape(inputShape: ShapeValue): ShapeValue {

@@ -2,6 +2,7 @@ import { backend } from '../backend/registry.js';
 import type { DropoutParams } from '../backend/backend.js';
 import { record } from '../core/autograd.js';
 import type { FloatArray } from '../core/dtype.js';
+import type { Random } from '../core/random.js';
 import { getRandom } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import { mul } from './binary.js';
@@ -10,13 +11,13 @@ import { assertFloat, uninitializedOutput } from './operand.js';
 /**
  * Inverted dropout: zeroes each entry with probability `rate` and scales the rest by
  * 1 / (1 - rate), so nothing changes at inference. The mask is a counter-based function of two
- * keys drawn from the seeded generator, so the backward pass regenerates it instead of storing it.
+ * keys drawn from the seeded generator (or from `rng`, a layer's own seeded one), so the backward
+ * pass regenerates it instead of storing it.
  */
-export function dropout(x: Tensor, rate: number, noiseShape?: readonly number[]): Tensor {
+export function dropout(x: Tensor, rate: number, noiseShape?: readonly number[], rng: Random = getRandom()): Tensor {
   if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}.`);
   if (rate === 0) return x;
   assertFloat(x, 'dropout');
-  const rng = getRandom();
   const p: DropoutParams = { seed0: rng.nextUint32(), seed1: rng.nextUint32(), rate };
   const full = !noiseShape || (noiseShape.length === x.rank && noiseShape.every((d, i) => d === x.shape[i]));
   if (!full) {

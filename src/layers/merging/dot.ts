@@ -90,6 +90,11 @@ export class Dot extends Merge {
     return reshape(out, shape.length === 1 ? [batch, 1] : shape);
   }
 
+  /** Keras's Dot gives no mask. */
+  override computeMask(_inputs: unknown, _mask: unknown): null {
+    return null;
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), axes: this.axes, normalize: this.normalize };
   }

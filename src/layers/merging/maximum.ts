@@ -1,10 +1,15 @@
 import type { Tensor } from '../../core/tensor.js';
 import { maximum } from '../../ops/binary.js';
-import { Merge } from './merge-base.js';
+import { Merge, mergeOrMasked } from './merge-base.js';
 
 /** The element-wise maximum of its inputs. */
 export class Maximum extends Merge {
   protected merge(inputs: Tensor[]): Tensor {
     return inputs.slice(1).reduce((acc, x) => maximum(acc, x), inputs[0]!);
+  }
+
+  /** Masked entries of one input take another's value first (Keras 3), so padding never wins. */
+  protected override mergeMasked(inputs: Tensor[], masks: (Tensor | null)[]): Tensor {
+    return mergeOrMasked(inputs, masks, maximum);
   }
 }
