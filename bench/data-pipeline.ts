@@ -1,11 +1,12 @@
 /**
  * The lecture CNN trained one epoch from in-memory tensors vs from a `data.Dataset` pipeline
  * (shuffle, batch, a random-shift augmentation map, prefetch), alternating the modes in one
- * process so machine load hits them alike. Reports the epoch time of each mode, and how much of
- * the epoch was spent between training steps (producing the next batch: input work that did not
- * overlap training) and inside the augmentation map.
+ * process so machine load hits them alike. Reports the epoch time of each mode, how much of the
+ * epoch was spent between training steps (producing the next batch: input work that did not
+ * overlap training) and inside the augmentation map, and the pipeline's time alone (no training).
  *
  *   npm run bench:data -- [--samples 12000] [--rounds 2] [--batch 200] [--backend native|wasm|js] [--json]
+ *     [--pipeline-only]
  */
 import { Sequential, callbacks, data, datasets, layers, setRandomSeed, utils } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
@@ -18,7 +19,8 @@ import { cpus, loadavg } from 'node:os';
 const args = parseArgs();
 if (args.has('backend')) setBackend(args.get('backend')!);
 const samples = intArg(args, 'samples', 12000);
-const rounds = intArg(args, 'rounds', 2);
+// --pipeline-only: time the input pipeline without training (rounds 0).
+const rounds = args.has('pipeline-only') ? 0 : intArg(args, 'rounds', 2);
 const batchSize = intArg(args, 'batch', 200);
 const asJson = args.has('json');
 
@@ -86,10 +88,16 @@ class Gaps extends callbacks.Callback {
 }
 
 type Mode = 'memory' | 'dataset' | 'dataset+shift';
-const results: Record<Mode, { epochS: number[]; gapS: number[]; stepS: number[]; mapS: number[] }> = {
-  memory: { epochS: [], gapS: [], stepS: [], mapS: [] },
-  dataset: { epochS: [], gapS: [], stepS: [], mapS: [] },
-  'dataset+shift': { epochS: [], gapS: [], stepS: [], mapS: [] },
+// cpuS: the process's CPU time (all threads, user + system) for the epoch: less sensitive to
+// other processes' load than the wall time.
+const results: Record<Mode, { epochS: number[]; cpuS: number[]; gapS: number[]; stepS: number[]; mapS: number[] }> = {
+  memory: { epochS: [], cpuS: [], gapS: [], stepS: [], mapS: [] },
+  dataset: { epochS: [], cpuS: [], gapS: [], stepS: [], mapS: [] },
+  'dataset+shift': { epochS: [], cpuS: [], gapS: [], stepS: [], mapS: [] },
+};
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 };
 
 async function runOnce(mode: Mode): Promise<void> {
@@ -97,6 +105,7 @@ async function runOnce(mode: Mode): Promise<void> {
   const gaps = new Gaps();
   mapMs = 0;
   const t0 = performance.now();
+  const c0 = cpuNow();
   if (mode === 'memory') {
     await model.fit(x, y, { epochs: 1, batchSize, verbose: 0, callbacks: [gaps] });
   } else {
@@ -108,9 +117,24 @@ async function runOnce(mode: Mode): Promise<void> {
   }
   const r = results[mode];
   r.epochS.push((performance.now() - t0) / 1000);
+  r.cpuS.push(cpuNow() - c0);
   r.gapS.push(gaps.gapMs / 1000);
   r.stepS.push(gaps.stepMs / 1000);
   r.mapS.push(mapMs / 1000);
+}
+
+/** The input pipeline alone (no training): how much single-thread work one epoch of input costs. */
+async function pipelineAlone(shift: boolean): Promise<[number, number]> {
+  let ds = data.Dataset.fromTensorSlices([x, y] as [Tensor, Tensor])
+    .shuffle(n)
+    .batch(batchSize);
+  if (shift) ds = ds.map((b) => randomShift(b as [Tensor, Tensor]));
+  const t0 = performance.now();
+  const c0 = cpuNow();
+  let count = 0;
+  for await (const b of ds.prefetch(2)) count += (b as [Tensor, Tensor])[0].shape[0]!;
+  if (count !== n) throw new Error(`pipeline gave ${count} samples, expected ${n}`);
+  return [(performance.now() - t0) / 1000, cpuNow() - c0];
 }
 
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
@@ -123,11 +147,20 @@ for (let round = 0; round < rounds; round++)
       const r = results[mode];
       const i = r.epochS.length - 1;
       console.log(
-        `round ${round + 1} ${mode.padEnd(14)} epoch ${r.epochS[i]!.toFixed(2)} s  steps ${r.stepS[i]!.toFixed(2)} s  ` +
+        `round ${round + 1} ${mode.padEnd(14)} epoch ${r.epochS[i]!.toFixed(2)} s  cpu ${r.cpuS[i]!.toFixed(2)} s  steps ${r.stepS[i]!.toFixed(2)} s  ` +
           `between steps ${r.gapS[i]!.toFixed(3)} s  map ${r.mapS[i]!.toFixed(3)} s`,
       );
     }
   }
+const alone = { dataset: [] as number[], 'dataset+shift': [] as number[] };
+const aloneCpu = { dataset: [] as number[], 'dataset+shift': [] as number[] };
+for (let k = 0; k < 3; k++) {
+  for (const shift of [false, true]) {
+    const [wall, cpu] = await pipelineAlone(shift);
+    alone[shift ? 'dataset+shift' : 'dataset'].push(wall);
+    aloneCpu[shift ? 'dataset+shift' : 'dataset'].push(cpu);
+  }
+}
 const summary = {
   machine: `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`,
   loadAverageBefore: loadBefore.map((v) => +v.toFixed(2)),
@@ -139,14 +172,25 @@ const summary = {
     modes.map((m) => [
       m,
       {
-        epochS: +median(results[m].epochS).toFixed(3),
-        betweenStepsS: +median(results[m].gapS).toFixed(3),
-        mapS: +median(results[m].mapS).toFixed(3),
+        epochS: rounds === 0 ? null : +median(results[m].epochS).toFixed(3),
+        cpuS: rounds === 0 ? null : +median(results[m].cpuS).toFixed(3),
+        betweenStepsS: rounds === 0 ? null : +median(results[m].gapS).toFixed(3),
+        mapS: rounds === 0 ? null : +median(results[m].mapS).toFixed(3),
       },
     ]),
   ),
-  ratioDatasetShiftToMemory: +(median(results['dataset+shift'].epochS) / median(results.memory.epochS)).toFixed(4),
-  ratioDatasetToMemory: +(median(results.dataset.epochS) / median(results.memory.epochS)).toFixed(4),
+  pipelineAloneS: {
+    dataset: +median(alone.dataset).toFixed(3),
+    'dataset+shift': +median(alone['dataset+shift']).toFixed(3),
+  },
+  pipelineAloneCpuS: {
+    dataset: +median(aloneCpu.dataset).toFixed(3),
+    'dataset+shift': +median(aloneCpu['dataset+shift']).toFixed(3),
+  },
+  ratioDatasetShiftToMemory:
+    rounds === 0 ? null : +(median(results['dataset+shift'].epochS) / median(results.memory.epochS)).toFixed(4),
+  ratioDatasetToMemory:
+    rounds === 0 ? null : +(median(results.dataset.epochS) / median(results.memory.epochS)).toFixed(4),
   raw: results,
 };
 console.log(asJson ? JSON.stringify(summary) : JSON.stringify(summary, null, 1));
