@@ -289,6 +289,39 @@ describe('fit, evaluate and predict on any input', () => {
     );
   });
 
+  test('batches of plain JS arrays are converted; predict reads sync generators and refuses async ones', async () => {
+    const [x, y] = blobs(16, 8);
+    const xs = x.toArray() as number[][];
+    const ys = y.toArray() as number[][];
+    function* jsBatches(): Generator<[number[][], number[][]]> {
+      yield [xs.slice(0, 8), ys.slice(0, 8)];
+      yield [xs.slice(8), ys.slice(8)];
+    }
+    const a = await mlp().fit(x, y, { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 });
+    const m = mlp();
+    const b = await m.fit(jsBatches(), { epochs: 1, verbose: 0 });
+    assert.deepEqual(b.history, a.history);
+    function* inputsOnly(): Generator<Tensor> {
+      yield x.slice([0], [8]);
+      yield x.slice([8], [8]);
+    }
+    assert.deepEqual(rows(m.predict(inputsOnly())), rows(m.predict(x)));
+    assert.equal(m.predict<Tensor>(Dataset.fromTensorSlices(x).batch(4), { steps: 2 }).shape[0], 8);
+    async function* later(): AsyncGenerator<Tensor> {
+      yield x;
+    }
+    assert.throws(() => m.predict(later()), /cannot be read synchronously/);
+    await assert.rejects(
+      m.fit(
+        (function* () {
+          yield [[[1, 2, 3]], [[1, 0, 0]]];
+        })(),
+        { verbose: 0 },
+      ),
+      /fit, batch 0 \(x\): 'dense_\d+_input' got nested arrays of shape \(1, 3\)/,
+    );
+  });
+
   test('options that do not apply to a dataset are refused, naming them', async () => {
     const [x, y] = blobs(8, 7);
     const ds = Dataset.fromTensorSlices([x, y]).batch(4);

@@ -196,8 +196,10 @@ export class IterableSource implements BatchSource {
   openSync(): Iterator<BatchMaker> {
     const src = this.source as unknown as Record<symbol, unknown>;
     let it: Iterator<unknown>;
-    if (this.opened) it = this.opened as Iterator<unknown>;
-    else if (typeof src[Symbol.iterator] === 'function') it = (this.source as Iterable<unknown>)[Symbol.iterator]();
+    const asyncOnly = typeof src[Symbol.iterator] !== 'function' && typeof src[Symbol.asyncIterator] === 'function';
+    if (this.opened && !asyncOnly) it = this.opened as Iterator<unknown>;
+    else if (!asyncOnly && typeof src[Symbol.iterator] === 'function')
+      it = (this.source as Iterable<unknown>)[Symbol.iterator]();
     else
       throw new Error(
         `${this.what}: an async iterable cannot be read synchronously (predict is synchronous, as in Keras); ` +
