@@ -36,6 +36,7 @@ export * as constraints from './constraints/index.js';
 export * as activations from './layers/activations.js';
 export * as utils from './utils/index.js';
 export * as preprocessing from './preprocessing/index.js';
+export * as data from './data/index.js';
 export { Model } from './models/model.js';
 export type { CompileArgs, FitArgs, EvaluateArgs, PredictArgs } from './models/model.js';
 export { Sequential } from './models/sequential.js';

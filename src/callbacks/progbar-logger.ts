@@ -19,7 +19,8 @@ export class ProgbarLogger extends Callback {
   override onTrainBatchEnd(batch: number, logs: Logs = {}): void {
     this.seen = batch + 1;
     // The final draw waits for epoch end, where validation values are known.
-    if (this.seen < this.params!.steps) this.bar?.update(this.seen, logs, false);
+    const steps = this.params!.steps as number | null;
+    if (steps === null || this.seen < steps) this.bar?.update(this.seen, logs, false);
   }
 
   override onEpochEnd(_epoch: number, logs: Logs = {}): void {

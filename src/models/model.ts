@@ -1,6 +1,5 @@
 import { gradients, noGrad } from '../core/autograd.js';
 import { bufferScope, endPoolSession, startPoolSession } from '../core/buffer-pool.js';
-import { getRandom } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Callback, CallbackModel, Logs, TrainingParams } from '../callbacks/callback.js';
 import { CallbackList } from '../callbacks/callback-list.js';
@@ -27,8 +26,13 @@ import { printLine } from '../utils/output.js';
 import { checkOptionNames } from '../utils/option-names.js';
 import { Progbar } from '../utils/progbar.js';
 import { LayerGraph } from './layer-graph.js';
-import type { ModelData } from './model-data.js';
-import { alignData, isTensor, sampleCount, sliceData, takeData } from './model-data.js';
+import type { DataLike, ModelData } from './model-data.js';
+import { alignData, isTensor, sampleCount, sliceData, toTensorData } from './model-data.js';
+import type { BatchSource, DataBatch } from './data-adapter.js';
+import { ArraySource, EpochIterator, IterableSource, isBatchSource } from './data-adapter.js';
+import type { ClassWeight } from './sample-weights.js';
+import { alignSampleWeights } from './sample-weights.js';
+import { optionNames } from '../utils/option-names.js';
 import type { ObjectiveArgs } from './objectives.js';
 import { Objectives, resolveObjectives } from './objectives.js';
 import type { SummaryOptions } from './summary.js';
@@ -40,27 +44,55 @@ export interface CompileArgs extends ObjectiveArgs {
   optimizer?: string | Optimizer;
 }
 
+/**
+ * What fit, evaluate and predict take as x (and y): tensors, nested number arrays, typed arrays
+ * (one per input/output, or a record by name), or, as x alone, a `data.Dataset`, an iterable, an
+ * async iterable or an iterator of batches `[x, y]`, `[x, y, sampleWeight]` or `{ x, y, sampleWeight }`.
+ */
+export type InputData = ModelData | DataLike | Iterable<unknown> | AsyncIterable<unknown> | Iterator<unknown>;
+
 export interface FitArgs {
   batchSize?: number;
   epochs?: number;
   verbose?: 0 | 1 | 2;
   callbacks?: Callback[];
   validationSplit?: number;
-  validationData?: readonly [ModelData, ModelData];
+  /** `[x, y]`, `[x, y, sampleWeight]`, or a Dataset / iterable of batches. */
+  validationData?:
+    | readonly [InputData, InputData]
+    | readonly [InputData, InputData, InputData | null]
+    | Iterable<unknown>
+    | AsyncIterable<unknown>;
   shuffle?: boolean;
   initialEpoch?: number;
+  /** Per-sample weights (per output: an array or record), scaling each sample's loss as Keras does. */
+  sampleWeight?: InputData;
+  /** Weight per class index; each sample's loss is scaled by its class's weight (single-output models). */
+  classWeight?: ClassWeight;
+  /** Batches per epoch; the data's iterator then continues across epochs (Keras's steps_per_epoch). */
+  stepsPerEpoch?: number;
+  /** Batches per validation run (validation from a Dataset or iterable). */
+  validationSteps?: number;
+  /** Batch size of array validation data (default: batchSize). */
+  validationBatchSize?: number;
 }
 
 export interface EvaluateArgs {
   batchSize?: number;
   verbose?: 0 | 1 | 2;
   callbacks?: Callback[];
+  /** Per-sample weights for the loss (per output: an array or record). */
+  sampleWeight?: InputData;
+  /** Batches to evaluate (default: all). */
+  steps?: number;
 }
 
 export interface PredictArgs {
   batchSize?: number;
   verbose?: 0 | 1 | 2;
   callbacks?: Callback[];
+  /** Batches to predict (default: all). */
+  steps?: number;
 }
 
 /** `new Model({ inputs, outputs })`: a Functional model; `{ name }` alone for a subclassed one. */
@@ -72,7 +104,7 @@ export interface ModelArgs<O extends Nested<SymbolicTensor> = SymbolicTensor> {
 }
 
 const MODEL_ARGS = ['inputs', 'outputs', 'name', 'trainable'];
-const FIT_ARGS = [
+const FIT_ARGS = optionNames<FitArgs>()([
   'batchSize',
   'epochs',
   'verbose',
@@ -81,8 +113,14 @@ const FIT_ARGS = [
   'validationData',
   'shuffle',
   'initialEpoch',
-];
-const EVALUATE_ARGS = ['batchSize', 'verbose', 'callbacks'];
+  'sampleWeight',
+  'classWeight',
+  'stepsPerEpoch',
+  'validationSteps',
+  'validationBatchSize',
+]);
+const EVALUATE_ARGS = optionNames<EvaluateArgs>()(['batchSize', 'verbose', 'callbacks', 'sampleWeight', 'steps']);
+const PREDICT_ARGS = optionNames<PredictArgs>()(['batchSize', 'verbose', 'callbacks', 'steps']);
 const COMPILE_ARGS = ['loss', 'optimizer', 'metrics', 'lossWeights'];
 
 /** Lets long runs hand control back to the event loop (servers, timers) without slowing batches. */
@@ -347,13 +385,26 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
   }
 
   /** Loss and per-output values on one batch; the loss tensor is differentiable when grads are on. */
-  private forwardLoss(x: Nested<Tensor>, y: unknown, training: boolean): { loss: Tensor; values: number[] } {
+  private forwardLoss(
+    x: Nested<Tensor>,
+    y: unknown,
+    training: boolean,
+    sampleWeight?: unknown,
+  ): { loss: Tensor; values: number[] } {
     const yPred = this.outputList(this.apply<LayerValue<Tensor>>(x as LayerValue<Tensor>, { training }));
     const objectives = this.requireCompiled('training');
     const yTrue = this.targetList(y, yPred.length);
     if (yTrue.length !== yPred.length)
       throw new Error(`Model '${this.name}': ${yTrue.length} targets for ${yPred.length} outputs.`);
-    const { total, parts } = objectives.loss(yTrue, yPred);
+    const weights =
+      sampleWeight === undefined || sampleWeight === null
+        ? undefined
+        : alignSampleWeights(
+            sampleWeight,
+            objectives.outputs.map((o) => o.name),
+            `Model '${this.name}' sample weights`,
+          );
+    const { total, parts } = objectives.loss(yTrue, yPred, weights);
     // As Keras 3: the layers' losses (weight regularizers, activity regularizers, addLoss) join the total.
     const extra = this.losses;
     this.clearLosses(); // the step's tensors are not kept past the step
@@ -362,11 +413,12 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
   }
 
   /** One optimisation step on a batch; returns the loss before the update and the other log values. */
-  trainOnBatch(x: ModelData, y: ModelData): number[] {
+  trainOnBatch(x: ModelData | DataLike, y: ModelData | DataLike, sampleWeight?: ModelData | DataLike): number[] {
     this.requireCompiled('trainOnBatch');
+    const b = this.convertBatch({ x: x as Nested<Tensor>, y, sampleWeight }, 'trainOnBatch');
     // Intermediates of the step are reused by the next one; what the model keeps survives.
     return bufferScope([this, this.optimizer], () => {
-      const { loss, values } = this.forwardLoss(x as Nested<Tensor>, y, true);
+      const { loss, values } = this.forwardLoss(b.x, b.y, true, b.sampleWeight);
       // Read every step, so freezing or unfreezing a layer takes effect at once.
       const vars = this.trainableWeights;
       const grads = gradients(loss, vars, onesLike(loss));
@@ -419,19 +471,29 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
   }
 
   /** Loss and metrics on one batch without updating anything. */
-  testOnBatch(x: ModelData, y: ModelData): number[] {
+  testOnBatch(x: ModelData | DataLike, y: ModelData | DataLike, sampleWeight?: ModelData | DataLike): number[] {
     this.requireCompiled('testOnBatch');
+    const b = this.convertBatch({ x: x as Nested<Tensor>, y, sampleWeight }, 'testOnBatch');
     return bufferScope([this], () =>
       noGrad(() => {
-        const { loss, values } = this.forwardLoss(x as Nested<Tensor>, y, false);
+        const { loss, values } = this.forwardLoss(b.x, b.y, false, b.sampleWeight);
         return [loss.item(), ...values];
       }),
     );
   }
 
-  async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
+  /**
+   * Trains on x and y (tensors, nested arrays, typed arrays), or on x alone when it is a
+   * `data.Dataset`, an iterable, an async iterable or an iterator of batches: `fit(dataset, { epochs })`.
+   */
+  async fit(x: InputData, y?: InputData | FitArgs, args?: FitArgs): Promise<History> {
+    if (isBatchSource(x) && args === undefined && isPlainRecord(y) && !hasTensorLeaf(y)) {
+      args = y as FitArgs;
+      y = undefined;
+    }
+    const options = args ?? {};
     this.requireCompiled('fit');
-    checkKeys('fit', args, FIT_ARGS);
+    checkKeys('fit', options, FIT_ARGS);
     if (this.fitting)
       throw new Error(
         `fit: model '${this.name}' is already training (an earlier fit() has not finished); await it before starting another.`,
@@ -439,57 +501,172 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     this.fitting = true;
     startPoolSession();
     try {
-      return await this.fitLoop(x as Nested<Tensor>, y as Nested<Tensor>, args);
+      return await this.fitLoop(x, y as InputData | undefined, options);
     } finally {
       endPoolSession();
       this.fitting = false;
     }
   }
 
-  private async fitLoop(x: Nested<Tensor>, y: Nested<Tensor>, args: FitArgs): Promise<History> {
-    const batchSize = args.batchSize ?? 32;
+  /** Converts a batch's JavaScript arrays to tensors, naming the model's inputs and outputs in errors. */
+  private convertBatch(b: DataBatch, what: string): DataBatch {
+    const inputNames = this.graph ? this.inputNames : ['input'];
+    const inputShapes = this.graph ? this.graph.inputs.map((t) => t.shape) : null;
+    const outputNames = this.outputNames;
+    return {
+      x: toTensorData(b.x, inputNames, inputShapes, `${what} (x)`),
+      y: b.y === undefined ? undefined : toTensorData(b.y, outputNames, null, `${what} (y)`),
+      sampleWeight:
+        b.sampleWeight === undefined || b.sampleWeight === null
+          ? undefined
+          : toTensorData(b.sampleWeight, outputNames, null, `${what} (sampleWeight)`),
+    };
+  }
+
+  /** The batch source for fit/evaluate/predict data, refusing options that do not apply to it (as Keras). */
+  private batchSource(
+    x: InputData,
+    y: InputData | undefined,
+    opts: {
+      sampleWeight?: InputData | undefined;
+      classWeight?: ClassWeight | undefined;
+      batchSize?: number | undefined;
+      shuffle?: boolean;
+      withTargets: boolean;
+    },
+    what: string,
+  ): BatchSource {
+    if (isBatchSource(x)) {
+      const kind = 'a Dataset, iterable or generator';
+      if (y !== undefined && y !== null)
+        throw new Error(`${what}: y must not be given when x is ${kind}; its batches hold the targets ([x, y]).`);
+      if (opts.sampleWeight !== undefined)
+        throw new Error(
+          `${what}: sampleWeight must not be given when x is ${kind}; yield [x, y, sampleWeight] batches instead.`,
+        );
+      if (opts.batchSize !== undefined)
+        throw new Error(
+          `${what}: batchSize must not be given when x is ${kind} (it yields batches; use dataset.batch(n)).`,
+        );
+      if (opts.shuffle !== undefined)
+        throw new Error(`${what}: shuffle does not apply when x is ${kind}; use dataset.shuffle(bufferSize).`);
+      return new IterableSource(x, opts.withTargets, opts.classWeight, what);
+    }
+    if (opts.withTargets && (y === undefined || y === null))
+      throw new Error(`${what}: targets (y) are required with in-memory x.`);
+    if (opts.classWeight !== undefined && opts.sampleWeight !== undefined)
+      throw new Error(`${what}: classWeight and sampleWeight cannot be used at the same time, as in Keras.`);
+    const b = this.convertBatch({ x: x as Nested<Tensor>, y, sampleWeight: opts.sampleWeight }, what);
+    const batchSize = opts.batchSize ?? 32;
+    checkPositiveInt('batchSize', batchSize);
+    return new ArraySource(
+      b.x,
+      b.y as Nested<Tensor> | undefined,
+      b.sampleWeight as Nested<Tensor> | undefined,
+      batchSize,
+      opts.shuffle ?? false,
+      opts.classWeight,
+      what,
+    );
+  }
+
+  private async fitLoop(x: InputData, y: InputData | undefined, args: FitArgs): Promise<History> {
     const epochs = args.epochs ?? 1;
     const verbose = args.verbose ?? 1;
     const initialEpoch = args.initialEpoch ?? 0;
-    checkPositiveInt('batchSize', batchSize);
     checkPositiveInt('epochs', epochs);
-    const total = sampleCount(x, 'fit (x)');
-    if (sampleCount(y, 'fit (y)') !== total)
-      throw new Error(`fit: x has ${total} samples but y has ${sampleCount(y, 'fit (y)')}.`);
+    if (args.stepsPerEpoch !== undefined) checkPositiveInt('stepsPerEpoch', args.stepsPerEpoch);
+    if (args.validationSteps !== undefined) checkPositiveInt('validationSteps', args.validationSteps);
 
-    let xTrain = x;
-    let yTrain = y;
-    let validation: [Nested<Tensor>, Nested<Tensor>] | null = args.validationData
-      ? [args.validationData[0] as Nested<Tensor>, args.validationData[1] as Nested<Tensor>]
-      : null;
-    if (!validation && args.validationSplit) {
+    let train: BatchSource;
+    let validation: BatchSource | null = null;
+    const vd = args.validationData;
+    if (vd !== undefined && vd !== null) {
+      const vbs = args.validationBatchSize ?? args.batchSize;
+      if (isBatchSource(vd)) {
+        if (args.validationBatchSize !== undefined)
+          throw new Error('fit: validationBatchSize does not apply to validation data from a Dataset or iterable.');
+        validation = this.batchSource(vd, undefined, { withTargets: true }, 'fit (validation data)');
+      } else {
+        const arr = vd as readonly unknown[];
+        if (!Array.isArray(arr) || arr.length < 2 || arr.length > 3)
+          throw new Error(
+            'fit: validationData must be [x, y], [x, y, sampleWeight], or a Dataset / iterable of batches.',
+          );
+        validation = this.batchSource(
+          arr[0] as InputData,
+          arr[1] as InputData,
+          { sampleWeight: (arr[2] ?? undefined) as InputData | undefined, batchSize: vbs, withTargets: true },
+          'fit (validation data)',
+        );
+      }
+      if (validation.samples === 0)
+        throw new Error('evaluate: no samples (x has 0 rows); a loss over nothing is undefined.');
+    }
+    if (validation === null && args.validationSplit) {
       const vs = args.validationSplit;
       if (!(vs > 0 && vs < 1)) throw new Error(`fit: validationSplit must be in (0, 1), got ${vs}.`);
+      if (isBatchSource(x))
+        throw new Error('fit: validationSplit is only supported for in-memory data (tensors or arrays), as in Keras.');
+      if (args.classWeight !== undefined && args.sampleWeight !== undefined)
+        throw new Error('fit: classWeight and sampleWeight cannot be used at the same time, as in Keras.');
+      const all = this.convertBatch({ x: x as Nested<Tensor>, y, sampleWeight: args.sampleWeight }, 'fit');
+      if (all.y === undefined) throw new Error('fit: targets (y) are required with in-memory x.');
+      const total = sampleCount(all.x, 'fit (x)');
       // Keras takes the last fraction, before any shuffling.
       const splitAt = Math.floor(total * (1 - vs));
-      xTrain = sliceData(x, 0, splitAt);
-      yTrain = sliceData(y, 0, splitAt);
-      validation = [sliceData(x, splitAt, total - splitAt), sliceData(y, splitAt, total - splitAt)];
+      const part = (d: unknown, start: number, size: number): Nested<Tensor> | undefined =>
+        d === undefined ? undefined : sliceData(d as Nested<Tensor>, start, size);
+      const batchSize = args.batchSize ?? 32;
+      checkPositiveInt('batchSize', batchSize);
+      train = new ArraySource(
+        part(all.x, 0, splitAt)!,
+        part(all.y, 0, splitAt),
+        part(all.sampleWeight, 0, splitAt),
+        batchSize,
+        args.shuffle ?? true,
+        args.classWeight,
+        'fit',
+      );
+      const rest = total - splitAt;
+      validation = new ArraySource(
+        part(all.x, splitAt, rest)!,
+        part(all.y, splitAt, rest),
+        part(all.sampleWeight, splitAt, rest),
+        args.validationBatchSize ?? batchSize,
+        false,
+        undefined,
+        'fit (validation data)',
+      );
+    } else {
+      train = this.batchSource(
+        x,
+        y,
+        {
+          sampleWeight: args.sampleWeight,
+          classWeight: args.classWeight,
+          batchSize: args.batchSize,
+          shuffle: isBatchSource(x) ? args.shuffle : (args.shuffle ?? true),
+          withTargets: true,
+        },
+        'fit',
+      );
     }
-    if (validation) {
-      const nv = sampleCount(validation[0], 'fit (validation x)');
-      if (sampleCount(validation[1], 'fit (validation y)') !== nv)
-        throw new Error(`fit (validation data): x and y have different numbers of samples.`);
-    }
+    if (train.samples === 0) throw new Error('fit: no training samples.');
 
-    const n = sampleCount(xTrain, 'fit (x)');
-    if (n === 0) throw new Error('fit: no training samples.');
-    const steps = Math.ceil(n / batchSize);
+    const warn = (m: string): void => console.warn(`WARNING: fit: ${m}`);
+    const batches = new EpochIterator(train, args.stepsPerEpoch, warn);
+    const valBatches = validation ? new EpochIterator(validation, args.validationSteps, warn) : null;
     const history = new History();
     this.history = history;
     const callbacks = new CallbackList([...(verbose ? [new ProgbarLogger()] : []), ...(args.callbacks ?? []), history]);
     let names = this.objectives!.names;
     const params: TrainingParams = {
       epochs,
-      steps,
+      steps: batches.knownSteps as number,
       verbose,
-      batchSize,
-      samples: n,
+      batchSize: args.batchSize ?? (isBatchSource(x) ? (null as unknown as number) : 32),
+      samples: train.samples as number,
       doValidation: validation !== null,
       metrics: names,
     };
@@ -504,20 +681,24 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     const custom = this.customTrainStep;
     for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
       this.resetMetrics();
+      params.steps = batches.knownSteps as number;
       await callbacks.onEpochBegin(epoch);
       means.forEach((m) => m.reset());
-      const order = args.shuffle === false ? null : getRandom().permutation(n);
-      for (let step = 0; step < steps; step++) {
-        const start = step * batchSize;
-        const end = Math.min(n, start + batchSize);
-        await callbacks.onTrainBatchBegin(step, { batch: step, size: end - start });
+      batches.beginEpoch();
+      for (let step = 0; ; step++) {
+        const next = await batches.next();
+        if (next === null) break;
         // The batch copies join the step's scope, so their buffers are reused too.
-        const values = bufferScope([this, this.optimizer], () => {
-          const idx = order?.subarray(start, end);
-          const xb = idx ? takeData(xTrain, idx) : sliceData(xTrain, start, end - start);
-          const yb = idx ? takeData(yTrain, idx) : sliceData(yTrain, start, end - start);
-          if (custom) return this.trainStep([xb as ModelData, yb as ModelData]);
-          return this.trainOnBatch(xb as ModelData, yb as ModelData);
+        let size = 0;
+        await callbacks.onTrainBatchBegin(step, {
+          batch: step,
+          ...(next.size === undefined ? {} : { size: next.size }),
+        });
+        const values: number[] | Logs = bufferScope([this, this.optimizer], () => {
+          const b = this.convertBatch(next(), `fit, batch ${step}`);
+          size = sampleCount(b.x, `fit, batch ${step} (x)`);
+          if (custom) return this.trainStep([b.x as ModelData, b.y as ModelData]);
+          return this.trainOnBatch(b.x as ModelData, b.y as ModelData, b.sampleWeight as ModelData | undefined);
         });
         if (!Array.isArray(values)) {
           // An overriding trainStep: its logs are shown as returned (Keras 3).
@@ -528,7 +709,7 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
         }
         // A model built by its first batch knows its output shapes only now.
         if (values.length !== names.length) names = this.objectives!.names;
-        values.forEach((v, i) => means[i]!.update(v, end - start));
+        values.forEach((v, i) => means[i]!.update(v, size));
         await callbacks.onTrainBatchEnd(step, logsOf(names, means));
         if (Date.now() - lastYield > YIELD_EVERY_MS) {
           await yieldToEventLoop();
@@ -536,14 +717,18 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
         }
         if (this.stopTraining) break;
       }
+      if (batches.stepsSeen === 0) {
+        warn(
+          `epoch ${epoch + 1} got no batches: the input ran out of data (a generator is read once; give stepsPerEpoch ` +
+            'and enough batches, or a Dataset with .repeat()). Training stops here.',
+        );
+        this.stopTraining = true;
+        break;
+      }
       if (!custom) epochLogs = logsOf(names, means);
-      if (validation) {
+      if (valBatches) {
         // As in Keras, validation runs the test hooks of the user's callbacks.
-        const valResults = await this.evaluateLoop(validation[0], validation[1], {
-          batchSize,
-          verbose: 0,
-          callbacks: args.callbacks,
-        });
+        const valResults = await this.evaluateLoop(valBatches, 0, args.callbacks, 'fit (validation data)');
         for (const [name, value] of Object.entries(valResults)) epochLogs[`val_${name}`] = value;
       }
       await callbacks.onEpochEnd(epoch, epochLogs);
@@ -556,13 +741,31 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     return history;
   }
 
-  /** Loss and metrics over a dataset, in `metricsNames` order (sample-weighted means, as Keras). */
-  async evaluate(x: ModelData, y: ModelData, args: EvaluateArgs = {}): Promise<number[]> {
+  /**
+   * Loss and metrics over the data, in `metricsNames` order: the per-batch values averaged with
+   * each batch's sample count as weight (Keras's loss tracker); sample weights scale the loss.
+   */
+  async evaluate(x: InputData, y?: InputData | EvaluateArgs, args?: EvaluateArgs): Promise<number[]> {
+    if (isBatchSource(x) && args === undefined && isPlainRecord(y) && !hasTensorLeaf(y)) {
+      args = y as EvaluateArgs;
+      y = undefined;
+    }
+    const options = args ?? {};
     this.requireCompiled('evaluate');
-    checkKeys('evaluate', args, EVALUATE_ARGS);
+    checkKeys('evaluate', options, EVALUATE_ARGS);
+    if (options.steps !== undefined) checkPositiveInt('steps', options.steps);
     startPoolSession();
     try {
-      const logs = await this.evaluateLoop(x as Nested<Tensor>, y as Nested<Tensor>, args);
+      const source = this.batchSource(
+        x,
+        y as InputData | undefined,
+        { sampleWeight: options.sampleWeight, batchSize: options.batchSize, withTargets: true },
+        'evaluate',
+      );
+      if (source.samples === 0)
+        throw new Error('evaluate: no samples (x has 0 rows); a loss over nothing is undefined.');
+      const batches = new EpochIterator(source, options.steps, (m) => console.warn(`WARNING: evaluate: ${m}`));
+      const logs = await this.evaluateLoop(batches, options.verbose ?? 1, options.callbacks, 'evaluate');
       // Keras's order: the compiled names first, then any other keys a custom testStep returned.
       const names = this.metricsNames.filter((n) => n in logs);
       return [...names, ...Object.keys(logs).filter((k) => !names.includes(k))].map((k) => logs[k]!);
@@ -571,31 +774,33 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     }
   }
 
-  private async evaluateLoop(x: Nested<Tensor>, y: Nested<Tensor>, args: EvaluateArgs): Promise<Logs> {
+  private async evaluateLoop(
+    batches: EpochIterator,
+    verbose: number,
+    callbackList: Callback[] | undefined,
+    what: string,
+  ): Promise<Logs> {
     const objectives = this.requireCompiled('evaluate');
-    const batchSize = args.batchSize ?? 32;
-    checkPositiveInt('batchSize', batchSize);
-    const n = sampleCount(x, 'evaluate (x)');
-    if (sampleCount(y, 'evaluate (y)') !== n)
-      throw new Error(`evaluate: x has ${n} samples but y has ${sampleCount(y, 'evaluate (y)')}.`);
-    if (n === 0) throw new Error('evaluate: no samples (x has 0 rows); a loss over nothing is undefined.');
-    const steps = Math.ceil(n / batchSize);
-    const callbacks = new CallbackList(args.callbacks ?? []);
+    const callbacks = new CallbackList(callbackList ?? []);
     callbacks.setModel(this);
-    const bar = new Progbar(steps, args.verbose ?? 1);
+    const bar = new Progbar(batches.knownSteps, verbose);
     const names = objectives.names;
     const means = names.map(() => new RunningMean());
     const custom = this.customTestStep;
     let customLogs: Logs = {};
     if (custom) this.resetMetrics();
     await callbacks.onTestBegin();
-    for (let step = 0; step < steps; step++) {
-      const start = step * batchSize;
-      const size = Math.min(n, start + batchSize) - start;
+    batches.beginEpoch();
+    for (let step = 0; ; step++) {
+      const next = await batches.next();
+      if (next === null) break;
       await callbacks.onTestBatchBegin(step);
       if (custom) {
         customLogs = bufferScope([this], () =>
-          noGrad(() => this.testStep([sliceData(x, start, size) as ModelData, sliceData(y, start, size) as ModelData])),
+          noGrad(() => {
+            const b = this.convertBatch(next(), `${what}, batch ${step}`);
+            return this.testStep([b.x as ModelData, b.y as ModelData]);
+          }),
         );
         await callbacks.onTestBatchEnd(step, { ...customLogs });
         bar.update(step + 1, customLogs);
@@ -603,27 +808,34 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
       }
       bufferScope([this], () =>
         noGrad(() => {
-          const { loss, values } = this.forwardLoss(sliceData(x, start, size), sliceData(y, start, size), false);
+          const b = this.convertBatch(next(), `${what}, batch ${step}`);
+          const size = sampleCount(b.x, `${what}, batch ${step} (x)`);
+          const { loss, values } = this.forwardLoss(b.x, b.y, false, b.sampleWeight);
           [loss.item(), ...values].forEach((v, i) => means[i]!.update(v, size));
         }),
       );
       const logs = logsOf(names, means);
       await callbacks.onTestBatchEnd(step, logs);
-      bar.update(step + 1, logs);
+      bar.update(step + 1, logs, batches.knownSteps !== null && step + 1 >= batches.knownSteps);
     }
+    if (batches.stepsSeen === 0)
+      throw new Error(`${what}: no batches (the input is empty or ran out of data); a loss over nothing is undefined.`);
+    if (!custom && (batches.knownSteps === null || batches.stepsSeen < batches.knownSteps))
+      bar.update(batches.stepsSeen, logsOf(names, means), true);
     const results = custom ? customLogs : logsOf(names, means);
     await callbacks.onTestEnd({ ...results });
     return results;
   }
 
-  /** Outputs for every sample, computed in batches without gradients (one tensor per output). */
-  predict<R = Realized<O>>(x: ModelData, args: PredictArgs = {}): NoInfer<R> {
-    checkKeys('predict', args, EVALUATE_ARGS);
-    const batchSize = args.batchSize ?? 32;
-    checkPositiveInt('batchSize', batchSize);
-    const data = x as Nested<Tensor>;
-    const n = sampleCount(data, 'predict (x)');
-    if (n === 0) throw new Error('predict: no samples.');
+  /**
+   * Outputs for every sample, computed in batches without gradients (one tensor per output).
+   * Synchronous, as in Keras: x is in-memory data or a synchronous Dataset / iterable of batches.
+   */
+  predict<R = Realized<O>>(x: InputData, args: PredictArgs = {}): NoInfer<R> {
+    checkKeys('predict', args, PREDICT_ARGS);
+    if (args.steps !== undefined) checkPositiveInt('steps', args.steps);
+    const source = this.batchSource(x, undefined, { batchSize: args.batchSize, withTargets: false }, 'predict');
+    if (source.samples === 0) throw new Error('predict: no samples.');
     const callbacks = new CallbackList(args.callbacks ?? []);
     callbacks.setModel(this);
     const batches: LayerValue<Tensor>[] = [];
@@ -631,23 +843,28 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     startPoolSession();
     try {
       noGrad(() => {
-        for (let start = 0, step = 0; start < n; start += batchSize, step++) {
-          const size = Math.min(batchSize, n - start);
-          callbacks.onPredictBatchBegin(step, { batch: step, size });
+        const it = source.openSync();
+        for (let step = 0; args.steps === undefined || step < args.steps; step++) {
+          const r = it.next();
+          if (r.done) break;
+          const make = r.value;
           // Each batch's output survives its scope (it is the scope's result; earlier ones are roots).
           const out = bufferScope([this, batches], () => {
-            const batch = sliceData(data, start, size) as LayerValue<Tensor>;
-            const run = this.inferenceRunner(batch);
-            return run ? run(batch as Tensor) : this.apply<LayerValue<Tensor>>(batch, { training: false });
+            const b = this.convertBatch(make(), `predict, batch ${step}`);
+            const size = sampleCount(b.x, `predict, batch ${step} (x)`);
+            callbacks.onPredictBatchBegin(step, { batch: step, size });
+            const run = this.inferenceRunner(b.x);
+            return run ? run(b.x as Tensor) : this.apply<LayerValue<Tensor>>(b.x as LayerValue<Tensor>, { training: false });
           });
           batches.push(out);
-          callbacks.onPredictBatchEnd(step, { batch: step, size });
+          callbacks.onPredictBatchEnd(step, { batch: step });
         }
       });
     } finally {
       endPoolSession();
     }
     callbacks.onPredictEnd();
+    if (batches.length === 0) throw new Error('predict: the input gave no batches.');
     if (batches.length === 1) return batches[0]! as R;
     const first = batches[0]!;
     const lists = batches.map((b) => flattenNested(b, isTensor));
@@ -690,6 +907,11 @@ function logsOf(names: readonly string[], means: readonly RunningMean[]): Logs {
 function alignMasks(mask: unknown, n: number): (Tensor | null)[] {
   if (Array.isArray(mask)) return Array.from({ length: n }, (_, i) => (isTensor(mask[i]) ? mask[i] : null));
   return Array.from({ length: n }, (_, i) => (i === 0 && isTensor(mask) ? mask : null));
+}
+
+/** Whether a record holds tensors or arrays (data by name) rather than options. */
+function hasTensorLeaf(v: Record<string, unknown>): boolean {
+  return Object.values(v).some((e) => isTensor(e) || ArrayBuffer.isView(e));
 }
 
 function checkPositiveInt(name: string, v: number): void {

@@ -6,6 +6,7 @@ import type { MetricFn, ResolvedMetric } from '../metrics/metrics.js';
 import { getMetric } from '../metrics/metrics.js';
 import { add, mul } from '../ops/binary.js';
 import { mean } from '../ops/reduce.js';
+import { weightedMeanLoss } from './sample-weights.js';
 
 export type LossSpec = string | LossFn;
 export type MetricSpec = string | MetricFn;
@@ -55,12 +56,18 @@ export class Objectives {
   }
 
   /** The weighted total loss (differentiable) and, with several outputs, each output's loss. */
-  loss(yTrue: readonly Tensor[], yPred: readonly Tensor[]): { total: Tensor; parts: Tensor[] } {
+  loss(
+    yTrue: readonly Tensor[],
+    yPred: readonly Tensor[],
+    sampleWeights?: readonly (Tensor | null)[],
+  ): { total: Tensor; parts: Tensor[] } {
     let total: Tensor | null = null;
     const parts: Tensor[] = [];
     this.outputs.forEach((o, i) => {
       if (!o.loss) return;
-      const l = reduceLoss(o.loss.fn(yTrue[i]!, yPred[i]!));
+      const sw = sampleWeights?.[i] ?? null;
+      const values = o.loss.fn(yTrue[i]!, yPred[i]!);
+      const l = sw ? weightedMeanLoss(values, sw, `loss of output '${o.name}'`) : reduceLoss(values);
       if (this.several) parts.push(l);
       const weighted = o.weight === 1 ? l : mul(l, o.weight);
       total = total ? add(total, weighted) : weighted;

@@ -33,12 +33,17 @@ export class Progbar {
   private lastLength = 0;
 
   constructor(
-    private readonly target: number,
+    /** Steps expected; null when unknown (a generator), shown as 'Unknown' as Keras does. */
+    private readonly target: number | null,
     private readonly verbose: number,
     private readonly width = 30,
   ) {}
 
-  update(current: number, values: Record<string, number>, finalize = current >= this.target): void {
+  update(
+    current: number,
+    values: Record<string, number>,
+    finalize = this.target !== null && current >= this.target,
+  ): void {
     if (this.verbose === 0) return;
     const now = Date.now();
     const elapsed = (now - this.start) / 1000;
@@ -49,12 +54,22 @@ export class Progbar {
       if (!finalize) return;
       const perStep = current > 0 ? elapsed / current : 0;
       write(
-        `${current}/${this.target} - ${formatDuration(elapsed)}${valueText} - ${formatDuration(elapsed)}/epoch - ${formatPerStep(perStep)}\n`,
+        `${current}/${this.target ?? 'Unknown'} - ${formatDuration(elapsed)}${valueText} - ${formatDuration(elapsed)}/epoch - ${formatPerStep(perStep)}\n`,
       );
       return;
     }
     if (!finalize && (!this.interactive || now - this.lastDraw < 50)) return;
     this.lastDraw = now;
+    if (this.target === null) {
+      const perStep = current > 0 ? elapsed / current : 0;
+      const line = `${String(current).padStart(7)}/Unknown - ${formatDuration(elapsed)} ${formatPerStep(perStep)}${valueText}`;
+      if (this.interactive) {
+        const pad = Math.max(0, this.lastLength - line.length);
+        write(`\r${line}${' '.repeat(pad)}${finalize ? '\n' : ''}`);
+        this.lastLength = line.length;
+      } else if (finalize) write(`${line}\n`);
+      return;
+    }
     const digits = String(this.target).length;
     const frac = this.target > 0 ? current / this.target : 1;
     const filled = Math.floor(this.width * frac);
