@@ -6,7 +6,8 @@ import { deserializeLayer, registerLayer } from '../layers/serialization.js';
 import { InputLayer } from '../layers/input-layer.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
-import { toSnakeCase } from '../utils/naming.js';
+import type { Loss } from '../losses/losses.js';
+import { deserializeLoss } from '../losses/losses.js';
 import { functionalConfig, functionalFromConfig } from './functional-config.js';
 import { deserializeOptimizer, serializeOptimizer } from './optimizer-config.js';
 
@@ -176,11 +177,11 @@ function compileConfig(model: Model): Record<string, unknown> | null {
   if (!model.optimizer || !objectives) return null;
   const outs = objectives.outputs;
   if (outs.length === 1)
-    return { loss: outs[0]!.loss?.name ?? null, loss_weights: null, metrics: outs[0]!.metrics.map((m) => m.name) };
+    return { loss: outs[0]!.loss?.saved ?? null, loss_weights: null, metrics: outs[0]!.metrics.map((m) => m.name) };
   const byName = <T>(f: (o: (typeof outs)[number]) => T): Record<string, T> =>
     Object.fromEntries(outs.map((o) => [o.name, f(o)]));
   return {
-    loss: byName((o) => o.loss?.name ?? null),
+    loss: byName((o) => o.loss?.saved ?? null),
     loss_weights: byName((o) => o.weight),
     metrics: byName((o) => o.metrics.map((m) => m.name)),
   };
@@ -278,14 +279,12 @@ function functionName(o: unknown): string | null {
   return f && f.class_name === 'function' && typeof f.config === 'string' ? f.config : null;
 }
 
-function lossName(l: unknown): string {
+/** A saved loss: a name, Keras 3's function entry, or a Loss class's {class_name, config} (options kept). */
+function lossName(l: unknown): string | Loss {
   if (typeof l === 'string') return l;
   const fn = functionName(l);
   if (fn) return fn;
-  if (l && typeof l === 'object' && 'class_name' in l) {
-    const o = l as { class_name: string; config?: { name?: string } };
-    return o.config?.name ?? toSnakeCase(o.class_name);
-  }
+  if (l && typeof l === 'object' && 'class_name' in l) return deserializeLoss(l);
   throw new Error(`Cannot compile from saved loss ${JSON.stringify(l)}: only named built-in losses load.`);
 }
 

@@ -1,5 +1,5 @@
 import type { Tensor } from '../core/tensor.js';
-import type { ActivationFn, ActivationName } from './activations.js';
+import type { ActivationFn, ActivationIdentifier, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
 import type { CallOptions, LayerArgs, ShapeValue } from './layer.js';
 import { Layer } from './layer.js';
@@ -8,7 +8,7 @@ import { Layer } from './layer.js';
 export class Activation extends Layer {
   readonly activation: { name: ActivationName; fn: ActivationFn };
 
-  constructor(activation: ActivationName, args: LayerArgs = {}) {
+  constructor(activation: ActivationIdentifier, args: LayerArgs = {}) {
     super(args);
     this.supportsMasking = true;
     this.activation = getActivation(activation);
