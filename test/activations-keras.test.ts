@@ -94,3 +94,21 @@ test('activations by name in layers and the Activation layer; saved under Keras 
   assert.deepEqual([...back.predict(input).data], [...model.predict(input).data]);
   assert.throws(() => getActivation('gelus'), /Unknown activation 'gelus'/);
 });
+
+test("Keras 2's hard_sigmoid (0.2x + 0.5) is never read or written as Keras 3's relu6(x + 3) / 6", async () => {
+  const { deserializeLayer } = await import('../src/layers/serialization.js');
+  const { keras2ModelConfig, keras3ModelConfig } = await import('../src/io/model-config.js');
+  assert.throws(
+    () => deserializeLayer({ class_name: 'Dense', config: { name: 'd', units: 2, activation: 'hard_sigmoid' } }),
+    /Keras 2's hard_sigmoid is clip\(0.2x \+ 0.5, 0, 1\)/,
+  );
+  const layer = deserializeLayer({
+    module: 'keras.layers',
+    class_name: 'Dense',
+    config: { name: 'd', units: 2, activation: 'hard_sigmoid' },
+  });
+  assert.equal((layer.getConfig() as { activation: string }).activation, 'hard_sigmoid');
+  const model = new Sequential([new Dense(2, { inputShape: [2], activation: 'hard_sigmoid' })]);
+  assert.throws(() => keras2ModelConfig(model), /Cannot save layer .* 'hard_sigmoid' in Keras 2's format/);
+  assert.ok(keras3ModelConfig(model));
+});

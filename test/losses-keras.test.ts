@@ -350,3 +350,35 @@ test('compile with a Loss object trains on its options, and compile_config saves
   model.compile({ loss: 'meanSquaredError', optimizer: 'sgd' });
   assert.equal((keras3ModelConfig(model)['compile_config'] as Record<string, unknown>)['loss'], 'mean_squared_error');
 });
+
+test("compile with reduction 'sum' and 'none': the Loss reduces, then compile takes the mean (Keras's CompileLoss)", async () => {
+  setRandomSeed(4);
+  const model = new Sequential([new Dense(2, { inputShape: [2] })]);
+  const x = t(
+    [
+      [1, 2],
+      [-1, 0.5],
+      [0, -2],
+    ],
+    'float32',
+  );
+  const y = t(
+    [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ],
+    'float32',
+  );
+  const p = model.predict(x);
+  // Per-sample MSE by hand: mean over the 2 outputs of (y - p)^2.
+  const per = [0, 1, 2].map(
+    (i) => [0, 1].reduce((a, j) => a + (Number(y.data[2 * i + j]) - Number(p.data[2 * i + j])) ** 2, 0) / 2,
+  );
+  model.compile({ loss: new L.MeanSquaredError({ reduction: 'sum' }), optimizer: 'sgd' });
+  const [sum] = await model.evaluate(x, y, { verbose: 0 });
+  close(sum!, per[0]! + per[1]! + per[2]!, 1e-5);
+  model.compile({ loss: new L.MeanSquaredError({ reduction: 'none' }), optimizer: 'sgd' });
+  const [none] = await model.evaluate(x, y, { verbose: 0 });
+  close(none!, (per[0]! + per[1]! + per[2]!) / 3, 1e-5);
+});

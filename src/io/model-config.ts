@@ -2,7 +2,7 @@ import { nestingProblem } from '../utils/nesting.js';
 import type { Layer, SymbolicShape } from '../layers/layer.js';
 import { isShape } from '../layers/layer.js';
 import type { LayerEntry } from '../layers/serialization.js';
-import { deserializeLayer, registerLayer } from '../layers/serialization.js';
+import { deserializeLayer, refuseKeras2HardSigmoid, registerLayer } from '../layers/serialization.js';
 import { InputLayer } from '../layers/input-layer.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
@@ -49,7 +49,9 @@ function keras3Object(module: string, o: unknown): unknown {
 /** A layer's `{class_name, config}` in Keras 2's form; nested models carry their own model config. */
 function keras2LayerEntry(layer: Layer): Record<string, unknown> {
   if (layer instanceof Model) return keras2ModelConfig(layer);
-  return { class_name: layer.className, config: layer.getConfig() };
+  const config = layer.getConfig();
+  refuseKeras2HardSigmoid(config, `'${layer.name}' (${layer.className})`, 'save');
+  return { class_name: layer.className, config };
 }
 
 /** Keras 2 Sequential config; a model started from Input gets an InputLayer entry, as tf.keras writes one. */

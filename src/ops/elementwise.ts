@@ -47,11 +47,17 @@ export function mapElements(
   for (const t of inputs) shape = broadcastShapes(shape, t.shape);
   const out = uninitializedOutput(shape, dtype);
   const n = out.size;
-  const maps = inputs.map((t) => (t.size === n && t.rank === shape.length ? null : broadcastIndex(t.shape, shape)));
+  // null: read element k as is; 'one': a single element, read for every k; else an index map.
+  const maps = inputs.map((t) =>
+    t.size === n && t.rank === shape.length ? null : t.size === 1 ? 'one' : broadcastIndex(t.shape, shape),
+  );
   const vals = new Array<number>(inputs.length).fill(0);
   const data = out.data;
   for (let k = 0; k < n; k++) {
-    for (let i = 0; i < inputs.length; i++) vals[i] = inputs[i]!.data[maps[i] ? maps[i]![k]! : k]!;
+    for (let i = 0; i < inputs.length; i++) {
+      const m = maps[i];
+      vals[i] = inputs[i]!.data[m === null ? k : m === 'one' ? 0 : m![k]!]!;
+    }
     data[k] = f(vals);
   }
   return out;
