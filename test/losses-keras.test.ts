@@ -296,6 +296,21 @@ test('getConfig / fromConfig: Keras 3 keys round-trip, Keras 2 configs load, bad
   });
   assert.equal(k2.reduction, 'sum_over_batch_size');
   assert.equal((k2.getConfig() as { from_logits: boolean }).from_logits, true);
+  const policy = L.deserializeLoss({
+    module: 'keras.losses',
+    class_name: 'MeanSquaredError',
+    config: {
+      name: 'mse',
+      reduction: 'sum',
+      dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float64' } },
+    },
+  });
+  assert.equal(policy.dtype, 'float64');
+  assert.equal(policy.apply(t([[1, 2]], 'float32'), t([[0, 0]], 'float32')).dtype, 'float64');
+  assert.throws(
+    () => L.deserializeLoss({ class_name: 'Poisson', config: { dtype: { config: { name: 'mixed_float16' } } } }),
+    /dtype must be 'float32', 'float64' or null; got "mixed_float16"/,
+  );
   assert.throws(() => L.deserializeLoss({ class_name: 'Dice', config: {} }), /Unknown loss class 'Dice'/);
   assert.throws(
     () => L.deserializeLoss({ class_name: 'Huber', config: { delta: 1, smoothing: 2 } }),

@@ -870,6 +870,12 @@ export function deserializeLoss(entry: unknown): Loss {
         );
       continue;
     }
+    if (k === 'dtype' && v && typeof v === 'object') {
+      // Keras 3 may write the dtype as a DTypePolicy entry: its compute dtype is the policy's name.
+      const policy = (v as { config?: { name?: unknown } }).config?.name;
+      args['dtype'] = policy;
+      continue;
+    }
     args[camel(k)] = k === 'reduction' ? standardizeReduction(e.class_name, v) : v;
   }
   return new C(args);
