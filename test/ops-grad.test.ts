@@ -45,6 +45,18 @@ test('every loss in src/losses/losses.ts has a gradient check', () => {
     'binaryCrossentropy',
     'meanSquaredError',
     'meanAbsoluteError',
+    'binaryFocalCrossentropy',
+    'categoricalFocalCrossentropy',
+    'meanAbsolutePercentageError',
+    'meanSquaredLogarithmicError',
+    'cosineSimilarity',
+    'huber',
+    'logCosh',
+    'klDivergence',
+    'poisson',
+    'hinge',
+    'squaredHinge',
+    'categoricalHinge',
   ];
   for (const name of lossFns) {
     assert.equal(typeof (losses as Record<string, unknown>)[name], 'function');

@@ -2,11 +2,12 @@ import { nestingProblem } from '../utils/nesting.js';
 import type { Layer, SymbolicShape } from '../layers/layer.js';
 import { isShape } from '../layers/layer.js';
 import type { LayerEntry } from '../layers/serialization.js';
-import { deserializeLayer, registerLayer } from '../layers/serialization.js';
+import { deserializeLayer, refuseKeras2HardSigmoid, registerLayer } from '../layers/serialization.js';
 import { InputLayer } from '../layers/input-layer.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
-import { toSnakeCase } from '../utils/naming.js';
+import type { Loss } from '../losses/losses.js';
+import { deserializeLoss } from '../losses/losses.js';
 import { functionalConfig, functionalFromConfig } from './functional-config.js';
 import { deserializeOptimizer, serializeOptimizer } from './optimizer-config.js';
 
@@ -50,7 +51,9 @@ function keras2LayerEntry(layer: Layer): Record<string, unknown> {
   if (layer instanceof Model) return keras2ModelConfig(layer);
   // A layer whose Keras 2 config differs from its Keras 3 one (LeakyReLU's alpha) says so.
   const keras2 = (layer as { keras2Config?: () => Record<string, unknown> }).keras2Config;
-  return { class_name: layer.className, config: typeof keras2 === 'function' ? keras2.call(layer) : layer.getConfig() };
+  const config = typeof keras2 === 'function' ? keras2.call(layer) : layer.getConfig();
+  refuseKeras2HardSigmoid(config, `'${layer.name}' (${layer.className})`, 'save');
+  return { class_name: layer.className, config };
 }
 
 /** Keras 2 Sequential config; a model started from Input gets an InputLayer entry, as tf.keras writes one. */
@@ -181,11 +184,11 @@ function compileConfig(model: Model): Record<string, unknown> | null {
   if (!model.optimizer || !objectives) return null;
   const outs = objectives.outputs;
   if (outs.length === 1)
-    return { loss: outs[0]!.loss?.name ?? null, loss_weights: null, metrics: outs[0]!.metrics.map((m) => m.name) };
+    return { loss: outs[0]!.loss?.saved ?? null, loss_weights: null, metrics: outs[0]!.metrics.map((m) => m.name) };
   const byName = <T>(f: (o: (typeof outs)[number]) => T): Record<string, T> =>
     Object.fromEntries(outs.map((o) => [o.name, f(o)]));
   return {
-    loss: byName((o) => o.loss?.name ?? null),
+    loss: byName((o) => o.loss?.saved ?? null),
     loss_weights: byName((o) => o.weight),
     metrics: byName((o) => o.metrics.map((m) => m.name)),
   };
@@ -283,14 +286,12 @@ function functionName(o: unknown): string | null {
   return f && f.class_name === 'function' && typeof f.config === 'string' ? f.config : null;
 }
 
-function lossName(l: unknown): string {
+/** A saved loss: a name, Keras 3's function entry, or a Loss class's {class_name, config} (options kept). */
+function lossName(l: unknown): string | Loss {
   if (typeof l === 'string') return l;
   const fn = functionName(l);
   if (fn) return fn;
-  if (l && typeof l === 'object' && 'class_name' in l) {
-    const o = l as { class_name: string; config?: { name?: string } };
-    return o.config?.name ?? toSnakeCase(o.class_name);
-  }
+  if (l && typeof l === 'object' && 'class_name' in l) return deserializeLoss(l);
   throw new Error(`Cannot compile from saved loss ${JSON.stringify(l)}: only named built-in losses load.`);
 }
 

@@ -1,5 +1,5 @@
 import type { Tensor } from '../core/tensor.js';
-import type { ActivationFn, ActivationName } from './activations.js';
+import type { ActivationFn, ActivationIdentifier, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
 import type { CallOptions, LayerArgs, ShapeValue } from './layer.js';
 import { LAYER_ARG_NAMES, Layer } from './layer.js';
@@ -9,7 +9,7 @@ import { checkOptionNames } from '../utils/option-names.js';
 export class Activation extends Layer {
   readonly activation: { name: ActivationName; fn: ActivationFn };
 
-  constructor(activation: ActivationName, args: LayerArgs = {}) {
+  constructor(activation: ActivationIdentifier, args: LayerArgs = {}) {
     checkOptionNames('Activation', args, LAYER_ARG_NAMES);
     super(args);
     this.supportsMasking = true;

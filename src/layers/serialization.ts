@@ -166,6 +166,7 @@ export function deserializeLayer(
       `Cannot load ${layerName}(${entry.class_name} from ${entry.module}): Keras operations on tensors (keras.ops, x + y) ` +
         `inside a Functional model are not supported yet; use the matching layer (e.g. layers.Add).`,
     );
+  if (entry.module === undefined) refuseKeras2HardSigmoid(entry.config, `${layerName}(${entry.class_name})`, 'load');
   const registered = typeof entry.registered_name === 'string' ? entry.registered_name : undefined;
   const custom = own(customObjects, entry.class_name) ?? (registered ? own(customObjects, registered) : undefined);
   const customFactory =
@@ -328,3 +329,19 @@ registerLayer(
     }),
   ['max_value', 'negative_slope', 'threshold'],
 );
+
+/**
+ * Keras 2's 'hard_sigmoid' is 0.2x + 0.5 clipped to [0, 1]; Keras 3's (deepscript's) is relu6(x + 3) / 6.
+ * A Keras 2 config (no `module` keys) naming it is refused rather than run with the other formula,
+ * and so is writing it into a Keras 2 config, where tf.keras would read the other formula.
+ */
+export function refuseKeras2HardSigmoid(config: unknown, layer: string, what: 'load' | 'save'): void {
+  if (!config || typeof config !== 'object') return;
+  for (const [k, v] of Object.entries(config))
+    if (k.endsWith('activation') && v === 'hard_sigmoid')
+      throw new Error(
+        `Cannot ${what} layer ${layer} with ${k} 'hard_sigmoid' in Keras 2's format: Keras 2's hard_sigmoid is ` +
+          `clip(0.2x + 0.5, 0, 1), Keras 3's (deepscript's) is relu6(x + 3) / 6. Use the Keras 3 format (.keras), ` +
+          `or 'sigmoid'.`,
+      );
+}

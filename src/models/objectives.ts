@@ -1,14 +1,14 @@
 import { noGrad } from '../core/autograd.js';
 import type { Tensor } from '../core/tensor.js';
 import type { LossFn, ResolvedLoss } from '../losses/losses.js';
-import { getLoss, reduceLoss } from '../losses/losses.js';
+import { Loss, computeLoss, getLoss } from '../losses/losses.js';
 import type { MetricFn, ResolvedMetric } from '../metrics/metrics.js';
 import { getMetric } from '../metrics/metrics.js';
 import { add, mul } from '../ops/binary.js';
 import { mean } from '../ops/reduce.js';
 import { weightedMeanLoss } from './sample-weights.js';
 
-export type LossSpec = string | LossFn;
+export type LossSpec = string | LossFn | Loss;
 export type MetricSpec = string | MetricFn;
 
 /** What `compile` says about losses and metrics, for one output or per output (Keras's forms). */
@@ -65,9 +65,8 @@ export class Objectives {
     const parts: Tensor[] = [];
     this.outputs.forEach((o, i) => {
       if (!o.loss) return;
-      const sw = sampleWeights?.[i] ?? null;
-      const values = o.loss.fn(yTrue[i]!, yPred[i]!);
-      const l = sw ? weightedMeanLoss(values, sw, `loss of output '${o.name}'`) : reduceLoss(values);
+      // The Loss applies its own reduction and the sample weights (Keras's Loss.__call__).
+      const l = computeLoss(o.loss, yTrue[i]!, yPred[i]!, sampleWeights?.[i] ?? null);
       if (this.several) parts.push(l);
       const weighted = o.weight === 1 ? l : mul(l, o.weight);
       total = total ? add(total, weighted) : weighted;
@@ -91,7 +90,12 @@ export function resolveObjectives(
   outputUnits: readonly (number | null)[],
 ): Objectives {
   const n = outputNames.length;
-  const losses = perOutput(args.loss, outputNames, 'loss', (l) => typeof l === 'string' || typeof l === 'function');
+  const losses = perOutput(
+    args.loss,
+    outputNames,
+    'loss',
+    (l) => typeof l === 'string' || typeof l === 'function' || l instanceof Loss,
+  );
   if (typeof args.lossWeights === 'number')
     throw new Error('compile: lossWeights must be an array (one weight per output) or a record by output name.');
   const weights =

@@ -8,9 +8,10 @@ import { Tensor } from '../core/tensor.js';
 import type { Operand } from './operand.js';
 import { refuseBfloat16, toTensor, uninitializedOutput } from './operand.js';
 import { astype } from './cast.js';
+import { mapElements } from './elementwise.js';
 import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
-import { log } from './unary.js';
+import { floor as floorTensor, log } from './unary.js';
 
 /**
  * The dtype of `t op v` for a plain number v (NumPy 2's weak scalars): the tensor's own dtype,
@@ -92,11 +93,38 @@ export const mul = arithmetic(
   (g, _a, b) => mul(g, b),
   (g, a) => mul(g, a),
 );
-export const div = arithmetic(
+const divFloat = arithmetic(
   'div',
   (g, _a, b) => div(g, b),
   (g, a, b) => neg(div(mul(g, a), mul(b, b))),
 );
+
+/** An operand's dtype as true division sees it: integers and bools divide as float32 (NumPy, Keras). */
+function trueDivisionOperand(x: Operand): Operand {
+  return typeof x === 'number' || isFloating(x.dtype) ? x : astype(x, 'float32');
+}
+
+/**
+ * True division, as `/` in NumPy and `keras.ops.divide`: int32 / int32 is float32
+ * (`[-1, 1, 2] / 2` is `[-0.5, 0.5, 1]`; the integer kernel truncated toward zero). See `floorDiv`.
+ */
+export function div(a: Operand, b: Operand): Tensor {
+  return divFloat(trueDivisionOperand(a), trueDivisionOperand(b));
+}
+
+/**
+ * Floor division, as NumPy's `//` and `keras.ops.floor_divide`: floor(a / b), integer for integer
+ * operands (`-1 // 2` is -1, not 0). Integer division by zero is an error (NumPy returns a silent 0);
+ * float division by zero gives ±Infinity or NaN as floor(a / b) does. Piecewise constant: no gradient.
+ */
+export function floorDiv(a: Operand, b: Operand): Tensor {
+  const [x, y] = promote(a, b);
+  if (isFloating(x.dtype)) return floorTensor(div(x.detach(), y.detach()));
+  return mapElements('floorDiv', [x, y], 'int32', ([p, q]) => {
+    if (q === 0) throw new Error('floorDiv: integer division by zero (the divisor has a 0).');
+    return Math.floor(p! / q!);
+  });
+}
 export const pow = arithmetic(
   'pow',
   (g, a, b) => mul(g, mul(b, pow(a, sub(b, 1)))),

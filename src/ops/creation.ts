@@ -2,7 +2,8 @@ import type { DType, TypedArray } from '../core/dtype.js';
 import { allocateUninitialized, dtypeOfArray, toBfloat16Bits } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 import { sizeOf, shapeToString } from '../core/shape.js';
-import { getRandom } from '../core/random.js';
+import { Random, getRandom } from '../core/random.js';
+import { checkOptionNames } from '../utils/option-names.js';
 
 type Nested = number | boolean | readonly Nested[];
 
@@ -93,9 +94,16 @@ export function onesLike(x: Tensor): Tensor {
   return ones(x.shape, x.dtype);
 }
 
-/** 0, 1, ..., n-1 (or start..stop by step) as in np.arange. */
-export function arange(start: number, stop?: number, step = 1, dtype: DType = 'int32'): Tensor {
+/**
+ * 0, 1, ..., n-1 (or start..stop by step) as in np.arange / keras.ops.arange. Without a dtype it is
+ * int32 when start, stop and step are all integers and float32 otherwise (`arange(0, 1, 0.25)` used
+ * to give int32 zeros).
+ */
+export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
+  if (step === 0 || !Number.isFinite(step))
+    throw new Error(`arange: step must be a nonzero finite number; got ${step}.`);
+  dtype ??= [start, stop, step].every(Number.isInteger) ? 'int32' : 'float32';
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const data = allocateUninitialized(dtype, n);
   const enc = encoder(dtype);
@@ -105,11 +113,23 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = 'i
 
 export interface RandomOptions {
   dtype?: DType;
+  /** Draw from a generator seeded with this number (repeatable, and the global stream is untouched). */
+  seed?: number;
+}
+
+const RANDOM_OPTIONS = ['dtype', 'seed'];
+
+/** The generator a random op draws from: its own when seeded, else the global one (setRandomSeed). */
+function generator(op: string, opts: RandomOptions): Random {
+  checkOptionNames(op, opts, RANDOM_OPTIONS);
+  if (opts.seed === undefined) return getRandom();
+  if (!Number.isInteger(opts.seed)) throw new Error(`${op}: seed must be an integer; got ${opts.seed}.`);
+  return new Random(opts.seed);
 }
 
 /** Uniform in [minval, maxval) from the seeded global generator. */
 export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, opts: RandomOptions = {}): Tensor {
-  const rng = getRandom();
+  const rng = generator('randomUniform', opts);
   const out = zeros(shape, opts.dtype ?? 'float32');
   const d = out.data;
   const enc = encoder(out.dtype);
@@ -119,7 +139,7 @@ export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, 
 
 /** Normal(mean, stddev) from the seeded global generator. */
 export function randomNormal(shape: readonly number[], mean = 0, stddev = 1, opts: RandomOptions = {}): Tensor {
-  const rng = getRandom();
+  const rng = generator('randomNormal', opts);
   const out = zeros(shape, opts.dtype ?? 'float32');
   const d = out.data;
   const enc = encoder(out.dtype);
@@ -129,7 +149,7 @@ export function randomNormal(shape: readonly number[], mean = 0, stddev = 1, opt
 
 /** Normal(mean, stddev) redrawn until within two standard deviations, as TensorFlow's truncated_normal. */
 export function truncatedNormal(shape: readonly number[], mean = 0, stddev = 1, opts: RandomOptions = {}): Tensor {
-  const rng = getRandom();
+  const rng = generator('truncatedNormal', opts);
   const out = zeros(shape, opts.dtype ?? 'float32');
   const d = out.data;
   const enc = encoder(out.dtype);
@@ -152,6 +172,79 @@ export function oneHot(ids: Tensor, depth: number, dtype: DType = 'float32'): Te
       throw new Error(`oneHot: class id ${c} at position ${i} is outside [0, ${depth}).`);
     }
     out.data[i * depth + c] = encoder(dtype)(1);
+  }
+  return out;
+}
+
+/**
+ * `num` evenly spaced values from start to stop (stop included unless `endpoint` is false), as
+ * np.linspace / keras.ops.linspace; float32 unless a dtype is given.
+ */
+export function linspace(start: number, stop: number, num = 50, endpoint = true, dtype: DType = 'float32'): Tensor {
+  if (!Number.isInteger(num) || num < 0) throw new Error(`linspace: num must be a non-negative integer; got ${num}.`);
+  const div = endpoint ? num - 1 : num;
+  const step = div > 0 ? (stop - start) / div : 0;
+  const data = allocateUninitialized(dtype, num);
+  const enc = encoder(dtype);
+  for (let i = 0; i < num; i++) data[i] = enc(endpoint && i === num - 1 && num > 1 ? stop : start + i * step);
+  return new Tensor(data, [num], dtype);
+}
+
+/** An N x M matrix with ones on diagonal k (0: main, > 0 above, < 0 below), as np.eye / keras.ops.eye. */
+export function eye(n: number, m?: number | null, k = 0, dtype: DType = 'float32'): Tensor {
+  const cols = m ?? n;
+  for (const [what, v] of [
+    ['N', n],
+    ['M', cols],
+  ] as const)
+    if (!Number.isInteger(v) || v < 0) throw new Error(`eye: ${what} must be a non-negative integer; got ${v}.`);
+  if (!Number.isInteger(k)) throw new Error(`eye: k must be an integer; got ${k}.`);
+  const out = zeros([n, cols], dtype);
+  const one = encoder(dtype)(1);
+  for (let i = 0; i < n; i++) {
+    const j = i + k;
+    if (j >= 0 && j < cols) out.data[i * cols + j] = one;
+  }
+  return out;
+}
+
+/**
+ * Draws `numSamples` class ids per row of `logits` ([batch, classes], unnormalised log-probabilities),
+ * as keras.random.categorical / tf.random.categorical: int32 [batch, numSamples]. A row with a NaN
+ * logit is an error (there is no class to give it).
+ */
+export function randomCategorical(logits: Tensor, numSamples: number, opts: RandomOptions = {}): Tensor {
+  const rng = generator('randomCategorical', opts);
+  if (logits.rank !== 2)
+    throw new Error(`randomCategorical: logits must be [batch, classes]; got shape ${shapeToString(logits.shape)}.`);
+  if (!Number.isInteger(numSamples) || numSamples < 0)
+    throw new Error(`randomCategorical: numSamples must be a non-negative integer; got ${numSamples}.`);
+  if (logits.dtype === 'bfloat16') throw new Error('randomCategorical: cast bfloat16 logits to float32 first.');
+  const [rows, classes] = logits.shape as [number, number];
+  if (classes === 0) throw new Error('randomCategorical: logits have no classes (last axis of size 0).');
+  const dtype = opts.dtype ?? 'int32';
+  const out = zeros([rows, numSamples], dtype);
+  const p = new Float64Array(classes);
+  for (let r = 0; r < rows; r++) {
+    let hi = -Infinity;
+    for (let c = 0; c < classes; c++) {
+      const v = Number(logits.data[r * classes + c]);
+      if (Number.isNaN(v)) throw new Error(`randomCategorical: logits row ${r} has a NaN.`);
+      hi = Math.max(hi, v);
+    }
+    if (hi === -Infinity) throw new Error(`randomCategorical: every logit of row ${r} is -Infinity.`);
+    let total = 0;
+    for (let c = 0; c < classes; c++) {
+      const v = Number(logits.data[r * classes + c]);
+      total += hi === Infinity ? (v === Infinity ? 1 : 0) : Math.exp(v - hi);
+      p[c] = total; // cumulative weights
+    }
+    for (let s = 0; s < numSamples; s++) {
+      const u = rng.uniform() * total;
+      let c = 0;
+      while (c < classes - 1 && u >= p[c]!) c++;
+      out.data[r * numSamples + s] = c;
+    }
   }
   return out;
 }

@@ -12,6 +12,9 @@ export {
   randomNormal,
   truncatedNormal,
   oneHot,
+  linspace,
+  eye,
+  randomCategorical,
 } from './creation.js';
 export { scalar } from './operand.js';
 export { astype } from './cast.js';
@@ -33,6 +36,7 @@ export {
   floor,
   round,
   clip,
+  erf,
 } from './unary.js';
 export {
   add,
@@ -48,7 +52,14 @@ export {
   greaterEqual,
   less,
   lessEqual,
+  floorDiv,
 } from './binary.js';
+export { where, logicalAnd, logicalOr, logicalXor, logicalNot, isNaN, isFinite, isInf, ceil } from './logical.js';
+export { sort, argsort, topk } from './sorting.js';
+export { cumsum, cumprod } from './cumulative.js';
+export { tile, repeat, split } from './tile.js';
+export { norm, moments, einsum } from './linalg.js';
+export type { NormOptions, NormOrd } from './linalg.js';
 export { sum, mean, max, min, argmax, argmin } from './reduce.js';
 export { matmul, dense } from './matmul.js';
 export { transpose } from './transpose.js';

@@ -15,6 +15,8 @@ import {
   meanSquaredError,
   sparseCategoricalCrossentropy,
 } from '../../src/losses/losses.js';
+import * as L from '../../src/losses/losses.js';
+import * as A from '../../src/layers/activations.js';
 import type { Operand } from '../../src/ops/operand.js';
 import type { GradcheckOptions, InputSpec } from './gradcheck.js';
 import { randomValues } from './gradcheck.js';
@@ -725,6 +727,184 @@ add({
   }
 }
 
+// ---- selection, sorting, scans, shapes, norms, einsum (issue #13) ------------------------------
+{
+  const cond = ops.tensor(
+    [
+      [true, false, true],
+      [false, false, true],
+    ],
+    undefined,
+    'bool',
+  );
+  add({
+    name: 'where [2,3] with [2,3] and [3]',
+    ops: ['where'],
+    inputs: [S([2, 3]), S([3])],
+    fn: ([a, b]) => ops.where(cond, a!, b!),
+  });
+  add({
+    name: 'where with a scalar branch',
+    ops: ['where'],
+    inputs: [S([2, 3])],
+    fn: ([a]) => ops.where(cond, 0.5, a!),
+  });
+  add({ name: 'sort along the last axis', ops: ['sort'], inputs: [S([3, 4], 'distinct')], fn: ([x]) => ops.sort(x!) });
+  add({ name: 'sort along axis 0', ops: ['sort'], inputs: [S([3, 4], 'distinct')], fn: ([x]) => ops.sort(x!, 0) });
+  add({ name: 'topk values k=2', ops: ['topk'], inputs: [S([3, 4], 'distinct')], fn: ([x]) => ops.topk(x!, 2).values });
+  add({ name: 'cumsum axis 1', ops: ['cumsum'], inputs: [S([2, 4])], fn: ([x]) => ops.cumsum(x!, 1) });
+  add({ name: 'cumsum flattened', ops: ['cumsum'], inputs: [S([2, 3])], fn: ([x]) => ops.cumsum(x!) });
+  add({ name: 'cumprod axis 0', ops: ['cumprod'], inputs: [S([4, 2])], fn: ([x]) => ops.cumprod(x!, 0) });
+  add({
+    name: 'cumprod with a zero in the row',
+    ops: ['cumprod'],
+    inputs: [S([2, 4])],
+    fn: ([x], d) => ops.cumprod(ops.mul(x!, c(ops.tensor([1, 0, 1, 1, 1, 1, 1, 1], [2, 4], 'float64'), d)), 1),
+  });
+  add({ name: 'tile [2,3] by [2,1,2]', ops: ['tile'], inputs: [S([2, 3])], fn: ([x]) => ops.tile(x!, [2, 1, 2]) });
+  add({ name: 'repeat 2 along axis 1', ops: ['repeat'], inputs: [S([2, 3])], fn: ([x]) => ops.repeat(x!, 2, 1) });
+  add({
+    name: 'repeat [1,0,3] along axis 1',
+    ops: ['repeat'],
+    inputs: [S([2, 3])],
+    fn: ([x]) => ops.repeat(x!, [1, 0, 3], 1),
+  });
+  add({
+    name: 'split into parts [1] [2,3] [4] joined',
+    ops: ['split'],
+    inputs: [S([2, 5])],
+    fn: ([x]) => {
+      const [a, b, e] = ops.split(x!, [1, 4], 1);
+      return ops.concat([ops.mul(a!, 2), b!, ops.mul(e!, 3)], 1);
+    },
+  });
+  for (const ord of [null, 1, 3, Infinity, -Infinity] as const)
+    add({
+      name: `norm vector ord ${ord} axis 1`,
+      ops: ['norm'],
+      inputs: [S([3, 4], 'distinct')],
+      fn: ([x]) => ops.norm(x!, { ord, axis: 1 }),
+    });
+  for (const ord of ['fro', 1, -1, Infinity] as const)
+    add({
+      name: `norm matrix ord ${ord}`,
+      ops: ['norm'],
+      inputs: [S([2, 3, 4], 'distinct')],
+      fn: ([x]) => ops.norm(x!, { ord, axis: [1, 2] }),
+    });
+  add({
+    name: 'moments over [0, 2]',
+    ops: ['moments'],
+    inputs: [S([2, 3, 4])],
+    fn: ([x]) => {
+      const m = ops.moments(x!, [0, 2]);
+      return ops.concat([m.mean, m.variance], 0);
+    },
+  });
+  const EINSUMS: [string, readonly number[], readonly number[] | null][] = [
+    ['ij,jk->ik', [2, 3], [3, 4]],
+    ['bij,bjk->bik', [2, 2, 3], [2, 3, 4]],
+    ['ij,kj->ik', [2, 3], [4, 3]],
+    ['i,j->ij', [3], [4]],
+    ['i,i->', [3], [3]],
+    ['ijk,ik->ji', [2, 3, 4], [2, 4]],
+    ['ij,jk', [2, 3], [3, 2]],
+    ['ij->ji', [2, 3], null],
+    ['ijk->k', [2, 3, 4], null],
+  ];
+  for (const [spec, sa, sb] of EINSUMS)
+    add({
+      name: `einsum '${spec}'`,
+      ops: ['einsum'],
+      inputs: sb ? [S(sa), S(sb)] : [S(sa)],
+      fn: (xs) => ops.einsum(spec, ...xs),
+    });
+  add({ name: 'erf', ops: ['erf'], inputs: [S([2, 3])], fn: ([x]) => ops.erf(x!) });
+}
+
+// ---- the Keras losses and their options (issue #13) --------------------------------------------
+{
+  const yBin = ops.tensor([1, 0, 0, 1, 1, 0], [3, 2], 'float64');
+  const yOne = oneHotRows([2, 0, 1], 3);
+  const yReg = constant([3, 2], 'positive');
+  const yPm = ops.tensor([1, -1, -1, 1, 1, -1], [3, 2], 'float64');
+  const P = (name: string, f: (y: Tensor, p: Tensor) => Tensor, y: Tensor, kind: InputSpec['kind'], shape = [3, 2]) =>
+    add({ name, ops: [`losses.${name.split(' ')[0]!}`], inputs: [S(shape, kind)], fn: ([p], d) => f(c(y, d), p!) });
+  P(
+    'binaryCrossentropy fromLogits + labelSmoothing 0.2',
+    (y, p) => L.binaryCrossentropy(y, p, { fromLogits: true, labelSmoothing: 0.2 }),
+    yBin,
+    'signed',
+  );
+  P('binaryFocalCrossentropy on probabilities', (y, p) => L.binaryFocalCrossentropy(y, p), yBin, 'prob');
+  P(
+    'binaryFocalCrossentropy fromLogits, balanced, gamma 1.5',
+    (y, p) => L.binaryFocalCrossentropy(y, p, { fromLogits: true, applyClassBalancing: true, gamma: 1.5 }),
+    yBin,
+    'signed',
+  );
+  P(
+    'categoricalCrossentropy fromLogits + labelSmoothing 0.1',
+    (y, p) => L.categoricalCrossentropy(y, p, { fromLogits: true, labelSmoothing: 0.1 }),
+    yOne,
+    'signed',
+    [3, 3],
+  );
+  add({
+    name: 'categoricalCrossentropy axis 0 on probabilities',
+    ops: ['losses.categoricalCrossentropy'],
+    inputs: [S([3, 3], 'prob')],
+    fn: ([p], d) => L.categoricalCrossentropy(c(yOne, d), p!, { axis: 0 }),
+  });
+  P(
+    'categoricalFocalCrossentropy on probabilities',
+    (y, p) => L.categoricalFocalCrossentropy(y, p),
+    yOne,
+    'prob',
+    [3, 3],
+  );
+  add({
+    name: 'sparseCategoricalCrossentropy fromLogits, ignoreClass 1',
+    ops: ['losses.sparseCategoricalCrossentropy'],
+    inputs: [S([3, 3])],
+    fn: ([x]) =>
+      L.reduceWeightedValues(
+        L.sparseCategoricalCrossentropy(ops.tensor([2, 1, 0], [3], 'int32'), x!, { fromLogits: true, ignoreClass: 1 }),
+      ),
+  });
+  P('meanAbsolutePercentageError', L.meanAbsolutePercentageError, yReg, 'signed');
+  P('meanSquaredLogarithmicError', L.meanSquaredLogarithmicError, yReg, 'positive');
+  P('cosineSimilarity', (y, p) => L.cosineSimilarity(y, p), constant([3, 2]), 'signed');
+  P('huber delta 0.5 (both branches)', (y, p) => L.huber(y, p, 0.5), constant([3, 2]), 'signed');
+  P('logCosh', L.logCosh, constant([3, 2]), 'signed');
+  P('klDivergence', L.klDivergence, constant([3, 2], 'prob'), 'prob');
+  P('poisson', L.poisson, yReg, 'positive');
+  P('hinge (0/1 labels)', L.hinge, yBin, 'signed');
+  P('squaredHinge (-1/1 labels)', L.squaredHinge, yPm, 'signed');
+  P('categoricalHinge', L.categoricalHinge, yOne, 'distinct', [3, 3]);
+}
+
+// ---- activations (src/layers/activations.ts), through the ops they are made of ------------------
+{
+  const ACTS: [string, (x: Tensor) => Tensor, string[]][] = [
+    ['elu', (x) => A.elu(x), ['where', 'exp', 'minimum', 'mul', 'add']],
+    ['elu alpha 0.5', (x) => A.elu(x, 0.5), ['where']],
+    ['selu', A.selu, ['where', 'exp']],
+    ['gelu exact', (x) => A.gelu(x), ['erf', 'mul', 'add']],
+    ['gelu tanh approximation', (x) => A.gelu(x, true), ['tanh', 'mul', 'add']],
+    ['silu', A.silu, ['sigmoid', 'mul']],
+    ['leaky_relu', (x) => A.leakyRelu(x), ['where', 'mul']],
+    ['relu6', (x) => A.relu6(ops.mul(x, 4)), ['relu', 'minimum']],
+    ['softsign', A.softsign, ['abs', 'div']],
+    ['hard_sigmoid', (x) => A.hardSigmoid(ops.mul(x, 3)), ['relu', 'minimum', 'div']],
+    ['hard_silu', (x) => A.hardSilu(ops.mul(x, 3)), ['relu', 'minimum', 'mul']],
+    ['mish', A.mish, ['softplus', 'tanh', 'mul']],
+    ['log_softmax', (x) => A.getActivation('log_softmax').fn(x), ['logSoftmax']],
+  ];
+  for (const [name, f, used] of ACTS)
+    add({ name: `activation ${name}`, ops: used, inputs: [S([3, 4], 'distinct')], fn: ([x]) => f(x!) });
+}
+
 export const GRAD_CASES: readonly GradCase[] = cases;
 
 /**
@@ -761,4 +941,17 @@ export const NON_DIFFERENTIABLE: Readonly<Record<string, string>> = {
   step: 'piecewise constant',
   floor: 'piecewise constant',
   round: 'piecewise constant',
+  ceil: 'piecewise constant',
+  floorDiv: 'piecewise constant',
+  argsort: 'integer indices out',
+  isNaN: 'bool out',
+  isFinite: 'bool out',
+  isInf: 'bool out',
+  logicalAnd: 'bool out',
+  logicalOr: 'bool out',
+  logicalXor: 'bool out',
+  logicalNot: 'bool out',
+  linspace: 'creation',
+  eye: 'creation',
+  randomCategorical: 'random creation (integer ids out)',
 };
