@@ -470,7 +470,7 @@ test('string identifiers in snake_case, camelCase and PascalCase; unknown names 
     /Unknown initializer 'glorot_unifrom'; did you mean 'glorot_uniform'/,
   );
   assert.equal(getActivation('Softplus').name, 'softplus');
-  assert.throws(() => getActivation('relu6x'), /Unknown activation 'relu6x'; did you mean 'relu'/);
+  assert.throws(() => getActivation('relu6x'), /Unknown activation 'relu6x'; did you mean 'relu6'/);
   for (const name of ['categorical_crossentropy', 'categoricalCrossentropy', 'CategoricalCrossentropy'])
     assert.equal(getLoss(name).name, 'categorical_crossentropy', name);
   assert.equal(getLoss('meanSquaredError').name, 'mean_squared_error');

@@ -442,6 +442,15 @@ export function reduceWeightedValues(
   }
   if (w) {
     [v, w] = alignWeights(v, w);
+    const vs = v.shape;
+    const ws = w.shape;
+    if (ws.length > vs.length || ws.some((d, i) => d !== 1 && d !== vs[vs.length - ws.length + i])) {
+      const fmt = (t: readonly number[]): string => `(${t.join(', ')}${t.length === 1 ? ',' : ''})`;
+      throw new Error(
+        `sample weights of shape ${fmt(sampleWeight!.shape)} do not fit the per-sample losses of shape ${fmt(values.shape)}; ` +
+          `give one weight per sample (shape (${values.shape[0] ?? 1},)) or one per loss value.`,
+      );
+    }
     v = mul(v, w);
   }
   if (r === null || r === 'none' || v.rank === 0 || (v.rank === 1 && v.shape[0] === 0)) return v;

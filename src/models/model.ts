@@ -854,7 +854,9 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
             const size = sampleCount(b.x, `predict, batch ${step} (x)`);
             callbacks.onPredictBatchBegin(step, { batch: step, size });
             const run = this.inferenceRunner(b.x);
-            return run ? run(b.x as Tensor) : this.apply<LayerValue<Tensor>>(b.x as LayerValue<Tensor>, { training: false });
+            return run
+              ? run(b.x as Tensor)
+              : this.apply<LayerValue<Tensor>>(b.x as LayerValue<Tensor>, { training: false });
           });
           batches.push(out);
           callbacks.onPredictBatchEnd(step, { batch: step });
