@@ -7,8 +7,6 @@ import { CallbackList } from '../callbacks/callback-list.js';
 import { History } from '../callbacks/history.js';
 import { ProgbarLogger } from '../callbacks/progbar-logger.js';
 import type { ResolvedLoss } from '../losses/losses.js';
-import type { ResolvedMetric } from '../metrics/metrics.js';
-import { RunningMean } from '../metrics/metrics.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { getOptimizer } from '../optimizers/get-optimizer.js';
 import { onesLike, zeros } from '../ops/creation.js';
@@ -26,7 +24,7 @@ import { Progbar } from '../utils/progbar.js';
 import { LayerGraph } from './layer-graph.js';
 import type { ModelData } from './model-data.js';
 import { alignData, isTensor, sampleCount, sliceData, takeData } from './model-data.js';
-import type { ObjectiveArgs } from './objectives.js';
+import type { ObjectiveArgs, ResolvedMetric } from './objectives.js';
 import { Objectives, resolveObjectives } from './objectives.js';
 import type { SummaryOptions } from './summary.js';
 import { modelSummaryLines } from './summary.js';
@@ -318,11 +316,10 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
 
   private resolveObjectives(): void {
     const args = this.compileArgs!;
-    const units = this.graph ? this.graph.outputs.map((t) => t.shape[t.shape.length - 1] ?? null) : [null];
     let names = this.outputNames;
     // A subclassed model says how many outputs it has through per-output losses.
     if (!this.graph && Array.isArray(args.loss)) names = args.loss.map((_, i) => `output_${i + 1}`);
-    this.objectives = resolveObjectives(args, names, this.graph ? units : names.map(() => null));
+    this.objectives = resolveObjectives(args, names);
     this.objectivesGraph = this.graph;
   }
 
@@ -347,40 +344,64 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     );
   }
 
-  /** Loss and per-output values on one batch; the loss tensor is differentiable when grads are on. */
-  private forwardLoss(x: Nested<Tensor>, y: unknown, training: boolean): { loss: Tensor; values: number[] } {
+  /**
+   * The loss on one batch (differentiable when grads are on) and `track`, which adds the batch to
+   * the loss trackers and metrics (call it inside the batch's buffer scope).
+   */
+  private forwardLoss(x: Nested<Tensor>, y: unknown, training: boolean): { loss: Tensor; track: () => void } {
     const yPred = this.outputList(this.apply<LayerValue<Tensor>>(x as LayerValue<Tensor>, { training }));
     const objectives = this.requireCompiled('training');
     const yTrue = this.targetList(y, yPred.length);
     if (yTrue.length !== yPred.length)
       throw new Error(`Model '${this.name}': ${yTrue.length} targets for ${yPred.length} outputs.`);
     const { total, parts } = objectives.loss(yTrue, yPred);
-    return { loss: total, values: objectives.values(yTrue, yPred, parts) };
+    return {
+      loss: total,
+      track: () =>
+        objectives.updateState(
+          yTrue,
+          yPred,
+          total.item(),
+          parts.map((p) => p.item()),
+        ),
+    };
   }
 
-  /** One optimisation step on a batch; returns the loss before the update and the other log values. */
+  /**
+   * One optimisation step on a batch; returns the loss before the update and the metrics on this
+   * batch (Keras 3 resets the metrics first), in `metricsNames` order.
+   */
   trainOnBatch(x: ModelData, y: ModelData): number[] {
+    this.resetMetrics();
+    this.trainStepInto(x, y);
+    return this.objectives!.results();
+  }
+
+  /** One step whose loss and metrics join the running epoch state (fit's batches). */
+  private trainStepInto(x: ModelData, y: ModelData): void {
     this.requireCompiled('trainOnBatch');
     // Intermediates of the step are reused by the next one; what the model keeps survives.
-    return bufferScope([this, this.optimizer], () => {
-      const { loss, values } = this.forwardLoss(x as Nested<Tensor>, y, true);
+    bufferScope([this, this.optimizer], () => {
+      const { loss, track } = this.forwardLoss(x as Nested<Tensor>, y, true);
       // Read every step, so freezing or unfreezing a layer takes effect at once.
       const vars = this.trainableWeights;
       const grads = gradients(loss, vars, onesLike(loss));
+      track();
       this.optimizer!.applyGradients(vars, grads);
-      return [loss.item(), ...values];
     });
   }
 
-  /** Loss and metrics on one batch without updating anything. */
+  /** Loss and metrics on one batch without updating anything (metrics reset first, as Keras 3). */
   testOnBatch(x: ModelData, y: ModelData): number[] {
     this.requireCompiled('testOnBatch');
-    return bufferScope([this], () =>
-      noGrad(() => {
-        const { loss, values } = this.forwardLoss(x as Nested<Tensor>, y, false);
-        return [loss.item(), ...values];
-      }),
-    );
+    this.resetMetrics();
+    bufferScope([this], () => noGrad(() => this.forwardLoss(x as Nested<Tensor>, y, false).track()));
+    return this.objectives!.results();
+  }
+
+  /** Clears the loss trackers and the state of every compiled metric (Keras's reset_metrics). */
+  resetMetrics(): void {
+    this.objectives?.resetState();
   }
 
   async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
@@ -452,35 +473,34 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
 
     this.stopTraining = false;
     await callbacks.onTrainBegin();
-    const means = names.map(() => new RunningMean());
     let lastYield = Date.now();
     let epochLogs: Logs = {};
     for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
       await callbacks.onEpochBegin(epoch);
-      means.forEach((m) => m.reset());
+      // As Keras: metric state runs over the epoch, from a reset at its start.
+      this.resetMetrics();
       const order = args.shuffle === false ? null : getRandom().permutation(n);
       for (let step = 0; step < steps; step++) {
         const start = step * batchSize;
         const end = Math.min(n, start + batchSize);
         await callbacks.onTrainBatchBegin(step, { batch: step, size: end - start });
         // The batch copies join the step's scope, so their buffers are reused too.
-        const values = bufferScope([this, this.optimizer], () => {
+        bufferScope([this, this.optimizer], () => {
           const idx = order?.subarray(start, end);
           const xb = idx ? takeData(xTrain, idx) : sliceData(xTrain, start, end - start);
           const yb = idx ? takeData(yTrain, idx) : sliceData(yTrain, start, end - start);
-          return this.trainOnBatch(xb as ModelData, yb as ModelData);
+          this.trainStepInto(xb as ModelData, yb as ModelData);
         });
         // A model built by its first batch knows its output shapes only now.
-        if (values.length !== names.length) names = this.objectives!.names;
-        values.forEach((v, i) => means[i]!.update(v, end - start));
-        await callbacks.onTrainBatchEnd(step, logsOf(names, means));
+        names = this.objectives!.names;
+        await callbacks.onTrainBatchEnd(step, this.objectives!.logs());
         if (Date.now() - lastYield > YIELD_EVERY_MS) {
           await yieldToEventLoop();
           lastYield = Date.now();
         }
         if (this.stopTraining) break;
       }
-      epochLogs = logsOf(names, means);
+      epochLogs = this.objectives!.logs();
       if (validation) {
         // As in Keras, validation runs the test hooks of the user's callbacks.
         const valResults = await this.evaluateLoop(validation[0], validation[1], {
@@ -522,25 +542,21 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     const callbacks = new CallbackList(args.callbacks ?? []);
     callbacks.setModel(this);
     const bar = new Progbar(steps, args.verbose ?? 1);
-    const names = objectives.names;
-    const means = names.map(() => new RunningMean());
+    objectives.resetState();
     await callbacks.onTestBegin();
     for (let step = 0; step < steps; step++) {
       const start = step * batchSize;
       const size = Math.min(n, start + batchSize) - start;
       await callbacks.onTestBatchBegin(step);
       bufferScope([this], () =>
-        noGrad(() => {
-          const { loss, values } = this.forwardLoss(sliceData(x, start, size), sliceData(y, start, size), false);
-          [loss.item(), ...values].forEach((v, i) => means[i]!.update(v, size));
-        }),
+        noGrad(() => this.forwardLoss(sliceData(x, start, size), sliceData(y, start, size), false).track()),
       );
-      const logs = logsOf(names, means);
+      const logs = objectives.logs();
       await callbacks.onTestBatchEnd(step, logs);
       bar.update(step + 1, logs);
     }
-    const results = means.map((m) => m.result());
-    await callbacks.onTestEnd(logsOf(names, means));
+    const results = objectives.results();
+    await callbacks.onTestEnd(objectives.logs());
     return results;
   }
 
@@ -596,12 +612,6 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     const shape = this.graph ? this.graph.inputs.map((t) => formatShape(t.shape)).join(', ') : '(subclassed)';
     return `${this.className} '${this.name}' ${shape} with ${this.layers.length} layers`;
   }
-}
-
-function logsOf(names: readonly string[], means: readonly RunningMean[]): Logs {
-  const logs: Logs = {};
-  names.forEach((name, i) => (logs[name] = means[i]!.result()));
-  return logs;
 }
 
 function alignMasks(mask: unknown, n: number): (Tensor | null)[] {
