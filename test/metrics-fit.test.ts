@@ -15,6 +15,10 @@ import { tensor } from '../src/ops/creation.js';
 import { clearSession } from '../src/utils/naming.js';
 import type { Tensor } from '../src/core/tensor.js';
 import * as M from '../src/metrics/index.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel } from '../src/io/index.js';
 import type { MetricInput } from '../src/metrics/index.js';
 
 const close = (got: number | undefined, want: number, tol = 1e-6, what = ''): void =>
@@ -236,5 +240,36 @@ describe('fit and evaluate aggregate metrics over the whole epoch', () => {
       () => model.compile({ loss: 'mse', optimizer: 'sgd', metrics: new M.AUC() as never }),
       /metrics must be a list/,
     );
+  });
+});
+
+describe('saved models keep their metrics', () => {
+  test('.keras and .h5: metric objects come back with their options, names stay strings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metrics-io-'));
+    for (const ext of ['keras', 'h5']) {
+      clearSession();
+      const model = scoreModel();
+      model.compile({
+        loss: 'binary_crossentropy',
+        optimizer: 'sgd',
+        metrics: [
+          new M.AUC({ curve: 'PR', numThresholds: 50 }),
+          new M.Precision({ thresholds: 0.9, name: 'p90' }),
+          'mae',
+          'accuracy',
+        ],
+      });
+      const before = await model.evaluate(scores, targets, { verbose: 0 });
+      const path = join(dir, `m.${ext}`);
+      await (model as unknown as { save(p: string): Promise<void> }).save(path);
+      const back = (await loadModel(path)) as Model;
+      assert.deepEqual(back.metricsNames, ['loss', 'auc', 'p90', 'mae', 'accuracy'], ext);
+      const auc = back.metrics[0]!.metric!;
+      assert.equal(auc.className, 'AUC');
+      assert.deepEqual(auc.getConfig(), model.metrics[0]!.metric!.getConfig(), ext);
+      assert.deepEqual(back.metrics[1]!.metric!.getConfig(), model.metrics[1]!.metric!.getConfig(), ext);
+      const after = await back.evaluate(scores, targets, { verbose: 0 });
+      after.forEach((v, i) => close(v, before[i]!, 1e-6, `${ext} ${back.metricsNames[i]}`));
+    }
   });
 });

@@ -124,6 +124,8 @@ export function updateConfusion(
   const T = opts.thresholds.length;
   let finite = true;
   const n = yPred.data.length;
+  const posHist = opts.evenly ? counts.map(() => new Float64Array(T + 1)) : [];
+  const negHist = opts.evenly ? counts.map(() => new Float64Array(T + 1)) : [];
   for (let i = 0; i < n; i++) {
     const p = yPred.data[i]!;
     if (Number.isNaN(p)) finite = false;
@@ -138,11 +140,8 @@ export function updateConfusion(
       let bucket = Math.ceil(Math.fround(Math.fround(clipped) * (T - 1))) - 1;
       if (opts.thresholds[0]! < 0 || opts.thresholds[T - 1]! > 1) bucket = Math.max(0, bucket);
       if (Number.isNaN(p)) bucket = -1;
-      const top = Math.min(bucket, T - 1);
-      const arrPos = label ? c.tp : c.fp;
-      const arrNeg = label ? c.fn : c.tn;
-      for (let j = 0; j <= top; j++) arrPos[j] += w;
-      for (let j = top + 1; j < T; j++) arrNeg[j] += w;
+      // Histograms by bucket (index bucket + 1), turned into counts below: O(n + T), not O(n T).
+      (label ? posHist : negHist)[multi ? i % width : 0]![Math.min(bucket, T - 1) + 1] += w;
     } else {
       for (let j = 0; j < T; j++) {
         const pos = p > opts.thresholds[j]!;
@@ -154,6 +153,28 @@ export function updateConfusion(
       }
     }
   }
+  if (opts.evenly)
+    counts.forEach((c, l) => {
+      const pos = posHist[l]!;
+      const neg = negHist[l]!;
+      let totalPos = 0;
+      let totalNeg = 0;
+      for (let b = 0; b <= T; b++) {
+        totalPos += pos[b]!;
+        totalNeg += neg[b]!;
+      }
+      // A prediction in bucket b is positive at thresholds 0..b, i.e. at j when its index b + 1 > j.
+      let abovePos = 0;
+      let aboveNeg = 0;
+      for (let j = T - 1; j >= 0; j--) {
+        abovePos += pos[j + 1]!;
+        aboveNeg += neg[j + 1]!;
+        c.tp[j] += abovePos;
+        c.fn[j] += totalPos - abovePos;
+        c.fp[j] += aboveNeg;
+        c.tn[j] += totalNeg - aboveNeg;
+      }
+    });
   return finite;
 }
 
