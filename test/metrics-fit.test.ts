@@ -19,6 +19,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../src/io/index.js';
+import { MIN_POOLED_BYTES, setMinPooledBytes } from '../src/core/buffer-pool.js';
 import type { MetricInput } from '../src/metrics/index.js';
 
 const close = (got: number | undefined, want: number, tol = 1e-6, what = ''): void =>
@@ -218,6 +219,38 @@ describe('fit and evaluate aggregate metrics over the whole epoch', () => {
     close(h.history['meanPrediction']![0], [4, 3, 2, 1, -1, -2, -3, -4].reduce((a, s) => a + sig(s), 0) / 8, 1e-6);
   });
 
+  test('a Metric subclass may keep the tensors it is given: the buffer pool never reuses them', async () => {
+    class KeepAll extends M.Metric {
+      private kept: Tensor[] = [];
+      override updateState(_t: MetricInput, p: MetricInput): void {
+        this.kept.push(p as Tensor);
+      }
+      override resultValue(): number {
+        let sum = 0;
+        let n = 0;
+        for (const t of this.kept)
+          for (const v of t.data) {
+            sum += v;
+            n++;
+          }
+        return sum / n;
+      }
+      override resetState(): void {
+        this.kept = [];
+      }
+    }
+    setMinPooledBytes(1); // pool every array, so any reuse of a kept buffer shows
+    try {
+      const model = scoreModel();
+      model.compile({ loss: 'binary_crossentropy', optimizer: 'sgd', metrics: [new KeepAll({ name: 'kept' })] });
+      const h = await model.fit(scores, targets, { epochs: 1, batchSize: 3, verbose: 0, shuffle: false });
+      const sig = (s: number): number => 1 / (1 + Math.exp(-s));
+      close(h.history['kept']![0], [4, 3, 2, 1, -1, -2, -3, -4].reduce((a, s) => a + sig(s), 0) / 8, 1e-6);
+    } finally {
+      setMinPooledBytes(MIN_POOLED_BYTES);
+    }
+  });
+
   test('trainOnBatch and testOnBatch report the batch alone (Keras 3 resets first)', () => {
     const model = scoreModel();
     model.compile({ loss: 'binary_crossentropy', optimizer: 'sgd', metrics: [new M.Recall()] });
@@ -257,13 +290,15 @@ describe('saved models keep their metrics', () => {
           new M.Precision({ thresholds: 0.9, name: 'p90' }),
           'mae',
           'accuracy',
+          new M.BinaryAccuracy({ threshold: 0.9 }),
         ],
       });
       const before = await model.evaluate(scores, targets, { verbose: 0 });
       const path = join(dir, `m.${ext}`);
       await (model as unknown as { save(p: string): Promise<void> }).save(path);
       const back = (await loadModel(path)) as Model;
-      assert.deepEqual(back.metricsNames, ['loss', 'auc', 'p90', 'mae', 'accuracy'], ext);
+      assert.deepEqual(back.metricsNames, ['loss', 'auc', 'p90', 'mae', 'accuracy', 'binary_accuracy'], ext);
+      assert.deepEqual(back.metrics[4]!.metric!.getConfig(), model.metrics[4]!.metric!.getConfig(), ext);
       const auc = back.metrics[0]!.metric!;
       assert.equal(auc.className, 'AUC');
       assert.deepEqual(auc.getConfig(), model.metrics[0]!.metric!.getConfig(), ext);

@@ -7,8 +7,8 @@ import { InputLayer } from '../layers/input-layer.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import { toSnakeCase } from '../utils/naming.js';
-import { METRIC_CLASSES, deserializeMetric, serializeMetric } from '../metrics/registry.js';
-import { ownEntry } from '../utils/own.js';
+import { deserializeMetric, isBuiltinMetric, serializeMetric } from '../metrics/registry.js';
+import { MeanMetricWrapper } from '../metrics/reduction.js';
 import type { Metric } from '../metrics/metric.js';
 import type { ResolvedMetric } from '../models/objectives.js';
 import { functionalConfig, functionalFromConfig } from './functional-config.js';
@@ -192,7 +192,12 @@ function compileConfig(model: Model): Record<string, unknown> | null {
 
 /** A metric as Keras saves it: a name given as a string as that string; a built-in metric object as its class and config. */
 function savedMetric(m: ResolvedMetric): unknown {
-  if (typeof m.spec === 'string' || !m.metric || ownEntry(METRIC_CLASSES, m.metric.className) !== m.metric.constructor)
+  if (
+    typeof m.spec === 'string' ||
+    !m.metric ||
+    !isBuiltinMetric(m.metric) ||
+    m.metric.constructor === MeanMetricWrapper
+  )
     return m.name;
   return serializeMetric(m.metric);
 }

@@ -131,6 +131,11 @@ export function getMetric(id: MetricSpec): Metric {
   return new METRIC_CLASSES[cls]!();
 }
 
+/** Whether `m` is an instance of a built-in class itself (not of a user's subclass). */
+export function isBuiltinMetric(m: Metric): boolean {
+  return ownEntry(METRIC_CLASSES, m.className) === m.constructor || m.constructor === MeanMetricWrapper;
+}
+
 /** Keras's saved form of a metric object: { module, class_name, config, registered_name }. */
 export function serializeMetric(m: Metric): Record<string, unknown> {
   return { module: 'keras.metrics', class_name: m.className, config: m.getConfig(), registered_name: null };

@@ -4,7 +4,8 @@ import type { LossFn, ResolvedLoss } from '../losses/losses.js';
 import { getLoss, reduceLoss } from '../losses/losses.js';
 import type { Logs } from '../callbacks/callback.js';
 import type { MetricSpec } from '../metrics/registry.js';
-import { getMetric } from '../metrics/registry.js';
+import { getMetric, isBuiltinMetric } from '../metrics/registry.js';
+import { asUserCode } from '../core/buffer-pool.js';
 import { Metric } from '../metrics/metric.js';
 import { Mean } from '../metrics/reduction.js';
 import { BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy } from '../metrics/wrappers.js';
@@ -123,8 +124,10 @@ export class Objectives {
     noGrad(() =>
       this.outputs.forEach((o, i) => {
         for (const m of o.metrics) {
-          m.metric ??= accuracyFor(m.name, yTrue[i]!.shape, yPred[i]!.shape);
-          m.metric.updateState(yTrue[i]!, yPred[i]!);
+          const metric = (m.metric ??= accuracyFor(m.name, yTrue[i]!.shape, yPred[i]!.shape));
+          // A user's Metric subclass may keep what it is given: its inputs are never reused by the buffer pool.
+          if (isBuiltinMetric(metric)) metric.updateState(yTrue[i]!, yPred[i]!);
+          else asUserCode([yTrue[i]!, yPred[i]!], () => metric.updateState(yTrue[i]!, yPred[i]!));
         }
       }),
     );
