@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import '../src/ops/tensor-methods.js';
 import { getActivation } from '../src/layers/activations.js';
 import { getLoss } from '../src/losses/losses.js';
-import { getMetric } from '../src/metrics/metrics.js';
+import { getMetric } from '../src/metrics/registry.js';
 import { getOptimizer } from '../src/optimizers/get-optimizer.js';
 import { getInitializer } from '../src/layers/initializers.js';
 import { deserializeLayer } from '../src/layers/serialization.js';
@@ -33,7 +33,7 @@ test('activations, losses, metrics, optimizers, initializers, layers: inherited 
   for (const name of INHERITED) {
     assert.throws(() => getActivation(name), /Unknown activation/, `activation ${name}`);
     assert.throws(() => getLoss(name), /Unknown loss/, `loss ${name}`);
-    assert.throws(() => getMetric(name, 'mean_squared_error', 2), /Unknown metric/, `metric ${name}`);
+    assert.throws(() => getMetric(name), /Unknown metric/, `metric ${name}`);
     assert.throws(() => getOptimizer(name), /Unknown optimizer/, `optimizer ${name}`);
     assert.throws(() => getInitializer(name), /Unknown initializer/, `initializer ${name}`);
     assert.throws(() => getInitializer({ class_name: name }), /Unknown initializer/, `initializer class ${name}`);
@@ -43,7 +43,7 @@ test('activations, losses, metrics, optimizers, initializers, layers: inherited 
   // The real names still resolve.
   assert.equal(getActivation('relu').name, 'relu');
   assert.equal(getLoss('mse').name, 'mean_squared_error');
-  assert.equal(getMetric('categorical_accuracy', 'mse', 3).name, 'categorical_accuracy');
+  assert.equal(getMetric('categorical_accuracy').name, 'categorical_accuracy');
   assert.equal(getInitializer('GlorotUniform').className, 'GlorotUniform');
 });
 

@@ -8,6 +8,11 @@ import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import type { Loss } from '../losses/losses.js';
 import { deserializeLoss } from '../losses/losses.js';
+import { toSnakeCase } from '../utils/naming.js';
+import { deserializeMetric, isBuiltinMetric, serializeMetric } from '../metrics/registry.js';
+import { MeanMetricWrapper } from '../metrics/reduction.js';
+import type { Metric } from '../metrics/metric.js';
+import type { ResolvedMetric } from '../models/objectives.js';
 import { functionalConfig, functionalFromConfig } from './functional-config.js';
 import { deserializeOptimizer, serializeOptimizer } from './optimizer-config.js';
 
@@ -184,14 +189,26 @@ function compileConfig(model: Model): Record<string, unknown> | null {
   if (!model.optimizer || !objectives) return null;
   const outs = objectives.outputs;
   if (outs.length === 1)
-    return { loss: outs[0]!.loss?.saved ?? null, loss_weights: null, metrics: outs[0]!.metrics.map((m) => m.name) };
+    return { loss: outs[0]!.loss?.saved ?? null, loss_weights: null, metrics: outs[0]!.metrics.map(savedMetric) };
   const byName = <T>(f: (o: (typeof outs)[number]) => T): Record<string, T> =>
     Object.fromEntries(outs.map((o) => [o.name, f(o)]));
   return {
     loss: byName((o) => o.loss?.saved ?? null),
     loss_weights: byName((o) => o.weight),
-    metrics: byName((o) => o.metrics.map((m) => m.name)),
+    metrics: byName((o) => o.metrics.map(savedMetric)),
   };
+}
+
+/** A metric as Keras saves it: a name given as a string as that string; a built-in metric object as its class and config. */
+function savedMetric(m: ResolvedMetric): unknown {
+  if (
+    typeof m.spec === 'string' ||
+    !m.metric ||
+    !isBuiltinMetric(m.metric) ||
+    m.metric.constructor === MeanMetricWrapper
+  )
+    return m.name;
+  return serializeMetric(m.metric);
 }
 
 /** Keras 2's `training_config` root attribute (optimizer under `optimizer_config`). */
@@ -295,10 +312,16 @@ function lossName(l: unknown): string | Loss {
   throw new Error(`Cannot compile from saved loss ${JSON.stringify(l)}: only named built-in losses load.`);
 }
 
-function metricName(m: unknown): string {
+function metricName(m: unknown): string | Metric {
   if (typeof m === 'string') return m;
   const fn = functionName(m);
   if (fn) return fn;
+  // A built-in metric object saved with its options (Keras's { class_name, config }) comes back whole.
+  const saved = m as { class_name?: unknown; config?: unknown } | null;
+  if (saved && typeof saved.class_name === 'string' && saved.config && typeof saved.config === 'object') {
+    const metric = deserializeMetric({ class_name: saved.class_name, config: saved.config as Record<string, unknown> });
+    if (metric) return metric;
+  }
   const o = m as { config?: { name?: unknown } } | null;
   if (o && typeof o.config?.name === 'string') return o.config.name;
   throw new Error(`Cannot compile from saved metric ${JSON.stringify(m)}.`);

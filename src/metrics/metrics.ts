@@ -1,72 +1,62 @@
-import type { Tensor } from '../core/tensor.js';
-import { astype } from '../ops/cast.js';
-import { equal, greater } from '../ops/binary.js';
-import { argmax, mean } from '../ops/reduce.js';
-import { reshape } from '../ops/reshape.js';
-import { shapeToString } from '../core/shape.js';
-import { alignTargets } from '../losses/losses.js';
-import { ownEntry } from '../utils/own.js';
-import { asUserCode } from '../core/buffer-pool.js';
-
-/** A per-sample metric: values are averaged over samples during an epoch. */
-export type MetricFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
-
-export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
-  return astype(equal(argmax(yTrue, -1), argmax(yPred, -1)), 'float32');
-}
-
-export function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): Tensor {
-  const ids = yTrue.rank === yPred.rank ? reshape(yTrue, yTrue.shape.slice(0, -1)) : yTrue;
-  if (ids.size !== yPred.size / yPred.shape[yPred.rank - 1]!) {
-    throw new Error(
-      `sparse_categorical_accuracy: targets ${shapeToString(yTrue.shape)} do not fit outputs ${shapeToString(yPred.shape)}.`,
-    );
-  }
-  return astype(equal(astype(ids, 'int32'), argmax(yPred, -1)), 'float32');
-}
-
-export function binaryAccuracy(targets: Tensor, yPred: Tensor, threshold = 0.5): Tensor {
-  const yTrue = alignTargets(targets, yPred);
-  const predicted = astype(greater(yPred, threshold), 'float32');
-  return mean(astype(equal(astype(yTrue, 'float32'), predicted), 'float32'), -1);
-}
-
-const METRICS: Record<string, MetricFn> = {
-  categorical_accuracy: categoricalAccuracy,
-  sparse_categorical_accuracy: sparseCategoricalAccuracy,
-  binary_accuracy: (t, p) => binaryAccuracy(t, p),
-};
-
-export interface ResolvedMetric {
-  /** The key in logs and history (`accuracy` stays `accuracy`, as in Keras). */
-  name: string;
-  fn: MetricFn;
-}
-
 /**
- * Resolves a metric identifier. `'accuracy'`/`'acc'` pick the variant that fits the loss and
- * output shape the way Keras does: binary for binary cross-entropy or a single output unit,
- * sparse for sparse categorical cross-entropy, categorical otherwise.
+ * Keras's metric functions on tensors (keras.metrics.binary_accuracy, ...): one value per sample
+ * (per element for the accuracies), as float32 tensors. They are computed on host copies: metrics
+ * are read, never differentiated.
  */
-export function getMetric(id: string | MetricFn, lossName: string, outputUnits: number | null): ResolvedMetric {
-  if (typeof id === 'function') {
-    const user = id;
-    // User code: what it sees and makes inside a step is never reused by the buffer pool.
-    return { name: id.name || 'custom_metric', fn: (t, p) => asUserCode([t, p], () => user(t, p)) };
-  }
-  if (id === 'accuracy' || id === 'acc') {
-    let variant = 'categorical_accuracy';
-    if (lossName === 'binary_crossentropy' || outputUnits === 1) variant = 'binary_accuracy';
-    else if (lossName === 'sparse_categorical_crossentropy') variant = 'sparse_categorical_accuracy';
-    return { name: id, fn: METRICS[variant]! };
-  }
-  const fn = ownEntry(METRICS, id);
-  if (!fn)
-    throw new Error(`Unknown metric '${id}'. Expected 'accuracy' or one of: ${Object.keys(METRICS).join(', ')}.`);
-  return { name: id, fn };
+import type { Tensor } from '../core/tensor.js';
+import type { Host } from './host.js';
+import { hostToTensor, toHost } from './host.js';
+import {
+  accuracyHost,
+  binaryAccuracyHost,
+  categoricalAccuracyHost,
+  cosineSimilarityHost,
+  logCoshHost,
+  meanAbsoluteErrorHost,
+  meanAbsolutePercentageErrorHost,
+  meanSquaredErrorHost,
+  meanSquaredLogarithmicErrorHost,
+  sparseCategoricalAccuracyHost,
+  sparseTopKCategoricalAccuracyHost,
+  topKCategoricalAccuracyHost,
+} from './functions.js';
+
+export type { MetricFn } from './reduction.js';
+
+function onTensors(name: string, f: (t: Host, p: Host) => Host) {
+  return (yTrue: Tensor, yPred: Tensor): Tensor =>
+    hostToTensor(f(toHost(yTrue, `${name} y_true`), toHost(yPred, `${name} y_pred`)));
 }
 
-/** A sample-weighted running mean, as Keras's Mean metric. */
+export const accuracy = onTensors('accuracy', accuracyHost);
+export const categoricalAccuracy = onTensors('categorical_accuracy', categoricalAccuracyHost);
+export const sparseCategoricalAccuracy = onTensors('sparse_categorical_accuracy', sparseCategoricalAccuracyHost);
+export const meanSquaredError = onTensors('mean_squared_error', meanSquaredErrorHost);
+export const meanAbsoluteError = onTensors('mean_absolute_error', meanAbsoluteErrorHost);
+export const meanAbsolutePercentageError = onTensors('mean_absolute_percentage_error', meanAbsolutePercentageErrorHost);
+export const meanSquaredLogarithmicError = onTensors('mean_squared_logarithmic_error', meanSquaredLogarithmicErrorHost);
+export const logCosh = onTensors('log_cosh', logCoshHost);
+export const cosineSimilarity = onTensors('cosine_similarity', cosineSimilarityHost);
+
+export function binaryAccuracy(yTrue: Tensor, yPred: Tensor, threshold = 0.5): Tensor {
+  return hostToTensor(
+    binaryAccuracyHost(toHost(yTrue, 'binary_accuracy y_true'), toHost(yPred, 'binary_accuracy y_pred'), threshold),
+  );
+}
+
+export function topKCategoricalAccuracy(yTrue: Tensor, yPred: Tensor, k = 5): Tensor {
+  const w = 'top_k_categorical_accuracy';
+  return hostToTensor(topKCategoricalAccuracyHost(toHost(yTrue, `${w} y_true`), toHost(yPred, `${w} y_pred`), k));
+}
+
+export function sparseTopKCategoricalAccuracy(yTrue: Tensor, yPred: Tensor, k = 5, fromSortedIds = false): Tensor {
+  const w = 'sparse_top_k_categorical_accuracy';
+  return hostToTensor(
+    sparseTopKCategoricalAccuracyHost(toHost(yTrue, `${w} y_true`), toHost(yPred, `${w} y_pred`), k, fromSortedIds),
+  );
+}
+
+/** A sample-weighted running mean (kept for callers outside the metric classes). */
 export class RunningMean {
   private total = 0;
   private count = 0;

@@ -6,8 +6,6 @@ import { CallbackList } from '../callbacks/callback-list.js';
 import { History } from '../callbacks/history.js';
 import { ProgbarLogger } from '../callbacks/progbar-logger.js';
 import type { ResolvedLoss } from '../losses/losses.js';
-import type { ResolvedMetric } from '../metrics/metrics.js';
-import { RunningMean } from '../metrics/metrics.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { getOptimizer } from '../optimizers/get-optimizer.js';
 import { onesLike, zeros } from '../ops/creation.js';
@@ -33,7 +31,7 @@ import { ArraySource, EpochIterator, IterableSource, isBatchSource } from './dat
 import type { ClassWeight } from './sample-weights.js';
 import { alignSampleWeights } from './sample-weights.js';
 import { optionNames } from '../utils/option-names.js';
-import type { ObjectiveArgs } from './objectives.js';
+import type { ObjectiveArgs, ResolvedMetric } from './objectives.js';
 import { Objectives, resolveObjectives } from './objectives.js';
 import type { SummaryOptions } from './summary.js';
 import { modelSummaryLines } from './summary.js';
@@ -355,11 +353,10 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
 
   private resolveObjectives(): void {
     const args = this.compileArgs!;
-    const units = this.graph ? this.graph.outputs.map((t) => t.shape[t.shape.length - 1] ?? null) : [null];
     let names = this.outputNames;
     // A subclassed model says how many outputs it has through per-output losses.
     if (!this.graph && Array.isArray(args.loss)) names = args.loss.map((_, i) => `output_${i + 1}`);
-    this.objectives = resolveObjectives(args, names, this.graph ? units : names.map(() => null));
+    this.objectives = resolveObjectives(args, names);
     this.objectivesGraph = this.graph;
   }
 
@@ -390,7 +387,7 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     y: unknown,
     training: boolean,
     sampleWeight?: unknown,
-  ): { loss: Tensor; values: number[] } {
+  ): { loss: Tensor; track: () => void } {
     const yPred = this.outputList(this.apply<LayerValue<Tensor>>(x as LayerValue<Tensor>, { training }));
     const objectives = this.requireCompiled('training');
     const yTrue = this.targetList(y, yPred.length);
@@ -409,21 +406,42 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     const extra = this.losses;
     this.clearLosses(); // the step's tensors are not kept past the step
     const loss = extra.reduce((acc, l) => add(acc, sum(l)), total);
-    return { loss, values: objectives.values(yTrue, yPred, parts) };
+    // track() adds the batch to the loss trackers and metrics (inside the batch's buffer scope).
+    return {
+      loss,
+      track: () =>
+        objectives.updateState(
+          yTrue,
+          yPred,
+          loss.item(),
+          parts.map((p) => p.item()),
+        ),
+    };
   }
 
-  /** One optimisation step on a batch; returns the loss before the update and the other log values. */
+  /**
+   * One optimisation step on a batch; returns the loss before the update and the metrics on this
+   * batch (Keras 3 resets the metrics first), in `metricsNames` order.
+   */
   trainOnBatch(x: ModelData | DataLike, y: ModelData | DataLike, sampleWeight?: ModelData | DataLike): number[] {
+    this.requireCompiled('trainOnBatch');
+    this.resetMetrics();
+    this.trainStepInto(x, y, sampleWeight);
+    return this.objectives!.results();
+  }
+
+  /** One step whose loss and metrics join the running state (fit's batches). */
+  private trainStepInto(x: ModelData | DataLike, y: ModelData | DataLike, sampleWeight?: ModelData | DataLike): void {
     this.requireCompiled('trainOnBatch');
     const b = this.convertBatch({ x: x as Nested<Tensor>, y, sampleWeight }, 'trainOnBatch');
     // Intermediates of the step are reused by the next one; what the model keeps survives.
-    return bufferScope([this, this.optimizer], () => {
-      const { loss, values } = this.forwardLoss(b.x, b.y, true, b.sampleWeight);
+    bufferScope([this, this.optimizer], () => {
+      const { loss, track } = this.forwardLoss(b.x, b.y, true, b.sampleWeight);
       // Read every step, so freezing or unfreezing a layer takes effect at once.
       const vars = this.trainableWeights;
       const grads = gradients(loss, vars, onesLike(loss));
+      track();
       this.optimizer!.applyGradients(vars, grads);
-      return [loss.item(), ...values];
     });
   }
 
@@ -436,14 +454,16 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
    * per-batch values are averaged over the epoch by fit.
    */
   trainStep(data: [ModelData, ModelData]): Logs {
-    const values = this.trainOnBatch(data[0], data[1]);
-    return Object.fromEntries(this.metricsNames.map((name, i) => [name, values[i]!]));
+    this.trainStepInto(data[0], data[1]);
+    return this.objectives!.logs();
   }
 
   /** One evaluation step on `data` = [x, y] (Keras 3's `test_step`); see trainStep for how logs are shown. */
   testStep(data: [ModelData, ModelData]): Logs {
-    const values = this.testOnBatch(data[0], data[1]);
-    return Object.fromEntries(this.metricsNames.map((name, i) => [name, values[i]!]));
+    this.requireCompiled('testStep');
+    const b = this.convertBatch({ x: data[0] as Nested<Tensor>, y: data[1], sampleWeight: undefined }, 'testStep');
+    bufferScope([this], () => noGrad(() => this.forwardLoss(b.x, b.y, false).track()));
+    return this.objectives!.logs();
   }
 
   /**
@@ -459,8 +479,14 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     return objectives.loss(yTrue, pred).total;
   }
 
-  /** Called by fit at each epoch start and by evaluate before it runs (Keras's `reset_metrics`); override to reset a custom step's trackers. */
-  resetMetrics(): void {}
+  /**
+   * Clears the loss trackers and every compiled metric's state (Keras's `reset_metrics`); fit calls
+   * it at each epoch start, evaluate before it runs. Override it (calling super) to reset a custom
+   * step's own trackers too.
+   */
+  resetMetrics(): void {
+    this.objectives?.resetState();
+  }
 
   private get customTrainStep(): boolean {
     return this.trainStep !== Model.prototype.trainStep;
@@ -470,16 +496,13 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     return this.testStep !== Model.prototype.testStep;
   }
 
-  /** Loss and metrics on one batch without updating anything. */
+  /** Loss and metrics on one batch without updating anything (metrics reset first, as Keras 3). */
   testOnBatch(x: ModelData | DataLike, y: ModelData | DataLike, sampleWeight?: ModelData | DataLike): number[] {
     this.requireCompiled('testOnBatch');
     const b = this.convertBatch({ x: x as Nested<Tensor>, y, sampleWeight }, 'testOnBatch');
-    return bufferScope([this], () =>
-      noGrad(() => {
-        const { loss, values } = this.forwardLoss(b.x, b.y, false, b.sampleWeight);
-        return [loss.item(), ...values];
-      }),
-    );
+    this.resetMetrics();
+    bufferScope([this], () => noGrad(() => this.forwardLoss(b.x, b.y, false, b.sampleWeight).track()));
+    return this.objectives!.results();
   }
 
   /**
@@ -675,42 +698,40 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
 
     this.stopTraining = false;
     await callbacks.onTrainBegin();
-    const means = names.map(() => new RunningMean());
     let lastYield = Date.now();
     let epochLogs: Logs = {};
     const custom = this.customTrainStep;
     for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
+      // As Keras: metric state runs over the epoch, from a reset at its start.
       this.resetMetrics();
       params.steps = batches.knownSteps as number;
       await callbacks.onEpochBegin(epoch);
-      means.forEach((m) => m.reset());
       batches.beginEpoch();
       for (let step = 0; ; step++) {
         const next = await batches.next();
         if (next === null) break;
         // The batch copies join the step's scope, so their buffers are reused too.
-        let size = 0;
         await callbacks.onTrainBatchBegin(step, {
           batch: step,
           ...(next.size === undefined ? {} : { size: next.size }),
         });
-        const values: number[] | Logs = bufferScope([this, this.optimizer], () => {
+        const customLogs = bufferScope([this, this.optimizer], () => {
           const b = this.convertBatch(next(), `fit, batch ${step}`);
-          size = sampleCount(b.x, `fit, batch ${step} (x)`);
+          sampleCount(b.x, `fit, batch ${step} (x)`);
           if (custom) return this.trainStep([b.x as ModelData, b.y as ModelData]);
-          return this.trainOnBatch(b.x as ModelData, b.y as ModelData, b.sampleWeight as ModelData | undefined);
+          this.trainStepInto(b.x as ModelData, b.y as ModelData, b.sampleWeight as ModelData | undefined);
+          return null;
         });
-        if (!Array.isArray(values)) {
+        if (customLogs) {
           // An overriding trainStep: its logs are shown as returned (Keras 3).
-          epochLogs = { ...values };
-          await callbacks.onTrainBatchEnd(step, { ...values });
+          epochLogs = { ...customLogs };
+          await callbacks.onTrainBatchEnd(step, { ...customLogs });
           if (this.stopTraining) break;
           continue;
         }
         // A model built by its first batch knows its output shapes only now.
-        if (values.length !== names.length) names = this.objectives!.names;
-        values.forEach((v, i) => means[i]!.update(v, size));
-        await callbacks.onTrainBatchEnd(step, logsOf(names, means));
+        names = this.objectives!.names;
+        await callbacks.onTrainBatchEnd(step, this.objectives!.logs());
         if (Date.now() - lastYield > YIELD_EVERY_MS) {
           await yieldToEventLoop();
           lastYield = Date.now();
@@ -725,7 +746,7 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
         this.stopTraining = true;
         break;
       }
-      if (!custom) epochLogs = logsOf(names, means);
+      if (!custom) epochLogs = this.objectives!.logs();
       if (valBatches) {
         // As in Keras, validation runs the test hooks of the user's callbacks.
         const valResults = await this.evaluateLoop(valBatches, 0, args.callbacks, 'fit (validation data)');
@@ -784,11 +805,9 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     const callbacks = new CallbackList(callbackList ?? []);
     callbacks.setModel(this);
     const bar = new Progbar(batches.knownSteps, verbose);
-    const names = objectives.names;
-    const means = names.map(() => new RunningMean());
     const custom = this.customTestStep;
     let customLogs: Logs = {};
-    if (custom) this.resetMetrics();
+    this.resetMetrics();
     await callbacks.onTestBegin();
     batches.beginEpoch();
     for (let step = 0; ; step++) {
@@ -809,20 +828,19 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
       bufferScope([this], () =>
         noGrad(() => {
           const b = this.convertBatch(next(), `${what}, batch ${step}`);
-          const size = sampleCount(b.x, `${what}, batch ${step} (x)`);
-          const { loss, values } = this.forwardLoss(b.x, b.y, false, b.sampleWeight);
-          [loss.item(), ...values].forEach((v, i) => means[i]!.update(v, size));
+          sampleCount(b.x, `${what}, batch ${step} (x)`);
+          this.forwardLoss(b.x, b.y, false, b.sampleWeight).track();
         }),
       );
-      const logs = logsOf(names, means);
+      const logs = objectives.logs();
       await callbacks.onTestBatchEnd(step, logs);
       bar.update(step + 1, logs, batches.knownSteps !== null && step + 1 >= batches.knownSteps);
     }
     if (batches.stepsSeen === 0)
       throw new Error(`${what}: no batches (the input is empty or ran out of data); a loss over nothing is undefined.`);
     if (!custom && (batches.knownSteps === null || batches.stepsSeen < batches.knownSteps))
-      bar.update(batches.stepsSeen, logsOf(names, means), true);
-    const results = custom ? customLogs : logsOf(names, means);
+      bar.update(batches.stepsSeen, objectives.logs(), true);
+    const results = custom ? customLogs : objectives.logs();
     await callbacks.onTestEnd({ ...results });
     return results;
   }
@@ -898,12 +916,6 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     const shape = this.graph ? this.graph.inputs.map((t) => formatShape(t.shape)).join(', ') : '(subclassed)';
     return `${this.className} '${this.name}' ${shape} with ${this.layers.length} layers`;
   }
-}
-
-function logsOf(names: readonly string[], means: readonly RunningMean[]): Logs {
-  const logs: Logs = {};
-  names.forEach((name, i) => (logs[name] = means[i]!.result()));
-  return logs;
 }
 
 function alignMasks(mask: unknown, n: number): (Tensor | null)[] {

@@ -2,14 +2,46 @@ import { noGrad } from '../core/autograd.js';
 import type { Tensor } from '../core/tensor.js';
 import type { LossFn, ResolvedLoss } from '../losses/losses.js';
 import { Loss, computeLoss, getLoss } from '../losses/losses.js';
-import type { MetricFn, ResolvedMetric } from '../metrics/metrics.js';
-import { getMetric } from '../metrics/metrics.js';
+import type { Logs } from '../callbacks/callback.js';
+import type { MetricSpec } from '../metrics/registry.js';
+import { getMetric, isBuiltinMetric } from '../metrics/registry.js';
+import { asUserCode } from '../core/buffer-pool.js';
+import { Metric } from '../metrics/metric.js';
+import { Mean } from '../metrics/reduction.js';
+import { BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy } from '../metrics/wrappers.js';
 import { add, mul } from '../ops/binary.js';
-import { mean } from '../ops/reduce.js';
-import { weightedMeanLoss } from './sample-weights.js';
 
 export type LossSpec = string | LossFn | Loss;
-export type MetricSpec = string | MetricFn;
+export type { MetricSpec };
+
+/** One compiled metric: its log name and object (for `'accuracy'`, built when the first batch shows the shapes). */
+export interface ResolvedMetric {
+  name: string;
+  metric: Metric | null;
+  spec: MetricSpec;
+}
+
+/**
+ * `'accuracy'`/`'acc'` as Keras 3 resolves it (trainers/compile_utils.py get_metric), from the
+ * shapes of the targets and outputs alone: binary when the output's last dimension is 1, sparse
+ * when the targets have fewer dimensions than the output or a last dimension of 1 against a wider
+ * output, categorical otherwise.
+ */
+export function accuracyFor(name: string, yTrueShape: readonly number[], yPredShape: readonly number[]): Metric {
+  const pLast = yPredShape[yPredShape.length - 1];
+  const tLast = yTrueShape[yTrueShape.length - 1];
+  if (pLast === 1) return new BinaryAccuracy({ name });
+  if (yTrueShape.length < yPredShape.length || (tLast === 1 && pLast !== undefined && pLast > 1))
+    return new SparseCategoricalAccuracy({ name });
+  return new CategoricalAccuracy({ name });
+}
+
+function resolveMetric(spec: MetricSpec): ResolvedMetric {
+  if (spec === 'accuracy' || spec === 'acc') return { name: spec, metric: null, spec };
+  const metric = getMetric(spec);
+  // A name given as a string stays the log key (Keras: 'mae' logs as 'mae'); objects log their name.
+  return { name: typeof spec === 'string' ? spec : metric.name, metric, spec };
+}
 
 /** What `compile` says about losses and metrics, for one output or per output (Keras's forms). */
 export interface ObjectiveArgs {
@@ -37,10 +69,16 @@ export interface OutputObjective {
 export class Objectives {
   readonly outputs: readonly OutputObjective[];
 
+  /** Keras's loss trackers: the total, then (several outputs) each output's loss; batch-size weighted means. */
+  private readonly lossTrackers: Mean[];
+
   constructor(outputs: OutputObjective[]) {
     if (!outputs.some((o) => o.loss))
       throw new Error('compile: no output has a loss; give a loss for at least one output.');
     this.outputs = outputs;
+    this.lossTrackers = [new Mean({ name: 'loss' })];
+    if (outputs.length > 1)
+      for (const o of outputs) if (o.loss) this.lossTrackers.push(new Mean({ name: `${o.name}_loss` }));
   }
 
   private get several(): boolean {
@@ -74,21 +112,61 @@ export class Objectives {
     return { total: total!, parts };
   }
 
-  /** Batch values for every log key after `loss`: per-output losses, then metrics. */
-  values(yTrue: readonly Tensor[], yPred: readonly Tensor[], parts: readonly Tensor[]): number[] {
-    return noGrad(() => [
-      ...parts.map((p) => p.item()),
-      ...this.outputs.flatMap((o, i) => o.metrics.map((m) => mean(m.fn(yTrue[i]!, yPred[i]!)).item())),
-    ]);
+  /** Clears the loss trackers and every metric (Keras resets them at each epoch and evaluation). */
+  resetState(): void {
+    for (const t of this.lossTrackers) t.resetState();
+    for (const o of this.outputs) for (const m of o.metrics) m.metric?.resetState();
+  }
+
+  /**
+   * Adds one batch: the loss values (as Keras, each weighted by the batch size) and every metric's
+   * updateState on that output's targets and predictions (compile's `metrics` take no sample weights in Keras).
+   */
+  updateState(yTrue: readonly Tensor[], yPred: readonly Tensor[], total: number, parts: readonly number[]): void {
+    const batch = yPred[0]?.shape[0] ?? 1;
+    this.lossTrackers[0]!.updateState(total, batch);
+    parts.forEach((p, i) => this.lossTrackers[i + 1]!.updateState(p, batch));
+    noGrad(() =>
+      this.outputs.forEach((o, i) => {
+        for (const m of o.metrics) {
+          const metric = (m.metric ??= accuracyFor(m.name, yTrue[i]!.shape, yPred[i]!.shape));
+          // A user's Metric subclass may keep what it is given: its inputs are never reused by the buffer pool.
+          if (isBuiltinMetric(metric)) metric.updateState(yTrue[i]!, yPred[i]!);
+          else asUserCode([yTrue[i]!, yPred[i]!], () => metric.updateState(yTrue[i]!, yPred[i]!));
+        }
+      }),
+    );
+  }
+
+  /** The current value of every log key, in `names` order. */
+  results(): number[] {
+    const out = this.lossTrackers.map((t) => t.resultValue());
+    this.outputs.forEach((o) => {
+      for (const m of o.metrics) {
+        const v = m.metric ? m.metric.resultValue() : 0;
+        if (typeof v !== 'number')
+          throw new Error(
+            `Metric '${m.name}' gives ${v.length} values (one per threshold or class), but training logs take one number: ` +
+              `give it a single threshold, or an average (e.g. F1Score({ average: 'macro' })).`,
+          );
+        out.push(v);
+      }
+    });
+    return out;
+  }
+
+  /** The current values by log key. */
+  logs(): Logs {
+    const names = this.names;
+    const values = this.results();
+    const logs: Logs = {};
+    names.forEach((n, i) => (logs[n] = values[i]!));
+    return logs;
   }
 }
 
 /** Resolves compile's loss, lossWeights and metrics against the model's outputs. */
-export function resolveObjectives(
-  args: ObjectiveArgs,
-  outputNames: readonly string[],
-  outputUnits: readonly (number | null)[],
-): Objectives {
+export function resolveObjectives(args: ObjectiveArgs, outputNames: readonly string[]): Objectives {
   const n = outputNames.length;
   const losses = perOutput(
     args.loss,
@@ -110,7 +188,7 @@ export function resolveObjectives(
       name,
       loss,
       weight,
-      metrics: (metrics[i] ?? []).map((m) => getMetric(m, loss?.name ?? '', outputUnits[i] ?? null)),
+      metrics: (metrics[i] ?? []).map(resolveMetric),
     };
   });
   if (n === 0) throw new Error('compile: the model has no outputs.');
@@ -148,7 +226,11 @@ function perOutput<T>(
 
 function resolveMetricLists(spec: ObjectiveArgs['metrics'], names: readonly string[]): MetricSpec[][] {
   if (spec === undefined || spec === null) return names.map(() => []);
-  const isMetric = (m: unknown): boolean => typeof m === 'string' || typeof m === 'function';
+  if (spec instanceof Metric || typeof spec === 'string' || typeof spec === 'function')
+    throw new Error(
+      `compile: metrics must be a list (e.g. metrics: [${typeof spec === 'string' ? `'${spec}'` : 'metric'}]) or a record by output name.`,
+    );
+  const isMetric = (m: unknown): boolean => typeof m === 'string' || typeof m === 'function' || m instanceof Metric;
   if (Array.isArray(spec)) {
     if (names.length === 1) {
       if (spec.every(isMetric)) return [spec as MetricSpec[]];
