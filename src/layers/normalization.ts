@@ -11,6 +11,7 @@ import type { CallOptions, LayerArgs, ShapeValue, SymbolicShape } from './layer.
 import { LAYER_ARG_NAMES, Layer, formatShape } from './layer.js';
 import type { LayerFactory } from './serialization.js';
 import { registerLayer } from './serialization.js';
+import { layerNormLastAxis } from '../ops/layer-norm.js';
 
 /** Options shared by LayerNormalization and GroupNormalization (Keras's names, camelCase). */
 interface AffineArgs extends LayerArgs {
@@ -109,7 +110,8 @@ function checkBool(v: unknown, key: string, where: string): boolean {
 /**
  * Keras's `ops.layer_normalization` on real tensors: moments over `axes` (sorted, non-negative),
  * `y = x * inv + (beta - mean * inv)` with `inv = rsqrt(var + epsilon) * gamma`; with rmsScaling,
- * `y = x * rsqrt(var + epsilon) * gamma`. gamma/beta are shaped as the normalized axes.
+ * `y = x * rsqrt(var + epsilon) * gamma`. gamma/beta are shaped as the normalized axes. Over the
+ * last axis alone it runs the fused kernel (ops/layer-norm.ts); other axes, the composite.
  */
 export function layerNormalization(
   x: Tensor,
@@ -119,6 +121,9 @@ export function layerNormalization(
   epsilon: number,
   rmsScaling = false,
 ): Tensor {
+  // The common case, one kernel forward and backward; gamma/beta are [n] there.
+  if (!rmsScaling && axes.length === 1 && axes[0] === x.rank - 1 && x.size > 0 && x.dtype !== 'bfloat16')
+    return layerNormLastAxis(x, gamma, beta, epsilon);
   const bshape = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
   const b = (v: Tensor | null): Tensor | null => (v ? reshape(v, bshape) : null);
   const m = mean(x, axes, true);
