@@ -17,6 +17,7 @@
         "native/gemm_bf16_x86.cc",
         "native/gemm_generic.cc",
         "native/infer.cc",
+        "native/layer_norm.cc",
         "native/layout.cc",
         "native/openblas.cc",
         "native/optimizers.cc",

@@ -6,7 +6,7 @@
  * imdb) the padded data deepscript loads is first exported as .npy to a fresh temporary folder,
  * which the Python side reads, so both train on the same arrays in the same batch order.
  *
- *   npm run bench:compare -- [--workload mlp|cnn|resnet|reuters|imdb] [--threads 2] [--rounds 3] [--epochs 2] [--max-batches B]
+ *   npm run bench:compare -- [--workload mlp|cnn|resnet|reuters|imdb|transformer] [--threads 2] [--rounds 3] [--epochs 2] [--max-batches B]
  *                            [--omp-passive]
  *
  * --omp-passive runs PyTorch with OMP_WAIT_POLICY=PASSIVE: on a shared machine its spinning OpenMP

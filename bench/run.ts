@@ -1,6 +1,6 @@
 /**
  * Training benchmarks. One JSON line per epoch:
- *   npm run bench -- --workload mlp|cnn|reuters|imdb|resnet [--backend js|wasm|native] [--epochs N] [--max-batches B] [--threads T] [--pool 0]
+ *   npm run bench -- --workload mlp|cnn|reuters|imdb|resnet|transformer [--backend js|wasm|native] [--epochs N] [--max-batches B] [--threads T] [--pool 0]
  * `train_seconds` is the wall time of the training pass alone (after a one-batch warm-up);
  * validation runs after the clock stops. Each epoch's order is NumPy's RandomState(seed).permutation,
  * as on the PyTorch side (bench/pytorch/harness.py). RSS and external memory are sampled per epoch.
@@ -18,6 +18,7 @@ import { cnnWorkload } from './workloads/cnn.js';
 import { imdbWorkload } from './workloads/imdb.js';
 import { mlpWorkload } from './workloads/mlp.js';
 import { reutersWorkload } from './workloads/reuters.js';
+import { transformerWorkload } from './workloads/transformer.js';
 import { resnetWorkload } from './workloads/resnet.js';
 
 const WORKLOADS: Record<string, () => Workload> = {
@@ -25,6 +26,7 @@ const WORKLOADS: Record<string, () => Workload> = {
   cnn: cnnWorkload,
   reuters: reutersWorkload,
   imdb: imdbWorkload,
+  transformer: transformerWorkload,
   resnet: resnetWorkload,
 };
 

@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import { readNpy, writeNpy } from './npy.js';
 import { imdbData } from './workloads/imdb.js';
 import { reutersData } from './workloads/reuters.js';
+import { transformerData } from './workloads/transformer.js';
 import type { SequenceData } from './workloads/sequence-data.js';
 
 export const SEQUENCE_WORKLOADS: Record<string, () => SequenceData> = {
   reuters: reutersData,
   imdb: imdbData,
+  transformer: transformerData,
 };
 
 export interface SequenceMeta {

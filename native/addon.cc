@@ -19,6 +19,7 @@
 #include "recurrent.h"
 #include "reduce.h"
 #include "softmax.h"
+#include "layer_norm.h"
 #include "thread_pool.h"
 #include "window.h"
 
@@ -259,6 +260,33 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   });
 }
 
+// layerNorm(x, gamma?, beta?, rows, n, epsilon, out, mean, rstd)
+Napi::Value LayerNorm(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Buf gamma, beta;
+    const bool hasGamma = !is_nullish(info, 1), hasBeta = !is_nullish(info, 2);
+    if (hasGamma) gamma = to_buf(info, 1, "gamma");
+    if (hasBeta) beta = to_buf(info, 2, "beta");
+    ds::layer_norm(to_buf(info, 0, "x"), hasGamma ? &gamma : nullptr, hasBeta ? &beta : nullptr, count(info, 3, "rows"),
+                   count(info, 4, "n"), num(info, 5, "epsilon"), to_buf(info, 6, "out"), to_buf(info, 7, "mean"),
+                   to_buf(info, 8, "rstd"));
+  });
+}
+
+// layerNormBackward(grad, x, gamma?, mean, rstd, rows, n, dx, dGamma?, dBeta?)
+Napi::Value LayerNormBackward(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Buf gamma, dgamma, dbeta;
+    const bool hasGamma = !is_nullish(info, 2), hasDg = !is_nullish(info, 8), hasDb = !is_nullish(info, 9);
+    if (hasGamma) gamma = to_buf(info, 2, "gamma");
+    if (hasDg) dgamma = to_buf(info, 8, "dGamma");
+    if (hasDb) dbeta = to_buf(info, 9, "dBeta");
+    ds::layer_norm_backward(to_buf(info, 0, "grad"), to_buf(info, 1, "x"), hasGamma ? &gamma : nullptr,
+                            to_buf(info, 3, "mean"), to_buf(info, 4, "rstd"), count(info, 5, "rows"), count(info, 6, "n"),
+                            to_buf(info, 7, "dx"), hasDg ? &dgamma : nullptr, hasDb ? &dbeta : nullptr);
+  });
+}
+
 Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
     ds::softmax_cross_entropy(to_buf(info, 0, "logits"), to_buf(info, 1, "labels"), count(info, 2, "rows"),
@@ -488,6 +516,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("maxPoolGrad", MaxPoolGrad);
   fn("softmax", Softmax);
   fn("softmaxCrossEntropy", SoftmaxCrossEntropy);
+  fn("layerNorm", LayerNorm);
+  fn("layerNormBackward", LayerNormBackward);
   fn("dropout", Dropout);
   fn("reluGrad", ReluGrad);
   fn("batchNormStats", BatchNormStats);

@@ -23,6 +23,7 @@ import { Adam, RMSprop, SGD } from '../src/optimizers/index.js';
 import type { Optimizer } from '../src/optimizers/index.js';
 import { makeInput } from './helpers/gradcheck.js';
 import { GRAD_CASES } from './helpers/grad-cases.js';
+import { layerNormLastAxis } from '../src/ops/layer-norm.js';
 
 /** Kernels with an op-code first argument, recorded as `kernel:op` too. */
 const OP_SWITCHED = new Set(['unary', 'binary', 'reduce', 'argReduce']);
@@ -119,6 +120,10 @@ test('every backend implements every kernel the ops and optimizers use; no kerne
       exerciseOptimizers(dtype);
     }
     exerciseNonDifferentiable();
+    // Layer kernels outside ops/index (LayerNormalization's fused last-axis kernel).
+    const [lx, lg] = [ops.randomNormal([4, 3]), ops.randomNormal([3])];
+    lx.requiresGrad = lg.requiresGrad = true;
+    gradients(layerNormLastAxis(lx, lg, lg, 1e-3), [lx, lg], ops.randomNormal([4, 3]));
   } finally {
     setBackend(before === 'recording-test' ? 'js' : before);
   }

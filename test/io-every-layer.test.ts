@@ -101,6 +101,25 @@ const CASES: { name: string; layers: () => Layer[]; x: () => Tensor }[] = [
     x: () => randomNormal([8, 3]),
   },
   {
+    name: 'LayerNormalization (last axis, and axes [1, 2] with rmsScaling)',
+    layers: () => [
+      new layers.LayerNormalization({ inputShape: [3, 4], epsilon: 1e-2 }),
+      new layers.LayerNormalization({ axis: [1, 2], rmsScaling: true }),
+      new layers.Flatten(),
+    ],
+    x: () => randomNormal([5, 3, 4]),
+  },
+  {
+    name: 'GroupNormalization + UnitNormalization',
+    layers: () => [
+      new Conv1D(4, 2, { inputShape: [6, 2] }),
+      new layers.GroupNormalization({ groups: 2, center: false }),
+      new layers.UnitNormalization({ axis: [1, 2] }),
+      new layers.Flatten(),
+    ],
+    x: () => randomNormal([4, 6, 2]),
+  },
+  {
     name: 'Embedding + LSTM',
     layers: () => [new layers.Embedding(7, 4, { inputShape: [5] }), new layers.LSTM(3)],
     x: () => randomUniform([4, 5], 0, 7).astype('int32').astype('float32'),
@@ -284,6 +303,61 @@ for (const c of CASES) {
       await model.save(path);
       const loaded = await loadModel(path);
       assert.equal(loaded.className, 'Functional');
+      assert.deepEqual(
+        loaded.layers.map((l) => `${l.name}:${l.className}`),
+        model.layers.map((l) => `${l.name}:${l.className}`),
+      );
+      assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
+      const continued: number[][] = [];
+      for (const m of [model, loaded]) {
+        setRandomSeed(11);
+        continued.push([0, 1, 2].map(() => m.trainOnBatch(x, y)[0]!));
+      }
+      assert.deepEqual(continued[1], continued[0]);
+    });
+  }
+}
+
+/**
+ * The attention layers inside Functional graphs: MultiHeadAttention called as Keras calls it
+ * (query, value=..., key=...), self-attention with a causal mask, and Attention / AdditiveAttention
+ * on [query, value] lists; saved and loaded in both formats.
+ */
+const ATTENTION_CASES: { name: string; build: () => Model; x: () => Tensor }[] = [
+  {
+    name: 'MultiHeadAttention (cross, key given, outputShape) + Attention',
+    build: () => {
+      const x = Input({ shape: [5, 4] });
+      const h = new layers.Dense(6).apply(x);
+      const a = new layers.MultiHeadAttention({ numHeads: 2, keyDim: 3, valueDim: 2, outputShape: [5] }).apply(x, {
+        value: h,
+        key: x,
+      });
+      const b = new layers.MultiHeadAttention({ numHeads: 1, keyDim: 2, useBias: false }).apply(h, {
+        value: h,
+        useCausalMask: true,
+      });
+      const c = new layers.Attention({ useScale: true }).apply([a, a]);
+      const d = new layers.AdditiveAttention().apply([b, h]);
+      const m = new layers.GlobalAveragePooling1D().apply(layers.concatenate([c, d]));
+      return new Model({ inputs: x, outputs: new layers.Dense(3, { activation: 'softmax' }).apply(m) });
+    },
+    x: () => randomNormal([4, 5, 4]),
+  },
+];
+
+for (const c of ATTENTION_CASES) {
+  for (const ext of ['h5', 'keras']) {
+    test(`Functional: ${c.name} (.${ext}): loads predicting the same bits, and resumes training exactly`, async () => {
+      setRandomSeed(5);
+      const model = c.build();
+      model.compile({ loss: 'categorical_crossentropy', optimizer: new optimizers.Adam({ learningRate: 0.01 }) });
+      const x = c.x();
+      const y = target(x.shape[0]!);
+      for (let i = 0; i < 2; i++) model.trainOnBatch(x, y);
+      const path = join(dir, `attention_${c.name.replace(/\W+/g, '_')}.${ext}`);
+      await model.save(path);
+      const loaded = await loadModel(path);
       assert.deepEqual(
         loaded.layers.map((l) => `${l.name}:${l.className}`),
         model.layers.map((l) => `${l.name}:${l.className}`),

@@ -32,10 +32,10 @@ def load(np, workload, data_dir):
     return meta, (x, y, xv, yv)
 
 
-def main(workload, build_model, binary):
+def main(workload, build_model, binary, batch=100):
     """binary: one sigmoid output with binary cross-entropy (computed from the logit, as
     BCEWithLogitsLoss); otherwise softmax + categorical cross-entropy (as CrossEntropyLoss on logits
-    and class ids). Batch 100 as in the lecture."""
+    and class ids). Batch 100 as in the lecture unless `batch` says otherwise."""
 
     def add_arguments(p):
         p.add_argument(
@@ -68,4 +68,4 @@ def main(workload, build_model, binary):
 
     model = build_model(nn, meta)
     harness.keras_init(model, nn)
-    harness.train(args, torch, workload, model, (x, y, xv, yv), loss_fn, correct, batch=100)
+    harness.train(args, torch, workload, model, (x, y, xv, yv), loss_fn, correct, batch=batch)

@@ -22,6 +22,7 @@
 #include "../recurrent.h"
 #include "../reduce.h"
 #include "../softmax.h"
+#include "../layer_norm.h"
 #include "../thread_pool.h"
 #include "../window.h"
 
@@ -46,7 +47,7 @@ enum Kernel {
   K_CONV_BACKWARD = 13, K_MAX_POOL = 14, K_MAX_POOL_GRAD = 15, K_SOFTMAX = 16, K_SOFTMAX_CROSS_ENTROPY = 17,
   K_DROPOUT = 18, K_RELU_GRAD = 19, K_ADAM = 20, K_SGD = 21, K_RMSPROP = 22, K_RNN_FORWARD = 23,
   K_RNN_BACKWARD = 24, K_BATCH_NORM_STATS = 25, K_CHANNEL_AFFINE = 26, K_BATCH_NORM_GRAD_SUMS = 27,
-  K_BATCH_NORM_INPUT_GRAD = 28,
+  K_BATCH_NORM_INPUT_GRAD = 28, K_LAYER_NORM = 40, K_LAYER_NORM_BACKWARD = 41,
 };
 
 struct Args {
@@ -189,6 +190,15 @@ void run(int kernel, const Args& a) {
     case K_SOFTMAX_CROSS_ENTROPY:
       return ds::softmax_cross_entropy(a.buf(0, "logits"), a.buf(1, "labels"), a.count(0, "rows"), a.count(1, "n"),
                                        a.buf(2, "loss"), a.buf(3, "probs"));
+    // slots: x, gamma?, beta?, out, mean, rstd; meta: [rows, n, epsilon]
+    case K_LAYER_NORM:
+      return ds::layer_norm(a.buf(0, "x"), a.opt(1, "gamma", s0), a.opt(2, "beta", s1), a.count(0, "rows"),
+                            a.count(1, "n"), a.num(2), a.buf(3, "out"), a.buf(4, "mean"), a.buf(5, "rstd"));
+    // slots: grad, x, gamma?, mean, rstd, dx, dGamma?, dBeta?; meta: [rows, n]
+    case K_LAYER_NORM_BACKWARD:
+      return ds::layer_norm_backward(a.buf(0, "grad"), a.buf(1, "x"), a.opt(2, "gamma", s0), a.buf(3, "mean"),
+                                     a.buf(4, "rstd"), a.count(0, "rows"), a.count(1, "n"), a.buf(5, "dx"),
+                                     a.opt(6, "dGamma", s1), a.opt(7, "dBeta", s2));
     // slots: x, out; meta: [seed0, seed1, rate]
     case K_DROPOUT:
       return ds::dropout(a.buf(0, "x"), a.u32(0, "seed0"), a.u32(1, "seed1"), a.num(2), a.buf(1, "out"));

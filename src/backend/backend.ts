@@ -292,6 +292,40 @@ export interface Backend {
     probs: FloatArray,
   ): void;
 
+  /**
+   * Layer normalization of each row of x viewed as [rows, n]: mean[r] and rstd[r] = 1 / sqrt(var + epsilon)
+   * (biased variance) are written, and out = (x - mean) * rstd * gamma + beta (gamma, beta [n], each
+   * optional). Statistics are accumulated in double.
+   */
+  layerNorm(
+    x: FloatArray,
+    gamma: FloatArray | null,
+    beta: FloatArray | null,
+    rows: number,
+    n: number,
+    epsilon: number,
+    out: FloatArray,
+    mean: FloatArray,
+    rstd: FloatArray,
+  ): void;
+  /**
+   * Gradients of layerNorm given grad = dL/dout and its saved mean / rstd: dx = rstd * (g - mean(g)
+   * - xhat * mean(g * xhat)) with g = grad * gamma, xhat = (x - mean) * rstd; dGamma = sum over rows
+   * of grad * xhat and dBeta = sum over rows of grad (each optional). Every output is overwritten.
+   */
+  layerNormBackward(
+    grad: FloatArray,
+    x: FloatArray,
+    gamma: FloatArray | null,
+    mean: FloatArray,
+    rstd: FloatArray,
+    rows: number,
+    n: number,
+    dx: FloatArray,
+    dGamma: FloatArray | null,
+    dBeta: FloatArray | null,
+  ): void;
+
   // ---- fused training kernels (dropout, relu backward) ----
   /**
    * Inverted dropout: out[i] = x[i] * m[i] with m[i] = 1 / (1 - rate) (rounded to x's dtype)
@@ -413,6 +447,8 @@ export const KERNEL_NAMES = [
   'maxPoolGrad',
   'softmax',
   'softmaxCrossEntropy',
+  'layerNorm',
+  'layerNormBackward',
   'dropout',
   'reluGrad',
   'batchNormStats',

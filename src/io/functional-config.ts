@@ -267,6 +267,12 @@ function replayCall(
     throw new Error(`${where}: unreadable call of '${layer.name}': ${JSON.stringify(data)?.slice(0, 120)}.`);
   }
   if (missing) return null;
+  // Keras 3 writes MultiHeadAttention's call as args [query, value, key?].
+  const positional = (layer as { positionalCallArguments?: readonly string[] }).positionalCallArguments;
+  if (positional && args.length > 1 && args.length <= positional.length + 1) {
+    args.slice(1).forEach((a, i) => (kwargs = { ...kwargs, [positional[i]!]: a }));
+    args = [args[0]];
+  }
   if (args.length !== 1)
     throw new Error(
       `${where}: layer '${layer.name}' (${layer.className}) is called with ${args.length} positional arguments; deepscript's layers take one.`,

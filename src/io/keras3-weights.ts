@@ -38,18 +38,24 @@ import { optimizerWeights, restoreOptimizerWeights } from './optimizer-state.js'
 /** One group of variables in the file: where, which layer, and the variables in file order. */
 export interface WeightGroup {
   path: string;
+  /** Another path Keras versions have used for the same variables (read only). */
+  altPath?: string;
   layer: Layer;
   vars: Variable[];
 }
 
 /** Where a layer's variables go below its own path (Keras keeps RNN weights on their cells). */
-function layerParts(layer: Layer): { sub: string; vars: Variable[] }[] {
+function layerParts(layer: Layer): { sub: string; alt?: string; vars: Variable[] }[] {
   if (layer instanceof Bidirectional)
     return [
       { sub: 'forward_layer/cell', vars: layer.forwardLayer.weights },
       { sub: 'backward_layer/cell', vars: layer.backwardLayer.weights },
     ];
   if (layer instanceof RNN) return [{ sub: 'cell', vars: layer.weights }];
+  // Layers with sublayer-shaped variables in Keras (MultiHeadAttention's EinsumDense projections).
+  const custom = (layer as { keras3WeightParts?: () => { sub: string; alt?: string; vars: Variable[] }[] })
+    .keras3WeightParts;
+  if (typeof custom === 'function') return custom.call(layer);
   if (layer instanceof TimeDistributed)
     return layerParts(layer.layer).map((p) => ({ sub: p.sub ? `layer/${p.sub}` : 'layer', vars: p.vars }));
   return [{ sub: '', vars: layer.weights }];
@@ -70,7 +76,12 @@ export function weightGroups(model: Model, prefix = ''): WeightGroup[] {
       continue;
     }
     for (const part of layerParts(layer))
-      out.push({ path: part.sub ? `${path}/${part.sub}` : path, layer, vars: part.vars });
+      out.push({
+        path: part.sub ? `${path}/${part.sub}` : path,
+        ...(part.alt ? { altPath: `${path}/${part.alt}` } : {}),
+        layer,
+        vars: part.vars,
+      });
   }
   return out;
 }
@@ -121,7 +132,7 @@ function readVars(g: Group | null, count: number, what: string): Group | null {
  * it followed Keras's cell paths) all of a layer's variables in the layer's own group.
  */
 function locate(f: H5File, group: WeightGroup, all: WeightGroup[]): { g: Group | null; vars: Variable[] } | null {
-  const g = findVars(f, group.path);
+  const g = findVars(f, group.path) ?? (group.altPath ? findVars(f, group.altPath) : null);
   if (g || group.vars.length === 0) return { g, vars: group.vars };
   const own = group.path.replace(/\/(forward_layer\/cell|backward_layer\/cell|cell)$/, '');
   if (own === group.path) return { g: null, vars: group.vars };

@@ -42,6 +42,12 @@ export { BatchNormalization } from './batch-normalization.js';
 export type { BatchNormalizationArgs } from './batch-normalization.js';
 // Registers Keras config loaders for the convolution, pooling and normalization layers.
 import './conv-serialization.js';
+export { LayerNormalization, GroupNormalization, UnitNormalization, layerNormalization } from './normalization.js';
+export type { LayerNormalizationArgs, GroupNormalizationArgs, UnitNormalizationArgs } from './normalization.js';
+export { Attention, AdditiveAttention } from './attention.js';
+export type { AttentionArgs, AdditiveAttentionArgs } from './attention.js';
+export { MultiHeadAttention } from './multi-head-attention.js';
+export type { MultiHeadAttentionArgs } from './multi-head-attention.js';
 export * from './merging/index.js';
 export { LeakyReLU, PReLU, ELU, Softmax } from './activation-layers.js';
 export type { LeakyReLUArgs, PReLUArgs, ELUArgs, SoftmaxArgs } from './activation-layers.js';

@@ -356,13 +356,15 @@ export abstract class Layer {
 
   /**
    * Runs one recorded call inside a graph on real tensors: its outputs and their masks. Models
-   * override it to hand back the masks their own graph computed.
+   * override it to hand back the masks their own graph computed; `kwargMasks` holds the masks of
+   * tensors passed as keyword arguments (by argument name), for layers that use them.
    */
   callInGraph(
     args: readonly unknown[],
     kwargs: Readonly<Record<string, unknown>>,
     training: boolean,
     mask: unknown,
+    _kwargMasks: Readonly<Record<string, Tensor | null>> = {},
   ): { outputs: LayerValue<Tensor>; mask: unknown } {
     const inputs = args[0] as LayerValue<Tensor>;
     const outMask = this.computeMask(inputs, mask);

@@ -134,7 +134,16 @@ export class LayerGraph {
         given !== undefined && given !== null
           ? replace(given, valueOf)
           : replace(node.args[0], (t) => masks.get(t) ?? null);
-      const result = node.layer.callInGraph(args, kwargs, typeof fixed === 'boolean' ? fixed : training, mask);
+      // The masks of tensors passed as keyword arguments (MultiHeadAttention's value and key).
+      const kwargMasks: Record<string, Tensor | null> = {};
+      for (const [k, v] of Object.entries(rest)) if (isSymbolicTensor(v)) kwargMasks[k] = masks.get(v) ?? null;
+      const result = node.layer.callInGraph(
+        args,
+        kwargs,
+        typeof fixed === 'boolean' ? fixed : training,
+        mask,
+        kwargMasks,
+      );
       const produced = flattenNested(result.outputs, isTensor);
       if (produced.length !== node.outputs.length)
         throw new Error(

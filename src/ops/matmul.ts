@@ -154,3 +154,15 @@ function denseBf16(
     return [gx, gw, bias.requiresGrad ? astype(sum(astype(gz, 'float32'), 0), bias.dtype) : null];
   });
 }
+
+/**
+ * `a @ b^T` over the last two axes, batched like matmul ([..., m, k] x [..., n, k] -> [..., m, n]),
+ * without materialising the transpose (attention's query-key product). Not a public op yet.
+ */
+export function matmulTransposeB(a: Tensor, b: Tensor): Tensor {
+  const out = product(a, b, false, true, 'matmulTransposeB');
+  return record(out, 'matmulTransposeB', [a, b], (g) => [
+    a.requiresGrad ? sumToShape(product(g, b, false, false, 'matmulTransposeB'), a.shape) : null,
+    b.requiresGrad ? sumToShape(product(g, a, true, false, 'matmulTransposeB'), b.shape) : null,
+  ]);
+}

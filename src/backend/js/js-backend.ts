@@ -8,6 +8,7 @@ import { gather, scatterAdd, transpose } from './layout.js';
 import { col2im, im2col, maxPool, maxPoolGrad } from './window.js';
 import { convBackward, convForward } from './convolution.js';
 import { softmax, softmaxCrossEntropy } from './softmax.js';
+import { layerNorm, layerNormBackward } from './layer-norm.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
 import { rnnBackward, rnnForward } from './recurrent.js';
 import { batchNormGradSums, batchNormInputGrad, batchNormStats, channelAffine } from './batch-norm.js';
@@ -34,6 +35,8 @@ export const jsBackend: Backend = {
   maxPoolGrad,
   softmax,
   softmaxCrossEntropy,
+  layerNorm,
+  layerNormBackward,
   dropout,
   reluGrad,
   batchNormStats,

@@ -71,6 +71,29 @@ export interface NativeAddon {
     loss: ArrayBufferView,
     probs: ArrayBufferView,
   ): void;
+  layerNorm(
+    x: ArrayBufferView,
+    gamma: ArrayBufferView | null,
+    beta: ArrayBufferView | null,
+    rows: number,
+    n: number,
+    epsilon: number,
+    out: ArrayBufferView,
+    mean: ArrayBufferView,
+    rstd: ArrayBufferView,
+  ): void;
+  layerNormBackward(
+    grad: ArrayBufferView,
+    x: ArrayBufferView,
+    gamma: ArrayBufferView | null,
+    mean: ArrayBufferView,
+    rstd: ArrayBufferView,
+    rows: number,
+    n: number,
+    dx: ArrayBufferView,
+    dGamma: ArrayBufferView | null,
+    dBeta: ArrayBufferView | null,
+  ): void;
   /** Fused training kernels: inverted dropout with a counter-based mask, and relu's backward. */
   dropout(x: ArrayBufferView, seed0: number, seed1: number, rate: number, out: ArrayBufferView): void;
   reluGrad(grad: ArrayBufferView, y: ArrayBufferView, out: ArrayBufferView): void;

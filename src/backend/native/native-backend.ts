@@ -187,6 +187,12 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     softmaxCrossEntropy(logits, labels, rows, n, loss, probs) {
       addon.softmaxCrossEntropy(logits, labels, rows, n, loss, probs);
     },
+    layerNorm(x, gamma, beta, rows, n, epsilon, out, mean, rstd) {
+      addon.layerNorm(x, gamma, beta, rows, n, epsilon, out, mean, rstd);
+    },
+    layerNormBackward(grad, x, gamma, mean, rstd, rows, n, dx, dGamma, dBeta) {
+      addon.layerNormBackward(grad, x, gamma, mean, rstd, rows, n, dx, dGamma, dBeta);
+    },
     dropout(x, p, out) {
       addon.dropout(x, p.seed0 >>> 0, p.seed1 >>> 0, p.rate, out);
     },

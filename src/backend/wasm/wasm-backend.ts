@@ -103,6 +103,8 @@ const MODULE_KERNELS = {
   channelAffine: 26,
   batchNormGradSums: 27,
   batchNormInputGrad: 28,
+  layerNorm: 40,
+  layerNormBackward: 41,
 } as const satisfies Partial<Record<KernelName, number>>;
 const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
 const BINARY_CODE = new Map<BinaryOp, number>([...ARITHMETIC_OPS, ...COMPARE_OPS].map((op, i) => [op, i]));
@@ -540,6 +542,21 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       m[0] = rows;
       m[1] = n;
       rt.call('softmaxCrossEntropy', [logits, labels, loss, probs], ['in', 'in', 'out', 'out']);
+    },
+    layerNorm(x, gamma, beta, rows, n, epsilon, out, mean, rstd) {
+      m[0] = rows;
+      m[1] = n;
+      m[2] = epsilon;
+      rt.call('layerNorm', [x, gamma, beta, out, mean, rstd], ['in', 'in', 'in', 'out', 'out', 'out']);
+    },
+    layerNormBackward(grad, x, gamma, mean, rstd, rows, n, dx, dGamma, dBeta) {
+      m[0] = rows;
+      m[1] = n;
+      rt.call(
+        'layerNormBackward',
+        [grad, x, gamma, mean, rstd, dx, dGamma, dBeta],
+        ['in', 'in', 'in', 'in', 'in', 'out', 'out', 'out'],
+      );
     },
     dropout(x, p, out) {
       m[0] = p.seed0 >>> 0;
