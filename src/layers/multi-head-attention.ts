@@ -11,7 +11,15 @@ import { causalMask, maskAsFloat, maskedSoftmax } from './attention.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { ApplyOptions, CallOptions, LayerArgs, LayerValue, ShapeValue, SymbolicShape } from './layer.js';
-import { LAYER_ARG_NAMES, Layer, NO_REGULARIZERS, describe, formatShape } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, describe, formatShape } from './layer.js';
+
+/** Weight penalties MultiHeadAttention does not take yet: written as null, refused when set. */
+const NO_WEIGHT_PENALTIES = {
+  kernel_regularizer: null,
+  bias_regularizer: null,
+  kernel_constraint: null,
+  bias_constraint: null,
+} as const;
 import { registerLayer } from './serialization.js';
 
 export interface MultiHeadAttentionArgs extends LayerArgs {
@@ -370,7 +378,7 @@ export class MultiHeadAttention extends Layer {
       attention_axes: this.attentionAxes ? [...this.attentionAxes] : null,
       kernel_initializer: serializeInitializer(this.kernelInitializer),
       bias_initializer: serializeInitializer(this.biasInitializer),
-      ...NO_REGULARIZERS,
+      ...NO_WEIGHT_PENALTIES,
       seed: null,
     };
   }
@@ -390,7 +398,7 @@ const MHA_KERAS_KEYS: Record<string, keyof MultiHeadAttentionArgs> = {
 
 registerLayer('MultiHeadAttention', (c, common) => {
   const base = ['name', 'trainable', 'dtype', 'batch_input_shape', 'batch_shape', 'input_shape', 'input_dim'];
-  const mustBeNull = [...Object.keys(NO_REGULARIZERS), 'seed', 'sliding_window'];
+  const mustBeNull = [...Object.keys(NO_WEIGHT_PENALTIES), 'activity_regularizer', 'seed', 'sliding_window'];
   const args: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c)) {
     if (base.includes(k)) continue;
