@@ -126,6 +126,29 @@ test('the browser example trains the lecture MLP for one epoch on wasm to >= 95%
   await page.close();
 });
 
+test('the lecture CNN trains in the page on wasm (a short epoch: 2000 samples, 1000 test images)', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}?model=cnn&epochs=1&samples=2000&test=1000&autostart=1`);
+  const s = await waitFor(page, ['done', 'failed'], 240_000);
+  assert.deepEqual(s.errors, []);
+  assert.equal(s.status, 'done');
+  assert.equal(s.backend, 'wasm');
+  assert.equal(s.batches.length, 10);
+  assert.ok(s.batches[9]![1] < s.batches[0]![1], `loss ${s.batches[0]![1]} -> ${s.batches[9]![1]}`);
+  // Ten batches of Adam take the CNN well past chance (10%) on held-out digits.
+  assert.ok(s.testAccuracy! >= 0.6, `CNN test accuracy after 2000 samples: ${s.testAccuracy}`);
+  console.log(
+    `browser CNN, 2000 samples: ${s.epochs[0]!.seconds.toFixed(1)} s incl. 1000 test images, test accuracy ${s.testAccuracy}`,
+  );
+  const guesses = await page.evaluate(() =>
+    Array.from({ length: 10 }, (_, i) =>
+      (globalThis as unknown as { example: { drawTestDigit(i: number): [number, number] } }).example.drawTestDigit(i),
+    ),
+  );
+  assert.ok(guesses.filter(([g, l]) => g === l).length >= 5, JSON.stringify(guesses));
+  await page.close();
+});
+
 test('the predict page loads .keras files saved in the page and in Node, and classifies drawn digits', async () => {
   assert.ok(existsSync(savedByPage), 'the training test above saves the model this test loads');
   // A file written by Node's saveModel, served as /model.keras.

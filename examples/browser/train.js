@@ -1,6 +1,7 @@
 // The training page: MNIST from the server, the lecture's MLP or CNN trained on the wasm backend
 // with a live loss curve, then digits drawn on the pad classified. State for the e2e test and
-// anyone curious is in `window.example`. URL parameters: ?model=mlp|cnn&epochs=N&samples=N&autostart=1
+// anyone curious is in `window.example`. URL parameters: ?model=mlp|cnn&epochs=N&samples=N&test=N&autostart=1 (test: how many
+// test images to evaluate on, default all 10000)
 import * as ds from '/deepscript/deepscript.js';
 import { drawingPad, fetchIdx, padToInput, paintDigit, showProbabilities } from './digits.js';
 
@@ -150,9 +151,9 @@ async function train() {
     ds.setRandomSeed(0);
     const xTrain = inputsFor(kind, mnist.trainImages, n);
     const yTrain = ds.utils.toCategorical(mnist.trainLabels.slice([0], [n]), 10);
-    const nTest = mnist.testImages.shape[0];
+    const nTest = Math.min(mnist.testImages.shape[0], Math.max(1, Math.floor(Number(params.get('test') ?? 1e9))));
     const xTest = inputsFor(kind, mnist.testImages, nTest);
-    const yTest = ds.utils.toCategorical(mnist.testLabels, 10);
+    const yTest = ds.utils.toCategorical(mnist.testLabels.slice([0], [nTest]), 10);
     model = buildModel(kind);
     modelKind = kind;
     const lines = [];
@@ -189,6 +190,7 @@ async function train() {
       ],
     });
     example.trainSeconds = (performance.now() - started) / 1000;
+    example.testSamples = nTest;
     const [testLoss, testAccuracy] = await model.evaluate(xTest, yTest, { verbose: 0 });
     Object.assign(example, { testLoss, testAccuracy });
     const last = example.epochs[example.epochs.length - 1];
