@@ -1,60 +1,10 @@
+/** The checksum trailer on files (Node); the error type and the byte-level trailer: damaged-error.ts. */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { DamagedFileError, TRAILER_BYTES, TRAILER_MAGIC as MAGIC_BYTES, crc32, hex } from './damaged-error.js';
 
-/**
- * The one error every loader throws when a file's bytes are wrong: damaged, truncated, failing a
- * checksum, structurally invalid, or pointing outside itself (an HDF5 external link). `file` is
- * the path the user gave (for a `.keras`, the archive, not a scratch copy); `problem` says what is
- * wrong. A file that is sound but does not fit the model (a shape that differs, a layer class
- * deepscript lacks) gets an ordinary Error instead.
- */
-export class DamagedFileError extends Error {
-  readonly file: string;
-  readonly problem: string;
+export { DamagedFileError, messageOf, crc32, TRAILER_BYTES } from './damaged-error.js';
 
-  constructor(file: string, problem: string, options?: { cause?: unknown }) {
-    super(`Damaged or invalid file '${file}': ${problem}`, options);
-    this.name = 'DamagedFileError';
-    this.file = file;
-    this.problem = problem;
-  }
-}
-
-/** The message of whatever was thrown, short enough for an error message. */
-export function messageOf(e: unknown): string {
-  const m = e instanceof Error ? e.message : String(e);
-  return m.length > 300 ? `${m.slice(0, 300)}...` : m;
-}
-
-// ---- CRC-32 (IEEE 802.3, as zip uses) ----
-
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** Continues a CRC-32 over `data` (start with crc = 0). */
-export function crc32(data: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
-
-// ---- whole-file checksum trailer of the HDF5 files deepscript writes ----
-
-/*
- * HDF5 has no checksum over raw data (and none over metadata in the format versions Keras
- * writes), so a flipped bit in a weight loads silently. deepscript appends a 20-byte trailer
- * after the HDF5 data: 'DSCRC32\n', the length of the checksummed prefix (uint64 LE), and the
- * CRC-32 of that prefix (uint32 LE). HDF5 readers (h5py, Keras) ignore bytes past the end
- * address in the superblock. A file without the trailer (Keras's own) loads unverified.
- */
-const TRAILER_MAGIC = Buffer.from('DSCRC32\n', 'latin1');
-export const TRAILER_BYTES = 20;
+const TRAILER_MAGIC = Buffer.from(MAGIC_BYTES);
 const CHUNK = 1 << 20;
 
 function crcOfPrefix(fd: number, length: number): number {
@@ -113,8 +63,4 @@ export function verifyChecksum(path: string, display: string): 'verified' | 'abs
   } finally {
     closeSync(fd);
   }
-}
-
-function hex(n: number): string {
-  return `0x${n.toString(16).padStart(8, '0')}`;
 }

@@ -6,8 +6,8 @@ import { RNN } from '../layers/rnn-base.js';
 import { TimeDistributed } from '../layers/time-distributed.js';
 import { Model } from '../models/model.js';
 import { toSnakeCase } from '../utils/naming.js';
-import { DamagedFileError } from './damaged.js';
-import type { Dataset, Group, H5File } from './h5-file.js';
+import { DamagedFileError } from './damaged-error.js';
+import type { Dataset, Group, H5File } from './h5-objects.js';
 import {
   datasetShape,
   getDataset,
@@ -16,8 +16,8 @@ import {
   readTensor,
   writeInt64Scalar,
   writeTensor,
-} from './h5-file.js';
-import type { LoadBudget } from './legacy-h5.js';
+} from './h5-objects.js';
+import type { LoadBudget } from './load-budget.js';
 import { optimizerClassName } from './optimizer-config.js';
 import type { OptimizerLayout } from './optimizer-state.js';
 import { optimizerWeights, restoreOptimizerWeights } from './optimizer-state.js';

@@ -1,12 +1,9 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import type { Layer } from '../layers/layer.js';
-import type { CustomObjects } from '../layers/serialization.js';
 import { withCustomObjects } from '../layers/serialization.js';
 import type { Model } from '../models/model.js';
-import { formatBytes, withAllocationGuard } from '../core/dtype.js';
-import { nestingProblem } from '../utils/nesting.js';
-import { DamagedFileError, appendChecksum, messageOf } from './damaged.js';
+import { DamagedFileError, appendChecksum } from './damaged.js';
 import type { Dataset, Group, H5File } from './h5-file.js';
 import {
   createH5,
@@ -34,6 +31,11 @@ import {
   requireSaveable,
 } from './model-config.js';
 import { optimizerWeights, restoreOptimizerWeights } from './optimizer-state.js';
+import type { LoadBudget, LoadOptions } from './load-budget.js';
+import { buildWithinFile, loadBudget, parseJson, sizeOfShape } from './load-budget.js';
+
+export type { LoadBudget, LoadOptions } from './load-budget.js';
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_CONFIG_BYTES, buildWithinFile, loadBudget, parseJson } from './load-budget.js';
 
 /*
  * Keras's legacy HDF5 layout (tf.keras `hdf5_format.py`, Keras 3 `legacy_h5_format.py`):
@@ -183,68 +185,6 @@ export async function writeWeightsH5(model: Model, tmpPath: string): Promise<voi
   appendChecksum(tmpPath);
 }
 
-export interface LoadOptions {
-  /** Compile from the saved training config (and restore optimizer state). Default true. */
-  compile?: boolean;
-  /**
-   * The most bytes of weights a load may read or make the model allocate (default 2 GiB): a file
-   * whose weights, or whose config's weights, are larger is refused before anything that size is
-   * allocated. Also bounds each entry read from a `.keras` archive.
-   */
-  maxBytes?: number;
-  /** The most bytes of model config (JSON) a load reads (default 64 MiB). */
-  maxConfigBytes?: number;
-  /** Classes (or factories) for custom layers in the file, by Keras class name or registered name. */
-  customObjects?: CustomObjects;
-}
-
-export interface LoadBudget {
-  maxBytes: number;
-  maxConfigBytes: number;
-}
-
-export const DEFAULT_MAX_BYTES = 2 ** 31;
-export const DEFAULT_MAX_CONFIG_BYTES = 64 * 2 ** 20;
-
-export function loadBudget(options: LoadOptions): LoadBudget {
-  const check = (v: number | undefined, name: string, dflt: number): number => {
-    if (v === undefined) return dflt;
-    if (typeof v !== 'number' || !(v > 0))
-      throw new Error(`loadModel: ${name} must be a positive number of bytes, got ${v}.`);
-    return v;
-  };
-  return {
-    maxBytes: check(options.maxBytes, 'maxBytes', DEFAULT_MAX_BYTES),
-    maxConfigBytes: check(options.maxConfigBytes, 'maxConfigBytes', DEFAULT_MAX_CONFIG_BYTES),
-  };
-}
-
-function sizeOfShape(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/**
- * Builds the model from its config while no single allocation may exceed the file's largest weight
- * (with room for float64 and initializer scratch) and all of them together a few times the file's
- * weights: a config that asks for a 4 GB kernel while the file holds [4, 8] fails here, before the
- * 4 GB exist.
- */
-export function buildWithinFile<T>(path: string, shapes: readonly (readonly number[])[], build: () => T): T {
-  const largest = Math.max(0, ...shapes.map(sizeOfShape));
-  const total = shapes.reduce((a, s) => a + sizeOfShape(s), 0);
-  const perAllocation = Math.max(8 * largest, 1 << 20);
-  const allowed = 4 * 8 * total + (16 << 20);
-  let used = 0;
-  return withAllocationGuard((bytes, dtype, size) => {
-    used += bytes;
-    if (bytes > perAllocation || used > allowed)
-      throw new DamagedFileError(
-        path,
-        `its model config asks for ${size} ${dtype} values (${formatBytes(bytes)}) in one weight, but the file's weights hold ${total} values in all (the largest ${largest}): the config does not match the weights, so the model is not built.`,
-      );
-  }, build);
-}
-
 export async function readModelH5(path: string, options: LoadOptions = {}): Promise<Model> {
   const budget = loadBudget(options);
   return withH5Read(path, path, (f) => {
@@ -291,16 +231,4 @@ export function readWeightsH5(f: H5File, model: Model, path: string, budget: Loa
       'it holds no Keras weights (no layer_names attribute and no model_weights group).',
     );
   assignLegacy(readLegacyLayout(g, path, budget), seq, path, budget);
-}
-
-export function parseJson(text: string, path: string, what: string): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new DamagedFileError(path, `${what} is not valid JSON: ${messageOf(e)}`);
-  }
-  const tooDeep = nestingProblem(value, what);
-  if (tooDeep) throw new DamagedFileError(path, tooDeep);
-  return value;
 }

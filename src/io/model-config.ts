@@ -8,7 +8,6 @@ import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import type { Loss } from '../losses/losses.js';
 import { deserializeLoss } from '../losses/losses.js';
-import { toSnakeCase } from '../utils/naming.js';
 import { deserializeMetric, isBuiltinMetric, serializeMetric } from '../metrics/registry.js';
 import { MeanMetricWrapper } from '../metrics/reduction.js';
 import type { Metric } from '../metrics/metric.js';

@@ -1,13 +1,13 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { inflateSync } from 'fflate';
-import { DamagedFileError, crc32, messageOf } from './damaged.js';
+import { DamagedFileError, crc32, messageOf } from './damaged-error.js';
 
 /**
  * A zip archive read lazily: the central directory is parsed and checked up front, and an entry's
  * bytes are read (and inflated) only when asked for, after its declared size has been checked
  * against a budget, and returned only if its size and CRC-32 match the directory. Every structural
  * problem is a DamagedFileError naming the archive. Zip64, encryption and methods other than
- * stored and deflate are refused (Keras writes none of them).
+ * stored and deflate are refused (Keras writes none of them). Browser-safe: the bytes come from a
+ * ByteSource (a file in keras-zip.ts, an array in memory here).
  */
 export interface ZipEntry {
   name: string;
@@ -23,46 +23,80 @@ const EOCD_SIG = 0x06054b50;
 const CEN_SIG = 0x02014b50;
 const LOC_SIG = 0x04034b50;
 
+/** Random access to an archive's bytes. `read` returns exactly `length` bytes or throws. */
+export interface ByteSource {
+  readonly size: number;
+  read(pos: number, length: number): Uint8Array;
+  close(): void;
+}
+
+/** An archive already in memory. */
+export function bytesSource(bytes: Uint8Array): ByteSource {
+  return {
+    size: bytes.length,
+    read: (pos, length) => bytes.subarray(pos, pos + length),
+    close: () => {},
+  };
+}
+
+/** Little-endian fields and UTF-8 names of a record. */
+class RecordBytes {
+  private readonly view: DataView;
+  constructor(readonly bytes: Uint8Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  get length(): number {
+    return this.bytes.length;
+  }
+  readUInt16LE(at: number): number {
+    return this.view.getUint16(at, true);
+  }
+  readUInt32LE(at: number): number {
+    return this.view.getUint32(at, true);
+  }
+  toString(_encoding: 'utf8', start = 0, end = this.bytes.length): string {
+    return new TextDecoder().decode(this.bytes.subarray(start, end));
+  }
+}
+
 export class ZipReader {
   readonly entries = new Map<string, ZipEntry>();
-  private readonly fd: number;
   private readonly fileSize: number;
 
   constructor(
-    path: string,
+    private readonly source: ByteSource,
     private readonly display: string,
   ) {
-    this.fd = openSync(path, 'r');
     try {
-      this.fileSize = fstatSync(this.fd).size;
+      this.fileSize = source.size;
       this.readDirectory();
     } catch (e) {
-      closeSync(this.fd);
+      source.close();
       throw e;
     }
   }
 
   close(): void {
-    closeSync(this.fd);
+    this.source.close();
   }
 
   private damaged(problem: string): DamagedFileError {
     return new DamagedFileError(this.display, `${problem} (not a sound .keras zip archive).`);
   }
 
-  private read(pos: number, length: number): Buffer {
+  private read(pos: number, length: number): RecordBytes {
     if (pos < 0 || length < 0 || pos + length > this.fileSize)
       throw this.damaged(
         `a record at byte ${pos} (${length} bytes) runs past the end of the file (${this.fileSize} bytes)`,
       );
-    const buf = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd, buf, done, length - done, pos + done);
-      if (n <= 0) throw this.damaged(`short read at byte ${pos + done}`);
-      done += n;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.source.read(pos, length);
+    } catch (e) {
+      throw this.damaged(`short read at byte ${pos} (${messageOf(e)})`);
     }
-    return buf;
+    if (bytes.length !== length) throw this.damaged(`short read at byte ${pos + bytes.length}`);
+    return new RecordBytes(bytes);
   }
 
   private readDirectory(): void {
@@ -158,7 +192,7 @@ export class ZipReader {
         throw this.damaged(`entry '${name}': local header and directory disagree on its CRC or sizes`);
     }
     const dataStart = e.localOffset + 30 + nameLength + extraLength;
-    const raw = this.read(dataStart, e.compressedSize);
+    const raw = this.read(dataStart, e.compressedSize).bytes;
     let data: Uint8Array;
     if (e.method === 0) data = raw;
     else {
