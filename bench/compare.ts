@@ -13,7 +13,7 @@
  * threads otherwise slow it down many times over whenever another process holds a core.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,7 @@ console.log(
     (maxBatches > 0 ? ` of at most ${maxBatches} batches` : '') +
     `, ${cpus().length} x ${cpus()[0]?.model ?? 'unknown CPU'}, ${new Date().toISOString()}`,
 );
+console.log(`PyTorch's BLAS (libblas.so.3): ${blasLibrary()}`);
 console.log(`load average (1, 5, 15 min): before ${fmtLoad(loadBefore)}; after ${fmtLoad(loadAfter)}`);
 console.log(`command: node ${join('dist', 'bench', 'compare.js')} ${process.argv.slice(2).join(' ')}`);
 console.log(`  deepscript: DEEPSCRIPT_NUM_THREADS=${threads} node ${ourArgv.join(' ')}`);
@@ -118,3 +119,20 @@ console.log(`deepscript / PyTorch epoch time: ${(o / t).toFixed(2)}`);
 console.log(
   `per-epoch ratios in run order: ${ours.map((e, i) => (e.train_seconds / theirs[i]!.train_seconds).toFixed(2)).join(', ')}`,
 );
+
+/**
+ * The library Debian's libblas.so.3 points to. python3-torch pulls in the reference BLAS, which
+ * makes PyTorch's Linear layers about 20x slower than with OpenBLAS: this comparison is only fair
+ * against PyTorch's fastest setting, so say loudly when that is not what ran.
+ */
+function blasLibrary(): string {
+  const link = '/usr/lib/x86_64-linux-gnu/libblas.so.3';
+  if (!existsSync(link)) return 'unknown (no Debian libblas.so.3 link)';
+  const target = realpathSync(link);
+  if (/openblas|blis|mkl/i.test(target)) return target;
+  const warning =
+    `${target}: the REFERENCE BLAS. PyTorch's matrix products run far below its fastest setting; ` +
+    'install OpenBLAS (apt-get install libopenblas0-pthread) before comparing';
+  console.error(`WARNING: ${warning}`);
+  return warning;
+}
