@@ -475,23 +475,28 @@ Napi::Value BatchNormStats(const Napi::CallbackInfo& info) {
 Napi::Value ChannelAffine(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
     ds::channel_affine(to_buf(info, 0, "x"), count(info, 1, "rows"), count(info, 2, "channels"),
-                       to_buf(info, 3, "scale"), to_buf(info, 4, "shift"), to_buf(info, 5, "out"));
+                       to_buf(info, 3, "scale"), to_buf(info, 4, "shift"), info[5].ToBoolean().Value(),
+                       to_buf(info, 6, "out"));
   });
 }
 
 Napi::Value BatchNormGradSums(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
+    Buf rs, rt;
     ds::batch_norm_grad_sums(to_buf(info, 0, "dy"), to_buf(info, 1, "x"), to_buf(info, 2, "center"),
                              count(info, 3, "rows"), count(info, 4, "channels"), to_buf(info, 5, "sumDy"),
-                             to_buf(info, 6, "sumDyXc"));
+                             to_buf(info, 6, "sumDyXc"),
+                             {optional_buf(info, 7, "reluScale", rs), optional_buf(info, 8, "reluShift", rt)});
   });
 }
 
 Napi::Value BatchNormInputGrad(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
+    Buf rs, rt;
     ds::batch_norm_input_grad(to_buf(info, 0, "dy"), to_buf(info, 1, "x"), count(info, 2, "rows"),
                               count(info, 3, "channels"), to_buf(info, 4, "a"), to_buf(info, 5, "b"),
-                              to_buf(info, 6, "d"), to_buf(info, 7, "out"));
+                              to_buf(info, 6, "d"), to_buf(info, 7, "out"),
+                              {optional_buf(info, 8, "reluScale", rs), optional_buf(info, 9, "reluShift", rt)});
   });
 }
 // ---- end fused training kernels ----

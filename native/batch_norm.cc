@@ -96,8 +96,17 @@ void stats_t(const T* x, size_t rows, size_t c, T* mean, T* var) {
   }
 }
 
+// The relu's gradient factor at x: 1 where the forward affine output (rounded as channel_affine
+// rounds it) was positive, else 0; multiplied in, so a NaN or infinite dy stays visible.
 template <class T>
-void grad_sums_t(const T* dy, const T* x, const T* center, size_t rows, size_t c, T* sumDy, T* sumDyXc) {
+inline T relu_factor(T x, T scale, T shift) {
+  const T p = x * scale;
+  return p + shift > T(0) ? T(1) : T(0);
+}
+
+template <class T, bool kRelu>
+void grad_sums_t(const T* dy, const T* x, const T* center, size_t rows, size_t c, T* sumDy, T* sumDyXc,
+                 const T* rs, const T* rt) {
   const Chunking ch = chunking(rows, c);
   std::vector<double> part(ch.count * 2 * c, 0.0);
   for_each_chunk(ch.count, [&](size_t k) {
@@ -107,7 +116,8 @@ void grad_sums_t(const T* dy, const T* x, const T* center, size_t rows, size_t c
       const T* g = dy + r * c;
       const T* xr = x + r * c;
       for (size_t j = 0; j < c; j++) {
-        const double gj = (double)g[j];
+        const T gm = kRelu ? g[j] * relu_factor(xr[j], rs[j], rt[j]) : g[j];
+        const double gj = (double)gm;
         s1[j] += gj;
         s2[j] += gj * ((double)xr[j] - (double)center[j]);
       }
@@ -124,6 +134,37 @@ void grad_sums_t(const T* dy, const T* x, const T* center, size_t rows, size_t c
   }
 }
 
+template <class T, bool kRelu>
+void input_grad_t(const T* g, const T* xs, size_t rows, size_t c, const T* ca, const T* cb, const T* cd, T* o,
+                  const T* rs, const T* rt) {
+  for_rows(rows, c, [&](size_t lo, size_t hi) {
+    for (size_t r = lo; r < hi; r++) {
+      const T* gr = g + r * c;
+      const T* xr = xs + r * c;
+      T* orow = o + r * c;
+      for (size_t j = 0; j < c; j++) {
+        const T gm = kRelu ? gr[j] * relu_factor(xr[j], rs[j], rt[j]) : gr[j];
+        const T p = ca[j] * gm;
+        const T q = cb[j] * xr[j];
+        const T s = p + q;
+        orow[j] = s + cd[j];
+      }
+    }
+  });
+}
+
+// Checks the relu's per-channel parameters and returns whether there is a relu.
+bool check_relu(const char* kernel, const ReluAfterAffine& relu, DType dtype, size_t channels) {
+  if ((relu.scale == nullptr) != (relu.shift == nullptr))
+    throw KernelError(std::string(kernel) + ": the relu's scale and shift must be given together");
+  if (relu.scale == nullptr) return false;
+  check_float(kernel, {relu.scale, relu.shift});
+  if (relu.scale->dtype != dtype) throw KernelError(std::string(kernel) + ": arrays must share a float dtype");
+  check_len(kernel, *relu.scale, channels, "reluScale");
+  check_len(kernel, *relu.shift, channels, "reluShift");
+  return true;
+}
+
 }  // namespace
 
 void batch_norm_stats(const Buf& x, size_t rows, size_t channels, const Buf& mean, const Buf& variance) {
@@ -137,7 +178,8 @@ void batch_norm_stats(const Buf& x, size_t rows, size_t channels, const Buf& mea
   });
 }
 
-void channel_affine(const Buf& x, size_t rows, size_t channels, const Buf& scale, const Buf& shift, const Buf& out) {
+void channel_affine(const Buf& x, size_t rows, size_t channels, const Buf& scale, const Buf& shift, bool relu,
+                    const Buf& out) {
   check_float("channelAffine", {&x, &scale, &shift, &out});
   check_len("channelAffine", x, rows * channels, "x");
   check_len("channelAffine", out, rows * channels, "out");
@@ -154,9 +196,17 @@ void channel_affine(const Buf& x, size_t rows, size_t channels, const Buf& scale
       for (size_t r = b; r < e; r++) {
         const T* xr = xs + r * c;
         T* orow = o + r * c;
-        for (size_t j = 0; j < c; j++) {
-          const T p = xr[j] * s[j];  // rounded before the add, as the reference computes it
-          orow[j] = p + t[j];
+        if (relu) {
+          for (size_t j = 0; j < c; j++) {
+            const T p = xr[j] * s[j];  // rounded before the add, as the reference computes it
+            const T v = p + t[j];
+            orow[j] = v < T(0) ? T(0) : v;  // NaN stays NaN, as relu keeps it
+          }
+        } else {
+          for (size_t j = 0; j < c; j++) {
+            const T p = xr[j] * s[j];
+            orow[j] = p + t[j];
+          }
         }
       }
     });
@@ -164,8 +214,9 @@ void channel_affine(const Buf& x, size_t rows, size_t channels, const Buf& scale
 }
 
 void batch_norm_grad_sums(const Buf& dy, const Buf& x, const Buf& center, size_t rows, size_t channels,
-                          const Buf& sumDy, const Buf& sumDyXc) {
+                          const Buf& sumDy, const Buf& sumDyXc, ReluAfterAffine relu) {
   check_float("batchNormGradSums", {&dy, &x, &center, &sumDy, &sumDyXc});
+  const bool withRelu = check_relu("batchNormGradSums", relu, x.dtype, channels);
   check_len("batchNormGradSums", dy, rows * channels, "dy");
   check_len("batchNormGradSums", x, rows * channels, "x");
   check_len("batchNormGradSums", center, channels, "center");
@@ -173,12 +224,17 @@ void batch_norm_grad_sums(const Buf& dy, const Buf& x, const Buf& center, size_t
   check_len("batchNormGradSums", sumDyXc, channels, "sumDyXc");
   dispatch_float(x.dtype, [&](auto tag) {
     using T = decltype(tag);
-    grad_sums_t<T>(dy.as<T>(), x.as<T>(), center.as<T>(), rows, channels, sumDy.as<T>(), sumDyXc.as<T>());
+    if (withRelu)
+      grad_sums_t<T, true>(dy.as<T>(), x.as<T>(), center.as<T>(), rows, channels, sumDy.as<T>(), sumDyXc.as<T>(),
+                           relu.scale->as<T>(), relu.shift->as<T>());
+    else
+      grad_sums_t<T, false>(dy.as<T>(), x.as<T>(), center.as<T>(), rows, channels, sumDy.as<T>(), sumDyXc.as<T>(),
+                            nullptr, nullptr);
   });
 }
 
 void batch_norm_input_grad(const Buf& dy, const Buf& x, size_t rows, size_t channels, const Buf& a, const Buf& b,
-                           const Buf& d, const Buf& out) {
+                           const Buf& d, const Buf& out, ReluAfterAffine relu) {
   check_float("batchNormInputGrad", {&dy, &x, &a, &b, &d, &out});
   check_len("batchNormInputGrad", dy, rows * channels, "dy");
   check_len("batchNormInputGrad", x, rows * channels, "x");
@@ -186,28 +242,15 @@ void batch_norm_input_grad(const Buf& dy, const Buf& x, size_t rows, size_t chan
   check_len("batchNormInputGrad", a, channels, "a");
   check_len("batchNormInputGrad", b, channels, "b");
   check_len("batchNormInputGrad", d, channels, "d");
+  const bool withRelu = check_relu("batchNormInputGrad", relu, x.dtype, channels);
   dispatch_float(x.dtype, [&](auto tag) {
     using T = decltype(tag);
-    const T* g = dy.as<T>();
-    const T* xs = x.as<T>();
-    const T* ca = a.as<T>();
-    const T* cb = b.as<T>();
-    const T* cd = d.as<T>();
-    T* o = out.as<T>();
-    const size_t c = channels;
-    for_rows(rows, c, [&](size_t lo, size_t hi) {
-      for (size_t r = lo; r < hi; r++) {
-        const T* gr = g + r * c;
-        const T* xr = xs + r * c;
-        T* orow = o + r * c;
-        for (size_t j = 0; j < c; j++) {
-          const T p = ca[j] * gr[j];
-          const T q = cb[j] * xr[j];
-          const T s = p + q;
-          orow[j] = s + cd[j];
-        }
-      }
-    });
+    if (withRelu)
+      input_grad_t<T, true>(dy.as<T>(), x.as<T>(), rows, channels, a.as<T>(), b.as<T>(), d.as<T>(), out.as<T>(),
+                            relu.scale->as<T>(), relu.shift->as<T>());
+    else
+      input_grad_t<T, false>(dy.as<T>(), x.as<T>(), rows, channels, a.as<T>(), b.as<T>(), d.as<T>(), out.as<T>(),
+                             nullptr, nullptr);
   });
 }
 

@@ -12,6 +12,10 @@ import { Tensor } from '../src/core/tensor.js';
 import { BatchNormalization } from '../src/layers/batch-normalization.js';
 import { batchNormInference, batchNormTraining } from '../src/ops/batch-norm.js';
 import { transpose } from '../src/ops/transpose.js';
+import { relu } from '../src/ops/unary.js';
+import { mul } from '../src/ops/binary.js';
+import { sum } from '../src/ops/reduce.js';
+import { gradients } from '../src/core/autograd.js';
 import { gradcheck, makeInput } from './helpers/gradcheck.js';
 import { nativeBackend, rng, wasmBackend } from './helpers/native.js';
 
@@ -49,8 +53,11 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rto
   }
 }
 
-/** Runs every BatchNormalization kernel on `be` and returns what it wrote. */
-function runKernels(be: Backend, C: FloatCtor, rows: number, c: number, seed: number, offset: number) {
+/**
+ * Runs every BatchNormalization kernel on `be` and returns what it wrote; `relu` runs the variants
+ * with a relu fused after the affine (its mask recomputed from x in the backward kernels).
+ */
+function runKernels(be: Backend, C: FloatCtor, rows: number, c: number, seed: number, offset: number, relu = false) {
   const n = rows * c;
   const x = randomFloats(C, n, seed, offset);
   const dy = randomFloats(C, n, seed + 1);
@@ -60,13 +67,16 @@ function runKernels(be: Backend, C: FloatCtor, rows: number, c: number, seed: nu
   const scale = randomFloats(C, c, seed + 2);
   const shift = randomFloats(C, c, seed + 3);
   const y = new C(n);
-  be.channelAffine(x, rows, c, scale, shift, y);
+  // About the mean, so the affine output is negative for about half the entries.
+  if (relu) for (let j = 0; j < c; j++) shift[j] = shift[j]! * 0.25 - mean[j]! * scale[j]!;
+  be.channelAffine(x, rows, c, scale, shift, relu, y);
   const sumDy = new C(c);
   const sumDyXc = new C(c);
-  be.batchNormGradSums(dy, x, mean, rows, c, sumDy, sumDyXc);
+  const after = relu ? { scale, shift } : null;
+  be.batchNormGradSums(dy, x, mean, rows, c, sumDy, sumDyXc, after);
   const [a, b, d] = [seed + 4, seed + 5, seed + 6].map((s) => randomFloats(C, c, s));
   const dx = new C(n);
-  be.batchNormInputGrad(dy, x, rows, c, a!, b!, d!, dx);
+  be.batchNormInputGrad(dy, x, rows, c, a!, b!, d!, dx, after);
   return { mean, variance, y, sumDy, sumDyXc, dx };
 }
 
@@ -76,10 +86,15 @@ function checkBackend(be: Backend, name: string): void {
     const rtol = C === Float32Array ? 3e-7 : 1e-12;
     for (const [rows, c] of SHAPES) {
       // Offset data checks the shifted variance sums (a mean of 1000 and a spread of 4).
-      for (const offset of [0, 1000]) {
-        const what = `${name} ${C.name} [${rows}, ${c}] offset ${offset}`;
-        const want = runKernels(jsBackend, C, rows, c, seed, offset);
-        const got = runKernels(be, C, rows, c, seed, offset);
+      for (const [offset, relu] of [
+        [0, false],
+        [1000, false],
+        [0, true],
+        [1000, true],
+      ] as const) {
+        const what = `${name} ${C.name} [${rows}, ${c}] offset ${offset}${relu ? ' relu' : ''}`;
+        const want = runKernels(jsBackend, C, rows, c, seed, offset, relu);
+        const got = runKernels(be, C, rows, c, seed, offset, relu);
         seed += 10;
         // Sums in float64 in another order: equal after rounding to the dtype, or one rounding apart.
         assertClose(got.mean, want.mean, rtol, `${what} mean`);
@@ -106,10 +121,13 @@ test('BatchNormalization kernels: the same bits on 1 and 2 native threads; NaN s
   const nb = nativeBackend();
   try {
     setNumThreads(1);
-    const one = runKernels(nb, Float32Array, 50000, 32, 7, 3);
-    setNumThreads(2);
-    const two = runKernels(nb, Float32Array, 50000, 32, 7, 3);
-    for (const k of Object.keys(one) as (keyof typeof one)[]) assertSame(two[k], one[k], `threads ${k}`);
+    for (const relu of [false, true]) {
+      setNumThreads(1);
+      const one = runKernels(nb, Float32Array, 50000, 32, 7, 3, relu);
+      setNumThreads(2);
+      const two = runKernels(nb, Float32Array, 50000, 32, 7, 3, relu);
+      for (const k of Object.keys(one) as (keyof typeof one)[]) assertSame(two[k], one[k], `threads ${k} relu ${relu}`);
+    }
   } finally {
     setNumThreads(2);
   }
@@ -125,7 +143,8 @@ test('BatchNormalization kernels: the same bits on 1 and 2 native threads; NaN s
     assert.ok(Number.isNaN(mean[1]!) && Number.isNaN(variance[1]!), `${be.name}: no rows`);
   }
   assert.throws(
-    () => nb.channelAffine(new Float32Array(4), 2, 3, new Float32Array(3), new Float32Array(3), new Float32Array(6)),
+    () =>
+      nb.channelAffine(new Float32Array(4), 2, 3, new Float32Array(3), new Float32Array(3), false, new Float32Array(6)),
     /channelAffine: x is shorter than the layout/,
   );
 });
@@ -139,6 +158,9 @@ test('batchNormTraining and batchNormInference: gradients against finite differe
   const variance = makeInput(r, { shape: [4], kind: 'positive' });
   gradcheck(([a, g, b]) => batchNormTraining(a!, g!, b!, 1e-3).y, [x, gamma, beta], { name: 'training' });
   gradcheck(([a]) => batchNormTraining(a!, null, null, 1e-3).y, [x], { name: 'training, no gamma/beta' });
+  gradcheck(([a, g, b]) => batchNormTraining(a!, g!, b!, 1e-3, { relu: true }).y, [x, gamma, beta], {
+    name: 'training with relu',
+  });
   gradcheck(([a, m, v, g, b]) => batchNormInference(a!, m!, v!, g!, b!, 1e-3), [x, mean, variance, gamma, beta], {
     name: 'inference',
   });
@@ -167,6 +189,35 @@ test('the fused channels-last path computes what the composed path computes on a
     assertClose(a.data, b.data, 2e-5, `training=${training} output`);
     assertClose(last.movingMean!.data, first.movingMean!.data, 1e-6, 'moving mean');
     assertClose(last.movingVariance!.data, first.movingVariance!.data, 1e-6, 'moving variance');
+  }
+});
+
+test('batchNormTraining with relu fused gives the bits of relu after batchNormTraining, forward and backward', () => {
+  for (const dtype of ['float32', 'float64'] as const) {
+    const r = new Random(77);
+    const x = makeInput(r, { shape: [40, 3, 8] }, dtype);
+    const gamma = makeInput(r, { shape: [8] }, dtype);
+    const beta = makeInput(r, { shape: [8] }, dtype);
+    const upstream = makeInput(r, { shape: [40, 3, 8] }, dtype);
+    const run = (fused: boolean) => {
+      const inputs = [x, gamma, beta].map((t) => {
+        const c = new Tensor(t.data.slice(), t.shape, t.dtype);
+        c.requiresGrad = true;
+        return c;
+      });
+      const [a, g, b] = inputs;
+      const y = fused
+        ? batchNormTraining(a!, g!, b!, 1e-3, { relu: true }).y
+        : relu(batchNormTraining(a!, g!, b!, 1e-3).y);
+      const grads = gradients(sum(mul(y, upstream)), inputs);
+      return { y, grads };
+    };
+    const fused = run(true);
+    const composed = run(false);
+    const negatives = (composed.y.data as Float32Array).filter((v) => v === 0).length;
+    assert.ok(negatives > 100 && negatives < 860, `${dtype}: the relu must cut some entries, cut ${negatives}`);
+    assertSame(fused.y.data, composed.y.data, `${dtype} y`);
+    fused.grads.forEach((g, i) => assertSame(g!.data, composed.grads[i]!.data, `${dtype} grad ${i}`));
   }
 });
 

@@ -208,18 +208,20 @@ void run(int kernel, const Args& a) {
     case K_BATCH_NORM_STATS:
       return ds::batch_norm_stats(a.buf(0, "x"), a.count(0, "rows"), a.count(1, "channels"), a.buf(1, "mean"),
                                   a.buf(2, "variance"));
-    // slots: x, scale, shift, out; meta: [rows, channels]
+    // slots: x, scale, shift, out; meta: [rows, channels, relu]
     case K_CHANNEL_AFFINE:
       return ds::channel_affine(a.buf(0, "x"), a.count(0, "rows"), a.count(1, "channels"), a.buf(1, "scale"),
-                                a.buf(2, "shift"), a.buf(3, "out"));
-    // slots: dy, x, center, sumDy, sumDyXc; meta: [rows, channels]
+                                a.buf(2, "shift"), a.num(2) != 0, a.buf(3, "out"));
+    // slots: dy, x, center, sumDy, sumDyXc, reluScale?, reluShift?; meta: [rows, channels]
     case K_BATCH_NORM_GRAD_SUMS:
       return ds::batch_norm_grad_sums(a.buf(0, "dy"), a.buf(1, "x"), a.buf(2, "center"), a.count(0, "rows"),
-                                      a.count(1, "channels"), a.buf(3, "sumDy"), a.buf(4, "sumDyXc"));
-    // slots: dy, x, a, b, d, out; meta: [rows, channels]
+                                      a.count(1, "channels"), a.buf(3, "sumDy"), a.buf(4, "sumDyXc"),
+                                      {a.opt(5, "reluScale", s0), a.opt(6, "reluShift", s1)});
+    // slots: dy, x, a, b, d, out, reluScale?, reluShift?; meta: [rows, channels]
     case K_BATCH_NORM_INPUT_GRAD:
       return ds::batch_norm_input_grad(a.buf(0, "dy"), a.buf(1, "x"), a.count(0, "rows"), a.count(1, "channels"),
-                                       a.buf(2, "a"), a.buf(3, "b"), a.buf(4, "d"), a.buf(5, "out"));
+                                       a.buf(2, "a"), a.buf(3, "b"), a.buf(4, "d"), a.buf(5, "out"),
+                                       {a.opt(6, "reluScale", s0), a.opt(7, "reluShift", s1)});
     // slots: param, grad, m, v; meta: [lr, beta1, beta2, epsilon, step]
     case K_ADAM:
       return ds::adam_update(a.buf(0, "param"), a.buf(1, "grad"), a.buf(2, "m"), a.buf(3, "v"),

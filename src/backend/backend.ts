@@ -192,6 +192,12 @@ export function recurrentCachePlanes(cell: RecurrentCell): number {
   return cell === 'simpleRnn' ? 2 : cell === 'lstm' ? 7 : cell === 'gru' ? 6 : 5;
 }
 
+/** The per-channel affine a relu followed (BatchNormalization then relu, fused): its gradient mask is recomputed from it. */
+export interface ReluAfterAffine {
+  scale: FloatArray;
+  shift: FloatArray;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -341,16 +347,24 @@ export interface Backend {
    * (a shift near the mean, so the variance does not cancel); NaN for no rows.
    */
   batchNormStats(x: FloatArray, rows: number, channels: number, mean: FloatArray, variance: FloatArray): void;
-  /** out[r, c] = x[r, c] * scale[c] + shift[c], the product rounded to x's dtype before the add. */
+  /**
+   * out[r, c] = x[r, c] * scale[c] + shift[c], the product rounded to x's dtype before the add;
+   * then max(out, 0) when `relu` (NaN stays NaN), a relu fused into the same pass.
+   */
   channelAffine(
     x: FloatArray,
     rows: number,
     channels: number,
     scale: FloatArray,
     shift: FloatArray,
+    relu: boolean,
     out: FloatArray,
   ): void;
-  /** sumDy[c] = sum of dy[., c]; sumDyXc[c] = sum of dy[., c] * (x[., c] - center[c]); float64 sums. */
+  /**
+   * sumDy[c] = sum of g[., c]; sumDyXc[c] = sum of g[., c] * (x[., c] - center[c]); float64 sums.
+   * g is dy, or, when a relu followed `channelAffine(x, relu.scale, relu.shift)`, dy times that
+   * relu's gradient (1 where the affine output was > 0, else 0), recomputed from x.
+   */
   batchNormGradSums(
     dy: FloatArray,
     x: FloatArray,
@@ -359,8 +373,12 @@ export interface Backend {
     channels: number,
     sumDy: FloatArray,
     sumDyXc: FloatArray,
+    relu: ReluAfterAffine | null,
   ): void;
-  /** out[r, c] = a[c] * dy[r, c] + b[c] * x[r, c] + d[c] (each product and sum rounded to the dtype, in that order). */
+  /**
+   * out[r, c] = a[c] * g[r, c] + b[c] * x[r, c] + d[c] (each product and sum rounded to the dtype,
+   * in that order), g as in batchNormGradSums.
+   */
   batchNormInputGrad(
     dy: FloatArray,
     x: FloatArray,
@@ -370,6 +388,7 @@ export interface Backend {
     b: FloatArray,
     d: FloatArray,
     out: FloatArray,
+    relu: ReluAfterAffine | null,
   ): void;
 
   /** Optimizer updates, in place on param and the state arrays. */

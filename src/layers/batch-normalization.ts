@@ -5,7 +5,7 @@ import { add, mul, sub } from '../ops/binary.js';
 import { batchNormInference, batchNormTraining } from '../ops/batch-norm.js';
 import { mean } from '../ops/reduce.js';
 import { reshape } from '../ops/reshape.js';
-import { rsqrt, square } from '../ops/unary.js';
+import { relu, rsqrt, square } from '../ops/unary.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape, ShapeValue } from './layer.js';
@@ -144,19 +144,29 @@ export class BatchNormalization extends Layer {
     super.build(inputShape);
   }
 
+  /** A following relu runs in the training kernel's pass (and after the other paths, unfused). */
+  override get fusesRelu(): boolean {
+    return true;
+  }
+
   override call(x: Tensor, options: CallOptions): Tensor {
     const a = this.featureAxis(x.rank, x.shape);
     const training = options.training && this.trainable;
+    const reluAfter = options.reluAfter === true;
     // Channels last (Keras's default axis): one fused kernel pass each way.
     if (a === x.rank - 1 && (x.dtype === 'float32' || x.dtype === 'float64')) {
       if (!training) {
-        return batchNormInference(x, this.movingMean!, this.movingVariance!, this.gamma, this.beta, this.epsilon);
+        const y = batchNormInference(x, this.movingMean!, this.movingVariance!, this.gamma, this.beta, this.epsilon);
+        return reluAfter ? relu(y) : y;
       }
-      const { y, mean: bm, variance: bv } = batchNormTraining(x, this.gamma, this.beta, this.epsilon);
+      const { y, mean: bm, variance: bv } = batchNormTraining(x, this.gamma, this.beta, this.epsilon, {
+        relu: reluAfter,
+      });
       this.updateMovingStatistics(bm, bv);
       return y;
     }
-    return this.callComposed(x, a, training);
+    const y = this.callComposed(x, a, training);
+    return reluAfter ? relu(y) : y;
   }
 
   /** moving = moving * momentum + batch * (1 - momentum), outside autograd. */

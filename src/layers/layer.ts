@@ -62,6 +62,12 @@ export type CallOptions<M = Tensor | null> = {
    * Layers that use it say so with `supportsMasking`.
    */
   mask?: M;
+  /**
+   * Apply relu to the output as well, in the layer's own kernel pass: set by the graph runner
+   * (models/relu-fusion.ts) only on layers whose `fusesRelu` is true, when the call's only
+   * reader is a plain relu.
+   */
+  reluAfter?: boolean;
 };
 
 /**
@@ -312,7 +318,15 @@ export abstract class Layer {
       : this.applyEager(inputs as LayerValue<Tensor>, options);
   }
 
-  private applyEager(inputs: LayerValue<Tensor>, options: ApplyOptions): LayerValue<Tensor> {
+  /**
+   * Whether `call` honours `reluAfter` (applying relu to its one output in the same pass). Layers
+   * whose kernels can fuse it override this; the graph runner asks before fusing.
+   */
+  get fusesRelu(): boolean {
+    return false;
+  }
+
+  private applyEager(inputs: LayerValue<Tensor>, options: ApplyOptions, reluAfter = false): LayerValue<Tensor> {
     const cast = mapNested(inputs, isTensor, (t) => this.castInput(t));
     const shapes = mapNested(cast, isTensor, (t) => [null, ...t.shape.slice(1)] as SymbolicShape);
     this.maybeBuild(shapes as ShapeValue);
@@ -325,7 +339,7 @@ export abstract class Layer {
     callDepth++;
     let outputs: LayerValue<Tensor>;
     try {
-      outputs = this.call(cast, { ...rest, training, mask });
+      outputs = this.call(cast, reluAfter ? { ...rest, training, mask, reluAfter } : { ...rest, training, mask });
     } finally {
       callDepth--;
     }
@@ -369,6 +383,26 @@ export abstract class Layer {
     const inputs = args[0] as LayerValue<Tensor>;
     const outMask = this.computeMask(inputs, mask);
     const outputs = this.apply<LayerValue<Tensor>>(inputs, { ...kwargs, training, mask });
+    return { outputs, mask: outMask };
+  }
+
+  /**
+   * callInGraph for a call whose only reader is a plain relu, with that relu applied by this
+   * layer's own kernel (`fusesRelu` layers only; on real tensors, so no symbolic path).
+   */
+  callInGraphWithRelu(
+    args: readonly unknown[],
+    kwargs: Readonly<Record<string, unknown>>,
+    training: boolean,
+    mask: unknown,
+  ): { outputs: LayerValue<Tensor>; mask: unknown } {
+    if (!this.fusesRelu) throw new Error(`Layer '${this.name}' (${this.className}) cannot apply a fused relu.`);
+    const inputs = args[0] as LayerValue<Tensor>;
+    const outMask = this.computeMask(inputs, mask);
+    const flat = flattenNested(inputs, isAnyTensor);
+    if (flat.length === 0 || !flat.every(isTensor))
+      throw new Error(`Layer '${this.name}' (${this.className}): a fused relu needs real tensors.`);
+    const outputs = this.applyEager(inputs, { ...kwargs, training, mask } as ApplyOptions, true);
     return { outputs, mask: outMask };
   }
 

@@ -5,6 +5,7 @@ import type { Node } from '../layers/graph/node.js';
 import type { SymbolicTensor } from '../layers/graph/symbolic-tensor.js';
 import { formatShape, isSymbolicTensor } from '../layers/graph/symbolic-tensor.js';
 import { InputLayer } from '../layers/input-layer.js';
+import { findReluFusions } from './relu-fusion.js';
 import type { Layer } from '../layers/layer.js';
 import { Tensor as TensorClass } from '../core/tensor.js';
 
@@ -30,6 +31,9 @@ export class LayerGraph {
   private readonly depths: Map<Node, number>;
   /** How many nodes read each tensor (so values can be dropped once read for the last time). */
   private readonly readers = new Map<SymbolicTensor, number>();
+  /** Relu calls folded into the call before them (see relu-fusion.ts): relu node by producer. */
+  private readonly reluFusions: Map<Node, Node>;
+  private readonly fusedRelus: Set<Node>;
 
   constructor(inputs: Nested<SymbolicTensor>, outputs: Nested<SymbolicTensor>, owner: string) {
     this.inputStructure = inputs;
@@ -85,6 +89,8 @@ export class LayerGraph {
           `Model '${owner}': the name '${name}' is used by ${count} layers; layer names in a model must be unique.`,
         );
     for (const node of this.nodes) for (const t of node.inputs) this.readers.set(t, (this.readers.get(t) ?? 0) + 1);
+    this.reluFusions = findReluFusions(this.nodes, this.readers, new Set(this.outputs));
+    this.fusedRelus = new Set(this.reluFusions.values());
   }
 
   /** Whether a node belongs to this graph (a shared layer may have calls elsewhere too). */
@@ -125,7 +131,8 @@ export class LayerGraph {
       return v;
     };
     for (const node of this.nodes) {
-      if (node.isInput) continue;
+      if (node.isInput || this.fusedRelus.has(node)) continue;
+      const reluNode = this.reluFusions.get(node);
       const args = node.args.map((a) => replace(a, valueOf));
       const { training: fixed, mask: given, ...rest } = node.kwargs;
       const kwargs = replace(rest, valueOf) as Record<string, unknown>;
@@ -137,13 +144,10 @@ export class LayerGraph {
       // The masks of tensors passed as keyword arguments (MultiHeadAttention's value and key).
       const kwargMasks: Record<string, Tensor | null> = {};
       for (const [k, v] of Object.entries(rest)) if (isSymbolicTensor(v)) kwargMasks[k] = masks.get(v) ?? null;
-      const result = node.layer.callInGraph(
-        args,
-        kwargs,
-        typeof fixed === 'boolean' ? fixed : training,
-        mask,
-        kwargMasks,
-      );
+      const mode = typeof fixed === 'boolean' ? fixed : training;
+      const result = reluNode
+        ? node.layer.callInGraphWithRelu(args, kwargs, mode, mask)
+        : node.layer.callInGraph(args, kwargs, mode, mask, kwargMasks);
       const produced = flattenNested(result.outputs, isTensor);
       if (produced.length !== node.outputs.length)
         throw new Error(
@@ -159,6 +163,13 @@ export class LayerGraph {
         values.set(t, got);
         masks.set(t, outMasks[i]!);
       });
+      if (reluNode) {
+        // The relu's output is this call's (fused) output; a relu passes its input's mask on.
+        const [from, to] = [node.outputs[0]!, reluNode.outputs[0]!];
+        values.set(to, values.get(from)!);
+        masks.set(to, masks.get(from) ?? null);
+        values.delete(from);
+      }
       // Drop what no later node reads, so long graphs do not hold every activation.
       for (const t of node.inputs) {
         const n = (left.get(t) ?? 1) - 1;

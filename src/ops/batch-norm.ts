@@ -1,3 +1,4 @@
+import type { ReluAfterAffine } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
 import { record } from '../core/autograd.js';
 import type { FloatArray } from '../core/dtype.js';
@@ -44,7 +45,7 @@ function read(t: Tensor | null, channels: number, fill: number): Float64Array {
   return t === null ? new Float64Array(channels).fill(fill) : Float64Array.from(t.data as FloatArray);
 }
 
-function affine(x: Tensor, { rows, channels }: Layout, scale: Tensor, shift: Tensor): Tensor {
+function affine(x: Tensor, { rows, channels }: Layout, scale: Tensor, shift: Tensor, relu = false): Tensor {
   const out = uninitializedOutput(x.shape, x.dtype);
   backend().channelAffine(
     x.data as FloatArray,
@@ -52,13 +53,23 @@ function affine(x: Tensor, { rows, channels }: Layout, scale: Tensor, shift: Ten
     channels,
     scale.data as FloatArray,
     shift.data as FloatArray,
+    relu,
     out.data as FloatArray,
   );
   return out;
 }
 
-/** sum(dy) and sum(dy * (x - center)) per channel, in float64 sums. */
-function gradSums(dy: Tensor, x: Tensor, center: Tensor, l: Layout): [Float64Array, Float64Array] {
+/**
+ * sum(g) and sum(g * (x - center)) per channel, in float64 sums; g is dy, or dy through the relu
+ * that followed the affine `relu` when there was one.
+ */
+function gradSums(
+  dy: Tensor,
+  x: Tensor,
+  center: Tensor,
+  l: Layout,
+  relu: ReluAfterAffine | null = null,
+): [Float64Array, Float64Array] {
   const sumDy = output([l.channels], x.dtype);
   const sumDyXc = output([l.channels], x.dtype);
   backend().batchNormGradSums(
@@ -69,6 +80,7 @@ function gradSums(dy: Tensor, x: Tensor, center: Tensor, l: Layout): [Float64Arr
     l.channels,
     sumDy.data as FloatArray,
     sumDyXc.data as FloatArray,
+    relu,
   );
   return [Float64Array.from(sumDy.data as FloatArray), Float64Array.from(sumDyXc.data as FloatArray)];
 }
@@ -85,6 +97,15 @@ export interface BatchNormTrainingResult {
   variance: Tensor;
 }
 
+export interface BatchNormTrainingOptions {
+  /**
+   * Apply relu to the output in the same pass: y = relu(normalised x). Same bits as a separate
+   * relu; the backward pass recomputes the relu's mask from x, so neither the relu's output nor
+   * its gradient is a separate pass over memory.
+   */
+  relu?: boolean;
+}
+
 /**
  * BatchNormalization while training: normalises with the batch's own mean and biased variance
  * over all rows. Differentiable in x, gamma and beta (null gamma = 1, null beta = 0), the
@@ -95,7 +116,9 @@ export function batchNormTraining(
   gamma: Tensor | null,
   beta: Tensor | null,
   epsilon: number,
+  options: BatchNormTrainingOptions = {},
 ): BatchNormTrainingResult {
+  const relu = options.relu === true;
   const l = layoutOf(x, 'batchNormTraining', [gamma, beta]);
   const mean = output([l.channels], x.dtype);
   const variance = output([l.channels], x.dtype);
@@ -111,18 +134,16 @@ export function batchNormTraining(
   const g = read(gamma, l.channels, 1);
   const b = read(beta, l.channels, 0);
   const scale = g.map((gi, j) => gi * invStd[j]!);
-  const y = affine(
+  const scaleVector = vector(scale, x);
+  const shiftVector = vector(
+    b.map((bi, j) => bi - m[j]! * scale[j]!),
     x,
-    l,
-    vector(scale, x),
-    vector(
-      b.map((bi, j) => bi - m[j]! * scale[j]!),
-      x,
-    ),
   );
+  const y = affine(x, l, scaleVector, shiftVector, relu);
+  const reluAfter = relu ? { scale: scaleVector.data as FloatArray, shift: shiftVector.data as FloatArray } : null;
   const inputs = [x, ...(gamma ? [gamma] : []), ...(beta ? [beta] : [])];
-  record(y, 'batchNormTraining', inputs, (dy) => {
-    const [sumDy, sumDyXc] = gradSums(dy, x, mean, l);
+  record(y, relu ? 'batchNormTrainingRelu' : 'batchNormTraining', inputs, (dy) => {
+    const [sumDy, sumDyXc] = gradSums(dy, x, mean, l, reluAfter);
     const grads: (Tensor | null)[] = [null];
     if (x.requiresGrad) {
       // dx = scale * (dy - mean(dy) - xhat * mean(dy * xhat)), xhat = (x - mean) * invStd,
@@ -141,6 +162,7 @@ export function batchNormTraining(
         vector(bx, x).data as FloatArray,
         vector(d, x).data as FloatArray,
         dx.data as FloatArray,
+        reluAfter,
       );
       grads[0] = dx;
     }

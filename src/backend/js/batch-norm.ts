@@ -1,4 +1,5 @@
 import type { FloatArray } from '../../core/dtype.js';
+import type { ReluAfterAffine } from '../backend.js';
 
 /** Rounds an intermediate to the storage precision of `a`, as the native kernels compute in it. */
 function rounder(a: FloatArray): (v: number) => number {
@@ -36,20 +37,37 @@ export function batchNormStats(
   }
 }
 
-/** out[r, c] = x[r, c] * scale[c] + shift[c], the product rounded before the add. */
+/** out[r, c] = x[r, c] * scale[c] + shift[c], the product rounded before the add; then relu if asked. */
 export function channelAffine(
   x: FloatArray,
   rows: number,
   channels: number,
   scale: FloatArray,
   shift: FloatArray,
+  relu: boolean,
   out: FloatArray,
 ): void {
   const r = rounder(out);
   for (let i = 0, n = rows * channels; i < n; i++) {
     const j = i % channels;
-    out[i] = r(x[i]! * scale[j]!) + shift[j]!;
+    const v = r(r(x[i]! * scale[j]!) + shift[j]!);
+    out[i] = relu && v < 0 ? 0 : v; // NaN stays NaN
   }
+}
+
+/**
+ * dy, or dy times the gradient of a relu that followed `channelAffine(x, relu.scale, relu.shift)`
+ * (1 where that affine output was > 0, recomputed from x as the forward pass rounded it).
+ */
+function reluMasked(dy: FloatArray, x: FloatArray, channels: number, relu: ReluAfterAffine | null): FloatArray {
+  if (relu === null) return dy;
+  const r = rounder(dy);
+  const g = dy instanceof Float32Array ? new Float32Array(dy.length) : new Float64Array(dy.length);
+  for (let i = 0; i < dy.length && i < x.length; i++) {
+    const j = i % channels;
+    g[i] = dy[i]! * (r(r(x[i]! * relu.scale[j]!) + relu.shift[j]!) > 0 ? 1 : 0);
+  }
+  return g;
 }
 
 /** sumDy[c] = sum_r dy[r, c] and sumDyXc[c] = sum_r dy[r, c] * (x[r, c] - center[c]), in float64. */
@@ -61,7 +79,9 @@ export function batchNormGradSums(
   channels: number,
   sumDy: FloatArray,
   sumDyXc: FloatArray,
+  relu: ReluAfterAffine | null,
 ): void {
+  dy = reluMasked(dy, x, channels, relu);
   for (let j = 0; j < channels; j++) {
     let s1 = 0;
     let s2 = 0;
@@ -85,7 +105,9 @@ export function batchNormInputGrad(
   b: FloatArray,
   d: FloatArray,
   out: FloatArray,
+  relu: ReluAfterAffine | null,
 ): void {
+  dy = reluMasked(dy, x, channels, relu);
   const r = rounder(out);
   for (let i = 0, n = rows * channels; i < n; i++) {
     const j = i % channels;

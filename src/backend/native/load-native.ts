@@ -110,6 +110,7 @@ export interface NativeAddon {
     channels: number,
     scale: ArrayBufferView,
     shift: ArrayBufferView,
+    relu: boolean,
     out: ArrayBufferView,
   ): void;
   batchNormGradSums(
@@ -120,6 +121,8 @@ export interface NativeAddon {
     channels: number,
     sumDy: ArrayBufferView,
     sumDyXc: ArrayBufferView,
+    reluScale: ArrayBufferView | null,
+    reluShift: ArrayBufferView | null,
   ): void;
   batchNormInputGrad(
     dy: ArrayBufferView,
@@ -130,6 +133,8 @@ export interface NativeAddon {
     b: ArrayBufferView,
     d: ArrayBufferView,
     out: ArrayBufferView,
+    reluScale: ArrayBufferView | null,
+    reluShift: ArrayBufferView | null,
   ): void;
   adamUpdate(
     p: ArrayBufferView,

@@ -202,14 +202,14 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     batchNormStats(x, rows, channels, mean, variance) {
       addon.batchNormStats(x, rows, channels, mean, variance);
     },
-    channelAffine(x, rows, channels, scale, shift, out) {
-      addon.channelAffine(x, rows, channels, scale, shift, out);
+    channelAffine(x, rows, channels, scale, shift, relu, out) {
+      addon.channelAffine(x, rows, channels, scale, shift, relu, out);
     },
-    batchNormGradSums(dy, x, center, rows, channels, sumDy, sumDyXc) {
-      addon.batchNormGradSums(dy, x, center, rows, channels, sumDy, sumDyXc);
+    batchNormGradSums(dy, x, center, rows, channels, sumDy, sumDyXc, relu) {
+      addon.batchNormGradSums(dy, x, center, rows, channels, sumDy, sumDyXc, relu?.scale ?? null, relu?.shift ?? null);
     },
-    batchNormInputGrad(dy, x, rows, channels, a, b, d, out) {
-      addon.batchNormInputGrad(dy, x, rows, channels, a, b, d, out);
+    batchNormInputGrad(dy, x, rows, channels, a, b, d, out, relu) {
+      addon.batchNormInputGrad(dy, x, rows, channels, a, b, d, out, relu?.scale ?? null, relu?.shift ?? null);
     },
     adamUpdate(param, grad, m, v, p) {
       addon.adamUpdate(param, grad, m, v, p.lr, p.beta1, p.beta2, p.epsilon, p.step);

@@ -572,20 +572,29 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
       m[1] = channels;
       rt.call('batchNormStats', [x, mean, variance], ['in', 'out', 'out']);
     },
-    channelAffine(x, rows, channels, scale, shift, out) {
+    channelAffine(x, rows, channels, scale, shift, relu, out) {
       m[0] = rows;
       m[1] = channels;
+      m[2] = relu ? 1 : 0;
       rt.call('channelAffine', [x, scale, shift, out], ['in', 'in', 'in', 'out']);
     },
-    batchNormGradSums(dy, x, center, rows, channels, sumDy, sumDyXc) {
+    batchNormGradSums(dy, x, center, rows, channels, sumDy, sumDyXc, relu) {
       m[0] = rows;
       m[1] = channels;
-      rt.call('batchNormGradSums', [dy, x, center, sumDy, sumDyXc], ['in', 'in', 'in', 'out', 'out']);
+      rt.call(
+        'batchNormGradSums',
+        [dy, x, center, sumDy, sumDyXc, relu?.scale ?? null, relu?.shift ?? null],
+        ['in', 'in', 'in', 'out', 'out', 'in', 'in'],
+      );
     },
-    batchNormInputGrad(dy, x, rows, channels, a, b, d, out) {
+    batchNormInputGrad(dy, x, rows, channels, a, b, d, out, relu) {
       m[0] = rows;
       m[1] = channels;
-      rt.call('batchNormInputGrad', [dy, x, a, b, d, out], ['in', 'in', 'in', 'in', 'in', 'out']);
+      rt.call(
+        'batchNormInputGrad',
+        [dy, x, a, b, d, out, relu?.scale ?? null, relu?.shift ?? null],
+        ['in', 'in', 'in', 'in', 'in', 'out', 'in', 'in'],
+      );
     },
     adamUpdate(param, grad, mm, v, p) {
       m[0] = p.lr;
