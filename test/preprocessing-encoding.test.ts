@@ -25,15 +25,24 @@ describe('CategoryEncoding', () => {
       [0, 1, 0, 0],
       [0, 0, 0, 1],
     ]);
-    assert.deepEqual(new layers.CategoryEncoding({ numTokens: 3, outputMode: 'one_hot' }).apply(ints([0, 2], [1, 2])).shape, [1, 2, 3]);
+    assert.deepEqual(
+      new layers.CategoryEncoding({ numTokens: 3, outputMode: 'one_hot' }).apply(ints([0, 2], [1, 2])).shape,
+      [1, 2, 3],
+    );
   });
   test("multi_hot (the default, Keras's 'binary') and count encode each sample's last axis", () => {
     assert.deepEqual(rows(new layers.CategoryEncoding({ numTokens: 4 }).apply(ints([0, 1, 1, 1], [2, 2]))), [
       [1, 1, 0, 0],
       [0, 1, 0, 0],
     ]);
-    assert.deepEqual(rows(new layers.CategoryEncoding({ numTokens: 4, outputMode: 'binary' }).apply(ints([3, 3], [1, 2]))), [[0, 0, 0, 1]]);
-    assert.deepEqual(rows(new layers.CategoryEncoding({ numTokens: 4, outputMode: 'count' }).apply(ints([1, 1, 2], [1, 3]))), [[0, 2, 1, 0]]);
+    assert.deepEqual(
+      rows(new layers.CategoryEncoding({ numTokens: 4, outputMode: 'binary' }).apply(ints([3, 3], [1, 2]))),
+      [[0, 0, 0, 1]],
+    );
+    assert.deepEqual(
+      rows(new layers.CategoryEncoding({ numTokens: 4, outputMode: 'count' }).apply(ints([1, 1, 2], [1, 3]))),
+      [[0, 2, 1, 0]],
+    );
     // A rank-1 input is one sample (Keras's bincount path).
     assert.deepEqual(new layers.CategoryEncoding({ numTokens: 3 }).apply(ints([0, 2], [2])).shape, [3]);
     const weighted = new layers.CategoryEncoding({ numTokens: 3, outputMode: 'count' }).apply(ints([1, 1, 2], [1, 3]), {
@@ -43,7 +52,10 @@ describe('CategoryEncoding', () => {
   });
   test('ids out of range and unknown options are errors naming them', () => {
     const e = new layers.CategoryEncoding({ numTokens: 3, name: 'ce' });
-    assert.throws(() => e.apply(ints([3], [1, 1])), /'ce' \(CategoryEncoding\): every input must be an integer id in \[0, 3\), got 3/);
+    assert.throws(
+      () => e.apply(ints([3], [1, 1])),
+      /'ce' \(CategoryEncoding\): every input must be an integer id in \[0, 3\), got 3/,
+    );
     assert.throws(() => new layers.CategoryEncoding({}), /numTokens must be set/);
     assert.throws(() => new layers.CategoryEncoding({ numTokens: 2, outputMode: 'tf_idf' as never }), /did you mean/);
     assert.throws(() => new layers.CategoryEncoding({ numTokens: 2, num_tokens: 2 } as never), /use `numTokens`/);
@@ -86,14 +98,25 @@ describe('TextVectorization', () => {
     const [l2, l25] = [Math.log(2), Math.log(2.5)];
     const oov = (3 * l2 + 2 * l25) / 5;
     const got = rows(tf.apply(['the cat cat zebra']))[0]!;
-    [oov, l2, 0, 2 * l2, 0, 0].forEach((e, i) => assert.ok(Math.abs(got[i]! - e) < 1e-6, `tf_idf[${i}] ${got[i]} vs ${e}`));
-    const padded = new layers.TextVectorization({ outputMode: 'multi_hot', maxTokens: 10, padToMaxTokens: true, vocabulary: ['a'] });
+    [oov, l2, 0, 2 * l2, 0, 0].forEach((e, i) =>
+      assert.ok(Math.abs(got[i]! - e) < 1e-6, `tf_idf[${i}] ${got[i]} vs ${e}`),
+    );
+    const padded = new layers.TextVectorization({
+      outputMode: 'multi_hot',
+      maxTokens: 10,
+      padToMaxTokens: true,
+      vocabulary: ['a'],
+    });
     assert.deepEqual(padded.apply(['a']).shape, [1, 10]);
   });
   test('split character / none, standardize lower / strip_punctuation / none, and n-grams', () => {
     const ch = new layers.TextVectorization({ split: 'character', standardize: 'lower', vocabulary: ['a', 'b', '!'] });
     assert.deepEqual(rows(ch.apply(['Ab!c'])), [[2, 3, 4, 1]]);
-    const whole = new layers.TextVectorization({ split: null, standardize: 'strip_punctuation', vocabulary: ['Hi there'] });
+    const whole = new layers.TextVectorization({
+      split: null,
+      standardize: 'strip_punctuation',
+      vocabulary: ['Hi there'],
+    });
     assert.deepEqual(rows(whole.apply(['Hi, there!', 'hi there'])), [[2], [1]]);
     const raw = new layers.TextVectorization({ standardize: 'none', vocabulary: ['A.'] });
     assert.deepEqual(rows(raw.apply(['A. a.'])), [[2, 1]]);
@@ -105,16 +128,34 @@ describe('TextVectorization', () => {
     const tv = new layers.TextVectorization({ vocabulary: ['', '[UNK]', 'x', 'y'] });
     assert.deepEqual(tv.getVocabulary(), ['', '[UNK]', 'x', 'y']);
     assert.throws(() => new layers.TextVectorization({ vocabulary: ['x', 'x'] }), /term "x" more than once/);
-    assert.throws(() => new layers.TextVectorization({ vocabulary: ['x', '[UNK]'] }), /special token "\[UNK\]" may only lead/);
-    assert.throws(() => new layers.TextVectorization({ maxTokens: 3, vocabulary: ['x', 'y'] }), /larger than maxTokens 3/);
+    assert.throws(
+      () => new layers.TextVectorization({ vocabulary: ['x', '[UNK]'] }),
+      /special token "\[UNK\]" may only lead/,
+    );
+    assert.throws(
+      () => new layers.TextVectorization({ maxTokens: 3, vocabulary: ['x', 'y'] }),
+      /larger than maxTokens 3/,
+    );
   });
   test('unsupported options are refused by name; tensors and graphs are refused saying why', () => {
-    assert.throws(() => new layers.TextVectorization({ standardize: 'lower_and_strip_punctuations' as never }), /did you mean 'lower_and_strip_punctuation'/);
+    assert.throws(
+      () => new layers.TextVectorization({ standardize: 'lower_and_strip_punctuations' as never }),
+      /did you mean 'lower_and_strip_punctuation'/,
+    );
     assert.throws(() => new layers.TextVectorization({ split: 'comma' as never }), /did you mean/);
-    assert.throws(() => new layers.TextVectorization({ outputMode: 'int', outputSequenceLength: 0 }), /outputSequenceLength must be a positive integer/);
-    assert.throws(() => new layers.TextVectorization({ outputMode: 'count', outputSequenceLength: 3 }), /must not be set when outputMode is not 'int'/);
+    assert.throws(
+      () => new layers.TextVectorization({ outputMode: 'int', outputSequenceLength: 0 }),
+      /outputSequenceLength must be a positive integer/,
+    );
+    assert.throws(
+      () => new layers.TextVectorization({ outputMode: 'count', outputSequenceLength: 3 }),
+      /must not be set when outputMode is not 'int'/,
+    );
     assert.throws(() => new layers.TextVectorization({ ragged: true }), /ragged=true is not supported/);
-    assert.throws(() => new layers.TextVectorization({ standardize: ((s: string) => s) as never }), /custom functions are not supported/);
+    assert.throws(
+      () => new layers.TextVectorization({ standardize: ((s: string) => s) as never }),
+      /custom functions are not supported/,
+    );
     assert.throws(() => new layers.TextVectorization({ max_tokens: 3 } as never), /use `maxTokens`/);
     const tv = new layers.TextVectorization({ name: 'tv', vocabulary: ['a'] });
     assert.throws(() => tv.apply(ints([1], [1])), /'tv' \(TextVectorization\) takes strings.*before the model/);

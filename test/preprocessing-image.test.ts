@@ -21,7 +21,12 @@ function img(values: number[], shape: number[], dtype: 'float32' | 'float64' = '
 function close(actual: Tensor, expected: number[], tol = 1e-5, what = ''): void {
   const a = Array.from(actual.data, Number);
   assert.equal(a.length, expected.length, `${what}: ${a.length} values, expected ${expected.length}`);
-  a.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) <= tol, `${what} [${i}]: got ${v}, expected ${expected[i]} (all: ${a.join(', ')})`));
+  a.forEach((v, i) =>
+    assert.ok(
+      Math.abs(v - expected[i]!) <= tol,
+      `${what} [${i}]: got ${v}, expected ${expected[i]} (all: ${a.join(', ')})`,
+    ),
+  );
 }
 
 describe('Rescaling', () => {
@@ -89,7 +94,10 @@ describe('Normalization', () => {
   });
   test('gradient (given statistics)', () => {
     const x = makeInput(new Random(2), { shape: [2, 3] });
-    gradcheck(([a]) => new layers.Normalization({ mean: [1, 2, 3], variance: [1, 4, 9], dtype: 'float64' }).apply(a!), [x]);
+    gradcheck(
+      ([a]) => new layers.Normalization({ mean: [1, 2, 3], variance: [1, 4, 9], dtype: 'float64' }).apply(a!),
+      [x],
+    );
   });
 });
 
@@ -97,7 +105,10 @@ describe('Resizing', () => {
   const square = img([0, 1, 2, 3], [1, 2, 2, 1]);
   test('bilinear 2x2 -> 4x4 with half-pixel centres, by hand (as tf.image.resize)', () => {
     // Along each axis, outputs sample at -0.25, 0.25, 0.75, 1.25 (clamped): weights 0, .25, .75, 1.
-    close(new layers.Resizing(4, 4).apply(square), [0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3]);
+    close(
+      new layers.Resizing(4, 4).apply(square),
+      [0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3],
+    );
   });
   test('bilinear 1x4 -> 1x2 averages neighbours (samples at 0.5 and 2.5); nearest picks floor((o + 0.5) * scale)', () => {
     const row = img([0, 1, 2, 3], [1, 1, 4, 1]);
@@ -110,16 +121,25 @@ describe('Resizing', () => {
     const wide = img([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 4, 1]);
     close(new layers.Resizing(2, 2, { cropToAspectRatio: true }).apply(wide), [2, 3, 6, 7]);
     const row = img([1, 2, 3, 4], [1, 1, 4, 1]);
-    close(new layers.Resizing(3, 4, { padToAspectRatio: true, fillValue: 9 }).apply(row), [9, 9, 9, 9, 1, 2, 3, 4, 9, 9, 9, 9]);
+    close(
+      new layers.Resizing(3, 4, { padToAspectRatio: true, fillValue: 9 }).apply(row),
+      [9, 9, 9, 9, 1, 2, 3, 4, 9, 9, 9, 9],
+    );
   });
   test('an unbatched image stays unbatched; shapes, errors by name', () => {
     const out = new layers.Resizing(3, 5).apply(img([0, 1, 2, 3], [2, 2, 1]));
     assert.deepEqual(out.shape, [3, 5, 1]);
-    assert.throws(() => new layers.Resizing(2, 2, { interpolation: 'bicubic' as never }), /interpolation 'bicubic' is not supported/);
+    assert.throws(
+      () => new layers.Resizing(2, 2, { interpolation: 'bicubic' as never }),
+      /interpolation 'bicubic' is not supported/,
+    );
     assert.throws(() => new layers.Resizing(2, 2, { interpolation: 'bilinaer' as never }), /did you mean 'bilinear'/);
     assert.throws(() => new layers.Resizing(2, 2, { antialias: true }), /antialias=true is not supported/);
     assert.throws(() => new layers.Resizing(2, 2, { dataFormat: 'channels_first' as never }), /channels_last/);
-    assert.throws(() => new layers.Resizing(2, 2, { name: 'rz' }).apply(img([1, 2], [1, 2])), /'rz' \(Resizing\) expects images of rank 4/);
+    assert.throws(
+      () => new layers.Resizing(2, 2, { name: 'rz' }).apply(img([1, 2], [1, 2])),
+      /'rz' \(Resizing\) expects images of rank 4/,
+    );
   });
   test('gradient (bilinear up and down)', () => {
     const x = makeInput(new Random(3), { shape: [1, 3, 2, 2] });
@@ -130,11 +150,20 @@ describe('Resizing', () => {
 
 describe('CenterCrop', () => {
   test('the central box (start floor((size - target) / 2)); smaller images are aspect-cropped and resized', () => {
-    const x = img(Array.from({ length: 16 }, (_, i) => i), [1, 4, 4, 1]);
+    const x = img(
+      Array.from({ length: 16 }, (_, i) => i),
+      [1, 4, 4, 1],
+    );
     close(new layers.CenterCrop(2, 2).apply(x), [5, 6, 9, 10]);
-    const five = img(Array.from({ length: 25 }, (_, i) => i), [1, 5, 5, 1]);
+    const five = img(
+      Array.from({ length: 25 }, (_, i) => i),
+      [1, 5, 5, 1],
+    );
     close(new layers.CenterCrop(2, 3).apply(five), [6, 7, 8, 11, 12, 13]);
-    close(new layers.CenterCrop(4, 4).apply(img([0, 1, 2, 3], [1, 2, 2, 1])), [0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3]);
+    close(
+      new layers.CenterCrop(4, 4).apply(img([0, 1, 2, 3], [1, 2, 2, 1])),
+      [0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3],
+    );
   });
 });
 
@@ -158,7 +187,10 @@ describe('RandomFlip', () => {
     }
   });
   test('one draw per image; the same seed reproduces; the global generator follows setRandomSeed', () => {
-    const batch = img(Array.from({ length: 32 * 2 }, (_, i) => i), [32, 1, 2, 1]);
+    const batch = img(
+      Array.from({ length: 32 * 2 }, (_, i) => i),
+      [32, 1, 2, 1],
+    );
     const a = new layers.RandomFlip('horizontal', { seed: 7 }).apply(batch, T);
     const b = new layers.RandomFlip('horizontal', { seed: 7 }).apply(batch, T);
     assert.deepEqual(Array.from(a.data), Array.from(b.data));
@@ -173,7 +205,10 @@ describe('RandomFlip', () => {
   });
   test('gradient flows (a permutation of the pixels)', () => {
     const xs = makeInput(new Random(4), { shape: [3, 2, 3, 2] });
-    gradcheck(([a]) => new layers.RandomFlip('horizontal_and_vertical', { seed: 3, dtype: 'float64' }).apply(a!, T), [xs]);
+    gradcheck(
+      ([a]) => new layers.RandomFlip('horizontal_and_vertical', { seed: 3, dtype: 'float64' }).apply(a!, T),
+      [xs],
+    );
   });
 });
 
@@ -192,7 +227,11 @@ describe('RandomTranslation, RandomRotation, RandomZoom: affine_transform and it
   });
   test('a half-pixel shift interpolates bilinearly (the fill value joins at the edge); nearest rounds', () => {
     close(shift(0.5, 'constant').apply(row, T), [0.5, 1.5, 2.5, 3.5], 1e-6);
-    const t = new layers.RandomTranslation([0, 0], [0.4 / 4, 0.4 / 4], { fillMode: 'nearest', interpolation: 'nearest', seed: 1 });
+    const t = new layers.RandomTranslation([0, 0], [0.4 / 4, 0.4 / 4], {
+      fillMode: 'nearest',
+      interpolation: 'nearest',
+      seed: 1,
+    });
     close(t.apply(row, T), [1, 2, 3, 4], 1e-6, 'shift 0.4 rounds back');
   });
   test('RandomRotation by a quarter turn (factor [0.25, 0.25]) turns a 3x3 image counter-clockwise', () => {
@@ -213,23 +252,36 @@ describe('RandomTranslation, RandomRotation, RandomZoom: affine_transform and it
     assert.throws(() => new layers.RandomRotation(1.5), /RandomRotation: factor must be a number/);
     assert.throws(() => new layers.RandomZoom(-1), /heightFactor must be .* in \(-1, 1\]/);
     assert.throws(() => new layers.RandomTranslation(0.1, 2), /widthFactor/);
-    assert.throws(() => new layers.RandomZoom(0.1, null, { fillMode: 'mirror' as never }), /RandomZoom fillMode 'mirror'; did you mean/);
+    assert.throws(
+      () => new layers.RandomZoom(0.1, null, { fillMode: 'mirror' as never }),
+      /RandomZoom fillMode 'mirror'; did you mean/,
+    );
     assert.throws(() => new layers.RandomRotation(0.1, { fill_mode: 'wrap' } as never), /use `fillMode`/);
   });
   test('random draws: values stay in range, seeds reproduce, each image gets its own transform', () => {
-    const x = img(Array.from({ length: 8 * 16 }, (_, i) => i % 16), [8, 4, 4, 1]);
+    const x = img(
+      Array.from({ length: 8 * 16 }, (_, i) => i % 16),
+      [8, 4, 4, 1],
+    );
     const a = new layers.RandomRotation(0.5, { seed: 9 }).apply(x, T);
     const b = new layers.RandomRotation(0.5, { seed: 9 }).apply(x, T);
     assert.deepEqual(Array.from(a.data), Array.from(b.data));
     const images = Array.from({ length: 8 }, (_, i) => Array.from(a.data.slice(i * 16, (i + 1) * 16)).join());
     assert.ok(new Set(images).size > 4, 'images rotate differently');
-    assert.ok(Array.from(a.data).every((v) => v >= -1e-4 && v <= 15 + 1e-4), 'reflect keeps values in the input range');
+    assert.ok(
+      Array.from(a.data).every((v) => v >= -1e-4 && v <= 15 + 1e-4),
+      'reflect keeps values in the input range',
+    );
   });
   test('gradients flow to the pixels (bilinear, reflect and constant)', () => {
     const xs = makeInput(new Random(5), { shape: [2, 3, 4, 2] });
     const F = { dtype: 'float64' } as const;
     gradcheck(([a]) => new layers.RandomRotation(0.3, { seed: 2, ...F }).apply(a!, T), [xs]);
-    gradcheck(([a]) => new layers.RandomTranslation(0.3, 0.3, { seed: 2, fillMode: 'constant', fillValue: 0.5, ...F }).apply(a!, T), [xs]);
+    gradcheck(
+      ([a]) =>
+        new layers.RandomTranslation(0.3, 0.3, { seed: 2, fillMode: 'constant', fillValue: 0.5, ...F }).apply(a!, T),
+      [xs],
+    );
     gradcheck(([a]) => new layers.RandomZoom(0.4, null, { seed: 2, fillMode: 'wrap', ...F }).apply(a!, T), [xs]);
   });
 });
@@ -256,6 +308,9 @@ describe('RandomContrast', () => {
   });
   test('gradient', () => {
     const xs = makeInput(new Random(6), { shape: [2, 2, 3, 2] });
-    gradcheck(([a]) => new layers.RandomContrast(0.4, { seed: 1, valueRange: [-10, 10], dtype: 'float64' }).apply(a!, T), [xs]);
+    gradcheck(
+      ([a]) => new layers.RandomContrast(0.4, { seed: 1, valueRange: [-10, 10], dtype: 'float64' }).apply(a!, T),
+      [xs],
+    );
   });
 });

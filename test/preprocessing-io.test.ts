@@ -24,8 +24,16 @@ const IMAGE: [number, number, number] = [6, 6, 2];
 
 /** Each preprocessing layer after an input of IMAGE shape (or [4] for CategoryEncoding), then Flatten + Dense. */
 const CASES: { name: string; make: () => Layer[]; x: () => Tensor }[] = [
-  { name: 'Rescaling', make: () => [new layers.Rescaling(1 / 255, 0.5, { inputShape: IMAGE })], x: () => randomUniform([3, ...IMAGE], 0, 255) },
-  { name: 'Rescaling per channel', make: () => [new layers.Rescaling([2, 3], [0, -1], { inputShape: IMAGE })], x: () => randomUniform([3, ...IMAGE]) },
+  {
+    name: 'Rescaling',
+    make: () => [new layers.Rescaling(1 / 255, 0.5, { inputShape: IMAGE })],
+    x: () => randomUniform([3, ...IMAGE], 0, 255),
+  },
+  {
+    name: 'Rescaling per channel',
+    make: () => [new layers.Rescaling([2, 3], [0, -1], { inputShape: IMAGE })],
+    x: () => randomUniform([3, ...IMAGE]),
+  },
   {
     name: 'Normalization given',
     make: () => [new layers.Normalization({ inputShape: IMAGE, mean: [1, 2], variance: [4, 9] })],
@@ -38,13 +46,22 @@ const CASES: { name: string; make: () => Layer[]; x: () => Tensor }[] = [
   },
   {
     name: 'Resizing nearest pad',
-    make: () => [new layers.Resizing(3, 5, { inputShape: IMAGE, interpolation: 'nearest', padToAspectRatio: true, fillValue: 2 })],
+    make: () => [
+      new layers.Resizing(3, 5, { inputShape: IMAGE, interpolation: 'nearest', padToAspectRatio: true, fillValue: 2 }),
+    ],
     x: () => randomUniform([3, ...IMAGE]),
   },
-  { name: 'CenterCrop', make: () => [new layers.CenterCrop(3, 4, { inputShape: IMAGE })], x: () => randomUniform([3, ...IMAGE]) },
+  {
+    name: 'CenterCrop',
+    make: () => [new layers.CenterCrop(3, 4, { inputShape: IMAGE })],
+    x: () => randomUniform([3, ...IMAGE]),
+  },
   {
     name: 'RandomFlip + RandomContrast',
-    make: () => [new layers.RandomFlip('vertical', { inputShape: IMAGE, seed: 3 }), new layers.RandomContrast([0.1, 0.3], { valueRange: [0, 1] })],
+    make: () => [
+      new layers.RandomFlip('vertical', { inputShape: IMAGE, seed: 3 }),
+      new layers.RandomContrast([0.1, 0.3], { valueRange: [0, 1] }),
+    ],
     x: () => randomUniform([3, ...IMAGE]),
   },
   {
@@ -86,10 +103,7 @@ for (const c of CASES)
       const path = join(dir, `${c.name.replace(/\W+/g, '_')}.${ext}`);
       await m.save(path);
       const loaded = (await loadModel(path)) as Sequential;
-      assert.deepEqual(
-        preprocessing(loaded).map(configOf),
-        preprocessing(m).map(configOf),
-      );
+      assert.deepEqual(preprocessing(loaded).map(configOf), preprocessing(m).map(configOf));
       assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(m.predict(x).data));
     });
 
@@ -104,7 +118,10 @@ for (const ext of ['keras', 'h5'])
     const back = loaded.layers[0] as layers.Normalization;
     assert.deepEqual(Array.from(back.adaptMean!.value().data), [2, 20, 200]);
     assert.deepEqual(Array.from(back.adaptVariance!.value().data), [1, 100, 10000]);
-    assert.deepEqual(back.weights.map((w) => w.name.split('/')[1]), ['mean:0', 'variance:0', 'count:0']);
+    assert.deepEqual(
+      back.weights.map((w) => w.name.split('/')[1]),
+      ['mean:0', 'variance:0', 'count:0'],
+    );
     const x = new Tensor(Float32Array.from([3, 30, 300]), [1, 3]);
     assert.deepEqual(Array.from(back.apply(x).data), [1, 1, 1]);
     assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(m.predict(x).data));
@@ -125,15 +142,33 @@ test('Keras 3 configs as Keras writes them load (Rescaling scale as __numpy__, f
   assert.deepEqual(rescaling.scale, [0.5, 0.25]);
   const rot = deserializeLayer({
     class_name: 'RandomRotation',
-    config: { name: 'rr', trainable: true, dtype, factor: [-0.2, 0.2], data_format: 'channels_last', fill_mode: 'reflect', fill_value: 0.0, interpolation: 'bilinear', seed: null },
+    config: {
+      name: 'rr',
+      trainable: true,
+      dtype,
+      factor: [-0.2, 0.2],
+      data_format: 'channels_last',
+      fill_mode: 'reflect',
+      fill_value: 0.0,
+      interpolation: 'bilinear',
+      seed: null,
+    },
   }) as layers.RandomRotation;
   assert.deepEqual(rot.factor, [-0.2, 0.2]);
   assert.throws(
-    () => deserializeLayer({ class_name: 'RandomFlip', config: { name: 'rf', mode: 'horizontal', data_format: 'channels_first' } }),
+    () =>
+      deserializeLayer({
+        class_name: 'RandomFlip',
+        config: { name: 'rf', mode: 'horizontal', data_format: 'channels_first' },
+      }),
     /Cannot load layer 'rf' \(RandomFlip\): RandomFlip: only dataFormat 'channels_last'/,
   );
   assert.throws(
-    () => deserializeLayer({ class_name: 'RandomZoom', config: { name: 'rz', height_factor: 0.2, bounding_box_format: 'xyxy' } }),
+    () =>
+      deserializeLayer({
+        class_name: 'RandomZoom',
+        config: { name: 'rz', height_factor: 0.2, bounding_box_format: 'xyxy' },
+      }),
     /unknown config key 'bounding_box_format'/,
   );
 });
@@ -160,7 +195,11 @@ test('end to end: RandomFlip + RandomRotation + Rescaling inside a CNN that lear
     new layers.Flatten(),
     new layers.Dense(2, { activation: 'softmax' }),
   ]);
-  m.compile({ loss: 'categorical_crossentropy', optimizer: new optimizers.Adam({ learningRate: 0.02 }), metrics: ['accuracy'] });
+  m.compile({
+    loss: 'categorical_crossentropy',
+    optimizer: new optimizers.Adam({ learningRate: 0.02 }),
+    metrics: ['accuracy'],
+  });
   const history = await m.fit(x, y, { epochs: 12, batchSize: 16, verbose: 0 });
   const loss = history.history['loss']!;
   assert.ok(loss[loss.length - 1]! < loss[0]! * 0.5, `loss ${loss[0]} -> ${loss[loss.length - 1]}`);
@@ -175,7 +214,13 @@ test('end to end: RandomFlip + RandomRotation + Rescaling inside a CNN that lear
 
 test('end to end: TextVectorization adapted, saved with the model it feeds and reloaded gives the same token ids', async () => {
   setRandomSeed(5);
-  const texts = ['good movie, great fun', 'bad plot and bad acting', 'great acting!', 'a bad, bad film', 'fun and good'];
+  const texts = [
+    'good movie, great fun',
+    'bad plot and bad acting',
+    'great acting!',
+    'a bad, bad film',
+    'fun and good',
+  ];
   const tv = new layers.TextVectorization({ maxTokens: 20, outputSequenceLength: 6 });
   tv.adapt(texts);
   const ids = tv.apply(texts);

@@ -34,12 +34,16 @@ export class CategoryEncoding extends Layer {
     const { numTokens, outputMode = 'multi_hot', sparse = false, ...rest } = args;
     super(rest);
     if (numTokens === undefined || numTokens === null)
-      throw new Error(`CategoryEncoding: numTokens must be set (use an integer lookup first if the ids are not 0..n-1).`);
+      throw new Error(
+        `CategoryEncoding: numTokens must be set (use an integer lookup first if the ids are not 0..n-1).`,
+      );
     if (!Number.isInteger(numTokens) || numTokens < 1)
       throw new Error(`CategoryEncoding: numTokens must be an integer >= 1, got ${JSON.stringify(numTokens)}.`);
     this.numTokens = numTokens;
     if (typeof outputMode !== 'string')
-      throw new Error(`CategoryEncoding: outputMode must be one of ${OUTPUT_MODES.join(', ')}, got ${JSON.stringify(outputMode)}.`);
+      throw new Error(
+        `CategoryEncoding: outputMode must be one of ${OUTPUT_MODES.join(', ')}, got ${JSON.stringify(outputMode)}.`,
+      );
     this.outputMode = (
       outputMode === 'binary' ? 'multi_hot' : resolveName('CategoryEncoding outputMode', outputMode, OUTPUT_MODES)
     ) as CategoryOutputMode;
@@ -66,7 +70,10 @@ export class CategoryEncoding extends Layer {
         );
     const outShape = this.outShape(x.rank === 0 ? [1] : x.shape);
     const n = this.numTokens;
-    const out = this.dtype === 'float64' ? new Float64Array(outShape.reduce((a, b) => a * b, 1)) : new Float32Array(outShape.reduce((a, b) => a * b, 1));
+    const out =
+      this.dtype === 'float64'
+        ? new Float64Array(outShape.reduce((a, b) => a * b, 1))
+        : new Float32Array(outShape.reduce((a, b) => a * b, 1));
     if (this.outputMode === 'one_hot') ids.forEach((id, i) => (out[i * n + id] = 1));
     else {
       // One row per sample: ids of the last axis (a rank-1 input is one sample).

@@ -38,7 +38,8 @@ export function onBatch(layer: Layer, x: Tensor, fn: (batch: Tensor) => Tensor):
 
 export function checkSeed(where: string, seed: unknown): number | null {
   if (seed === null || seed === undefined) return null;
-  if (!Number.isInteger(seed)) throw new Error(`${where}: seed must be an integer or null, got ${JSON.stringify(seed)}.`);
+  if (!Number.isInteger(seed))
+    throw new Error(`${where}: seed must be an integer or null, got ${JSON.stringify(seed)}.`);
   return seed as number;
 }
 

@@ -36,7 +36,8 @@ const NORMALIZATION_ARG_NAMES = [
 /** Flattens a nested list, checking it is rectangular; returns its shape and values. */
 function arrayValues(what: string, v: ArrayLikeValue): { shape: number[]; values: number[] } {
   if (typeof v === 'number') return { shape: [], values: [v] };
-  if (!Array.isArray(v) || v.length === 0) throw new Error(`Normalization: ${what} must be a number or a nested list of numbers, got ${JSON.stringify(v)}.`);
+  if (!Array.isArray(v) || v.length === 0)
+    throw new Error(`Normalization: ${what} must be a number or a nested list of numbers, got ${JSON.stringify(v)}.`);
   const parts = v.map((e) => arrayValues(what, e));
   const inner = parts[0]!.shape;
   if (!parts.every((p) => p.shape.length === inner.length && p.shape.every((d, i) => d === inner[i])))
@@ -66,10 +67,12 @@ export class Normalization extends Layer {
     if (axis === null) this.axis = [];
     else if (typeof axis === 'number') this.axis = [axis];
     else if (Array.isArray(axis)) this.axis = [...axis];
-    else throw new Error(`Normalization: axis must be an integer, a list of them or null, got ${JSON.stringify(axis)}.`);
+    else
+      throw new Error(`Normalization: axis must be an integer, a list of them or null, got ${JSON.stringify(axis)}.`);
     if (!this.axis.every(Number.isInteger))
       throw new Error(`Normalization: axis must be integers, got ${JSON.stringify(axis)}.`);
-    if (typeof invert !== 'boolean') throw new Error(`Normalization: invert must be true or false, got ${JSON.stringify(invert)}.`);
+    if (typeof invert !== 'boolean')
+      throw new Error(`Normalization: invert must be true or false, got ${JSON.stringify(invert)}.`);
     this.invert = invert;
     if ((mean === null) !== (variance === null))
       throw new Error(
@@ -79,7 +82,9 @@ export class Normalization extends Layer {
       const m = arrayValues('mean', mean);
       const v = arrayValues('variance', variance);
       if (m.shape.join() !== v.shape.join())
-        throw new Error(`Normalization: mean and variance must have the same shape, got ${formatShape(m.shape)} and ${formatShape(v.shape)}.`);
+        throw new Error(
+          `Normalization: mean and variance must have the same shape, got ${formatShape(m.shape)} and ${formatShape(v.shape)}.`,
+        );
       if (m.shape.length > this.axis.length)
         throw new Error(
           `Normalization: the rank of mean (${m.shape.length}) must be at most the number of axes (${this.axis.length}); got mean of shape ${formatShape(m.shape)} for axis ${JSON.stringify(this.axis)}.`,
@@ -91,7 +96,10 @@ export class Normalization extends Layer {
   }
 
   override build(inputShape: ShapeValue): void {
-    if (!isShape(inputShape)) throw new Error(`Layer '${this.name}' (Normalization) takes one input, got shapes ${JSON.stringify(inputShape)}.`);
+    if (!isShape(inputShape))
+      throw new Error(
+        `Layer '${this.name}' (Normalization) takes one input, got shapes ${JSON.stringify(inputShape)}.`,
+      );
     const ndim = inputShape.length;
     if (this.axis.some((a) => a < -ndim || a >= ndim))
       throw new Error(
@@ -108,7 +116,12 @@ export class Normalization extends Layer {
     this.buildShape = [...inputShape];
     if (this.inputMean === null) {
       this.adaptMean = this.addWeight({ name: 'mean', shape: statShape, initializer: 'zeros', trainable: false });
-      this.adaptVariance = this.addWeight({ name: 'variance', shape: statShape, initializer: 'ones', trainable: false });
+      this.adaptVariance = this.addWeight({
+        name: 'variance',
+        shape: statShape,
+        initializer: 'ones',
+        trainable: false,
+      });
       this.count = this.addWeight({ name: 'count', shape: [], initializer: 'zeros', trainable: false, dtype: 'int32' });
     } else {
       this.givenMean = this.broadcastGiven('mean', this.inputMean);
@@ -165,7 +178,9 @@ export class Normalization extends Layer {
   adapt(data: Tensor | readonly Tensor[]): void {
     const batches = data instanceof Tensor ? [data] : [...data];
     if (batches.length === 0 || !batches.every((b) => b instanceof Tensor))
-      throw new Error(`Layer '${this.name}' (Normalization): adapt takes a tensor or a non-empty list of tensors (batches).`);
+      throw new Error(
+        `Layer '${this.name}' (Normalization): adapt takes a tensor or a non-empty list of tensors (batches).`,
+      );
     if (this.inputMean !== null)
       throw new Error(`Layer '${this.name}' (Normalization): adapt cannot be used when mean and variance were given.`);
     const first = batches[0]!;

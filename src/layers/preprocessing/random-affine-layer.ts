@@ -22,7 +22,13 @@ export interface RandomAffineArgs extends RandomImageArgs {
 
 export const RANDOM_AFFINE_ARG_NAMES = [
   ...LAYER_ARG_NAMES,
-  ...optionNames<Omit<RandomAffineArgs, keyof LayerArgs>>()(['seed', 'dataFormat', 'fillMode', 'interpolation', 'fillValue']),
+  ...optionNames<Omit<RandomAffineArgs, keyof LayerArgs>>()([
+    'seed',
+    'dataFormat',
+    'fillMode',
+    'interpolation',
+    'fillValue',
+  ]),
 ];
 
 export abstract class RandomAffineLayer extends RandomImageLayer {

@@ -41,7 +41,9 @@ export class RandomContrast extends RandomImageLayer {
       !valueRange.every((v) => typeof v === 'number') ||
       !(valueRange[0] <= valueRange[1])
     )
-      throw new Error(`RandomContrast: valueRange must be [low, high] with low <= high, got ${JSON.stringify(valueRange)}.`);
+      throw new Error(
+        `RandomContrast: valueRange must be [low, high] with low <= high, got ${JSON.stringify(valueRange)}.`,
+      );
     this.valueRange = [valueRange[0], valueRange[1]];
   }
 

@@ -31,7 +31,9 @@ export function symmetricFactor(where: string, what: string, factor: unknown, op
     typeof v === 'number' && Number.isFinite(v) && v <= 1 && (openBelow ? v > -1 : v >= -1);
   const range = openBelow ? '(-1, 1]' : '[-1, 1]';
   const bad = (): Error =>
-    new Error(`${where}: ${what} must be a number or a list of two numbers, each in ${range}, got ${JSON.stringify(factor)}.`);
+    new Error(
+      `${where}: ${what} must be a number or a list of two numbers, each in ${range}, got ${JSON.stringify(factor)}.`,
+    );
   if (Array.isArray(factor)) {
     if (factor.length !== 2 || !factor.every(inRange)) throw bad();
     const [a, b] = factor as [number, number];

@@ -29,7 +29,9 @@ export class RandomZoom extends RandomAffineLayer {
   protected transforms(batch: number, height: number, width: number): number[][] {
     const [hl, hu] = this.heightRange;
     const zy = Array.from({ length: batch }, () => this.uniform(1 + hl, 1 + hu));
-    const zx = this.widthRange ? Array.from({ length: batch }, () => this.uniform(1 + this.widthRange![0], 1 + this.widthRange![1])) : zy;
+    const zx = this.widthRange
+      ? Array.from({ length: batch }, () => this.uniform(1 + this.widthRange![0], 1 + this.widthRange![1]))
+      : zy;
     // Keras's _get_zoom_matrix: scale about the centre ((width - 1) / 2, (height - 1) / 2).
     return zy.map((y, i) => {
       const x = zx[i]!;

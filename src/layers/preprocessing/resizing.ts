@@ -85,9 +85,12 @@ export class Resizing extends Layer {
       throw new Error(`Resizing: only one of cropToAspectRatio and padToAspectRatio can be true.`);
     if (fillMode !== 'constant')
       throw new Error(`Resizing: fillMode must be 'constant' (as Keras), got ${JSON.stringify(fillMode)}.`);
-    if (typeof fillValue !== 'number') throw new Error(`Resizing: fillValue must be a number, got ${JSON.stringify(fillValue)}.`);
+    if (typeof fillValue !== 'number')
+      throw new Error(`Resizing: fillValue must be a number, got ${JSON.stringify(fillValue)}.`);
     if (antialias !== false)
-      throw new Error(`Resizing: antialias=true is not supported (only plain resampling, Keras's default antialias=false).`);
+      throw new Error(
+        `Resizing: antialias=true is not supported (only plain resampling, Keras's default antialias=false).`,
+      );
     this.cropToAspectRatio = cropToAspectRatio;
     this.padToAspectRatio = padToAspectRatio;
     this.fillValue = fillValue;

@@ -42,7 +42,8 @@ function arrayValue(v: unknown): unknown {
 
 const DATA_FORMAT = 'data_format';
 
-const seedArg = (c: Config): { seed?: number | null } => (c['seed'] === undefined ? {} : { seed: c['seed'] as number | null });
+const seedArg = (c: Config): { seed?: number | null } =>
+  c['seed'] === undefined ? {} : { seed: c['seed'] as number | null };
 
 const dataFormatArg = (c: Config): { dataFormat?: 'channels_last' | null } =>
   c[DATA_FORMAT] === undefined ? {} : { dataFormat: c[DATA_FORMAT] as 'channels_last' | null };
@@ -97,7 +98,17 @@ registerLayer(
         antialias: c['antialias'] as boolean | undefined,
       }),
     }),
-  ['height', 'width', 'interpolation', 'crop_to_aspect_ratio', 'pad_to_aspect_ratio', 'fill_mode', 'fill_value', 'antialias', DATA_FORMAT],
+  [
+    'height',
+    'width',
+    'interpolation',
+    'crop_to_aspect_ratio',
+    'pad_to_aspect_ratio',
+    'fill_mode',
+    'fill_value',
+    'antialias',
+    DATA_FORMAT,
+  ],
 );
 
 registerLayer(
@@ -132,7 +143,11 @@ registerLayer(
 registerLayer(
   'RandomZoom',
   (c, common) =>
-    new RandomZoom(c['height_factor'] as Factor, (c['width_factor'] as Factor | null | undefined) ?? null, affineArgs(c, common)),
+    new RandomZoom(
+      c['height_factor'] as Factor,
+      (c['width_factor'] as Factor | null | undefined) ?? null,
+      affineArgs(c, common),
+    ),
   ['height_factor', 'width_factor', ...AFFINE_KEYS],
 );
 

@@ -73,7 +73,9 @@ const TEXT_VECTORIZATION_ARG_NAMES = [
 function choice<T extends string>(where: string, what: string, v: unknown, valid: readonly string[]): T | null {
   if (v === null || v === 'none') return null;
   if (typeof v !== 'string')
-    throw new Error(`${where}: ${what} must be one of ${[...valid, 'none'].join(', ')} (or null), got ${JSON.stringify(v)}; custom functions are not supported.`);
+    throw new Error(
+      `${where}: ${what} must be one of ${[...valid, 'none'].join(', ')} (or null), got ${JSON.stringify(v)}; custom functions are not supported.`,
+    );
   return resolveName(`${where} ${what}`, v, valid) as T;
 }
 
@@ -128,15 +130,22 @@ export class TextVectorization extends Layer {
       this.ngramWidths = Array.from({ length: ngrams as number }, (_, i) => i + 1);
     else if (Array.isArray(ngrams) && ngrams.length > 0 && ngrams.every((n) => Number.isInteger(n) && n >= 1))
       this.ngramWidths = [...(ngrams as number[])];
-    else throw new Error(`${W}: ngrams must be null, a positive integer or a list of them, got ${JSON.stringify(ngrams)}.`);
+    else
+      throw new Error(
+        `${W}: ngrams must be null, a positive integer or a list of them, got ${JSON.stringify(ngrams)}.`,
+      );
     if (this.ngramWidths && this.split === null)
       throw new Error(`${W}: ngrams needs split (n-grams are of the split tokens); got split none.`);
     this.ngrams = ngrams === null || typeof ngrams === 'number' ? ngrams : [...ngrams];
     if (outputSequenceLength !== null) {
       if (this.outputMode !== 'int')
-        throw new Error(`${W}: outputSequenceLength must not be set when outputMode is not 'int' (got '${this.outputMode}').`);
+        throw new Error(
+          `${W}: outputSequenceLength must not be set when outputMode is not 'int' (got '${this.outputMode}').`,
+        );
       if (!Number.isInteger(outputSequenceLength) || outputSequenceLength < 1)
-        throw new Error(`${W}: outputSequenceLength must be a positive integer or null, got ${JSON.stringify(outputSequenceLength)}.`);
+        throw new Error(
+          `${W}: outputSequenceLength must be a positive integer or null, got ${JSON.stringify(outputSequenceLength)}.`,
+        );
     }
     this.outputSequenceLength = outputSequenceLength;
     if (typeof padToMaxTokens !== 'boolean') throw new Error(`${W}: padToMaxTokens must be true or false.`);
@@ -144,8 +153,10 @@ export class TextVectorization extends Layer {
       throw new Error(`${W}: padToMaxTokens needs maxTokens.`);
     this.padToMaxTokens = padToMaxTokens;
     if (sparse !== false) throw new Error(`${W}: sparse=true is not supported (outputs are dense).`);
-    if (ragged !== false) throw new Error(`${W}: ragged=true is not supported (use outputSequenceLength or the padded output).`);
-    if (encoding !== 'utf-8') throw new Error(`${W}: only encoding 'utf-8' is supported, got ${JSON.stringify(encoding)}.`);
+    if (ragged !== false)
+      throw new Error(`${W}: ragged=true is not supported (use outputSequenceLength or the padded output).`);
+    if (encoding !== 'utf-8')
+      throw new Error(`${W}: only encoding 'utf-8' is supported, got ${JSON.stringify(encoding)}.`);
     this.inputVocabulary = vocabulary === null ? null : [...vocabulary];
     this.inputIdfWeights = idfWeights === null ? null : [...idfWeights];
     if (this.inputIdfWeights && this.outputMode !== 'tf_idf')
@@ -170,7 +181,9 @@ export class TextVectorization extends Layer {
     const seen = new Set<string>();
     for (const t of terms) {
       if (t === MASK_TOKEN || t === OOV_TOKEN)
-        throw new Error(`${W}: the special token ${JSON.stringify(t)} may only lead the vocabulary, found it among the terms.`);
+        throw new Error(
+          `${W}: the special token ${JSON.stringify(t)} may only lead the vocabulary, found it among the terms.`,
+        );
       if (seen.has(t)) throw new Error(`${W}: the vocabulary has the term ${JSON.stringify(t)} more than once.`);
       seen.add(t);
     }
@@ -184,7 +197,9 @@ export class TextVectorization extends Layer {
       if (idfWeights.length !== vocabulary.length)
         throw new Error(`${W}: idfWeights has ${idfWeights.length} entries, the vocabulary ${vocabulary.length}.`);
       const termWeights = withSpecials ? idfWeights.slice(1) : [...idfWeights];
-      const oov = withSpecials ? idfWeights[0]! : termWeights.reduce((a, b) => a + b, 0) / Math.max(termWeights.length, 1);
+      const oov = withSpecials
+        ? idfWeights[0]!
+        : termWeights.reduce((a, b) => a + b, 0) / Math.max(termWeights.length, 1);
       this.idf = Float64Array.from([oov, ...termWeights]);
     } else if (idfWeights) throw new Error(`${W}: idfWeights is only used with outputMode 'tf_idf'.`);
     this.terms = terms;
@@ -266,7 +281,9 @@ export class TextVectorization extends Layer {
     return data.map((row: unknown, i) => {
       if (typeof row === 'string') return row;
       if (Array.isArray(row) && row.length === 1 && typeof row[0] === 'string') return row[0];
-      throw new Error(`${W}: entry ${i} is not a string or a one-string row (shape [batch, 1]), got ${JSON.stringify(row)?.slice(0, 60)}.`);
+      throw new Error(
+        `${W}: entry ${i} is not a string or a one-string row (shape [batch, 1]), got ${JSON.stringify(row)?.slice(0, 60)}.`,
+      );
     });
   }
 
@@ -278,8 +295,14 @@ export class TextVectorization extends Layer {
   override apply(inputs: unknown, _options: { training?: boolean } = {}): any {
     const texts = this.texts(inputs);
     if (this.outputMode !== 'int' && !this.padToMaxTokens && this.terms.length === 0)
-      throw new Error(`Layer '${this.name}' (TextVectorization): the vocabulary is empty; call adapt() or pass vocabulary first.`);
-    const ids = texts.map((t) => this.tokenize(t).map((tok) => this.index.get(tok) ?? (tok === MASK_TOKEN && this.outputMode === 'int' ? 0 : this.tokenStart - 1)));
+      throw new Error(
+        `Layer '${this.name}' (TextVectorization): the vocabulary is empty; call adapt() or pass vocabulary first.`,
+      );
+    const ids = texts.map((t) =>
+      this.tokenize(t).map(
+        (tok) => this.index.get(tok) ?? (tok === MASK_TOKEN && this.outputMode === 'int' ? 0 : this.tokenStart - 1),
+      ),
+    );
     if (this.outputMode === 'int') {
       const len = this.outputSequenceLength ?? Math.max(0, ...ids.map((r) => r.length));
       const out = new Int32Array(texts.length * len);
@@ -326,7 +349,8 @@ export class TextVectorization extends Layer {
       // with no model file to hold assets, the full vocabulary (and idf weights) go in the config.
       vocabulary: this.inputVocabulary ?? (this.terms.length > 0 ? this.getVocabulary() : null),
       idf_weights:
-        this.inputIdfWeights ?? (this.outputMode === 'tf_idf' && this.idf && this.terms.length > 0 ? Array.from(this.idf) : null),
+        this.inputIdfWeights ??
+        (this.outputMode === 'tf_idf' && this.idf && this.terms.length > 0 ? Array.from(this.idf) : null),
       encoding: 'utf-8',
       vocabulary_size: this.vocabularySize(),
     };
