@@ -69,6 +69,7 @@ export type { MaskingArgs } from './masking.js';
 export { TimeDistributed } from './time-distributed.js';
 // Registers Keras config loaders for the activation, noise, reshaping, Masking and TimeDistributed layers.
 import './structure-serialization.js';
+export * from './preprocessing/index.js';
 export { SymbolicTensor } from './graph/symbolic-tensor.js';
 export { Node } from './graph/node.js';
 export type { ApplyOptions, WeightSpec, LayerValue, ShapeValue } from './layer.js';

@@ -3,9 +3,7 @@
  * UpSampling1D/2D, channels_last (a channels_first layer is refused naming the layer), composed
  * from differentiable ops (pad, slice, gather, transpose).
  */
-import type { DType } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
-import { add, mul, sub } from '../ops/binary.js';
 import { broadcastTo } from '../ops/broadcast-to.js';
 import { pad } from '../ops/pad.js';
 import { expandDims } from '../ops/reshape.js';
@@ -14,6 +12,7 @@ import { transpose } from '../ops/transpose.js';
 import { checkOptionNames, optionNames } from '../utils/option-names.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
 import { LAYER_ARG_NAMES, Layer, formatShape } from './layer.js';
+import { lerpAxis } from './preprocessing/image-resampling.js';
 
 const LAYOUT: Record<number, string> = {
   2: '(batch, features)',
@@ -324,35 +323,6 @@ const UPSAMPLING2D_ARG_NAMES = [
   ...optionNames<Omit<UpSampling2DArgs, keyof LayerArgs>>()(['dataFormat', 'interpolation']),
 ];
 
-/**
- * Linear interpolation along one axis from n to n * factor entries, as tf.image.resize's
- * bilinear kernel (half-pixel centres, no antialiasing): output o samples the input at
- * (o + 0.5) / factor - 0.5, between floor and ceil of it clamped to the input.
- */
-function lerpAxis(x: Tensor, axis: number, factor: number): Tensor {
-  const n = x.shape[axis]!;
-  const out = n * factor;
-  const lower = new Int32Array(out);
-  const upper = new Int32Array(out);
-  const w = new Float64Array(out);
-  const scale = n / out;
-  for (let o = 0; o < out; o++) {
-    const at = (o + 0.5) * scale - 0.5;
-    const f = Math.floor(at);
-    lower[o] = Math.max(f, 0);
-    upper[o] = Math.min(Math.ceil(at), n - 1);
-    w[o] = at - f;
-  }
-  const shape = x.shape.map((_, i) => (i === axis ? out : 1));
-  const weights = new Tensor(weightData(w, x.dtype), shape, x.dtype);
-  const lo = gather(x, lower, axis);
-  return add(lo, mul(sub(gather(x, upper, axis), lo), weights));
-}
-
-function weightData(w: Float64Array, dtype: DType): Float64Array | Float32Array {
-  return dtype === 'float64' ? w : Float32Array.from(w);
-}
-
 /** Images scaled up by whole factors (rows, cols), nearest or bilinear (Keras's UpSampling2D, default (2, 2)). */
 export class UpSampling2D extends Layer {
   readonly size: [number, number];
@@ -381,7 +351,7 @@ export class UpSampling2D extends Layer {
     if (this.interpolation === 'nearest')
       return gather(gather(x, repeatIndices(x.shape[1]!, fh), 1), repeatIndices(x.shape[2]!, fw), 2);
     // TensorFlow interpolates along the columns first, then the rows.
-    return lerpAxis(lerpAxis(x, 2, fw), 1, fh);
+    return lerpAxis(lerpAxis(x, 2, x.shape[2]! * fw), 1, x.shape[1]! * fh);
   }
 
   override computeOutputShape(s: SymbolicShape): SymbolicShape {

@@ -1,0 +1,28 @@
+export { Rescaling } from './rescaling.js';
+export type { ScaleValue } from './rescaling.js';
+export { Normalization } from './normalization.js';
+export type { NormalizationArgs, ArrayLikeValue } from './normalization.js';
+export { Resizing } from './resizing.js';
+export type { ResizingArgs } from './resizing.js';
+export { CenterCrop } from './center-crop.js';
+export type { CenterCropArgs } from './center-crop.js';
+export { RandomFlip } from './random-flip.js';
+export type { RandomFlipArgs, FlipMode } from './random-flip.js';
+export { RandomRotation } from './random-rotation.js';
+export type { RandomRotationArgs } from './random-rotation.js';
+export { RandomTranslation } from './random-translation.js';
+export type { RandomTranslationArgs } from './random-translation.js';
+export { RandomZoom } from './random-zoom.js';
+export type { RandomZoomArgs } from './random-zoom.js';
+export { RandomContrast } from './random-contrast.js';
+export type { RandomContrastArgs } from './random-contrast.js';
+export type { Factor } from './random-factor.js';
+export type { RandomAffineArgs } from './random-affine-layer.js';
+export type { RandomImageArgs } from './image-layer.js';
+export type { FillMode, ResizeInterpolation } from './image-resampling.js';
+export { CategoryEncoding } from './category-encoding.js';
+export type { CategoryEncodingArgs, CategoryOutputMode } from './category-encoding.js';
+export { TextVectorization } from './text-vectorization.js';
+export type { TextVectorizationArgs, TextOutputMode, Standardize, Split } from './text-vectorization.js';
+// Registers Keras config loaders for the preprocessing layers.
+import './serialization.js';
