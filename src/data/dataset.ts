@@ -18,8 +18,10 @@ import { checkOptionNames, optionNames } from '../utils/option-names.js';
  * What overlaps with training: `prefetch(n)` asks for the next n elements before the current one
  * is used, so an element's *asynchronous* work (file or network reads awaited in a map function
  * or generator) proceeds while the training step runs. Synchronous JavaScript work (a map that
- * computes) runs on the one JavaScript thread and cannot overlap a training step, which is
- * synchronous native code on that thread; see bench/NOTES.md for the measured cost.
+ * computes) runs on the one JavaScript thread, between steps, since a training step is
+ * synchronous code on that thread. To overlap it, run the map elsewhere and keep calls in flight:
+ * `map(data.workerMap(moduleUrl), { numParallelCalls: 2 })` in Node (worker threads); see
+ * bench/NOTES.md for the measured figures.
  */
 export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
   private constructor(
