@@ -140,3 +140,34 @@ test('a custom trainStep / testStep gets [x, y, sampleWeight] (Keras 3 unpacks i
   close(model.computeLoss(zeros, x).item(), 7.5, 'computeLoss without');
   assert.throws(() => model.trainStep([x] as never), /trainStep: expected data as \[x, y\] or \[x, y, sampleWeight\]/);
 });
+
+test('a model trained with classWeight and weightedMetrics saves, reloads and resumes with the same losses', async () => {
+  const { setRandomSeed, randomNormal } = await import('../src/index.js');
+  setRandomSeed(3);
+  const xs = randomNormal([24, 3]);
+  const ys = tensor(Array.from({ length: 24 }, (_, i) => [i % 4 === 0 ? 1 : 0]));
+  const model = new Sequential([
+    new layers.Dense(4, { inputDim: 3, activation: 'tanh' }),
+    new layers.Dense(1, { activation: 'sigmoid' }),
+  ]);
+  model.compile({ loss: 'binary_crossentropy', optimizer: 'adam', weightedMetrics: ['binary_accuracy'] });
+  const fitArgs = { classWeight: { 0: 1, 1: 3 }, batchSize: 8, shuffle: false, verbose: 0 as const };
+  await model.fit(xs, ys, { ...fitArgs, epochs: 2 });
+  const dir = mkdtempSync(join(tmpdir(), 'weighted-resume-'));
+  for (const file of ['r.keras', 'r.h5']) {
+    await saveModel(model, join(dir, file));
+    const back = await loadModel(join(dir, file));
+    const a = await back.fit(xs, ys, { ...fitArgs, epochs: 2 });
+    // Two loads of one file resume identically.
+    const again = await loadModel(join(dir, file));
+    const b = await again.fit(xs, ys, { ...fitArgs, epochs: 2 });
+    assert.deepEqual(a.history['loss'], b.history['loss'], file);
+    assert.deepEqual(a.history['binary_accuracy'], b.history['binary_accuracy'], file);
+  }
+  // And the reloaded model's first resumed loss is the original's next one.
+  await saveModel(model, join(dir, 'c.keras'));
+  const copy = await loadModel(join(dir, 'c.keras'));
+  const orig = await model.fit(xs, ys, { ...fitArgs, epochs: 1 });
+  const resumed = await copy.fit(xs, ys, { ...fitArgs, epochs: 1 });
+  close(resumed.history['loss']![0]!, orig.history['loss']![0]!, 'resumed loss');
+});
