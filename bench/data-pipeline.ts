@@ -1,17 +1,19 @@
 /**
  * The lecture CNN trained one epoch from in-memory tensors vs from a `data.Dataset` pipeline
  * (shuffle, batch, a random-shift augmentation map, prefetch), alternating the modes in one
- * process so machine load hits them alike. Reports the epoch time of each mode, how much of the
- * epoch was spent between training steps (producing the next batch: input work that did not
- * overlap training) and inside the augmentation map, and the pipeline's time alone (no training).
+ * process so machine load hits them alike. The augmentation runs on the main thread
+ * (`dataset+shift`) or in a worker thread (`dataset+shift-worker`: `data.workerMap` with
+ * `numParallelCalls: 2`). Reports the epoch time of each mode, how much of the epoch was spent
+ * between training steps (producing the next batch: input work that did not overlap training),
+ * the time inside the augmentation map and, for the worker, how much of it ran while a training
+ * step ran; and the pipeline's time alone (no training).
  *
  *   npm run bench:data -- [--samples 12000] [--rounds 2] [--batch 200] [--backend native|wasm|js] [--json]
  *     [--pipeline-only]
  */
 import { Sequential, callbacks, data, datasets, layers, setRandomSeed, utils } from '../src/index.js';
 import type { Tensor } from '../src/index.js';
-import { Random } from '../src/core/random.js';
-import { Tensor as TensorClass } from '../src/core/tensor.js';
+import { randomShift } from './augment-shift.js';
 import { intArg, parseArgs } from '../examples/args.js';
 import { setBackend } from '../src/index.js';
 import { cpus, loadavg } from 'node:os';
@@ -44,28 +46,13 @@ function cnn(): Sequential {
   return model;
 }
 
-/** Shifts every image of a [b, 28, 28, 1] batch by up to 2 pixels each way (zeros fill in). */
+/** The shift on the main thread, timed. */
 let mapMs = 0;
-const rng = new Random(1);
-function randomShift([images, labels]: [Tensor, Tensor]): [Tensor, Tensor] {
+function timedShift(batch: [Tensor, Tensor]): [Tensor, Tensor] {
   const t0 = performance.now();
-  const [b, h, w] = images.shape as [number, number, number];
-  const src = images.data as Float32Array;
-  const out = new Float32Array(src.length);
-  for (let k = 0; k < b; k++) {
-    const dy = rng.int(5) - 2;
-    const dx = rng.int(5) - 2;
-    const base = k * h * w;
-    for (let r = 0; r < h; r++) {
-      const sr = r - dy;
-      if (sr < 0 || sr >= h) continue;
-      const c0 = Math.max(0, dx);
-      const c1 = Math.min(w, w + dx);
-      out.set(src.subarray(base + sr * w + c0 - dx, base + sr * w + c1 - dx), base + r * w + c0);
-    }
-  }
+  const out = randomShift(batch);
   mapMs += performance.now() - t0;
-  return [new TensorClass(out, images.shape, 'float32'), labels];
+  return out;
 }
 
 /** Time between one training step's end and the next one's start: input work done serially. */
@@ -74,6 +61,8 @@ class Gaps extends callbacks.Callback {
   stepMs = 0;
   private last = 0;
   private began = 0;
+  /** Each step's [start, end] in performance.now() ms. */
+  readonly steps: [number, number][] = [];
   override onEpochBegin(): void {
     this.last = performance.now();
   }
@@ -84,17 +73,35 @@ class Gaps extends callbacks.Callback {
   override onTrainBatchEnd(): void {
     this.last = performance.now();
     this.stepMs += this.last - this.began;
+    this.steps.push([this.began, this.last]);
   }
 }
 
-type Mode = 'memory' | 'dataset' | 'dataset+shift';
+type Mode = 'memory' | 'dataset' | 'dataset+shift' | 'dataset+shift-worker';
 // cpuS: the process's CPU time (all threads, user + system) for the epoch: less sensitive to
 // other processes' load than the wall time.
-const results: Record<Mode, { epochS: number[]; cpuS: number[]; gapS: number[]; stepS: number[]; mapS: number[] }> = {
-  memory: { epochS: [], cpuS: [], gapS: [], stepS: [], mapS: [] },
-  dataset: { epochS: [], cpuS: [], gapS: [], stepS: [], mapS: [] },
-  'dataset+shift': { epochS: [], cpuS: [], gapS: [], stepS: [], mapS: [] },
+// overlapS: the part of the map's time (in the worker) that fell inside training steps.
+type Figures = {
+  epochS: number[];
+  cpuS: number[];
+  gapS: number[];
+  stepS: number[];
+  mapS: number[];
+  overlapS: number[];
 };
+const figures = (): Figures => ({ epochS: [], cpuS: [], gapS: [], stepS: [], mapS: [], overlapS: [] });
+const results: Record<Mode, Figures> = {
+  memory: figures(),
+  dataset: figures(),
+  'dataset+shift': figures(),
+  'dataset+shift-worker': figures(),
+};
+/** Total length of the intersections of the calls' intervals with the steps' (both sorted by start). */
+function overlapMs(calls: readonly { start: number; end: number }[], steps: readonly [number, number][]): number {
+  let total = 0;
+  for (const c of calls) for (const [s, e] of steps) total += Math.max(0, Math.min(c.end, e) - Math.max(c.start, s));
+  return total;
+}
 const cpuNow = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -104,6 +111,8 @@ async function runOnce(mode: Mode): Promise<void> {
   const model = cnn();
   const gaps = new Gaps();
   mapMs = 0;
+  // The worker starts (and loads its module) before the timing, as it would before a first epoch.
+  const worker = mode === 'dataset+shift-worker' ? await startedWorker() : null;
   const t0 = performance.now();
   const c0 = cpuNow();
   if (mode === 'memory') {
@@ -112,10 +121,17 @@ async function runOnce(mode: Mode): Promise<void> {
     let ds = data.Dataset.fromTensorSlices([x, y] as [Tensor, Tensor])
       .shuffle(n)
       .batch(batchSize);
-    if (mode === 'dataset+shift') ds = ds.map((b) => randomShift(b as [Tensor, Tensor]));
+    if (mode === 'dataset+shift') ds = ds.map((b) => timedShift(b as [Tensor, Tensor]));
+    if (worker) ds = ds.map((b) => worker(b as [Tensor, Tensor]), { numParallelCalls: 2 });
     await model.fit(ds.prefetch(2), { epochs: 1, verbose: 0, callbacks: [gaps] });
   }
   const r = results[mode];
+  if (worker) {
+    const calls = worker.timings.slice(1); // the first is the warm-up call
+    mapMs = calls.reduce((a, c) => a + c.end - c.start, 0);
+    r.overlapS.push(overlapMs(calls, gaps.steps) / 1000);
+    await worker.close();
+  }
   r.epochS.push((performance.now() - t0) / 1000);
   r.cpuS.push(cpuNow() - c0);
   r.gapS.push(gaps.gapMs / 1000);
@@ -123,12 +139,18 @@ async function runOnce(mode: Mode): Promise<void> {
   r.mapS.push(mapMs / 1000);
 }
 
+async function startedWorker(): Promise<data.WorkerMapFunction<[Tensor, Tensor], [Tensor, Tensor]>> {
+  const fn = data.workerMap<[Tensor, Tensor], [Tensor, Tensor]>(new URL('./augment-shift.js', import.meta.url));
+  await fn([x.slice([0], [1]), y.slice([0], [1])]);
+  return fn;
+}
+
 /** The input pipeline alone (no training): how much single-thread work one epoch of input costs. */
 async function pipelineAlone(shift: boolean): Promise<[number, number]> {
   let ds = data.Dataset.fromTensorSlices([x, y] as [Tensor, Tensor])
     .shuffle(n)
     .batch(batchSize);
-  if (shift) ds = ds.map((b) => randomShift(b as [Tensor, Tensor]));
+  if (shift) ds = ds.map((b) => timedShift(b as [Tensor, Tensor]));
   const t0 = performance.now();
   const c0 = cpuNow();
   let count = 0;
@@ -139,7 +161,7 @@ async function pipelineAlone(shift: boolean): Promise<[number, number]> {
 
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 const loadBefore = loadavg();
-const modes: Mode[] = ['memory', 'dataset+shift', 'dataset'];
+const modes: Mode[] = ['memory', 'dataset+shift-worker', 'dataset+shift', 'dataset'];
 for (let round = 0; round < rounds; round++)
   for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
     await runOnce(mode);
@@ -148,7 +170,8 @@ for (let round = 0; round < rounds; round++)
       const i = r.epochS.length - 1;
       console.log(
         `round ${round + 1} ${mode.padEnd(14)} epoch ${r.epochS[i]!.toFixed(2)} s  cpu ${r.cpuS[i]!.toFixed(2)} s  steps ${r.stepS[i]!.toFixed(2)} s  ` +
-          `between steps ${r.gapS[i]!.toFixed(3)} s  map ${r.mapS[i]!.toFixed(3)} s`,
+          `between steps ${r.gapS[i]!.toFixed(3)} s  map ${r.mapS[i]!.toFixed(3)} s` +
+          (r.overlapS.length ? `  map during steps ${r.overlapS[i]!.toFixed(3)} s` : ''),
       );
     }
   }
@@ -176,6 +199,7 @@ const summary = {
         cpuS: rounds === 0 ? null : +median(results[m].cpuS).toFixed(3),
         betweenStepsS: rounds === 0 ? null : +median(results[m].gapS).toFixed(3),
         mapS: rounds === 0 ? null : +median(results[m].mapS).toFixed(3),
+        mapDuringStepsS: rounds === 0 || !results[m].overlapS.length ? null : +median(results[m].overlapS).toFixed(3),
       },
     ]),
   ),
@@ -189,6 +213,8 @@ const summary = {
   },
   ratioDatasetShiftToMemory:
     rounds === 0 ? null : +(median(results['dataset+shift'].epochS) / median(results.memory.epochS)).toFixed(4),
+  ratioDatasetShiftWorkerToMemory:
+    rounds === 0 ? null : +(median(results['dataset+shift-worker'].epochS) / median(results.memory.epochS)).toFixed(4),
   ratioDatasetToMemory:
     rounds === 0 ? null : +(median(results.dataset.epochS) / median(results.memory.epochS)).toFixed(4),
   raw: results,

@@ -8,6 +8,8 @@ export * from './core.js';
 export { getNumThreads, setNumThreads, nativeInfo } from './backend/native/index.js';
 // Shadows the core's `callbacks` with the full set (adds ModelCheckpoint, CSVLogger, Dashboard).
 export * as callbacks from './callbacks/node-index.js';
+// Shadows the core's `data` with workerMap added (worker threads).
+export * as data from './data/node-index.js';
 export * as datasets from './datasets/index.js';
 export * as viz from './viz/index.js';
 // Importing io also attaches model.save(), saveWeights(), loadWeights() and toJSON().

@@ -19,7 +19,10 @@ const CORE = [
   'src/optimizers',
   'src/preprocessing',
   'src/utils',
+  'src/data',
 ];
+/** Files of the core's folders that sit at the Node edge (Node's entry point exports them). */
+const NODE_EDGE_FILES = new Set(['src/data/worker-map.ts', 'src/data/worker-map-worker.ts', 'src/data/node-index.ts']);
 /** The Node-free parts of callbacks; file-writing ones (and the dashboard) sit at the Node edge. */
 const NODE_EDGE_CALLBACKS = new Set(['model-checkpoint.ts', 'csv-logger.ts', 'node-index.ts', 'dashboard.ts']);
 
@@ -36,7 +39,7 @@ const NODE_IMPORT = /from\s+'(node:[^']+|fs|path|os|child_process|http|zlib|modu
 test('the core imports nothing from Node', () => {
   const offenders: string[] = [];
   const files = [
-    ...CORE.flatMap((d) => tsFiles(join(root, d))),
+    ...CORE.flatMap((d) => tsFiles(join(root, d))).filter((f) => !NODE_EDGE_FILES.has(relative(root, f))),
     join(root, 'src/core.ts'),
     ...tsFiles(join(root, 'src/callbacks')).filter(
       (f) => !NODE_EDGE_CALLBACKS.has(f.split('/').pop()!) && !f.includes('/dashboard/'),

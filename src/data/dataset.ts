@@ -18,8 +18,10 @@ import { checkOptionNames, optionNames } from '../utils/option-names.js';
  * What overlaps with training: `prefetch(n)` asks for the next n elements before the current one
  * is used, so an element's *asynchronous* work (file or network reads awaited in a map function
  * or generator) proceeds while the training step runs. Synchronous JavaScript work (a map that
- * computes) runs on the one JavaScript thread and cannot overlap a training step, which is
- * synchronous native code on that thread; see bench/NOTES.md for the measured cost.
+ * computes) runs on the one JavaScript thread, between steps, since a training step is
+ * synchronous code on that thread. To overlap it, run the map elsewhere and keep calls in flight:
+ * `map(data.workerMap(moduleUrl), { numParallelCalls: 2 })` in Node (worker threads); see
+ * bench/NOTES.md for the measured figures.
  */
 export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
   private constructor(
@@ -27,6 +29,12 @@ export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
     private readonly openSync: (() => Iterator<T>) | null,
     /** Elements per iteration: a count, Infinity, or null when unknown (after filter, from a generator). */
     readonly cardinality: number | null,
+    /**
+     * Whether every stage is known to be synchronous (slices through batch, shuffle, repeat, take,
+     * prefetch; not a user's map, filter or generator, which may be async), so a parallel map
+     * can read it synchronously.
+     */
+    private readonly knownSync = false,
   ) {}
 
   /**
@@ -53,6 +61,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
       () => toAsync(rows()),
       () => rows(),
       n,
+      true,
     );
   }
 
@@ -115,18 +124,32 @@ export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
     syncStage: ((src: Iterable<T>) => Iterator<U>) | null,
     asyncStage: (src: AsyncIterable<T>) => AsyncIterator<U>,
     cardinality: number | null,
+    keepsSync = false,
   ): Dataset<U> {
     const openSync = this.openSync;
     return new Dataset<U>(
       () => asyncStage(this),
       openSync && syncStage ? () => syncStage({ [Symbol.iterator]: openSync }) : null,
       cardinality,
+      keepsSync && this.knownSync,
     );
   }
 
-  /** Each element through `fn` (which may be async; an async fn makes the dataset async-only when it returns a Promise). */
-  map<U>(fn: (element: T) => U | Promise<U>): Dataset<U> {
+  /**
+   * Each element through `fn` (which may be async; an async fn makes the dataset async-only when
+   * it returns a Promise). With `numParallelCalls: n` (tf.data's `num_parallel_calls`), up to n
+   * calls are in flight at once in asynchronous iteration, and each is started as soon as a slot
+   * frees (synchronously, when the stages before are synchronous), so work an async `fn` hands
+   * elsewhere (a worker thread: `data.workerMap` in Node) runs while the consumer trains. The
+   * output order is the input order (tf.data's `deterministic: true`).
+   */
+  map<U>(fn: (element: T) => U | Promise<U>, options: MapOptions = {}): Dataset<U> {
     if (typeof fn !== 'function') throw new Error(`Dataset.map: expected a function, got ${typeof fn}.`);
+    checkOptionNames('Dataset.map', options, MAP_OPTION_NAMES);
+    const parallel = options.numParallelCalls;
+    if (parallel !== undefined && (!Number.isInteger(parallel) || parallel <= 0))
+      throw new Error(`Dataset.map: numParallelCalls must be a positive integer, got ${String(parallel)}.`);
+    const readSync = this.knownSync ? this.openSync : null;
     return this.derive<U>(
       function* (src) {
         for (const e of src) {
@@ -139,9 +162,11 @@ export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
           yield r as U;
         }
       },
-      async function* (src) {
-        for await (const e of src) yield await fn(e);
-      },
+      parallel === undefined
+        ? async function* (src) {
+            for await (const e of src) yield await fn(e);
+          }
+        : (src) => parallelMapIterator(readSync ? readSync() : src[Symbol.asyncIterator](), fn, parallel),
       this.cardinality,
     );
   }
@@ -215,6 +240,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
         if (buf.length > 0 && !drop) yield stackElements(buf);
       },
       card,
+      true,
     );
   }
 
@@ -283,6 +309,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
         }
       },
       this.cardinality,
+      true,
     );
   }
 
@@ -315,6 +342,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
         }
       },
       card,
+      true,
     );
   }
 
@@ -341,6 +369,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
         }
       },
       c === null ? (count === 0 ? 0 : null) : Math.min(c, count),
+      true,
     );
   }
 
@@ -356,6 +385,7 @@ export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
       (src) => src[Symbol.iterator](),
       (src) => prefetchIterator(src[Symbol.asyncIterator](), bufferSize),
       this.cardinality,
+      true,
     );
   }
 
@@ -368,6 +398,12 @@ export class Dataset<T = unknown> implements AsyncIterable<T>, Iterable<T> {
     return out;
   }
 }
+
+export interface MapOptions {
+  /** Calls of the map function in flight at once (asynchronous iteration); default: one after another. */
+  numParallelCalls?: number;
+}
+const MAP_OPTION_NAMES = optionNames<MapOptions>()(['numParallelCalls']);
 
 export interface BatchOptions {
   /** Drop a last batch smaller than batchSize (default false). */
@@ -523,6 +559,70 @@ function stackElements<T>(elements: readonly T[]): Batched<T> {
 
 function toAsync<E>(it: Iterator<E>): AsyncIterator<E> {
   return { next: () => Promise.resolve(it.next()) };
+}
+
+/**
+ * Keeps up to `size` calls of `fn` running on elements of `src`, results in input order. A new
+ * call starts as soon as one is taken, before the consumer gets its element, so the calls overlap
+ * whatever the consumer does next. A synchronous source is read synchronously, so a call starts
+ * without waiting for a microtask turn (which a synchronous training step would not give).
+ */
+function parallelMapIterator<T, U>(
+  src: Iterator<T> | AsyncIterator<T>,
+  fn: (element: T) => U | Promise<U>,
+  size: number,
+): AsyncIterator<U> {
+  const inFlight: Promise<IteratorResult<U>>[] = [];
+  const push = (p: Promise<IteratorResult<U>>): void => {
+    // A call may fail before the consumer awaits it; the failure is reported when it is awaited.
+    p.catch(() => undefined);
+    inFlight.push(p);
+  };
+  let exhausted = false;
+  const call = (e: T): Promise<IteratorResult<U>> => {
+    try {
+      return Promise.resolve(fn(e)).then((value) => ({ done: false, value }));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+  const launch = (): void => {
+    while (!exhausted && inFlight.length < size) {
+      let r: IteratorResult<T> | Promise<IteratorResult<T>>;
+      try {
+        r = src.next();
+      } catch (err) {
+        exhausted = true;
+        push(Promise.reject(err));
+        return;
+      }
+      if (isThenable(r)) {
+        push(
+          Promise.resolve(r).then((a): Promise<IteratorResult<U>> | IteratorResult<U> => {
+            if (!a.done) return call(a.value);
+            exhausted = true;
+            return { done: true, value: undefined };
+          }),
+        );
+      } else if (r.done) exhausted = true;
+      else push(call(r.value));
+    }
+  };
+  return {
+    next: async () => {
+      launch();
+      const head = inFlight.shift();
+      if (head === undefined) return { done: true, value: undefined };
+      const r = await head;
+      if (r.done) {
+        exhausted = true;
+        inFlight.length = 0;
+        return r;
+      }
+      launch();
+      return r;
+    },
+  };
 }
 
 function prefetchIterator<E>(src: AsyncIterator<E>, size: number): AsyncIterator<E> {

@@ -1,2 +1,2 @@
 export { Dataset } from './dataset.js';
-export type { BatchOptions, Batched, ShuffleOptions, Sliced } from './dataset.js';
+export type { BatchOptions, Batched, MapOptions, ShuffleOptions, Sliced } from './dataset.js';

@@ -173,7 +173,6 @@ export function keras3ModelConfig(model: Model): ModelConfig {
     out['compile_config'] = {
       optimizer: keras3Object('keras.optimizers', serializeOptimizer(model.optimizer!)),
       ...cc,
-      weighted_metrics: null,
       run_eagerly: false,
       steps_per_execution: 1,
       jit_compile: false,
@@ -187,14 +186,21 @@ function compileConfig(model: Model): Record<string, unknown> | null {
   const objectives = model.compiledObjectives;
   if (!model.optimizer || !objectives) return null;
   const outs = objectives.outputs;
+  const anyWeighted = outs.some((o) => o.weightedMetrics.length > 0);
   if (outs.length === 1)
-    return { loss: outs[0]!.loss?.saved ?? null, loss_weights: null, metrics: outs[0]!.metrics.map(savedMetric) };
+    return {
+      loss: outs[0]!.loss?.saved ?? null,
+      loss_weights: null,
+      metrics: outs[0]!.metrics.map(savedMetric),
+      weighted_metrics: anyWeighted ? outs[0]!.weightedMetrics.map(savedMetric) : null,
+    };
   const byName = <T>(f: (o: (typeof outs)[number]) => T): Record<string, T> =>
     Object.fromEntries(outs.map((o) => [o.name, f(o)]));
   return {
     loss: byName((o) => o.loss?.saved ?? null),
     loss_weights: byName((o) => o.weight),
     metrics: byName((o) => o.metrics.map(savedMetric)),
+    weighted_metrics: anyWeighted ? byName((o) => o.weightedMetrics.map(savedMetric)) : null,
   };
 }
 
@@ -214,7 +220,7 @@ function savedMetric(m: ResolvedMetric): unknown {
 export function keras2TrainingConfig(model: Model): Record<string, unknown> | null {
   const cc = compileConfig(model);
   if (!cc) return null;
-  return { ...cc, weighted_metrics: null, optimizer_config: serializeOptimizer(model.optimizer!) };
+  return { ...cc, optimizer_config: serializeOptimizer(model.optimizer!) };
 }
 
 // ---- reading ------------------------------------------------------------------------------
@@ -271,10 +277,12 @@ export function compileFromConfig(
   const loss = mapLoss(tc['loss']);
   const lw = tc['loss_weights'];
   const metrics = mapMetrics(tc['metrics']);
+  const weightedMetrics = mapMetrics(tc['weighted_metrics']);
   model.compile({
     loss: loss as never,
     optimizer: deserializeOptimizer(tc[optimizerKey]),
     ...(metrics ? { metrics: metrics as never } : {}),
+    ...(weightedMetrics ? { weightedMetrics: weightedMetrics as never } : {}),
     ...(lw && typeof lw === 'object' ? { lossWeights: lw as never } : {}),
   });
 }

@@ -119,7 +119,7 @@ const FIT_ARGS = optionNames<FitArgs>()([
 ]);
 const EVALUATE_ARGS = optionNames<EvaluateArgs>()(['batchSize', 'verbose', 'callbacks', 'sampleWeight', 'steps']);
 const PREDICT_ARGS = optionNames<PredictArgs>()(['batchSize', 'verbose', 'callbacks', 'steps']);
-const COMPILE_ARGS = ['loss', 'optimizer', 'metrics', 'lossWeights'];
+const COMPILE_ARGS = optionNames<CompileArgs>()(['loss', 'optimizer', 'metrics', 'lossWeights', 'weightedMetrics']);
 
 /** Lets long runs hand control back to the event loop (servers, timers) without slowing batches. */
 const YIELD_EVERY_MS = 50;
@@ -415,6 +415,7 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
           yPred,
           loss.item(),
           parts.map((p) => p.item()),
+          weights,
         ),
     };
   }
@@ -446,37 +447,49 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
   }
 
   /**
-   * One training step on a batch, `data` = [x, y] (Keras 3's `train_step`), returning the logs
-   * that fit passes to callbacks and the progress bar. Override it for a custom step (a gradient
-   * penalty, two optimizers): use `valueAndGrad` and `this.optimizer.applyGradients`. As in
-   * Keras 3, fit shows an overriding step's logs as returned (keep running means yourself and
-   * reset them in `resetMetrics`, which fit calls at each epoch start); the built-in step's
-   * per-batch values are averaged over the epoch by fit.
+   * One training step on a batch, `data` = [x, y] or [x, y, sampleWeight] (Keras 3's `train_step`:
+   * fit passes the sample weights, from `sampleWeight`, `classWeight` or the batches, as the third
+   * element when there are any), returning the logs that fit passes to callbacks and the progress
+   * bar. Override it for a custom step (a gradient penalty, two optimizers): use `valueAndGrad`
+   * and `this.optimizer.applyGradients`. As in Keras 3, fit shows an overriding step's logs as
+   * returned (keep running means yourself and reset them in `resetMetrics`, which fit calls at
+   * each epoch start); the built-in step's per-batch values are averaged over the epoch by fit.
    */
-  trainStep(data: [ModelData, ModelData]): Logs {
-    this.trainStepInto(data[0], data[1]);
+  trainStep(data: StepData): Logs {
+    const [x, y, sampleWeight] = unpackStepData(data, 'trainStep');
+    this.trainStepInto(x, y, sampleWeight);
     return this.objectives!.logs();
   }
 
-  /** One evaluation step on `data` = [x, y] (Keras 3's `test_step`); see trainStep for how logs are shown. */
-  testStep(data: [ModelData, ModelData]): Logs {
+  /** One evaluation step on `data` = [x, y] or [x, y, sampleWeight] (Keras 3's `test_step`); see trainStep. */
+  testStep(data: StepData): Logs {
     this.requireCompiled('testStep');
-    const b = this.convertBatch({ x: data[0] as Nested<Tensor>, y: data[1], sampleWeight: undefined }, 'testStep');
-    bufferScope([this], () => noGrad(() => this.forwardLoss(b.x, b.y, false).track()));
+    const [x, y, sampleWeight] = unpackStepData(data, 'testStep');
+    const b = this.convertBatch({ x: x as Nested<Tensor>, y, sampleWeight }, 'testStep');
+    bufferScope([this], () => noGrad(() => this.forwardLoss(b.x, b.y, false, b.sampleWeight).track()));
     return this.objectives!.logs();
   }
 
   /**
-   * The compiled loss (weighted over outputs) of predictions `yPred` against targets `y`, a
-   * differentiable scalar (Keras 3's `compute_loss`), for custom trainSteps.
+   * The compiled loss (weighted over outputs, sample weights applied as compile's losses apply
+   * them) of predictions `yPred` against targets `y`, a differentiable scalar (Keras 3's
+   * `compute_loss`), for custom trainSteps.
    */
-  computeLoss(y: ModelData, yPred: LayerValue<Tensor>): Tensor {
+  computeLoss(y: ModelData, yPred: LayerValue<Tensor>, sampleWeight?: ModelData | null): Tensor {
     const objectives = this.requireCompiled('computeLoss');
     const pred = this.outputList(yPred);
     const yTrue = this.targetList(y, pred.length);
     if (yTrue.length !== pred.length)
       throw new Error(`Model '${this.name}' computeLoss: ${yTrue.length} targets for ${pred.length} outputs.`);
-    return objectives.loss(yTrue, pred).total;
+    const weights =
+      sampleWeight === undefined || sampleWeight === null
+        ? undefined
+        : alignSampleWeights(
+            toTensorData(sampleWeight, this.outputNames, null, 'computeLoss (sampleWeight)'),
+            objectives.outputs.map((o) => o.name),
+            `Model '${this.name}' computeLoss sample weights`,
+          );
+    return objectives.loss(yTrue, pred, weights).total;
   }
 
   /**
@@ -718,7 +731,7 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
         const customLogs = bufferScope([this, this.optimizer], () => {
           const b = this.convertBatch(next(), `fit, batch ${step}`);
           sampleCount(b.x, `fit, batch ${step} (x)`);
-          if (custom) return this.trainStep([b.x as ModelData, b.y as ModelData]);
+          if (custom) return this.trainStep(stepData(b));
           this.trainStepInto(b.x as ModelData, b.y as ModelData, b.sampleWeight as ModelData | undefined);
           return null;
         });
@@ -818,7 +831,7 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
         customLogs = bufferScope([this], () =>
           noGrad(() => {
             const b = this.convertBatch(next(), `${what}, batch ${step}`);
-            return this.testStep([b.x as ModelData, b.y as ModelData]);
+            return this.testStep(stepData(b));
           }),
         );
         await callbacks.onTestBatchEnd(step, { ...customLogs });
@@ -916,6 +929,25 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     const shape = this.graph ? this.graph.inputs.map((t) => formatShape(t.shape)).join(', ') : '(subclassed)';
     return `${this.className} '${this.name}' ${shape} with ${this.layers.length} layers`;
   }
+}
+
+/** What trainStep and testStep take: `[x, y]`, or `[x, y, sampleWeight]` when the batch is weighted. */
+export type StepData = readonly [ModelData, ModelData] | readonly [ModelData, ModelData, ModelData | null | undefined];
+
+/** A batch as Keras 3 hands it to train_step: the sample weights only when there are some. */
+function stepData(b: DataBatch): StepData {
+  const x = b.x as ModelData;
+  const y = b.y as ModelData;
+  return b.sampleWeight === undefined ? [x, y] : [x, y, b.sampleWeight as ModelData];
+}
+
+/** Keras's unpack_x_y_sample_weight for the step's data. */
+function unpackStepData(data: StepData, what: string): [ModelData, ModelData, ModelData | undefined] {
+  if (!Array.isArray(data) || data.length < 2 || data.length > 3)
+    throw new Error(
+      `${what}: expected data as [x, y] or [x, y, sampleWeight], got ${Array.isArray(data) ? `an array of ${data.length}` : typeof data}.`,
+    );
+  return [data[0], data[1], data[2] ?? undefined];
 }
 
 function alignMasks(mask: unknown, n: number): (Tensor | null)[] {

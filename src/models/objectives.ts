@@ -47,11 +47,16 @@ function resolveMetric(spec: MetricSpec): ResolvedMetric {
 export interface ObjectiveArgs {
   loss: LossSpec | readonly (LossSpec | null)[] | Readonly<Record<string, LossSpec | null>>;
   lossWeights?: readonly number[] | Readonly<Record<string, number>>;
-  metrics?:
-    | readonly MetricSpec[]
-    | readonly (readonly MetricSpec[] | null)[]
-    | Readonly<Record<string, MetricSpec | readonly MetricSpec[]>>;
+  metrics?: MetricsArg;
+  /** Metrics given each batch's sample weights (from sampleWeight or classWeight), Keras's `weighted_metrics`. */
+  weightedMetrics?: MetricsArg;
 }
+
+/** compile's metrics: a list for one output, a list of lists or a record by output name for several. */
+export type MetricsArg =
+  | readonly MetricSpec[]
+  | readonly (readonly MetricSpec[] | null)[]
+  | Readonly<Record<string, MetricSpec | readonly MetricSpec[]>>;
 
 /** One model output's loss (or none), its weight in the total and its metrics. */
 export interface OutputObjective {
@@ -59,6 +64,8 @@ export interface OutputObjective {
   loss: ResolvedLoss | null;
   weight: number;
   metrics: ResolvedMetric[];
+  /** The output's weighted metrics; their log keys are in `weightedNames` (Keras's naming). */
+  weightedMetrics: ResolvedMetric[];
 }
 
 /**
@@ -89,8 +96,33 @@ export class Objectives {
   get names(): string[] {
     const names = ['loss'];
     if (this.several) for (const o of this.outputs) if (o.loss) names.push(`${o.name}_loss`);
-    for (const o of this.outputs) for (const m of o.metrics) names.push(this.several ? `${o.name}_${m.name}` : m.name);
-    return names;
+    for (const o of this.outputs) for (const m of o.metrics) names.push(this.prefixed(o, m.name));
+    return [...names, ...this.weightedNames(names)];
+  }
+
+  private prefixed(o: OutputObjective, name: string): string {
+    return this.several ? `${o.name}_${name}` : name;
+  }
+
+  /**
+   * The weighted metrics' log keys, as Keras's CompileMetrics.result names them: the metric's
+   * name, or `weighted_<name>` when an unweighted metric has it already (then `_1`, `_2`...).
+   */
+  private weightedNames(taken: readonly string[]): string[] {
+    const used = new Set(taken);
+    const out: string[] = [];
+    for (const o of this.outputs)
+      for (const m of o.weightedMetrics) {
+        let name = this.prefixed(o, m.name);
+        if (used.has(name)) {
+          const base = this.prefixed(o, `weighted_${m.name}`);
+          name = base;
+          for (let k = 1; used.has(name); k++) name = `${base}_${k}`;
+        }
+        used.add(name);
+        out.push(name);
+      }
+    return out;
   }
 
   /** The weighted total loss (differentiable) and, with several outputs, each output's loss. */
@@ -115,25 +147,40 @@ export class Objectives {
   /** Clears the loss trackers and every metric (Keras resets them at each epoch and evaluation). */
   resetState(): void {
     for (const t of this.lossTrackers) t.resetState();
-    for (const o of this.outputs) for (const m of o.metrics) m.metric?.resetState();
+    for (const o of this.outputs) for (const m of [...o.metrics, ...o.weightedMetrics]) m.metric?.resetState();
   }
 
   /**
-   * Adds one batch: the loss values (as Keras, each weighted by the batch size) and every metric's
-   * updateState on that output's targets and predictions (compile's `metrics` take no sample weights in Keras).
+   * Adds one batch: the loss values (as Keras, each weighted by the batch size), every metric's
+   * updateState on that output's targets and predictions (compile's `metrics` take no sample
+   * weights in Keras), and every weighted metric's with that output's sample weights.
    */
-  updateState(yTrue: readonly Tensor[], yPred: readonly Tensor[], total: number, parts: readonly number[]): void {
+  updateState(
+    yTrue: readonly Tensor[],
+    yPred: readonly Tensor[],
+    total: number,
+    parts: readonly number[],
+    sampleWeights?: readonly (Tensor | null)[],
+  ): void {
     const batch = yPred[0]?.shape[0] ?? 1;
     this.lossTrackers[0]!.updateState(total, batch);
     parts.forEach((p, i) => this.lossTrackers[i + 1]!.updateState(p, batch));
     noGrad(() =>
       this.outputs.forEach((o, i) => {
-        for (const m of o.metrics) {
-          const metric = (m.metric ??= accuracyFor(m.name, yTrue[i]!.shape, yPred[i]!.shape));
-          // A user's Metric subclass may keep what it is given: its inputs are never reused by the buffer pool.
-          if (isBuiltinMetric(metric)) metric.updateState(yTrue[i]!, yPred[i]!);
-          else asUserCode([yTrue[i]!, yPred[i]!], () => metric.updateState(yTrue[i]!, yPred[i]!));
-        }
+        const sw = sampleWeights?.[i] ?? null;
+        for (const [list, weights] of [
+          [o.metrics, null],
+          [o.weightedMetrics, sw],
+        ] as const)
+          for (const m of list) {
+            const metric = (m.metric ??= accuracyFor(m.name, yTrue[i]!.shape, yPred[i]!.shape));
+            // A user's Metric subclass may keep what it is given: its inputs are never reused by the buffer pool.
+            if (isBuiltinMetric(metric)) metric.updateState(yTrue[i]!, yPred[i]!, weights);
+            else
+              asUserCode(weights ? [yTrue[i]!, yPred[i]!, weights] : [yTrue[i]!, yPred[i]!], () =>
+                metric.updateState(yTrue[i]!, yPred[i]!, weights),
+              );
+          }
       }),
     );
   }
@@ -142,20 +189,15 @@ export class Objectives {
   results(): number[] {
     const out = this.lossTrackers.map((t) => t.resultValue());
     this.outputs.forEach((o) => {
-      for (const m of o.metrics) {
-        const v = m.metric ? m.metric.resultValue() : 0;
-        if (typeof v !== 'number')
-          throw new Error(
-            `Metric '${m.name}' gives ${v.length} values (one per threshold or class), but training logs take one number: ` +
-              `give it a single threshold, or an average (e.g. F1Score({ average: 'macro' })).`,
-          );
-        out.push(v);
-      }
+      for (const m of o.metrics) out.push(metricValue(m));
+    });
+    this.outputs.forEach((o) => {
+      for (const m of o.weightedMetrics) out.push(metricValue(m));
     });
     return out;
   }
 
-  /** The current values by log key. */
+  /** The current value of every log key, in `names` order. */
   logs(): Logs {
     const names = this.names;
     const values = this.results();
@@ -163,6 +205,16 @@ export class Objectives {
     names.forEach((n, i) => (logs[n] = values[i]!));
     return logs;
   }
+}
+
+function metricValue(m: ResolvedMetric): number {
+  const v = m.metric ? m.metric.resultValue() : 0;
+  if (typeof v !== 'number')
+    throw new Error(
+      `Metric '${m.name}' gives ${v.length} values (one per threshold or class), but training logs take one number: ` +
+        `give it a single threshold, or an average (e.g. F1Score({ average: 'macro' })).`,
+    );
+  return v;
 }
 
 /** Resolves compile's loss, lossWeights and metrics against the model's outputs. */
@@ -178,7 +230,8 @@ export function resolveObjectives(args: ObjectiveArgs, outputNames: readonly str
     throw new Error('compile: lossWeights must be an array (one weight per output) or a record by output name.');
   const weights =
     args.lossWeights === undefined ? null : perOutput(args.lossWeights, outputNames, 'lossWeights', isNumber);
-  const metrics = resolveMetricLists(args.metrics, outputNames);
+  const metrics = resolveMetricLists(args.metrics, outputNames, 'metrics');
+  const weightedMetrics = resolveMetricLists(args.weightedMetrics, outputNames, 'weightedMetrics');
   const outputs: OutputObjective[] = outputNames.map((name, i) => {
     const spec = losses[i] ?? null;
     const loss = spec === null ? null : getLoss(spec as LossSpec);
@@ -189,9 +242,19 @@ export function resolveObjectives(args: ObjectiveArgs, outputNames: readonly str
       loss,
       weight,
       metrics: (metrics[i] ?? []).map(resolveMetric),
+      // Keras builds its weighted metrics apart: the same spec gives a second, separate metric.
+      weightedMetrics: (weightedMetrics[i] ?? []).map(resolveMetric),
     };
   });
   if (n === 0) throw new Error('compile: the model has no outputs.');
+  const plain = new Set(outputs.flatMap((o) => o.metrics.map((m) => m.spec)));
+  for (const o of outputs)
+    for (const m of o.weightedMetrics)
+      if (m.spec instanceof Metric && plain.has(m.spec))
+        throw new Error(
+          `compile: the metric object '${m.name}' is in both metrics and weightedMetrics; they would share one state. ` +
+            'Give each list its own object (or the name as a string).',
+        );
   return new Objectives(outputs);
 }
 
@@ -224,44 +287,44 @@ function perOutput<T>(
   );
 }
 
-function resolveMetricLists(spec: ObjectiveArgs['metrics'], names: readonly string[]): MetricSpec[][] {
+function resolveMetricLists(spec: MetricsArg | undefined, names: readonly string[], arg: string): MetricSpec[][] {
   if (spec === undefined || spec === null) return names.map(() => []);
   if (spec instanceof Metric || typeof spec === 'string' || typeof spec === 'function')
     throw new Error(
-      `compile: metrics must be a list (e.g. metrics: [${typeof spec === 'string' ? `'${spec}'` : 'metric'}]) or a record by output name.`,
+      `compile: ${arg} must be a list (e.g. ${arg}: [${typeof spec === 'string' ? `'${spec}'` : 'metric'}]) or a record by output name.`,
     );
   const isMetric = (m: unknown): boolean => typeof m === 'string' || typeof m === 'function' || m instanceof Metric;
   if (Array.isArray(spec)) {
     if (names.length === 1) {
       if (spec.every(isMetric)) return [spec as MetricSpec[]];
       if (spec.length === 1 && Array.isArray(spec[0])) return [spec[0] as MetricSpec[]];
-      throw new Error(`compile: metrics must be a list of metric names or functions.`);
+      throw new Error(`compile: ${arg} must be a list of metric names or functions.`);
     }
     if (spec.every(isMetric) && spec.length > 0)
       throw new Error(
-        `compile: the model has ${names.length} outputs (${names.join(', ')}); give metrics per output, as an array of ` +
+        `compile: the model has ${names.length} outputs (${names.join(', ')}); give ${arg} per output, as an array of ` +
           `arrays or a record by output name (e.g. { ${names[0]}: ['accuracy'] }).`,
       );
     if (spec.length !== names.length)
-      throw new Error(`compile: metrics has ${spec.length} entries but the model has ${names.length} outputs.`);
+      throw new Error(`compile: ${arg} has ${spec.length} entries but the model has ${names.length} outputs.`);
     return spec.map((m, i) => {
       if (m === null) return [];
       if (!Array.isArray(m) || !m.every(isMetric))
-        throw new Error(`compile: metrics[${i}] must be an array of metric names or functions.`);
+        throw new Error(`compile: ${arg}[${i}] must be an array of metric names or functions.`);
       return m as MetricSpec[];
     });
   }
   if (isRecord(spec)) {
     for (const key of Object.keys(spec))
       if (!names.includes(key))
-        throw new Error(`compile: metrics names output '${key}', but the model's outputs are ${names.join(', ')}.`);
+        throw new Error(`compile: ${arg} names output '${key}', but the model's outputs are ${names.join(', ')}.`);
     return names.map((name) => {
       if (!Object.hasOwn(spec, name)) return [];
       const m = spec[name];
       return (Array.isArray(m) ? m : [m]) as MetricSpec[];
     });
   }
-  throw new Error(`compile: metrics must be an array or a record by output name.`);
+  throw new Error(`compile: ${arg} must be an array or a record by output name.`);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
