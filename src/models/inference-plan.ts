@@ -303,8 +303,17 @@ export function planInference(graph: LayerGraph, inputShapes: SymbolicShape | re
     if (!layer.built && needsBuild(layer))
       throw new Error(`planInference: layer '${layer.name}' (${layer.className}) is not built; build the model first.`);
     const inShape = shapeOf.get(single) ?? single.shape;
-    const outShape = layer.computeOutputShape(inShape) as SymbolicShape;
     const out = node.outputs[0]!;
+    // The output shape for these sample shapes (sharper than the declared one when the model's
+    // input has free axes); a layer that cannot say keeps its declared shape and runs as a node.
+    let outShape: SymbolicShape;
+    try {
+      outShape = layer.computeOutputShape(inShape) as SymbolicShape;
+    } catch {
+      shapeOf.set(out, out.shape);
+      steps.push({ kind: 'node', node });
+      continue;
+    }
     shapeOf.set(out, outShape);
     const open = openChains.get(single);
     const extend = open !== undefined && graph.readersOf(single) === 1 && !outputs.has(single);
