@@ -106,7 +106,7 @@ for (const name of models) {
       graphOptimizationLevel: 'all',
       executionMode: 'sequential',
     });
-    const plan = planInference(model.layers, [null, ...sample]);
+    const plan = planInference(model.requireGraph(), [null, ...sample]);
     for (const batch of batches) {
       const data = new Float32Array(batch * sample.reduce((a, b) => a * b, 1));
       for (let i = 0; i < data.length; i++) data[i] = Math.random();

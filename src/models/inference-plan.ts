@@ -3,6 +3,9 @@ import type { NativePlanHandle } from '../backend/inference-kernels.js';
 import { getBackend } from '../backend/registry.js';
 import { noGrad } from '../core/autograd.js';
 import { Tensor } from '../core/tensor.js';
+import type { Node } from '../layers/graph/node.js';
+import type { SymbolicTensor } from '../layers/graph/symbolic-tensor.js';
+import { isSymbolicTensor } from '../layers/graph/symbolic-tensor.js';
 import { astype } from '../ops/cast.js';
 import { windowMap } from '../ops/conv-windows.js';
 import { Activation } from '../layers/activation.js';
@@ -14,13 +17,14 @@ import type { Layer, SymbolicShape } from '../layers/layer.js';
 import { formatShape } from '../layers/layer.js';
 import { BasePooling } from '../layers/pooling-base.js';
 import { Reshape } from '../layers/reshape.js';
+import type { LayerGraph } from './layer-graph.js';
 
 /**
- * A model's forward pass prepared once for inference (`predict` / `predictOnBatch`): runs of
- * float32 Dense, Conv2D, MaxPooling2D, relu/softmax Activation, Flatten, Reshape and Dropout
- * layers become one native call each (no autograd records, no buffer pool, intermediate
- * activations kept by the plan, Conv2D kernels kept in their transformed form); any other layer
- * runs through its own `apply` without gradients, as `predict` runs it.
+ * A graph model's forward pass (Functional or Sequential) prepared once for inference (`predict`
+ * / `predictOnBatch`): chains of float32 Dense, Conv2D, MaxPooling2D, relu/softmax Activation,
+ * Flatten, Reshape and Dropout calls become one native call each (no autograd records, no buffer
+ * pool, intermediate activations kept by the plan, Conv2D kernels kept in their transformed form);
+ * any other call runs as the graph runs it (`callInGraph`, without gradients).
  *
  * The plan reads the layers' weights at every run, so it follows training, `setWeights` and
  * loading: Dense kernels are used in place, and a Conv2D kernel is compared with the copy its
@@ -39,12 +43,17 @@ import { Reshape } from '../layers/reshape.js';
  * batchSize does), not a whole data set at once.
  */
 export interface InferencePlan {
-  /** The input shape the plan was made for, batch axis first (null: any batch size). */
+  /** The first input's shape the plan was made for, batch axis first (null: any batch size). */
   readonly inputShape: SymbolicShape;
+  /** Every input's shape, aligned with the graph's inputs. */
+  readonly inputShapes: readonly SymbolicShape[];
   readonly outputShape: SymbolicShape;
-  /** One line per step: the layers a native call runs, or the layer run through `apply`. */
+  readonly outputShapes: readonly SymbolicShape[];
+  /** One line per step: the layers a native call runs, or a layer run as the graph runs it. */
   readonly steps: readonly string[];
-  /** The model's output for x [batch, ...inputShape.slice(1)] (any batch size >= 1). */
+  /** The outputs (aligned with the graph's outputs) for inputs aligned with its inputs. */
+  runAll(xs: readonly Tensor[]): Tensor[];
+  /** The output of a one-input, one-output graph for x [batch, ...inputShape.slice(1)] (batch >= 1). */
   run(x: Tensor): Tensor;
 }
 
@@ -78,12 +87,6 @@ interface Segment {
   handle: NativePlanHandle | null;
   weightsOf: (() => Float32Array[])[];
   inLen: number;
-  outShape: SymbolicShape;
-}
-
-interface LayerStep {
-  kind: 'layer';
-  layer: Layer;
   outShape: SymbolicShape;
 }
 
@@ -243,118 +246,228 @@ function geometry(h: number, w: number, c: number, map: ReturnType<typeof window
   };
 }
 
+/** A run of single-input nodes, each reading only the previous one's output: one native call. */
+interface Chain {
+  kind: 'chain';
+  nodes: Node[];
+  input: SymbolicTensor;
+  output: SymbolicTensor;
+  native: NativeStep[];
+  weightCount: number;
+  inLen: number;
+  outShape: SymbolicShape;
+  /** Made when the chain is complete (null: the chain only reshapes, so its nodes run as layers). */
+  segment: Segment | null;
+}
+
+interface NodeStep {
+  kind: 'node';
+  node: Node;
+}
+
 /**
- * Plans the forward pass of `layers` (built, in order, as a Sequential runs them) for inputs of
- * `inputShape` (batch axis first; give it as null). Throws, naming the layer, when a layer is not
- * built or does not accept the shape.
+ * Plans the forward pass of a layer graph (a Functional model's, or a Sequential's chain) for
+ * inputs of `inputShapes` (one per graph input, batch axis first as null; one shape for a single
+ * input). Nodes run in the graph's order; every run of single-input nodes with a native step,
+ * each reading only the previous one's output (read by nothing else, not a model output), becomes
+ * one native call; merge layers, layers with several inputs or call arguments, nested models and
+ * any layer without a native step run as the graph runs them (`callInGraph`, no gradients), masks
+ * included. A chain whose input carries a mask at run time runs through its layers too, so masks
+ * are honoured as the eager forward pass honours them.
  */
-export function planInference(layers: readonly Layer[], inputShape: SymbolicShape): InferencePlan {
-  if (layers.length === 0) throw new Error('planInference: no layers.');
-  if (inputShape.length < 2)
-    throw new Error(
-      `planInference: the input shape needs a batch axis and sample axes, got ${formatShape(inputShape)}.`,
-    );
-  const input: SymbolicShape = [null, ...inputShape.slice(1)];
+export function planInference(graph: LayerGraph, inputShapes: SymbolicShape | readonly SymbolicShape[]): InferencePlan {
+  const shapes = (isShapeList(inputShapes) ? inputShapes : [inputShapes]) as readonly SymbolicShape[];
+  if (shapes.length !== graph.inputs.length)
+    throw new Error(`planInference: the graph has ${graph.inputs.length} inputs, got ${shapes.length} input shapes.`);
+  shapes.forEach((s, i) => {
+    if (s.length < 2)
+      throw new Error(`planInference: input ${i} needs a batch axis and sample axes, got ${formatShape(s)}.`);
+  });
+  const inputs: SymbolicShape[] = shapes.map((s) => [null, ...s.slice(1)]);
   const kernels = inferenceKernels();
-  const steps: (Segment | LayerStep)[] = [];
-  let shape = input;
-  let open: { names: string[]; native: NativeStep[]; layers: Layer[]; inLen: number; weightCount: number } | null =
-    null;
-  // Once a layer may start a mask (Embedding with maskZero), later layers run as Sequential runs
-  // them, with the mask passed along.
-  let masked = false;
-  const close = (): void => {
-    if (!open) return;
-    const o = open;
-    open = null;
-    if (o.native.length === 0) {
-      // Only views: a layer step that reshapes (copying, as predict's output is its own).
-      for (const l of o.layers)
-        steps.push({ kind: 'layer', layer: l, outShape: l.computeOutputShape(shape) as SymbolicShape });
-      return;
+  const shapeOf = new Map<SymbolicTensor, SymbolicShape>();
+  graph.inputs.forEach((t, i) => shapeOf.set(t, inputs[i]!));
+  const outputs = new Set(graph.outputs);
+  const steps: (Chain | NodeStep)[] = [];
+  const openChains = new Map<SymbolicTensor, Chain>();
+
+  for (const node of graph.nodes) {
+    if (node.isInput) continue;
+    const single = singleInput(node);
+    if (single === null) {
+      node.outputs.forEach((t) => shapeOf.set(t, t.shape));
+      steps.push({ kind: 'node', node });
+      continue;
     }
-    const meta = new Float64Array(1 + o.native.length * STEP_META_WIDTH);
-    meta[0] = o.native.length;
-    o.native.forEach((s, i) => meta.set(s.meta, 1 + i * STEP_META_WIDTH));
-    const weightsOf = o.native.flatMap((s) => s.weights.map((l) => () => s.take(l)));
-    steps.push({
+    const layer = node.layer;
+    if (!layer.built && needsBuild(layer))
+      throw new Error(`planInference: layer '${layer.name}' (${layer.className}) is not built; build the model first.`);
+    const inShape = shapeOf.get(single) ?? single.shape;
+    const out = node.outputs[0]!;
+    // The output shape for these sample shapes (sharper than the declared one when the model's
+    // input has free axes); a layer that cannot say keeps its declared shape and runs as a node.
+    let outShape: SymbolicShape;
+    try {
+      outShape = layer.computeOutputShape(inShape) as SymbolicShape;
+    } catch {
+      shapeOf.set(out, out.shape);
+      steps.push({ kind: 'node', node });
+      continue;
+    }
+    shapeOf.set(out, outShape);
+    const open = openChains.get(single);
+    const extend = open !== undefined && graph.readersOf(single) === 1 && !outputs.has(single);
+    const step = kernels ? nativeStep(layer, inShape, outShape, extend ? open.weightCount : 0) : null;
+    if (step === null) {
+      steps.push({ kind: 'node', node });
+      continue;
+    }
+    let chain: Chain;
+    if (extend) {
+      chain = open;
+      openChains.delete(single);
+    } else {
+      chain = {
+        kind: 'chain',
+        nodes: [],
+        input: single,
+        output: out,
+        native: [],
+        weightCount: 0,
+        inLen: sizeOfKnown(inShape.slice(1)),
+        outShape,
+        segment: null,
+      };
+      // A chain runs where its first node would: it reads only its input, made before that.
+      steps.push(chain);
+    }
+    chain.nodes.push(node);
+    chain.output = out;
+    chain.outShape = outShape;
+    openChains.set(out, chain);
+    if (step !== 'view') {
+      for (const s of step) {
+        chain.native.push(s);
+        chain.weightCount += s.weights.reduce((n, l) => n + s.take(l).length, 0);
+      }
+    }
+  }
+  for (const step of steps) {
+    if (step.kind !== 'chain' || step.native.length === 0) continue;
+    const meta = new Float64Array(1 + step.native.length * STEP_META_WIDTH);
+    meta[0] = step.native.length;
+    step.native.forEach((s, i) => meta.set(s.meta, 1 + i * STEP_META_WIDTH));
+    step.segment = {
       kind: 'native',
-      names: o.names,
-      layers: o.layers,
+      names: step.nodes.map((n) => `${n.layer.name} (${n.layer.className})`),
+      layers: step.nodes.map((n) => n.layer),
       meta,
       handle: kernels!.create(meta),
-      weightsOf,
-      inLen: o.inLen,
-      outShape: shape,
-    });
-  };
-  for (const layer of layers) {
-    if (!layer.built && needsBuild(layer)) {
-      throw new Error(`planInference: layer '${layer.name}' (${layer.className}) is not built; build the model first.`);
-    }
-    const out = layer.computeOutputShape(shape) as SymbolicShape;
-    if ((layer as { maskZero?: boolean }).maskZero === true) masked = true;
-    const step = kernels && !masked ? nativeStep(layer, shape, out, open ? open.weightCount : 0) : null;
-    if (step === null) {
-      close();
-      steps.push({ kind: 'layer', layer, outShape: out });
-    } else {
-      open ??= { names: [], native: [], layers: [], inLen: sizeOfKnown(shape.slice(1)), weightCount: 0 };
-      open.names.push(`${layer.name} (${layer.className})`);
-      open.layers.push(layer);
-      if (step !== 'view') {
-        for (const s of step) {
-          open.native.push(s);
-          open.weightCount += s.weights.reduce((n, l) => n + s.take(l).length, 0);
-        }
-      }
-    }
-    shape = out;
+      weightsOf: step.native.flatMap((s) => s.weights.map((l) => () => s.take(l))),
+      inLen: step.inLen,
+      outShape: step.outShape,
+    };
   }
-  close();
-  const outputShape = shape;
-  const describe = steps.map((s) =>
-    s.kind === 'native' ? `native: ${s.names.join(' -> ')}` : `apply: ${s.layer.name} (${s.layer.className})`,
+  const describe = steps.flatMap((s) =>
+    s.kind === 'chain' && s.segment
+      ? [`native: ${s.segment.names.join(' -> ')}`]
+      : (s.kind === 'chain' ? s.nodes : [s.node]).map((n) => `apply: ${n.layer.name} (${n.layer.className})`),
   );
 
-  const checkInput = (x: Tensor): void => {
-    const ok =
-      x.rank === input.length && x.shape[0]! >= 1 && input.every((d, i) => i === 0 || d === null || d === x.shape[i]);
-    if (!ok)
-      throw new Error(
-        `InferencePlan.run: expected input shape ${formatShape(input)} with batch >= 1, got ${formatShape(x.shape)}.`,
-      );
+  const checkInputs = (xs: readonly Tensor[]): void => {
+    if (xs.length !== inputs.length)
+      throw new Error(`InferencePlan.run: expected ${inputs.length} input tensors, got ${xs.length}.`);
+    xs.forEach((x, k) => {
+      const want = inputs[k]!;
+      const ok =
+        x.rank === want.length && x.shape[0]! >= 1 && want.every((d, i) => i === 0 || d === null || d === x.shape[i]);
+      if (!ok)
+        throw new Error(
+          `InferencePlan.run: expected input ${inputs.length > 1 ? `${k} ` : ''}shape ${formatShape(want)} with batch >= 1, got ${formatShape(x.shape)}.`,
+        );
+    });
   };
 
-  const run = (x: Tensor): Tensor => {
-    checkInput(x);
-    const batch = x.shape[0]!;
+  const runAll = (xs: readonly Tensor[]): Tensor[] => {
+    checkInputs(xs);
     const useNative = getBackend() === 'native';
-    let h = x;
-    let mask: Tensor | null = null;
+    const values = new Map<SymbolicTensor, Tensor>();
+    const masks = new Map<SymbolicTensor, Tensor | null>();
+    const left = new Map<SymbolicTensor, number>();
+    graph.inputs.forEach((t, i) => values.set(t, xs[i]!));
+    const valueOf = (t: SymbolicTensor): Tensor => {
+      const v = values.get(t);
+      if (!v) throw new Error(`InferencePlan.run: ${t.toString()} was read before it was computed.`);
+      return v;
+    };
+    const maskOf = (t: SymbolicTensor): Tensor | null => masks.get(t) ?? null;
+    // Drops what no later step reads, as the graph's own run does.
+    const consumed = (ts: readonly SymbolicTensor[]): void => {
+      for (const t of ts) {
+        const n = (left.get(t) ?? graph.readersOf(t)) - 1;
+        left.set(t, n);
+        if (n <= 0 && !outputs.has(t)) values.delete(t);
+      }
+    };
+    const runNode = (node: Node): void => {
+      const r = noGrad(() => graph.callNode(node, valueOf, maskOf, false));
+      node.outputs.forEach((t, i) => {
+        values.set(t, r.outputs[i]!);
+        masks.set(t, r.masks[i]!);
+      });
+      consumed(node.inputs);
+    };
     for (const s of steps) {
-      if (s.kind === 'layer' || !useNative) {
-        const ls = s.kind === 'layer' ? [s.layer] : s.layers;
-        for (const layer of ls) {
-          const next = layer.computeMask(h, mask);
-          const input = h;
-          const m = mask;
-          h = noGrad(() => layer.apply(input, { training: false, mask: m }));
-          mask = next as Tensor | null;
-        }
+      if (s.kind === 'node') {
+        runNode(s.node);
         continue;
       }
+      if (!s.segment || !useNative || maskOf(s.input) !== null) {
+        for (const node of s.nodes) runNode(node);
+        continue;
+      }
+      const h = valueOf(s.input);
+      const batch = h.shape[0]!;
+      const seg = s.segment;
       const xin = h.dtype === 'float32' ? h : noGrad(() => astype(h, 'float32'));
-      const outShape = [batch, ...(s.outShape.slice(1) as number[])];
-      const out = new Float32Array(batch * sizeOfKnown(s.outShape.slice(1)));
+      const out = new Float32Array(batch * sizeOfKnown(seg.outShape.slice(1)));
       const weights: Float32Array[] = [];
-      for (const w of s.weightsOf) weights.push(...w());
-      kernels!.run(s.handle!, weights, xin.data as Float32Array, batch, out);
-      h = new Tensor(out, outShape, 'float32');
+      for (const w of seg.weightsOf) weights.push(...w());
+      // Looked up at each run, so a wrapper registered later (a test counting calls) sees it.
+      inferenceKernels()!.run(seg.handle!, weights, xin.data as Float32Array, batch, out);
+      values.set(s.output, new Tensor(out, [batch, ...(seg.outShape.slice(1) as number[])], 'float32'));
+      masks.set(s.output, null);
+      consumed([s.input]);
     }
-    return h;
+    return graph.outputs.map(valueOf);
   };
-  return { inputShape: input, outputShape, steps: describe, run };
+  const outputShapes = graph.outputs.map((t) => shapeOf.get(t) ?? t.shape);
+  return {
+    inputShape: inputs[0]!,
+    inputShapes: inputs,
+    outputShape: outputShapes[0]!,
+    outputShapes,
+    steps: describe,
+    runAll,
+    run: (x: Tensor): Tensor => {
+      if (inputs.length !== 1 || graph.outputs.length !== 1)
+        throw new Error(
+          `InferencePlan.run: the graph has ${inputs.length} inputs and ${graph.outputs.length} outputs; use runAll.`,
+        );
+      return runAll([x])[0]!;
+    },
+  };
+}
+
+/** The one tensor a node reads, when it is called on one tensor with no call arguments. */
+function singleInput(node: Node): SymbolicTensor | null {
+  if (node.args.length !== 1 || Object.keys(node.kwargs).length > 0 || node.outputs.length !== 1) return null;
+  const a = node.args[0];
+  return isSymbolicTensor(a) ? a : null;
+}
+
+function isShapeList(v: SymbolicShape | readonly SymbolicShape[]): v is readonly SymbolicShape[] {
+  return v.length > 0 && Array.isArray(v[0]);
 }
 
 /** Layers with weights need a build before a plan can read them. */

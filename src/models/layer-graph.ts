@@ -133,35 +133,10 @@ export class LayerGraph {
     for (const node of this.nodes) {
       if (node.isInput || this.fusedRelus.has(node)) continue;
       const reluNode = this.reluFusions.get(node);
-      const args = node.args.map((a) => replace(a, valueOf));
-      const { training: fixed, mask: given, ...rest } = node.kwargs;
-      const kwargs = replace(rest, valueOf) as Record<string, unknown>;
-      // A mask passed to the call (layer.apply(x, { mask })) wins over the one its inputs carry.
-      const mask =
-        given !== undefined && given !== null
-          ? replace(given, valueOf)
-          : replace(node.args[0], (t) => masks.get(t) ?? null);
-      // The masks of tensors passed as keyword arguments (MultiHeadAttention's value and key).
-      const kwargMasks: Record<string, Tensor | null> = {};
-      for (const [k, v] of Object.entries(rest)) if (isSymbolicTensor(v)) kwargMasks[k] = masks.get(v) ?? null;
-      const mode = typeof fixed === 'boolean' ? fixed : training;
-      const result = reluNode
-        ? node.layer.callInGraphWithRelu(args, kwargs, mode, mask)
-        : node.layer.callInGraph(args, kwargs, mode, mask, kwargMasks);
-      const produced = flattenNested(result.outputs, isTensor);
-      if (produced.length !== node.outputs.length)
-        throw new Error(
-          `Layer '${node.layer.name}' (${node.layer.className}) returned ${produced.length} tensors where its call in the graph made ${node.outputs.length}.`,
-        );
-      const outMasks = alignMasks(result.mask, produced.length);
+      const result = this.callNode(node, valueOf, (t) => masks.get(t) ?? null, training, reluNode !== undefined);
       node.outputs.forEach((t, i) => {
-        const got = produced[i]!;
-        if (!shapeFits(t.shape, got.shape))
-          throw new Error(
-            `Layer '${node.layer.name}' (${node.layer.className}) returned shape ${formatShape(got.shape)} where ${formatShape(t.shape)} was expected.`,
-          );
-        values.set(t, got);
-        masks.set(t, outMasks[i]!);
+        values.set(t, result.outputs[i]!);
+        masks.set(t, result.masks[i]!);
       });
       if (reluNode) {
         // The relu's output is this call's (fused) output; a relu passes its input's mask on.
@@ -178,6 +153,50 @@ export class LayerGraph {
       }
     }
     return { outputs: this.outputs.map(valueOf), masks: this.outputs.map((t) => masks.get(t) ?? null) };
+  }
+
+  /** How many nodes of the graph read a tensor. */
+  readersOf(t: SymbolicTensor): number {
+    return this.readers.get(t) ?? 0;
+  }
+
+  /**
+   * Runs one node on real tensors (`valueOf` / `maskOf` give the values and masks of the tensors
+   * it reads): its outputs and their masks, aligned with `node.outputs`, shapes checked.
+   */
+  callNode(
+    node: Node,
+    valueOf: (t: SymbolicTensor) => Tensor,
+    maskOf: (t: SymbolicTensor) => Tensor | null,
+    training: boolean,
+    withRelu = false,
+  ): { outputs: Tensor[]; masks: (Tensor | null)[] } {
+    const args = node.args.map((a) => replace(a, valueOf));
+    const { training: fixed, mask: given, ...rest } = node.kwargs;
+    const kwargs = replace(rest, valueOf) as Record<string, unknown>;
+    // A mask passed to the call (layer.apply(x, { mask })) wins over the one its inputs carry.
+    const mask = given !== undefined && given !== null ? replace(given, valueOf) : replace(node.args[0], maskOf);
+    // The masks of tensors passed as keyword arguments (MultiHeadAttention's value and key).
+    const kwargMasks: Record<string, Tensor | null> = {};
+    for (const [k, v] of Object.entries(rest)) if (isSymbolicTensor(v)) kwargMasks[k] = maskOf(v);
+    const mode = typeof fixed === 'boolean' ? fixed : training;
+    // withRelu: the call's only reader is a plain relu, applied in this layer's kernels (relu-fusion.ts).
+    const result = withRelu
+      ? node.layer.callInGraphWithRelu(args, kwargs, mode, mask)
+      : node.layer.callInGraph(args, kwargs, mode, mask, kwargMasks);
+    const produced = flattenNested(result.outputs, isTensor);
+    if (produced.length !== node.outputs.length)
+      throw new Error(
+        `Layer '${node.layer.name}' (${node.layer.className}) returned ${produced.length} tensors where its call in the graph made ${node.outputs.length}.`,
+      );
+    node.outputs.forEach((t, i) => {
+      const got = produced[i]!;
+      if (!shapeFits(t.shape, got.shape))
+        throw new Error(
+          `Layer '${node.layer.name}' (${node.layer.className}) returned shape ${formatShape(got.shape)} where ${formatShape(t.shape)} was expected.`,
+        );
+    });
+    return { outputs: produced, masks: alignMasks(result.mask, produced.length) };
   }
 
   /** Packs values aligned with the outputs into the outputs' structure. */

@@ -24,6 +24,7 @@ import { printLine } from '../utils/output.js';
 import { checkOptionNames } from '../utils/option-names.js';
 import { Progbar } from '../utils/progbar.js';
 import { LayerGraph } from './layer-graph.js';
+import { planInference, type InferencePlan } from './inference-plan.js';
 import type { DataLike, ModelData } from './model-data.js';
 import { alignData, isTensor, sampleCount, sliceData, toTensorData } from './model-data.js';
 import type { BatchSource, DataBatch } from './data-adapter.js';
@@ -153,6 +154,8 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
   /** The graph the objectives were resolved against (a deferred Sequential gets one at its first batch). */
   private objectivesGraph: LayerGraph | null = null;
   private fitting = false;
+  /** The plan predict and predictOnBatch run, for this graph and these sample shapes. */
+  private plan: { graph: LayerGraph; key: string; plan: InferencePlan } | null = null;
 
   constructor(args: ModelArgs<O> = {}) {
     if (args === null || typeof args !== 'object')
@@ -885,9 +888,7 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
             const size = sampleCount(b.x, `predict, batch ${step} (x)`);
             callbacks.onPredictBatchBegin(step, { batch: step, size });
             const run = this.inferenceRunner(b.x);
-            return run
-              ? run(b.x as Tensor)
-              : this.apply<LayerValue<Tensor>>(b.x as LayerValue<Tensor>, { training: false });
+            return run ? run(b.x) : this.apply<LayerValue<Tensor>>(b.x as LayerValue<Tensor>, { training: false });
           });
           batches.push(out);
           callbacks.onPredictBatchEnd(step, { batch: step });
@@ -914,15 +915,46 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
   /** One batch through the model without gradients (Keras's predict_on_batch). */
   predictOnBatch<R = Realized<O>>(x: ModelData): NoInfer<R> {
     const run = this.inferenceRunner(x);
-    return noGrad(() => (run ? (run(x as Tensor) as R) : this.apply<R>(x as LayerValue<Tensor>, { training: false })));
+    return noGrad(() => (run ? (run(x) as R) : this.apply<R>(x as LayerValue<Tensor>, { training: false })));
   }
 
   /**
-   * A faster way to run one inference batch of `x` than `apply`, or null to use `apply`:
-   * Sequential returns its cached inference plan (models/inference-plan.ts).
+   * The cached inference plan of a graph model (models/inference-plan.ts) for x's sample shapes,
+   * or null to run `apply` (a subclassed model, or inputs the graph would refuse, so that `apply`
+   * reports them). Made once per graph and sample shapes; it reads the weights at every run, so it
+   * follows training and loading.
    */
-  protected inferenceRunner(_x: unknown): ((x: Tensor) => Tensor) | null {
-    return null;
+  protected inferenceRunner(x: unknown): ((x: unknown) => LayerValue<Tensor>) | null {
+    const graph = this.graph;
+    if (!graph) return null;
+    let flat: Tensor[];
+    try {
+      flat = alignData(x, this.inputNames, `Model '${this.name}' inputs`);
+    } catch {
+      return null;
+    }
+    for (let i = 0; i < flat.length; i++) {
+      const declared = graph.inputs[i]!.shape;
+      const t = flat[i]!;
+      if (
+        t.rank < 2 ||
+        declared.length !== t.rank ||
+        t.shape.some((d, j) => j > 0 && declared[j] !== null && declared[j] !== d)
+      )
+        return null;
+    }
+    const key = flat.map((t) => t.shape.slice(1).join(',')).join(';');
+    if (this.plan?.graph !== graph || this.plan.key !== key) {
+      const plan = planInference(
+        graph,
+        flat.map((t) => [null, ...t.shape.slice(1)]),
+      );
+      this.plan = { graph, key, plan };
+    }
+    const plan = this.plan.plan;
+    const names = this.inputNames;
+    return (input) =>
+      graph.packOutputs(plan.runAll(alignData(input, names, `Model '${this.name}' inputs`))) as LayerValue<Tensor>;
   }
 
   override toString(): string {

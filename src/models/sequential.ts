@@ -3,9 +3,7 @@ import { SymbolicTensor } from '../layers/graph/symbolic-tensor.js';
 import { InputLayer } from '../layers/input-layer.js';
 import type { CallOptions, Layer, LayerValue, ShapeValue, SymbolicShape } from '../layers/layer.js';
 import { formatShape, isShape } from '../layers/layer.js';
-import { isTensor } from './model-data.js';
 import { LayerGraph } from './layer-graph.js';
-import { planInference, type InferencePlan } from './inference-plan.js';
 import { Model } from './model.js';
 
 export interface SequentialArgs {
@@ -22,8 +20,6 @@ export interface SequentialArgs {
 export class Sequential extends Model {
   private stack: Layer[] = [];
   private input: SymbolicTensor | null = null;
-  /** The plan predict and predictOnBatch run, for this graph and sample shape. */
-  private plan: { graph: LayerGraph; sample: string; plan: InferencePlan } | null = null;
 
   constructor(layers: readonly (Layer | SymbolicTensor)[] = [], options: SequentialArgs = {}) {
     super(options);
@@ -93,25 +89,6 @@ export class Sequential extends Model {
   override call(inputs: LayerValue<Tensor>, options: CallOptions<unknown>): LayerValue<Tensor> {
     if (this.stack.length === 0) throw new Error(`Sequential '${this.name}' has no layers.`);
     return super.call(inputs, options);
-  }
-
-  /**
-   * predict and predictOnBatch run through an inference plan made once per graph and sample
-   * shape: no autograd records, one native call per run of supported layers (the plan reads the
-   * weights at every run, so it follows training and loading). Inputs the graph would refuse get
-   * no plan, so `apply` reports them.
-   */
-  protected override inferenceRunner(x: unknown): ((x: Tensor) => Tensor) | null {
-    if (!this.graph || !isTensor(x) || x.rank < 2) return null;
-    const declared = this.graph.inputs[0]!.shape;
-    const sample = x.shape.slice(1);
-    if (declared.length !== x.rank || sample.some((d, i) => declared[i + 1] !== null && declared[i + 1] !== d))
-      return null;
-    const key = sample.join(',');
-    if (this.plan?.graph !== this.graph || this.plan.sample !== key) {
-      this.plan = { graph: this.graph, sample: key, plan: planInference(this.stack, [null, ...sample]) };
-    }
-    return this.plan.plan.run;
   }
 
   /** Output shape of the whole stack for its input shape. */
