@@ -8,6 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../src/ops/tensor-methods.js';
+// Registers every layer's config loader, as loadModel sees them.
+import '../src/layers/index.js';
 import { getBackend, setBackend } from '../src/backend/registry.js';
 import { Random } from '../src/core/random.js';
 import { Tensor } from '../src/core/tensor.js';

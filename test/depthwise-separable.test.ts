@@ -8,6 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../src/ops/tensor-methods.js';
+// Registers every layer's config loader, as loadModel sees them.
+import '../src/layers/index.js';
 import type { Backend, WindowGeometry } from '../src/backend/backend.js';
 import { jsBackend } from '../src/backend/js/js-backend.js';
 import { getBackend, setBackend } from '../src/backend/registry.js';
