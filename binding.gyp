@@ -8,6 +8,7 @@
         "native/bf16_binding.cc",
         "native/conv.cc",
         "native/cpu_features.cc",
+        "native/depthwise_conv.cc",
         "native/dropout.cc",
         "native/elementwise.cc",
         "native/gemm.cc",

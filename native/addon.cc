@@ -20,6 +20,7 @@
 #include "reduce.h"
 #include "softmax.h"
 #include "layer_norm.h"
+#include "depthwise_conv.h"
 #include "thread_pool.h"
 #include "window.h"
 
@@ -238,6 +239,36 @@ Napi::Value ConvBackward(const Napi::CallbackInfo& info) {
     ds::conv_backward(to_buf(info, 0, "x"), to_buf(info, 1, "kernel"), to_buf(info, 2, "y"), to_buf(info, 3, "grad"),
                       window_geometry(info, 7), conv_filters(m), m[15] != 0, has[0] ? &out[0] : nullptr,
                       has[1] ? &out[1] : nullptr, has[2] ? &out[2] : nullptr);
+  });
+}
+
+// Depthwise meta = window geometry (14 values), then the depth multiplier.
+size_t depthwise_multiplier(const double* m) {
+  if (!(m[14] >= 1) || m[14] != (double)(size_t)m[14])
+    throw ds::KernelError("depthwiseConv: multiplier must be a positive integer");
+  return (size_t)m[14];
+}
+
+// (x, kernel, out, meta)
+Napi::Value DepthwiseConvForward(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    const double* m = meta(info, 3, 15);
+    ds::depthwise_conv_forward(to_buf(info, 0, "x"), to_buf(info, 1, "kernel"), window_geometry(info, 3),
+                               depthwise_multiplier(m), to_buf(info, 2, "out"));
+  });
+}
+
+// (x, kernel, grad, gx | null, gKernel | null, meta)
+Napi::Value DepthwiseConvBackward(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    const double* m = meta(info, 5, 15);
+    Buf gx, gk;
+    const bool hasGx = !is_nullish(info, 3), hasGk = !is_nullish(info, 4);
+    if (hasGx) gx = to_buf(info, 3, "gx");
+    if (hasGk) gk = to_buf(info, 4, "gKernel");
+    ds::depthwise_conv_backward(to_buf(info, 0, "x"), to_buf(info, 1, "kernel"), to_buf(info, 2, "grad"),
+                                window_geometry(info, 5), depthwise_multiplier(m), hasGx ? &gx : nullptr,
+                                hasGk ? &gk : nullptr);
   });
 }
 
@@ -517,6 +548,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("col2im", Col2im);
   fn("convForward", ConvForward);
   fn("convBackward", ConvBackward);
+  fn("depthwiseConvForward", DepthwiseConvForward);
+  fn("depthwiseConvBackward", DepthwiseConvBackward);
   fn("maxPool", MaxPool);
   fn("maxPoolGrad", MaxPoolGrad);
   fn("softmax", Softmax);

@@ -62,6 +62,27 @@ const CASES: { name: string; layers: () => Layer[]; x: () => Tensor }[] = [
     x: () => randomNormal([4, 5, 5, 1]),
   },
   {
+    name: 'Conv2D + Conv2DTranspose (same, strides 2, outputPadding) + DepthwiseConv2D + SeparableConv2D',
+    layers: () => [
+      new Conv2D(3, [3, 3], { inputShape: [5, 5, 2], strides: 2, padding: 'same', activation: 'relu' }),
+      new layers.Conv2DTranspose(4, 3, { strides: 2, padding: 'same', outputPadding: [0, 1], activation: 'relu' }),
+      new layers.DepthwiseConv2D(3, { depthMultiplier: 2, dilationRate: 2, activation: 'tanh' }),
+      new layers.SeparableConv2D(2, [2, 1], { depthMultiplier: 3, padding: 'same', strides: 2, useBias: false }),
+      new layers.Flatten(),
+    ],
+    x: () => randomNormal([4, 5, 5, 2]),
+  },
+  {
+    name: 'Conv1DTranspose (valid, strides 3) + SeparableConv1D + DepthwiseConv1D',
+    layers: () => [
+      new layers.Conv1DTranspose(3, 2, { inputShape: [4, 2], strides: 3, activation: 'relu' }),
+      new layers.SeparableConv1D(4, 3, { activation: 'sigmoid', pointwiseInitializer: 'he_normal' }),
+      new layers.DepthwiseConv1D(2, { padding: 'same', useBias: false }),
+      new layers.Flatten(),
+    ],
+    x: () => randomNormal([4, 4, 2]),
+  },
+  {
     name: 'GlobalMaxPooling2D',
     layers: () => [new Conv2D(2, [3, 3], { inputShape: [5, 5, 1] }), new GlobalMaxPooling2D()],
     x: () => randomNormal([4, 5, 5, 1]),

@@ -23,6 +23,7 @@
 #include "../reduce.h"
 #include "../softmax.h"
 #include "../layer_norm.h"
+#include "../depthwise_conv.h"
 #include "../thread_pool.h"
 #include "../window.h"
 
@@ -47,7 +48,8 @@ enum Kernel {
   K_CONV_BACKWARD = 13, K_MAX_POOL = 14, K_MAX_POOL_GRAD = 15, K_SOFTMAX = 16, K_SOFTMAX_CROSS_ENTROPY = 17,
   K_DROPOUT = 18, K_RELU_GRAD = 19, K_ADAM = 20, K_SGD = 21, K_RMSPROP = 22, K_RNN_FORWARD = 23,
   K_RNN_BACKWARD = 24, K_BATCH_NORM_STATS = 25, K_CHANNEL_AFFINE = 26, K_BATCH_NORM_GRAD_SUMS = 27,
-  K_BATCH_NORM_INPUT_GRAD = 28, K_LAYER_NORM = 40, K_LAYER_NORM_BACKWARD = 41,
+  K_BATCH_NORM_INPUT_GRAD = 28, K_LAYER_NORM = 40, K_LAYER_NORM_BACKWARD = 41, K_DEPTHWISE_CONV_FORWARD = 42,
+  K_DEPTHWISE_CONV_BACKWARD = 43,
 };
 
 struct Args {
@@ -178,6 +180,14 @@ void run(int kernel, const Args& a) {
       return ds::conv_backward(a.buf(0, "x"), a.buf(1, "kernel"), a.buf(2, "y"), a.buf(3, "grad"), window_geometry(a, 0),
                                a.count(14, "filters"), a.num(15) != 0, a.opt(4, "gx", s0), a.opt(5, "gKernel", s1),
                                a.opt(6, "gBias", s2));
+    // slots: x, kernel, out; meta: geometry, multiplier
+    case K_DEPTHWISE_CONV_FORWARD:
+      return ds::depthwise_conv_forward(a.buf(0, "x"), a.buf(1, "kernel"), window_geometry(a, 0),
+                                        a.count(14, "multiplier"), a.buf(2, "out"));
+    // slots: x, kernel, grad, gx?, gKernel?; meta: geometry, multiplier
+    case K_DEPTHWISE_CONV_BACKWARD:
+      return ds::depthwise_conv_backward(a.buf(0, "x"), a.buf(1, "kernel"), a.buf(2, "grad"), window_geometry(a, 0),
+                                         a.count(14, "multiplier"), a.opt(3, "gx", s0), a.opt(4, "gKernel", s1));
     // slots: x, out, argmax; meta: geometry
     case K_MAX_POOL: return ds::max_pool(a.buf(0, "x"), window_geometry(a, 0), a.buf(1, "out"), a.buf(2, "argmax"));
     // slots: grad, argmax, out; meta: geometry

@@ -97,6 +97,12 @@ export interface ConvGradients {
   bias: FloatArray | null;
 }
 
+/** Gradients depthwiseConvBackward writes; null for those not wanted. */
+export interface DepthwiseConvGradients {
+  x: FloatArray | null;
+  kernel: FloatArray | null;
+}
+
 /**
  * One dropout mask, drawn by a counter-based generator: entry i is kept when
  * dropoutBits(seed0, seed1, i) >= floor(rate * 2^32) (see js/dropout.ts), so any backend, and
@@ -270,6 +276,24 @@ export interface Backend {
     y: FloatArray,
     grad: FloatArray,
     d: ConvGradients,
+  ): void;
+  /**
+   * Depthwise convolution over channels-last x [n, h, w, c] with kernel [kh, kw, c, multiplier]:
+   * out [n, outH, outW, c * multiplier] gets, at channel ci * multiplier + j, the correlation of
+   * input channel ci with filter (ci, j); padding taps read 0.
+   */
+  depthwiseConvForward(x: FloatArray, g: WindowGeometry, kernel: FloatArray, multiplier: number, out: FloatArray): void;
+  /**
+   * Gradients of depthwiseConvForward from d(out) grad: d.x [n, h, w, c] and d.kernel
+   * [kh, kw, c, multiplier]. Each non-null array of d is overwritten.
+   */
+  depthwiseConvBackward(
+    x: FloatArray,
+    g: WindowGeometry,
+    kernel: FloatArray,
+    multiplier: number,
+    grad: FloatArray,
+    d: DepthwiseConvGradients,
   ): void;
   /**
    * Max pooling: out [n, outH, outW, c] gets each window's max over its real (non-padding) taps,
@@ -462,6 +486,8 @@ export const KERNEL_NAMES = [
   'col2im',
   'convForward',
   'convBackward',
+  'depthwiseConvForward',
+  'depthwiseConvBackward',
   'maxPool',
   'maxPoolGrad',
   'softmax',

@@ -1,5 +1,5 @@
 /**
- * Makes the convolution, pooling, Reshape and BatchNormalization layers loadable from Keras 2 /
+ * Makes the convolution (plain, transposed, depthwise, separable), pooling, Reshape and BatchNormalization layers loadable from Keras 2 /
  * Keras 3 model configs. Importing this module registers them; Keras options deepscript lacks
  * (channels_first, groups, regularizers, constraints, ...) fail loudly.
  */
@@ -12,6 +12,12 @@ import type { ConvArgs } from './conv-base.js';
 import { Conv1D } from './conv1d.js';
 import { Conv2D } from './conv2d.js';
 import type { Conv2DArgs } from './conv2d.js';
+import { Conv1DTranspose, Conv2DTranspose } from './conv-transpose.js';
+import type { ConvTransposeArgs } from './conv-transpose.js';
+import { DepthwiseConv1D, DepthwiseConv2D } from './depthwise-conv.js';
+import type { DepthwiseConvArgs } from './depthwise-conv.js';
+import { SeparableConv1D, SeparableConv2D } from './separable-conv.js';
+import type { SeparableConvArgs } from './separable-conv.js';
 import { GlobalAveragePooling1D } from './global-average-pooling1d.js';
 import { GlobalAveragePooling2D } from './global-average-pooling2d.js';
 import { GlobalMaxPooling1D } from './global-max-pooling1d.js';
@@ -102,6 +108,126 @@ registerLayer(
   (c, common) => new Conv1D(c['filters'] as number, kernelSize(c), convArgs(c, common)),
   CONV_KEYS,
 );
+
+function builtinActivation(c: Config): ActivationName | null | undefined {
+  const a = c['activation'];
+  if (a !== undefined && a !== null && typeof a !== 'string')
+    throw new Error(`activation must be a built-in name, got ${JSON.stringify(a)}.`);
+  return a as ActivationName | null | undefined;
+}
+
+function initializer(c: Config, key: string): InitializerIdentifier | undefined {
+  return (c[key] ?? undefined) as InitializerIdentifier | undefined;
+}
+
+const TRANSPOSE_KEYS = [
+  'filters',
+  'kernel_size',
+  'strides',
+  'padding',
+  'output_padding',
+  'data_format',
+  'dilation_rate',
+  'activation',
+  'use_bias',
+  'kernel_initializer',
+  'bias_initializer',
+  'kernel_regularizer',
+  'bias_regularizer',
+  'kernel_constraint',
+  'bias_constraint',
+];
+const TRANSPOSES: [string, typeof Conv2DTranspose][] = [
+  ['Conv2DTranspose', Conv2DTranspose],
+  ['Conv1DTranspose', Conv1DTranspose],
+];
+for (const [name, Cls] of TRANSPOSES)
+  registerLayer(
+    name,
+    (c, common) => {
+      channelsLast(c);
+      const args = defined<ConvTransposeArgs>({
+        ...common,
+        ...penaltyArgs(c, ['kernel', 'bias']),
+        strides: sizes(c, 'strides'),
+        padding: c['padding'] as ConvTransposeArgs['padding'],
+        outputPadding: sizes(c, 'output_padding'),
+        dilationRate: sizes(c, 'dilation_rate'),
+        activation: builtinActivation(c),
+        useBias: typeof c['use_bias'] === 'boolean' ? c['use_bias'] : undefined,
+        kernelInitializer: initializer(c, 'kernel_initializer'),
+        biasInitializer: initializer(c, 'bias_initializer'),
+      });
+      return new Cls(c['filters'] as number, kernelSize(c), args);
+    },
+    TRANSPOSE_KEYS,
+  );
+
+/** The arguments DepthwiseConv and SeparableConv share. */
+function depthwiseArgs(c: Config): DepthwiseConvArgs {
+  channelsLast(c);
+  const m = c['depth_multiplier'];
+  if (m !== undefined && m !== null && typeof m !== 'number')
+    throw new Error(`depth_multiplier must be an int, got ${JSON.stringify(m)}.`);
+  return defined<DepthwiseConvArgs>({
+    strides: sizes(c, 'strides'),
+    padding: c['padding'] as DepthwiseConvArgs['padding'],
+    depthMultiplier: m ?? undefined,
+    dilationRate: sizes(c, 'dilation_rate'),
+    activation: builtinActivation(c),
+    useBias: typeof c['use_bias'] === 'boolean' ? c['use_bias'] : undefined,
+    depthwiseInitializer: initializer(c, 'depthwise_initializer'),
+    biasInitializer: initializer(c, 'bias_initializer'),
+  });
+}
+
+const DEPTHWISE_KEYS = [
+  'depth_multiplier',
+  'kernel_size',
+  'strides',
+  'padding',
+  'data_format',
+  'dilation_rate',
+  'activation',
+  'use_bias',
+  'depthwise_initializer',
+  'bias_initializer',
+  'depthwise_regularizer',
+  'bias_regularizer',
+  'depthwise_constraint',
+  'bias_constraint',
+];
+const DEPTHWISES: [string, typeof DepthwiseConv2D][] = [
+  ['DepthwiseConv2D', DepthwiseConv2D],
+  ['DepthwiseConv1D', DepthwiseConv1D],
+];
+for (const [name, Cls] of DEPTHWISES)
+  registerLayer(
+    name,
+    (c, common) => new Cls(kernelSize(c), { ...common, ...penaltyArgs(c, ['depthwise', 'bias']), ...depthwiseArgs(c) }),
+    DEPTHWISE_KEYS,
+  );
+
+const SEPARABLES: [string, typeof SeparableConv2D][] = [
+  ['SeparableConv2D', SeparableConv2D],
+  ['SeparableConv1D', SeparableConv1D],
+];
+for (const [name, Cls] of SEPARABLES)
+  registerLayer(
+    name,
+    (c, common) =>
+      new Cls(
+        c['filters'] as number,
+        kernelSize(c),
+        defined<SeparableConvArgs>({
+          ...common,
+          ...penaltyArgs(c, ['depthwise', 'pointwise', 'bias']),
+          ...depthwiseArgs(c),
+          pointwiseInitializer: initializer(c, 'pointwise_initializer'),
+        }),
+      ),
+    ['filters', ...DEPTHWISE_KEYS, 'pointwise_initializer', 'pointwise_regularizer', 'pointwise_constraint'],
+  );
 
 function poolingArgs(c: Config, common: LayerArgs): PoolingArgs {
   channelsLast(c);

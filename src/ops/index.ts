@@ -71,6 +71,8 @@ export { softmax, logSoftmax, softmaxCrossEntropy } from './softmax.js';
 export { dropout } from './dropout.js';
 export { pad } from './pad.js';
 export { conv1d, conv2d } from './conv.js';
+export { convTranspose1d, convTranspose2d } from './conv-transpose.js';
+export { depthwiseConv1d, depthwiseConv2d } from './depthwise-conv.js';
 export { maxPool1d, maxPool2d, avgPool1d, avgPool2d } from './pool.js';
 export { unstack } from './unstack.js';
 export { embeddingLookup } from './embedding-lookup.js';

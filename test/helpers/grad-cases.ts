@@ -424,6 +424,55 @@ add({
   fn: ([x, k, b]) => ops.conv1d(x!, k!, { padding: 'same', strides: 2, bias: b! }),
 });
 add({
+  name: 'convTranspose2d valid, strides 2',
+  ops: ['convTranspose2d'],
+  inputs: [S([2, 2, 3, 2]), S([3, 2, 3, 2])],
+  fn: ([x, k]) => ops.convTranspose2d(x!, k!, { strides: 2 }),
+});
+add({
+  name: 'convTranspose2d same, strides [2, 3], outputPadding [1, 0]',
+  ops: ['convTranspose2d'],
+  inputs: [S([1, 3, 2, 2]), S([3, 2, 2, 2])],
+  fn: ([x, k]) => ops.convTranspose2d(x!, k!, { strides: [2, 3], padding: 'same', outputPadding: [1, 0] }),
+});
+add({
+  // Stride 1, 3x3, >= 8 channels in and out, >= 100 positions: native runs both passes by Winograd.
+  name: 'convTranspose2d 3x3 same, 8 channels in and out',
+  ops: ['convTranspose2d'],
+  inputs: [S([1, 10, 10, 8]), S([3, 3, 8, 8])],
+  fn: ([x, k]) => ops.convTranspose2d(x!, k!, { padding: 'same' }),
+});
+add({
+  name: 'convTranspose2d dilation 2',
+  ops: ['convTranspose2d'],
+  inputs: [S([1, 3, 3, 1]), S([2, 2, 2, 1])],
+  fn: ([x, k]) => ops.convTranspose2d(x!, k!, { dilationRate: 2 }),
+});
+add({
+  name: 'convTranspose1d same, stride 2',
+  ops: ['convTranspose1d'],
+  inputs: [S([2, 4, 2]), S([3, 3, 2])],
+  fn: ([x, k]) => ops.convTranspose1d(x!, k!, { strides: 2, padding: 'same' }),
+});
+add({
+  name: 'depthwiseConv2d valid, multiplier 2',
+  ops: ['depthwiseConv2d'],
+  inputs: [S([2, 4, 3, 2]), S([2, 2, 2, 2])],
+  fn: ([x, k]) => ops.depthwiseConv2d(x!, k!),
+});
+add({
+  name: 'depthwiseConv2d same, strides 2, dilation 2',
+  ops: ['depthwiseConv2d'],
+  inputs: [S([1, 5, 6, 3]), S([2, 3, 3, 1])],
+  fn: ([x, k]) => ops.depthwiseConv2d(x!, k!, { padding: 'same', strides: 2, dilationRate: 2 }),
+});
+add({
+  name: 'depthwiseConv1d same, stride 2, multiplier 3',
+  ops: ['depthwiseConv1d'],
+  inputs: [S([2, 5, 2]), S([3, 2, 3])],
+  fn: ([x, k]) => ops.depthwiseConv1d(x!, k!, { padding: 'same', strides: 2 }),
+});
+add({
   name: 'maxPool2d 2x2 valid',
   ops: ['maxPool2d'],
   inputs: [S([1, 4, 4, 2], 'distinct')],

@@ -7,6 +7,7 @@ import { matmulBf16 } from './matmul-bf16.js';
 import { gather, scatterAdd, transpose } from './layout.js';
 import { col2im, im2col, maxPool, maxPoolGrad } from './window.js';
 import { convBackward, convForward } from './convolution.js';
+import { depthwiseConvBackward, depthwiseConvForward } from './depthwise-conv.js';
 import { softmax, softmaxCrossEntropy } from './softmax.js';
 import { layerNorm, layerNormBackward } from './layer-norm.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
@@ -31,6 +32,8 @@ export const jsBackend: Backend = {
   col2im,
   convForward,
   convBackward,
+  depthwiseConvForward,
+  depthwiseConvBackward,
   maxPool,
   maxPoolGrad,
   softmax,

@@ -50,6 +50,15 @@ export interface NativeAddon {
     out: ArrayBufferView,
     meta: Float64Array,
   ): void;
+  depthwiseConvForward(x: ArrayBufferView, kernel: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
+  depthwiseConvBackward(
+    x: ArrayBufferView,
+    kernel: ArrayBufferView,
+    grad: ArrayBufferView,
+    gx: ArrayBufferView | null,
+    gKernel: ArrayBufferView | null,
+    meta: Float64Array,
+  ): void;
   convBackward(
     x: ArrayBufferView,
     kernel: ArrayBufferView,

@@ -173,6 +173,16 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       writeConv(g, p);
       addon.convBackward(x, kernel, y, grad, d.x, d.kernel, d.bias, meta);
     },
+    depthwiseConvForward(x, g, kernel, multiplier, out) {
+      writeWindow(g);
+      meta[14] = multiplier;
+      addon.depthwiseConvForward(x, kernel, out, meta);
+    },
+    depthwiseConvBackward(x, g, kernel, multiplier, grad, d) {
+      writeWindow(g);
+      meta[14] = multiplier;
+      addon.depthwiseConvBackward(x, kernel, grad, d.x, d.kernel, meta);
+    },
     maxPool(x, g, out, argmax) {
       writeWindow(g);
       addon.maxPool(x, out, argmax, meta);

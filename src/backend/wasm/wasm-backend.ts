@@ -105,6 +105,8 @@ const MODULE_KERNELS = {
   batchNormInputGrad: 28,
   layerNorm: 40,
   layerNormBackward: 41,
+  depthwiseConvForward: 42,
+  depthwiseConvBackward: 43,
 } as const satisfies Partial<Record<KernelName, number>>;
 const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
 const BINARY_CODE = new Map<BinaryOp, number>([...ARITHMETIC_OPS, ...COMPARE_OPS].map((op, i) => [op, i]));
@@ -523,6 +525,16 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
         [x, kernel, y, grad, d.x, d.kernel, d.bias],
         ['in', 'in', 'in', 'in', 'out', 'out', 'out'],
       );
+    },
+    depthwiseConvForward(x, g, kernel, multiplier, out) {
+      writeWindow(m, g);
+      m[14] = multiplier;
+      rt.call('depthwiseConvForward', [x, kernel, out], ['in', 'in', 'out']);
+    },
+    depthwiseConvBackward(x, g, kernel, multiplier, grad, d) {
+      writeWindow(m, g);
+      m[14] = multiplier;
+      rt.call('depthwiseConvBackward', [x, kernel, grad, d.x, d.kernel], ['in', 'in', 'in', 'out', 'out']);
     },
     maxPool(x, g, out, argmax) {
       writeWindow(m, g);
