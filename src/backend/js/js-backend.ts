@@ -9,6 +9,7 @@ import { col2im, im2col, maxPool, maxPoolGrad } from './window.js';
 import { convBackward, convForward } from './convolution.js';
 import { softmax, softmaxCrossEntropy } from './softmax.js';
 import { layerNorm, layerNormBackward } from './layer-norm.js';
+import { attention, attentionBackward } from './attention.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
 import { rnnBackward, rnnForward } from './recurrent.js';
 import { batchNormGradSums, batchNormInputGrad, batchNormStats, channelAffine } from './batch-norm.js';
@@ -37,6 +38,8 @@ export const jsBackend: Backend = {
   softmaxCrossEntropy,
   layerNorm,
   layerNormBackward,
+  attention,
+  attentionBackward,
   dropout,
   reluGrad,
   batchNormStats,
