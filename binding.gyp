@@ -4,6 +4,7 @@
       "target_name": "deepscript_native",
       "sources": [
         "native/addon.cc",
+        "native/attention.cc",
         "native/batch_norm.cc",
         "native/bf16_binding.cc",
         "native/conv.cc",

@@ -19,6 +19,7 @@
 #include "recurrent.h"
 #include "reduce.h"
 #include "softmax.h"
+#include "attention.h"
 #include "layer_norm.h"
 #include "depthwise_conv.h"
 #include "thread_pool.h"
@@ -373,6 +374,34 @@ const Buf* optional_buf(const Napi::CallbackInfo& info, size_t i, const char* na
   return &slot;
 }
 
+// meta: [batch, heads, tq, tk, dk, dv, scale, maskBatch]
+ds::AttentionArgs attention_args(const Napi::CallbackInfo& info, size_t i) {
+  const double* m = meta(info, i, 8);
+  for (int k : {0, 1, 2, 3, 4, 5, 7})
+    if (!(m[k] >= 0) || m[k] != (double)(size_t)m[k]) throw ds::KernelError("attention: meta must be non-negative integers");
+  return ds::AttentionArgs{(size_t)m[0], (size_t)m[1], (size_t)m[2], (size_t)m[3], (size_t)m[4], (size_t)m[5], m[6],
+                           (size_t)m[7]};
+}
+
+// attention(q, k, v, keep?, out, probs, meta)
+Napi::Value Attention(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Buf keep;
+    ds::attention(to_buf(info, 0, "q"), to_buf(info, 1, "k"), to_buf(info, 2, "v"), optional_buf(info, 3, "keep", keep),
+                  attention_args(info, 6), to_buf(info, 4, "out"), to_buf(info, 5, "probs"));
+  });
+}
+
+// attentionBackward(q, k, v, keep?, probs, grad, dq, dk, dv, meta)
+Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    Buf keep;
+    ds::attention_backward(to_buf(info, 0, "q"), to_buf(info, 1, "k"), to_buf(info, 2, "v"),
+                           optional_buf(info, 3, "keep", keep), to_buf(info, 4, "probs"), to_buf(info, 5, "grad"),
+                           attention_args(info, 9), to_buf(info, 6, "dq"), to_buf(info, 7, "dk"), to_buf(info, 8, "dv"));
+  });
+}
+
 Napi::Value RnnForward(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
     Buf bias, mask, stepMask;
@@ -556,6 +585,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("softmaxCrossEntropy", SoftmaxCrossEntropy);
   fn("layerNorm", LayerNorm);
   fn("layerNormBackward", LayerNormBackward);
+  fn("attention", Attention);
+  fn("attentionBackward", AttentionBackward);
   fn("dropout", Dropout);
   fn("reluGrad", ReluGrad);
   fn("batchNormStats", BatchNormStats);

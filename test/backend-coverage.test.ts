@@ -24,6 +24,7 @@ import type { Optimizer } from '../src/optimizers/index.js';
 import { makeInput } from './helpers/gradcheck.js';
 import { GRAD_CASES } from './helpers/grad-cases.js';
 import { layerNormLastAxis } from '../src/ops/layer-norm.js';
+import { fusedAttention } from '../src/ops/attention.js';
 
 /** Kernels with an op-code first argument, recorded as `kernel:op` too. */
 const OP_SWITCHED = new Set(['unary', 'binary', 'reduce', 'argReduce']);
@@ -124,6 +125,10 @@ test('every backend implements every kernel the ops and optimizers use; no kerne
     const [lx, lg] = [ops.randomNormal([4, 3]), ops.randomNormal([3])];
     lx.requiresGrad = lg.requiresGrad = true;
     gradients(layerNormLastAxis(lx, lg, lg, 1e-3), [lx, lg], ops.randomNormal([4, 3]));
+    // MultiHeadAttention's fused attention kernels.
+    const aq = ops.randomNormal([2, 3, 4]);
+    aq.requiresGrad = true;
+    gradients(fusedAttention(aq, aq, aq, null, 2, 0.5).out, [aq], ops.randomNormal([2, 3, 4]));
   } finally {
     setBackend(before === 'recording-test' ? 'js' : before);
   }

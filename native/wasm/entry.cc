@@ -22,6 +22,7 @@
 #include "../recurrent.h"
 #include "../reduce.h"
 #include "../softmax.h"
+#include "../attention.h"
 #include "../layer_norm.h"
 #include "../depthwise_conv.h"
 #include "../thread_pool.h"
@@ -49,7 +50,7 @@ enum Kernel {
   K_DROPOUT = 18, K_RELU_GRAD = 19, K_ADAM = 20, K_SGD = 21, K_RMSPROP = 22, K_RNN_FORWARD = 23,
   K_RNN_BACKWARD = 24, K_BATCH_NORM_STATS = 25, K_CHANNEL_AFFINE = 26, K_BATCH_NORM_GRAD_SUMS = 27,
   K_BATCH_NORM_INPUT_GRAD = 28, K_LAYER_NORM = 40, K_LAYER_NORM_BACKWARD = 41, K_DEPTHWISE_CONV_FORWARD = 42,
-  K_DEPTHWISE_CONV_BACKWARD = 43,
+  K_DEPTHWISE_CONV_BACKWARD = 43, K_ATTENTION = 44, K_ATTENTION_BACKWARD = 45,
 };
 
 struct Args {
@@ -115,6 +116,13 @@ ds::RnnArgs rnn_args(const Args& a) {
   if (a.num(0) > 3 || a.num(4) > 3 || a.num(5) > 3) throw ds::KernelError("rnn: unknown cell or activation code");
   return ds::RnnArgs{(ds::RnnCell)(int)a.num(0), (size_t)a.num(1), (size_t)a.num(2), (size_t)a.num(3),
                      (ds::RnnAct)(int)a.num(4), (ds::RnnAct)(int)a.num(5)};
+}
+
+// meta: [batch, heads, tq, tk, dk, dv, scale, maskBatch]
+ds::AttentionArgs attention_args(const Args& a) {
+  return ds::AttentionArgs{a.count(0, "attention batch"), a.count(1, "attention heads"), a.count(2, "attention tq"),
+                           a.count(3, "attention tk"),    a.count(4, "attention dk"),    a.count(5, "attention dv"),
+                           a.num(6),                      a.count(7, "attention maskBatch")};
 }
 
 void run(int kernel, const Args& a) {
@@ -245,6 +253,14 @@ void run(int kernel, const Args& a) {
       return ds::rmsprop_update(a.buf(0, "param"), a.buf(1, "grad"), a.buf(2, "ms"), a.opt(3, "mom", s0),
                                 a.opt(4, "mg", s1), ds::RmspropArgs{a.num(0), a.num(1), a.num(2), a.num(3), a.num(4) != 0});
     // slots: projected, recurrentKernel, recurrentBias?, recurrentMask?, stepMask?, hseq, cache; meta: rnn meta
+    // slots: q, k, v, keep?, out, probs; meta: attention meta
+    case K_ATTENTION:
+      return ds::attention(a.buf(0, "q"), a.buf(1, "k"), a.buf(2, "v"), a.opt(3, "keep", s0), attention_args(a),
+                           a.buf(4, "out"), a.buf(5, "probs"));
+    // slots: q, k, v, keep?, probs, grad, dq, dk, dv; meta: attention meta
+    case K_ATTENTION_BACKWARD:
+      return ds::attention_backward(a.buf(0, "q"), a.buf(1, "k"), a.buf(2, "v"), a.opt(3, "keep", s0), a.buf(4, "probs"),
+                                    a.buf(5, "grad"), attention_args(a), a.buf(6, "dq"), a.buf(7, "dk"), a.buf(8, "dv"));
     case K_RNN_FORWARD:
       return ds::rnn_forward(a.buf(0, "projected"), a.buf(1, "recurrentKernel"), a.opt(2, "recurrentBias", s0),
                              a.opt(3, "recurrentMask", s1), a.opt(4, "stepMask", s2), a.buf(5, "hseq"), a.buf(6, "cache"),

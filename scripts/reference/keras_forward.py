@@ -204,6 +204,54 @@ def merge(kind, xs, c):
 
 
 MERGES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}
+# Keras 3 writes x + y, x - y, x * y in a Functional model as keras.src.ops.numpy operations
+NUMPY_OPS = {"Add", "Subtract", "Multiply"}
+
+
+def is_numpy_op(layer):
+    return layer.get("module") == "keras.src.ops.numpy"
+
+
+def layer_norm(x, w, c):
+    """Keras LayerNormalization over the last axis: (x - mean) * rsqrt(var + epsilon) * gamma + beta."""
+    axis = c.get("axis", -1)
+    axis = axis if isinstance(axis, list) else [axis]
+    if [a if a < 0 else a - x.ndim for a in axis] != [-1] or c.get("rms_scaling"):
+        raise Unsupported(f"LayerNormalization axis {axis} / rms_scaling")
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    y = (x - mean) / np.sqrt(var + c.get("epsilon", 1e-3))
+    if "gamma" in w:
+        y = y * w["gamma"]
+    if "beta" in w:
+        y = y + w["beta"]
+    return y
+
+
+def multi_head_attention(args, w, c):
+    """Keras MultiHeadAttention (no masks, attention over the one step axis of rank-3 inputs):
+    q = query . Wq + bq [B, T, H, K], k, v likewise; scores[b, h, t, s] = sum_d q[b,t,h,d] / sqrt(K) * k[b,s,h,d];
+    softmax over s; context[b, t, h, d] = sum_s p[b,h,t,s] v[b,s,h,d]; out = sum_{h,d} context . Wo + bo."""
+    query, value = args[0], args[1]
+    key = args[2] if len(args) > 2 else value
+    if query.ndim != 3 or c.get("attention_axes") not in (None, [1], [-2], 1, -2):
+        raise Unsupported(f"MultiHeadAttention on rank {query.ndim} / attention_axes {c.get('attention_axes')}")
+    if c.get("output_shape") is not None or c.get("use_gate"):
+        raise Unsupported("MultiHeadAttention output_shape / use_gate")
+
+    def proj(x, name):
+        y = np.einsum("btd,dhk->bthk", x, w[f"{name}/kernel"].astype(np.float64))
+        return y + w[f"{name}/bias"] if f"{name}/bias" in w else y
+
+    q, k, v = proj(query, "query"), proj(key, "key"), proj(value, "value")
+    scores = np.einsum("bthk,bshk->bhts", q / np.sqrt(c["key_dim"]), k)
+    scores = scores - scores.max(axis=-1, keepdims=True)
+    p = np.exp(scores)
+    p = p / p.sum(axis=-1, keepdims=True)
+    ctx = np.einsum("bhts,bshk->bthk", p, v)
+    out = np.einsum("bthk,hko->bto", ctx, w["attention_output/kernel"].astype(np.float64))
+    return out + w["attention_output/bias"] if "attention_output/bias" in w else out
+
 
 # weights each class expects, by the last component of their Keras names
 WEIGHT_NAMES = {
@@ -224,6 +272,7 @@ NO_WEIGHTS = {
     "MaxPooling2D",
     "AveragePooling2D",
     "Reshape",
+    "GlobalAveragePooling1D",
 } | MERGES
 
 
@@ -231,6 +280,11 @@ def expected_weights(class_name, c):
     if class_name == "BatchNormalization":
         names = (["gamma"] if c.get("scale", True) else []) + (["beta"] if c.get("center", True) else [])
         return names + ["moving_mean", "moving_variance"]
+    if class_name == "LayerNormalization":
+        return (["gamma"] if c.get("scale", True) else []) + (["beta"] if c.get("center", True) else [])
+    if class_name == "MultiHeadAttention":
+        parts = ["query", "key", "value", "attention_output"]
+        return [f"{p}/{v}" for p in parts for v in (["kernel", "bias"] if c.get("use_bias", True) else ["kernel"])]
     if class_name in ("Dense", "Conv2D", "LSTM"):
         names = WEIGHT_NAMES[class_name]
         return names if c.get("use_bias", True) else names[:-1]
@@ -244,6 +298,12 @@ def expected_weights(class_name, c):
 def apply_layer(layer, inputs, w):
     k, c = layer["class_name"], layer["config"]
     x = inputs
+    if is_numpy_op(layer):
+        if k not in NUMPY_OPS or len(inputs) != 2:
+            raise Unsupported(f"keras.ops.numpy {k} on {len(inputs)} arguments")
+        return merge(k, list(inputs), c)
+    if k == "MultiHeadAttention":
+        return multi_head_attention(inputs, w, c)
     if k in MERGES:
         return merge(k, list(inputs), c)
     if isinstance(x, list):
@@ -277,6 +337,10 @@ def apply_layer(layer, inputs, w):
         return x.reshape(x.shape[0], -1)
     if k == "Reshape":
         return x.reshape((x.shape[0],) + tuple(c["target_shape"]))
+    if k == "LayerNormalization":
+        return layer_norm(x, w, c)
+    if k == "GlobalAveragePooling1D":
+        return x.mean(axis=1, keepdims=bool(c.get("keepdims")))
     if k == "GlobalAveragePooling2D":
         return x.mean(axis=(1, 2), keepdims=bool(c.get("keepdims")))
     if k == "GlobalMaxPooling2D":
@@ -327,7 +391,7 @@ class Graph:
         """The layers in the order Keras 3 saves them under layers/ (Sequential drops its InputLayer)."""
         if self.kind == "Sequential":
             return [l for l in self.layers if l["class_name"] != "InputLayer"]
-        return self.layers
+        return [l for l in self.layers if not is_numpy_op(l)]  # operations own no weights group
 
     def load_keras3_weights(self, group):
         used = {}
@@ -347,6 +411,16 @@ class Graph:
                 continue
             want = expected_weights(layer["class_name"], layer["config"])
             if not want:
+                continue
+            if layer["class_name"] == "MultiHeadAttention":
+                # Keras 3 keeps each projection on an EinsumDense sublayer: layers/<mha>/query_dense/vars
+                vals = []
+                for part in ("query_dense", "key_dense", "value_dense", "output_dense"):
+                    g = sub[part] if part in sub else sub[f"_{part}"]
+                    vals += [np.asarray(g["vars"][str(i)]) for i in range(len(g["vars"]))]
+                if len(vals) != len(want):
+                    raise Unsupported(f"layer '{name}' ({key}): {len(vals)} variables in the file, expected {want}")
+                self.weights[name] = dict(zip(want, vals))
                 continue
             # LSTM keeps its variables on its cell: layers/lstm/cell/vars
             vars_group = sub["cell"]["vars"] if layer["class_name"] == "LSTM" else sub["vars"]
@@ -413,8 +487,9 @@ class Graph:
                 shapes[self.layer_name(layer)] = c.get("batch_shape") or c.get("batch_input_shape")
         return {n: shapes[n] for n in self.input_layer_names()}
 
-    def run(self, feeds):
-        """feeds: list of arrays in input order. Returns the list of outputs in output order."""
+    def run(self, feeds, taps=None):
+        """feeds: list of arrays in input order. Returns the list of outputs in output order; taps, if a
+        dict, gets the first output of each layer it names (at that layer's first call)."""
         if self.kind == "Sequential":
             x = feeds[0]
             start = 1 if self.layers[0]["class_name"] == "InputLayer" else 0
@@ -432,7 +507,7 @@ class Graph:
             progress = False
             for name, nodes in pending.items():
                 while nodes:
-                    args = self.resolve(nodes[0], outs, by_name)
+                    args = self.resolve(nodes[0], outs, by_name[name])
                     if args is None:
                         break
                     inputs, kwargs = args
@@ -441,6 +516,10 @@ class Graph:
                     counts[name] += 1
                     nodes.pop(0)
                     progress = True
+        for tap in taps or {}:
+            if (tap, 0) not in outs:
+                raise Unsupported(f"no layer '{tap}' to tap in '{self.name}'")
+            taps[tap] = outs[(tap, 0)][0]
         if any(pending.values()):
             raise Unsupported(f"graph of '{self.name}' has nodes whose inputs never appear: {[n for n, v in pending.items() if v]}")
         result = []
@@ -473,7 +552,7 @@ class Graph:
             return node - 1
         return node
 
-    def resolve(self, node, outs, by_name):
+    def resolve(self, node, outs, layer):
         """Turn one serialised call into (inputs, kwargs), or None if an input is not computed yet."""
         if isinstance(node, dict):  # Keras 3: {"args": [...], "kwargs": {...}}
             missing = []
@@ -496,6 +575,8 @@ class Graph:
             kwargs = sub(node.get("kwargs", {}))
             if missing:
                 return None
+            if (is_numpy_op(layer) or layer["class_name"] == "MultiHeadAttention"):
+                return args, kwargs  # called as op(x1, x2) / mha(query, value, key)
             if len(args) != 1:
                 raise Unsupported(f"a call with {len(args)} positional arguments")
             return args[0], kwargs
@@ -629,6 +710,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--batch", type=int, default=2)
     ap.add_argument("--json")
+    ap.add_argument("--tap", action="append", default=[], help="also write this layer's output (repeatable)")
     ap.add_argument("--mnist", help="directory of the MNIST idx files: print test accuracy")
     ap.add_argument("--limit", type=int, default=10000, help="with --mnist: first N test images")
     ap.add_argument("--pixel-scale", type=float, default=255.0, help="with --mnist: divide pixels by this (1 = raw)")
@@ -645,7 +727,8 @@ def main():
     for name, shape in g.input_batch_shapes().items():
         dims = [a.batch] + [int(d) for d in shape[1:]]
         inputs[name] = rng.random(dims).astype(np.float32)
-    outs = g.run([inputs[n].astype(np.float64) for n in g.input_layer_names()])
+    taps = {t: None for t in a.tap}
+    outs = g.run([inputs[n].astype(np.float64) for n in g.input_layer_names()], taps)
     names = output_names(g)
     print(f"{a.model}: {f['format']}, Keras {f['version']}, {g.kind} '{g.name}', inputs {list(inputs)}, outputs {names}")
     for n, y in zip(names, outs):
@@ -657,6 +740,8 @@ def main():
             "inputs": {n: {"shape": list(x.shape), "data": x.ravel().tolist()} for n, x in inputs.items()},
             "outputs": {n: {"shape": list(y.shape), "data": y.astype(np.float32).ravel().tolist()} for n, y in zip(names, outs)},
         }
+        if taps:
+            doc["layers"] = {n: {"shape": list(y.shape), "data": y.astype(np.float32).ravel().tolist()} for n, y in taps.items()}
         with open(a.json, "w") as out:
             json.dump(doc, out)
             out.write("\n")

@@ -204,6 +204,41 @@ export interface ReluAfterAffine {
   shift: FloatArray;
 }
 
+/**
+ * A fused scaled dot-product attention over heads (Backend.attention). Layouts, all row-major:
+ * q [batch, tq, heads, dk], k [batch, tk, heads, dk], v [batch, tk, heads, dv] (each head's rows
+ * read with a row stride of heads * d, so projections need no transpose), keep [maskBatch, tq, tk]
+ * of 0/1 (maskBatch 1 or batch; shared by every head) or null, probs [batch, heads, tq, tk], out
+ * [batch, tq, heads, dv].
+ */
+export interface AttentionParams {
+  batch: number;
+  heads: number;
+  tq: number;
+  tk: number;
+  dk: number;
+  dv: number;
+  /** Multiplies q . k (Keras: 1 / sqrt(keyDim)). */
+  scale: number;
+  /** Batch entries of keep: 1 (broadcast) or batch. */
+  maskBatch: number;
+}
+
+/** The attention kernels' scalar layout: [batch, heads, tq, tk, dk, dv, scale, maskBatch]. */
+export function writeAttentionMeta(meta: Float64Array, p: AttentionParams): void {
+  meta[0] = p.batch;
+  meta[1] = p.heads;
+  meta[2] = p.tq;
+  meta[3] = p.tk;
+  meta[4] = p.dk;
+  meta[5] = p.dv;
+  meta[6] = p.scale;
+  meta[7] = p.maskBatch;
+}
+
+/** Score Keras gives masked-out positions before the softmax (`where(mask, scores, -1e9)`). */
+export const ATTENTION_MASKED_SCORE = -1e9;
+
 export interface Backend {
   readonly name: string;
 
@@ -356,6 +391,39 @@ export interface Backend {
     dBeta: FloatArray | null,
   ): void;
 
+  /**
+   * Fused attention forward: probs[b, h] = softmax over the last axis of s, where s[t, j] =
+   * scale * q[b, t, h] . k[b, j, h] where keep[b, t, j] != 0 (or no keep) and
+   * ATTENTION_MASKED_SCORE elsewhere; out[b, t, h] = sum_j probs[b, h, t, j] * v[b, j, h]. The
+   * scores are never stored apart from probs. Every output entry is overwritten.
+   */
+  attention(
+    q: FloatArray,
+    k: FloatArray,
+    v: FloatArray,
+    keep: FloatArray | null,
+    p: AttentionParams,
+    out: FloatArray,
+    probs: FloatArray,
+  ): void;
+  /**
+   * Gradients of attention from its saved probs and grad = dL/dout: with dP = grad . v^T and
+   * dS = probs * (dP - rowsum(dP * probs)), zero where keep is 0 (masked scores get no gradient),
+   * dq = scale * dS . k, dk = scale * dS^T . q, dv = probs^T . grad. Every output is overwritten.
+   */
+  attentionBackward(
+    q: FloatArray,
+    k: FloatArray,
+    v: FloatArray,
+    keep: FloatArray | null,
+    probs: FloatArray,
+    grad: FloatArray,
+    p: AttentionParams,
+    dq: FloatArray,
+    dk: FloatArray,
+    dv: FloatArray,
+  ): void;
+
   // ---- fused training kernels (dropout, relu backward) ----
   /**
    * Inverted dropout: out[i] = x[i] * m[i] with m[i] = 1 / (1 - rate) (rounded to x's dtype)
@@ -494,6 +562,8 @@ export const KERNEL_NAMES = [
   'softmaxCrossEntropy',
   'layerNorm',
   'layerNormBackward',
+  'attention',
+  'attentionBackward',
   'dropout',
   'reluGrad',
   'batchNormStats',

@@ -273,6 +273,8 @@ function replayCall(
     args.slice(1).forEach((a, i) => (kwargs = { ...kwargs, [positional[i]!]: a }));
     args = [args[0]];
   }
+  // A saved keras.ops operation (x + y) takes its tensors as positional arguments; its stand-in merge layer takes a list.
+  if ((layer as { packsPositionalArguments?: boolean }).packsPositionalArguments && args.length > 1) args = [args];
   if (args.length !== 1)
     throw new Error(
       `${where}: layer '${layer.name}' (${layer.className}) is called with ${args.length} positional arguments; deepscript's layers take one.`,

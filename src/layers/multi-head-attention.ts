@@ -1,6 +1,8 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
+import { fusedAttention } from '../ops/attention.js';
 import { mul } from '../ops/binary.js';
+import { broadcastTo } from '../ops/broadcast-to.js';
 import { dropout as dropoutOp } from '../ops/dropout.js';
 import { dense, matmul, matmulTransposeB } from '../ops/matmul.js';
 import { expandDims, reshape } from '../ops/reshape.js';
@@ -274,12 +276,18 @@ export class MultiHeadAttention extends Layer {
     ];
   }
 
-  /** x [B, ...steps, dim] through a [dim, heads, size] kernel: [B, heads, steps, size]. */
-  private project(x: Tensor, kernel: Variable, bias: Variable | null): Tensor {
+  /** x [B, ...steps, dim] through a [dim, heads, size] kernel: [B, steps, heads * size], untransposed. */
+  private projectFlat(x: Tensor, kernel: Variable, bias: Variable | null): Tensor {
     const [dim, h, size] = kernel.shape as [number, number, number];
     const y = dense(x, reshape(kernel, [dim, h * size]), bias ? reshape(bias, [h * size]) : null);
-    const steps = prod(x.shape.slice(1, -1));
-    return transpose(reshape(y, [x.shape[0]!, steps, h, size]), [0, 2, 1, 3]);
+    return reshape(y, [x.shape[0]!, prod(x.shape.slice(1, -1)), h * size]);
+  }
+
+  /** x [B, ...steps, dim] through a [dim, heads, size] kernel: [B, heads, steps, size]. */
+  private project(x: Tensor, kernel: Variable, bias: Variable | null): Tensor {
+    const [, h, size] = kernel.shape as [number, number, number];
+    const y = this.projectFlat(x, kernel, bias);
+    return transpose(reshape(y, [x.shape[0]!, y.shape[1]!, h, size]), [0, 2, 1, 3]);
   }
 
   override call(query: Tensor, options: CallOptions<unknown>): Tensor | Tensor[] {
@@ -323,24 +331,40 @@ export class MultiHeadAttention extends Layer {
         throw new Error(`${where}: attentionMask must have shape ${formatShape(want)}, got ${formatShape(m.shape)}.`);
       and(reshape(maskAsFloat(m, dtype), [m.shape[0]!, t, s]));
     }
-    const q = mul(this.project(query, this.queryKernel!, this.queryBias), 1 / Math.sqrt(this.keyDim));
-    const k = this.project(key, this.keyKernel!, this.keyBias);
-    const v = this.project(value, this.valueKernel!, this.valueBias);
-    const scores = matmulTransposeB(q, k); // [B, H, T, S]
-    const probs = maskedSoftmax(scores, keep ? expandDims(keep, 1) : null);
-    const dropped = o.training && this.dropout > 0 ? dropoutOp(probs, this.dropout) : probs;
-    const ctx = transpose(matmul(dropped, v), [0, 2, 1, 3]); // [B, T, H, Vd]
     const [h, vdim] = [this.numHeads, this.valueDim];
+    let probs: Tensor | null = null;
+    let ctx: Tensor; // [B, T, H * Vd]
+    if (!o.returnAttentionScores && !(o.training && this.dropout > 0)) {
+      // The fused kernel: no transposed heads, no stored logits, no separate softmax pass.
+      const mask = keep as Tensor | null;
+      ctx = fusedAttention(
+        this.projectFlat(query, this.queryKernel!, this.queryBias),
+        this.projectFlat(key, this.keyKernel!, this.keyBias),
+        this.projectFlat(value, this.valueKernel!, this.valueBias),
+        mask ? broadcastTo(mask, [mask.shape[0]!, t, s]) : null,
+        h,
+        1 / Math.sqrt(this.keyDim),
+      ).out;
+    } else {
+      // Dropout on the weights, or the weights returned (and differentiable): the composition.
+      const q = mul(this.project(query, this.queryKernel!, this.queryBias), 1 / Math.sqrt(this.keyDim));
+      const k = this.project(key, this.keyKernel!, this.keyBias);
+      const v = this.project(value, this.valueKernel!, this.valueBias);
+      const scores = matmulTransposeB(q, k); // [B, H, T, S]
+      probs = maskedSoftmax(scores, keep ? expandDims(keep, 1) : null);
+      const dropped = o.training && this.dropout > 0 ? dropoutOp(probs, this.dropout) : probs;
+      ctx = reshape(transpose(matmul(dropped, v), [0, 2, 1, 3]), [batch, t, h * vdim]);
+    }
     const outShape = this.outputKernel!.shape.slice(2);
     const flatOut = prod(outShape);
     const y = dense(
-      reshape(ctx, [batch, t, h * vdim]),
+      ctx,
       reshape(this.outputKernel!, [h * vdim, flatOut]),
       this.outputBias ? reshape(this.outputBias, [flatOut]) : null,
     );
     const output = reshape(y, [batch, ...tShape, ...outShape]);
     if (!o.returnAttentionScores) return output;
-    return [output, reshape(probs, [batch, h, ...tShape, ...sShape])];
+    return [output, reshape(probs!, [batch, h, ...tShape, ...sShape])];
   }
 
   /** In a graph, the value's and key's masks come from their tensors (Keras 3's value_mask, key_mask). */

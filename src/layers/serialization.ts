@@ -11,6 +11,7 @@ import type { LayerArgs } from './layer.js';
 import { Layer } from './layer.js';
 import type { RegularizerIdentifier } from '../regularizers/index.js';
 import { nearestName } from '../utils/option-names.js';
+import { KERAS_NUMPY_OPS, numpyOpLayer } from './merging/keras-ops.js';
 
 /** One layer in a Keras model config: `{class_name, config}` (Keras 3 adds `module`, `registered_name`, `build_config`). */
 export interface LayerEntry {
@@ -146,6 +147,17 @@ export function withCustomObjects<T>(customObjects: CustomObjects | undefined, f
   }
 }
 
+/** The arguments of a saved keras.ops operation: Keras writes only its name. */
+function opArgs(entry: LayerEntry): LayerArgs {
+  const config = entry.config ?? {};
+  for (const key of Object.keys(config))
+    if (key !== 'name')
+      throw new Error(
+        `Cannot load operation '${String(config['name'])}' (${entry.class_name} from ${entry.module}): config key '${key}' is not supported; an operation's config holds only 'name'.`,
+      );
+  return typeof config['name'] === 'string' ? { name: config['name'] } : {};
+}
+
 /** Builds a layer from a Keras 2 or Keras 3 `{class_name, config}` entry. */
 export function deserializeLayer(
   entry: LayerEntry,
@@ -161,11 +173,14 @@ export function deserializeLayer(
       `Cannot load layer ${layerName}(${entry.class_name}): ${codeReason}, and deepscript never runs code from a file. ` +
         `Replace it with a built-in or registered layer before saving.`,
     );
-  if (typeof entry.module === 'string' && /(^|\.)ops(\.|$)/.test(entry.module))
+  if (typeof entry.module === 'string' && /(^|\.)ops(\.|$)/.test(entry.module)) {
+    const op = /(^|\.)ops\.numpy$/.test(entry.module) ? numpyOpLayer(entry.class_name, opArgs(entry)) : null;
+    if (op) return op;
     throw new Error(
       `Cannot load ${layerName}(${entry.class_name} from ${entry.module}): Keras operations on tensors (keras.ops, x + y) ` +
-        `inside a Functional model are not supported yet; use the matching layer (e.g. layers.Add).`,
+        `inside a Functional model are not supported yet, except ${KERAS_NUMPY_OPS.map((o) => `ops.numpy ${o}`).join(', ')}; use the matching layer (e.g. layers.Add).`,
     );
+  }
   if (entry.module === undefined) refuseKeras2HardSigmoid(entry.config, `${layerName}(${entry.class_name})`, 'load');
   const registered = typeof entry.registered_name === 'string' ? entry.registered_name : undefined;
   const custom = own(customObjects, entry.class_name) ?? (registered ? own(customObjects, registered) : undefined);

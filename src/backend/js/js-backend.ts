@@ -10,6 +10,7 @@ import { convBackward, convForward } from './convolution.js';
 import { depthwiseConvBackward, depthwiseConvForward } from './depthwise-conv.js';
 import { softmax, softmaxCrossEntropy } from './softmax.js';
 import { layerNorm, layerNormBackward } from './layer-norm.js';
+import { attention, attentionBackward } from './attention.js';
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
 import { rnnBackward, rnnForward } from './recurrent.js';
 import { batchNormGradSums, batchNormInputGrad, batchNormStats, channelAffine } from './batch-norm.js';
@@ -40,6 +41,8 @@ export const jsBackend: Backend = {
   softmaxCrossEntropy,
   layerNorm,
   layerNormBackward,
+  attention,
+  attentionBackward,
   dropout,
   reluGrad,
   batchNormStats,

@@ -91,6 +91,27 @@ export interface NativeAddon {
     mean: ArrayBufferView,
     rstd: ArrayBufferView,
   ): void;
+  attention(
+    q: ArrayBufferView,
+    k: ArrayBufferView,
+    v: ArrayBufferView,
+    keep: ArrayBufferView | null,
+    out: ArrayBufferView,
+    probs: ArrayBufferView,
+    meta: Float64Array,
+  ): void;
+  attentionBackward(
+    q: ArrayBufferView,
+    k: ArrayBufferView,
+    v: ArrayBufferView,
+    keep: ArrayBufferView | null,
+    probs: ArrayBufferView,
+    grad: ArrayBufferView,
+    dq: ArrayBufferView,
+    dk: ArrayBufferView,
+    dv: ArrayBufferView,
+    meta: Float64Array,
+  ): void;
   layerNormBackward(
     grad: ArrayBufferView,
     x: ArrayBufferView,

@@ -7,7 +7,14 @@ import type {
   UnaryOp,
   WindowGeometry,
 } from '../backend.js';
-import { ARITHMETIC_OPS, COMPARE_OPS, RECURRENT_ACTIVATIONS, RECURRENT_CELLS, UNARY_OPS } from '../backend.js';
+import {
+  ARITHMETIC_OPS,
+  COMPARE_OPS,
+  RECURRENT_ACTIVATIONS,
+  RECURRENT_CELLS,
+  UNARY_OPS,
+  writeAttentionMeta,
+} from '../backend.js';
 import { writeBroadcastLayout } from '../broadcast-layout.js';
 import { jsBackend } from '../js/js-backend.js';
 import { sizeOf } from '../../core/shape.js';
@@ -229,6 +236,14 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     },
     rmspropUpdate(param, grad, ms, mom, mg, p) {
       addon.rmspropUpdate(param, grad, ms, mom, mg, p.lr, p.rho, p.momentum, p.epsilon, p.centered);
+    },
+    attention(q, k, v, keep, p, out, probs) {
+      writeAttentionMeta(meta, p);
+      addon.attention(q, k, v, keep, out, probs, meta);
+    },
+    attentionBackward(q, k, v, keep, probs, grad, p, dq, dk, dv) {
+      writeAttentionMeta(meta, p);
+      addon.attentionBackward(q, k, v, keep, probs, grad, dq, dk, dv, meta);
     },
     rnnForward(projected, recurrentKernel, recurrentBias, recurrentMask, stepMask, p, hseq, cache) {
       writeRecurrent(p);

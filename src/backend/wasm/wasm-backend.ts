@@ -7,7 +7,14 @@ import type {
   UnaryOp,
   WindowGeometry,
 } from '../backend.js';
-import { ARITHMETIC_OPS, COMPARE_OPS, RECURRENT_ACTIVATIONS, RECURRENT_CELLS, UNARY_OPS } from '../backend.js';
+import {
+  ARITHMETIC_OPS,
+  COMPARE_OPS,
+  RECURRENT_ACTIVATIONS,
+  RECURRENT_CELLS,
+  UNARY_OPS,
+  writeAttentionMeta,
+} from '../backend.js';
 import type { KernelName } from '../backend.js';
 import { writeBroadcastLayout } from '../broadcast-layout.js';
 import { jsBackend } from '../js/js-backend.js';
@@ -107,6 +114,8 @@ const MODULE_KERNELS = {
   layerNormBackward: 41,
   depthwiseConvForward: 42,
   depthwiseConvBackward: 43,
+  attention: 44,
+  attentionBackward: 45,
 } as const satisfies Partial<Record<KernelName, number>>;
 const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
 const BINARY_CODE = new Map<BinaryOp, number>([...ARITHMETIC_OPS, ...COMPARE_OPS].map((op, i) => [op, i]));
@@ -568,6 +577,18 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
         'layerNormBackward',
         [grad, x, gamma, mean, rstd, dx, dGamma, dBeta],
         ['in', 'in', 'in', 'in', 'in', 'out', 'out', 'out'],
+      );
+    },
+    attention(q, k, v, keep, p, out, probs) {
+      writeAttentionMeta(m, p);
+      rt.call('attention', [q, k, v, keep, out, probs], ['in', 'in', 'in', 'in', 'out', 'out']);
+    },
+    attentionBackward(q, k, v, keep, probs, grad, p, dq, dk, dv) {
+      writeAttentionMeta(m, p);
+      rt.call(
+        'attentionBackward',
+        [q, k, v, keep, probs, grad, dq, dk, dv],
+        ['in', 'in', 'in', 'in', 'in', 'in', 'out', 'out', 'out'],
       );
     },
     dropout(x, p, out) {
