@@ -632,9 +632,14 @@ function layerPolicy(dtype: DType | string | DTypePolicy | undefined, className:
     } catch (e) {
       throw new Error(`${className}: ${(e as Error).message}`);
     }
-  } else throw new Error(`${className}: dtype must be a dtype name, a policy name or a DTypePolicy, got ${describe(dtype)}.`);
+  } else
+    throw new Error(
+      `${className}: dtype must be a dtype name, a policy name or a DTypePolicy, got ${describe(dtype)}.`,
+    );
   if (policy.computeDtype === 'float16')
-    throw new Error(`${className}: dtype policy '${policy.name}' computes in float16, which deepscript has no kernels for; use 'mixed_bfloat16'.`);
+    throw new Error(
+      `${className}: dtype policy '${policy.name}' computes in float16, which deepscript has no kernels for; use 'mixed_bfloat16'.`,
+    );
   return policy;
 }
 

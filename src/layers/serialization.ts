@@ -220,7 +220,9 @@ export function parseDType(d: unknown): string | undefined {
   if (typeof d === 'object') {
     const obj = d as { class_name?: unknown; config?: { name?: unknown } };
     if (typeof obj.class_name === 'string' && !POLICY_CLASSES.includes(obj.class_name))
-      throw new Error(`dtype entry of class '${obj.class_name}' is not a dtype policy; expected ${POLICY_CLASSES.join(', ')}.`);
+      throw new Error(
+        `dtype entry of class '${obj.class_name}' is not a dtype policy; expected ${POLICY_CLASSES.join(', ')}.`,
+      );
     name = obj.config?.name;
     if (typeof name !== 'string') throw new Error(`unreadable dtype ${JSON.stringify(d)}.`);
   }
