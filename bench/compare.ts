@@ -7,7 +7,10 @@
  * which the Python side reads, so both train on the same arrays in the same batch order.
  *
  *   npm run bench:compare -- [--workload mlp|cnn|resnet|reuters|imdb|transformer] [--threads 2] [--rounds 3] [--epochs 2] [--max-batches B]
- *                            [--omp-passive]
+ *                            [--omp-passive] [--policy mixed_bfloat16]
+ *
+ * --policy mixed_bfloat16 runs three things per round: deepscript under mixed_bfloat16, deepscript
+ * in float32, and PyTorch under torch.autocast('cpu', dtype=torch.bfloat16) (float32 weights).
  *
  * --omp-passive runs PyTorch with OMP_WAIT_POLICY=PASSIVE: on a shared machine its spinning OpenMP
  * threads otherwise slow it down many times over whenever another process holds a core.
@@ -29,6 +32,10 @@ const epochs = intArg(args, 'epochs', 2);
 const maxBatches = intArg(args, 'max-batches', 0);
 const cap = maxBatches > 0 ? ['--max-batches', String(maxBatches)] : [];
 const ompPassive = args.has('omp-passive');
+const policy = args.get('policy') ?? 'float32';
+if (policy !== 'float32' && policy !== 'mixed_bfloat16')
+  throw new Error(`--policy must be float32 or mixed_bfloat16, got '${policy}'.`);
+const mixed = policy === 'mixed_bfloat16';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 const KNOWN = ['mlp', 'cnn', 'resnet', ...Object.keys(SEQUENCE_WORKLOADS)];
@@ -36,6 +43,7 @@ if (!KNOWN.includes(workload)) throw new Error(`Unknown workload '${workload}'. 
 
 interface EpochLine {
   train_seconds: number;
+  bf16_isa?: string;
   samples_per_second: number;
   val_acc: number;
   params?: number;
@@ -65,6 +73,7 @@ const ourArgv = [
   String(threads),
   ...cap,
 ];
+const ourMixedArgv = [...ourArgv, '--policy', 'mixed_bfloat16'];
 const theirArgv = [
   join(repo, 'bench', 'pytorch', `${workload}.py`),
   '--threads',
@@ -74,13 +83,17 @@ const theirArgv = [
   ...cap,
   ...(dataDir ? ['--data', dataDir] : []), // temporary, removed after the run
   ...(ompPassive ? ['--omp-passive'] : []),
+  ...(mixed ? ['--policy', 'mixed_bfloat16'] : []),
 ];
 const loadBefore = loadavg();
 const ours: EpochLine[] = [];
+const oursMixed: EpochLine[] = [];
 const theirs: EpochLine[] = [];
 try {
   if (dataDir) exportSequences(workload, dataDir);
   for (let r = 0; r < rounds; r++) {
+    const ourEnv = { ...process.env, DEEPSCRIPT_NUM_THREADS: String(threads) };
+    if (mixed) oursMixed.push(...run(process.execPath, ourMixedArgv, ourEnv));
     ours.push(...run(process.execPath, ourArgv, { ...process.env, DEEPSCRIPT_NUM_THREADS: String(threads) }));
     theirs.push(...run('/usr/bin/python3', theirArgv, withoutCoretype));
   }
@@ -104,6 +117,7 @@ console.log(
 console.log(`PyTorch's BLAS (libblas.so.3): ${blasLibrary()}`);
 console.log(`load average (1, 5, 15 min): before ${fmtLoad(loadBefore)}; after ${fmtLoad(loadAfter)}`);
 console.log(`command: node ${join('dist', 'bench', 'compare.js')} ${process.argv.slice(2).join(' ')}`);
+if (mixed) console.log(`  deepscript: DEEPSCRIPT_NUM_THREADS=${threads} node ${ourMixedArgv.join(' ')}`);
 console.log(`  deepscript: DEEPSCRIPT_NUM_THREADS=${threads} node ${ourArgv.join(' ')}`);
 console.log(`  PyTorch: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 ${theirArgv.join(' ')}`);
 const row = (name: string, lines: EpochLine[], median_s: number): string =>
@@ -112,9 +126,15 @@ const row = (name: string, lines: EpochLine[], median_s: number): string =>
   `${lines.map((e) => e.val_acc.toFixed(3)).join(', ')} | ${lines.map((e) => e.train_seconds.toFixed(2)).join(', ')} |`;
 console.log('| framework | params | median epoch (s) | samples/s | val acc per epoch | epoch times (s) |');
 console.log('| --- | ---: | ---: | ---: | --- | --- |');
-console.log(row('deepscript (native)', ours, o));
-console.log(row(`PyTorch (OMP_WAIT_POLICY ${ompPassive ? 'PASSIVE' : 'default'})`, theirs, t));
-console.log(`deepscript / PyTorch epoch time: ${(o / t).toFixed(2)}`);
+const m = mixed ? median(oursMixed.map((e) => e.train_seconds)) : 0;
+if (mixed) console.log(row(`deepscript (native, mixed_bfloat16, ${oursMixed[0]?.bf16_isa ?? '?'})`, oursMixed, m));
+console.log(row('deepscript (native, float32)', ours, o));
+const torchName = `PyTorch (${mixed ? 'autocast bf16, ' : ''}OMP_WAIT_POLICY ${ompPassive ? 'PASSIVE' : 'default'})`;
+console.log(row(torchName, theirs, t));
+if (mixed) {
+  console.log(`deepscript mixed_bfloat16 / deepscript float32 epoch time: ${(m / o).toFixed(2)}`);
+  console.log(`deepscript mixed_bfloat16 / PyTorch autocast bf16 epoch time: ${(m / t).toFixed(2)}`);
+} else console.log(`deepscript / PyTorch epoch time: ${(o / t).toFixed(2)}`);
 // Each round's deepscript run came right before its PyTorch run; the spread of these ratios shows the noise.
 console.log(
   `per-epoch ratios in run order: ${ours.map((e, i) => (e.train_seconds / theirs[i]!.train_seconds).toFixed(2)).join(', ')}`,

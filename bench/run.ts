@@ -1,11 +1,14 @@
 /**
  * Training benchmarks. One JSON line per epoch:
  *   npm run bench -- --workload mlp|cnn|reuters|imdb|resnet|transformer [--backend js|wasm|native] [--epochs N] [--max-batches B] [--threads T] [--pool 0]
+ *                [--policy float32|mixed_bfloat16]
  * `train_seconds` is the wall time of the training pass alone (after a one-batch warm-up);
  * validation runs after the clock stops. Each epoch's order is NumPy's RandomState(seed).permutation,
  * as on the PyTorch side (bench/pytorch/harness.py). RSS and external memory are sampled per epoch.
+ * `--policy` sets the global dtype policy before the model is made; each line names it and, on the
+ * native backend, the bf16 GEMM family that ran (`bf16_isa`: amx, avx512bf16 or generic).
  */
-import { getNumThreads, setNumThreads } from '../src/index.js';
+import { getNumThreads, mixedPrecision, nativeInfo, setNumThreads } from '../src/index.js';
 import { getBackend, setBackend } from '../src/backend/registry.js';
 import { setRandomSeed } from '../src/core/random.js';
 import { setBufferPooling } from '../src/core/buffer-pool.js';
@@ -41,6 +44,9 @@ const threads = intArg(args, 'threads', 0);
 if (threads > 0) setNumThreads(threads);
 const epochs = intArg(args, 'epochs', 1);
 const maxBatches = intArg(args, 'max-batches', Infinity as unknown as number);
+
+const policy = args.get('policy') ?? 'float32';
+mixedPrecision.setGlobalPolicy(policy);
 
 const seed = intArg(args, 'seed', 0);
 setRandomSeed(seed);
@@ -84,6 +90,8 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
       workload: name,
       backend: getBackend(),
       threads: getBackend() === 'native' ? getNumThreads() : 1,
+      policy,
+      ...(policy === 'mixed_bfloat16' ? { bf16_isa: bf16Isa() } : {}),
       epoch,
       batches: steps,
       samples,
@@ -98,4 +106,11 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
       ...wasmFields,
     }),
   );
+}
+
+/** The bf16 GEMM family that runs: the native backend's choice; js runs the reference, wasm the portable C++ kernel. */
+function bf16Isa(): string {
+  if (getBackend() !== 'native') return `${getBackend()} (portable kernel)`;
+  const info = nativeInfo();
+  return info ? info.bf16Isa : 'unknown';
 }

@@ -1,4 +1,4 @@
-import { setBackend, setRandomSeed } from '../src/index.js';
+import { mixedPrecision, setBackend, setRandomSeed } from '../src/index.js';
 
 /** Tiny `--name value` / `--flag` parser shared by the examples and benchmarks. */
 export function parseArgs(argv: readonly string[] = process.argv.slice(2)): Map<string, string> {
@@ -30,12 +30,14 @@ export interface ExampleOptions {
 
 /**
  * The options every lecture example takes: `--backend js|native`, `--seed` (default 0),
+ * `--policy float32|mixed_bfloat16` (the global dtype policy, set before any layer is made),
  * `--epochs` and `--verbose` (defaults given per example).
  */
 export function exampleOptions(defaults: { epochs: number; verbose: 0 | 1 | 2 }): ExampleOptions {
   const args = parseArgs();
   if (args.has('backend')) setBackend(args.get('backend')!);
   setRandomSeed(intArg(args, 'seed', 0));
+  if (args.has('policy')) mixedPrecision.setGlobalPolicy(args.get('policy')!);
   return {
     args,
     epochs: intArg(args, 'epochs', defaults.epochs),

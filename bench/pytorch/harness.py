@@ -25,6 +25,13 @@ def parse_args(add_arguments=None):
         action="store_true",
         help="OMP_WAIT_POLICY=PASSIVE: OpenMP threads sleep instead of spinning (helps on a shared machine)",
     )
+    parser.add_argument(
+        "--policy",
+        choices=["float32", "mixed_bfloat16"],
+        default="float32",
+        help="mixed_bfloat16: forward passes and losses under torch.autocast('cpu', dtype=torch.bfloat16), "
+        "float32 weights and optimizer (Keras's mixed_bfloat16 counterpart)",
+    )
     if add_arguments:
         add_arguments(parser)
     return parser.parse_args()
@@ -86,10 +93,16 @@ def train(args, torch, workload, model, data, loss_fn, correct, batch):
     if args.max_batches > 0:
         steps = min(steps, args.max_batches)
     shuffle = np.random.RandomState(args.seed)
+    mixed = args.policy == "mixed_bfloat16"
+
+    def autocast():
+        # enabled=False makes the float32 runs take the very same code path.
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=mixed)
 
     def train_step(xb, yb):
         optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(xb), yb)
+        with autocast():
+            loss = loss_fn(model(xb), yb)
         loss.backward()
         optimizer.step()
         return loss.item()
@@ -111,11 +124,11 @@ def train(args, torch, workload, model, data, loss_fn, correct, batch):
         model.eval()
         val_loss_sum = 0.0
         val_correct = 0
-        with torch.no_grad():
+        with torch.no_grad(), autocast():
             for i in range(0, xv.shape[0], batch):
                 out = model(xv[i : i + batch])
                 yb = yv[i : i + batch]
-                val_loss_sum += loss_fn(out, yb).item() * yb.shape[0]
+                val_loss_sum += loss_fn(out, yb).float().item() * yb.shape[0]
                 val_correct += int(correct(out, yb))
         print(
             json.dumps(
@@ -123,6 +136,7 @@ def train(args, torch, workload, model, data, loss_fn, correct, batch):
                     "workload": workload,
                     "framework": "pytorch",
                     "threads": args.threads,
+                    "policy": args.policy,
                     "epoch": epoch,
                     "samples": samples,
                     "params": sum(p.numel() for p in model.parameters()),

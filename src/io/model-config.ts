@@ -57,6 +57,10 @@ function keras2LayerEntry(layer: Layer): Record<string, unknown> {
   const keras2 = (layer as { keras2Config?: () => Record<string, unknown> }).keras2Config;
   const config = typeof keras2 === 'function' ? keras2.call(layer) : layer.getConfig();
   refuseKeras2HardSigmoid(config, `'${layer.name}' (${layer.className})`, 'save');
+  // tf.keras writes a policy that is just a dtype as its name, a mixed one as a Policy object.
+  const policy = layer.dtypePolicy;
+  if (policy.computeDtype !== policy.variableDtype)
+    config['dtype'] = { class_name: 'Policy', config: { name: policy.name } };
   return { class_name: layer.className, config };
 }
 
@@ -144,7 +148,7 @@ function keras3SequentialConfig(seq: Sequential): Record<string, unknown> {
   const config: Record<string, unknown> = {
     name: seq.name,
     trainable: seq.trainable,
-    dtype: dtypePolicy('float32'),
+    dtype: dtypePolicy(seq.dtypePolicy.name),
     layers,
   };
   if (shape) config['build_input_shape'] = [...shape];

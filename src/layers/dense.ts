@@ -1,6 +1,7 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import { dense } from '../ops/matmul.js';
+import { astype } from '../ops/cast.js';
 import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
 import type { InitializerIdentifier, Initializer } from './initializers.js';
@@ -56,6 +57,7 @@ export class Dense extends Layer {
     checkOptionNames('Dense', args, DENSE_ARG_NAMES);
     super(args);
     this.supportsMasking = true; // as Keras: the mask passes through to later layers
+    this.bf16Compute = 'native';
     if (!Number.isInteger(units) || units <= 0)
       throw new Error(`Dense: units must be a positive integer, got ${units}.`);
     this.units = units;
@@ -98,8 +100,15 @@ export class Dense extends Layer {
     const act = this.activation.name;
     // relu and linear fuse into the matmul kernel's epilogue.
     const fused = act === 'relu' || act === 'linear' ? act : 'linear';
-    const y = dense(x, this.kernel!, this.bias, fused);
-    return fused === act ? y : this.activation.fn(y);
+    if (x.dtype !== 'bfloat16') {
+      const y = dense(x, this.kernel!, this.bias, fused);
+      return fused === act ? y : this.activation.fn(y);
+    }
+    // mixed_bfloat16: the kernel read as bfloat16 (its gradient comes back float32 through the
+    // cast), the float32 bias added to the float32 sums, one rounding to bfloat16 in the epilogue.
+    const y = dense(x, astype(this.kernel!, 'bfloat16'), this.bias, fused);
+    // Other activations have no bfloat16 kernels: they run on the (exact) float32 widening.
+    return fused === act ? y : astype(this.activation.fn(astype(y, 'float32')), 'bfloat16');
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {

@@ -1,9 +1,9 @@
 import type { DType } from '../core/dtype.js';
 
 /** A policy's dtypes: the tensor dtypes layers take, plus float16, which a policy can name but nothing here computes in. */
-export type PolicyDType = 'float32' | 'float64' | 'bfloat16' | 'float16' | 'int32' | 'uint8';
+export type PolicyDType = 'float32' | 'float64' | 'bfloat16' | 'float16' | 'int32' | 'uint8' | 'bool';
 
-const DTYPE_NAMES: readonly PolicyDType[] = ['float32', 'float64', 'bfloat16', 'float16', 'int32', 'uint8'];
+const DTYPE_NAMES: readonly PolicyDType[] = ['float32', 'float64', 'bfloat16', 'float16', 'int32', 'uint8', 'bool'];
 
 /**
  * Keras's dtype policy: the dtype a layer computes in and the dtype its variables are stored in.
@@ -11,7 +11,7 @@ const DTYPE_NAMES: readonly PolicyDType[] = ['float32', 'float64', 'bfloat16', '
  * compute dtype when the layer reads them), `'mixed_float16'` likewise in float16; the name of a
  * dtype (`'float32'`, `'bfloat16'`, `'int32'`, ...) uses it for both.
  *
- * Not wired into layers yet: this is the parsed policy and the global setting only.
+ * Every layer holds one (`layer.dtypePolicy`, see Layer.bf16Compute for how bfloat16 compute runs).
  */
 export class DTypePolicy {
   readonly name: string;

@@ -37,8 +37,10 @@ export class InputLayer extends Layer {
     for (const d of batchInputShape)
       if (d !== null && !(Number.isInteger(d) && d >= 0))
         throw new Error(`Input: every dimension must be a size or null, got ${JSON.stringify(batchInputShape)}.`);
-    super({ name: args.name ?? undefined, batchInputShape, dtype: args.dtype });
+    // Keras: an Input is float32 unless given a dtype, whatever the global policy.
+    super({ name: args.name ?? undefined, batchInputShape, dtype: args.dtype ?? 'float32' });
     this.acceptsIntegerInput = true;
+    this.bf16Compute = 'container';
     this.supportsMasking = true;
     this.built = true;
     this.inputShapeSeen = this.batchInputShape;

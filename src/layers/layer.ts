@@ -19,6 +19,7 @@ import { getConstraint, serializeConstraint, setVariableConstraint } from '../co
 import type { Regularizer, RegularizerIdentifier } from '../regularizers/index.js';
 import { getRegularizer, serializeRegularizer } from '../regularizers/index.js';
 import { div } from '../ops/binary.js';
+import { DTypePolicy, getGlobalPolicy } from './dtype-policy.js';
 
 export type { SymbolicShape };
 export { formatShape };
@@ -38,7 +39,11 @@ export interface LayerArgs {
   inputDim?: number;
   /** Full input shape including the batch axis. */
   batchInputShape?: readonly (number | null)[];
-  dtype?: DType;
+  /**
+   * Keras's `dtype`: a dtype name, a policy name (`'mixed_bfloat16'`) or a DTypePolicy; without it
+   * the global policy (`mixedPrecision.setGlobalPolicy`) at construction time.
+   */
+  dtype?: DType | string | DTypePolicy;
   /** A penalty on the layer's outputs, divided by the batch size and added to the loss (Keras's activity_regularizer). */
   activityRegularizer?: RegularizerIdentifier | null;
 }
@@ -133,6 +138,9 @@ export const isShape = (v: unknown): v is SymbolicShape =>
 export abstract class Layer {
   name: string;
   built = false;
+  /** Keras's `dtype_policy`: the compute and variable dtypes. */
+  readonly dtypePolicy: DTypePolicy;
+  /** The variables' dtype (Keras: `layer.dtype` is an alias of `variable_dtype`). */
   readonly dtype: DType;
   /** Set by layers given an input shape; includes the batch axis. */
   batchInputShape: SymbolicShape | null;
@@ -144,6 +152,15 @@ export abstract class Layer {
   protected acceptsIntegerInput = false;
   /** Accepts an input mask (Keras's supports_masking): uses it, or passes it on unchanged. */
   protected supportsMasking = false;
+  /**
+   * How the layer meets a bfloat16 compute dtype. 'native': its call takes bfloat16 inputs (cast on
+   * entry) and reads its variables cast to bfloat16 (Dense). 'float32' (the default, for layers with
+   * no bfloat16 kernels): it computes in float32 on its float32 variables and its floating outputs
+   * are rounded to bfloat16, so its outputs have Keras's dtype (BatchNormalization does the same in
+   * Keras; softmax, the LSTM cell state and losses stay float32 this way). 'container': models,
+   * whose layers apply their own policies.
+   */
+  protected bf16Compute: 'native' | 'float32' | 'container' = 'float32';
   /** Call arguments this layer takes besides `training` and `mask` (others are refused by name). */
   protected callArguments: readonly string[] = [];
   /** Penalty on this layer's outputs (Keras's activity_regularizer); settable on any layer. */
@@ -159,13 +176,30 @@ export abstract class Layer {
     this.name = args.name ?? uniqueName(toSnakeCase(this.className));
     if (typeof this.name !== 'string')
       throw new Error(`${this.className}: a layer name must be a string, got ${JSON.stringify(args.name)}.`);
-    this.dtype = args.dtype ?? 'float32';
+    this.dtypePolicy = layerPolicy(args.dtype, this.className);
+    this.dtype = this.dtypePolicy.variableDtype as DType;
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
     else if (args.inputShape) this.batchInputShape = [null, ...args.inputShape];
     else if (args.inputDim !== undefined) this.batchInputShape = [null, args.inputDim];
     else this.batchInputShape = null;
     this.trainableFlag = args.trainable ?? true;
     this.activityRegularizer = getRegularizer(args.activityRegularizer, `${this.className} activityRegularizer`);
+  }
+
+  /** The dtype the layer computes in (Keras's `compute_dtype`). */
+  get computeDtype(): DType {
+    return this.dtypePolicy.computeDtype as DType;
+  }
+
+  /** The dtype of the layer's variables (Keras's `variable_dtype`). */
+  get variableDtype(): DType {
+    return this.dtypePolicy.variableDtype as DType;
+  }
+
+  /** How this call meets the compute dtype: 'off' unless it computes in bfloat16 (see bf16Compute). */
+  private bf16Mode(): 'off' | 'native' | 'float32' {
+    if (this.computeDtype !== 'bfloat16' || this.bf16Compute === 'container' || float32Scope > 0) return 'off';
+    return this.bf16Compute;
   }
 
   /** Adds a scalar loss during `call` (Keras's add_loss); it joins the training loss of this step. */
@@ -279,9 +313,9 @@ export abstract class Layer {
     return shapes.length === 1 ? shapes[0]! : shapes;
   }
 
-  /** The output's dtype: the layer's own (InputLayer passes its input's on). */
+  /** The output's dtype: the compute dtype (InputLayer passes its input's on). */
   protected outputDType(): DType {
-    return this.dtype;
+    return this.bf16Mode() === 'off' ? this.dtype : 'bfloat16';
   }
 
   /**
@@ -327,7 +361,10 @@ export abstract class Layer {
   }
 
   private applyEager(inputs: LayerValue<Tensor>, options: ApplyOptions, reluAfter = false): LayerValue<Tensor> {
-    const cast = mapNested(inputs, isTensor, (t) => this.castInput(t));
+    const mode = this.bf16Mode();
+    const cast = mapNested(inputs, isTensor, (t) =>
+      this.castInput(t, mode === 'native' ? 'bfloat16' : mode === 'float32' ? 'float32' : this.dtype),
+    );
     const shapes = mapNested(cast, isTensor, (t) => [null, ...t.shape.slice(1)] as SymbolicShape);
     this.maybeBuild(shapes as ShapeValue);
     this.checkInputShapes(
@@ -337,12 +374,17 @@ export abstract class Layer {
     const { training = false, mask = null, ...rest } = options;
     if (callDepth === 0) this.clearLosses();
     callDepth++;
+    // Sublayers called inside a float32 computation compute in float32 too (Keras's autocast scope).
+    if (mode === 'float32') float32Scope++;
     let outputs: LayerValue<Tensor>;
     try {
       outputs = this.call(cast, reluAfter ? { ...rest, training, mask, reluAfter } : { ...rest, training, mask });
     } finally {
       callDepth--;
+      if (mode === 'float32') float32Scope--;
     }
+    if (mode === 'float32')
+      outputs = mapNested(outputs, isTensor, (t) => (isFloat(t.dtype) ? astype(t, 'bfloat16') : t));
     if (this.activityRegularizer) {
       // Keras 3: the penalty of each output, divided by its batch size.
       for (const out of flattenNested(outputs, isTensor)) {
@@ -406,8 +448,8 @@ export abstract class Layer {
     return { outputs, mask: outMask };
   }
 
-  private castInput(x: Tensor): Tensor {
-    return this.acceptsIntegerInput || x.dtype === this.dtype || !isFloatOrInt(x.dtype) ? x : astype(x, this.dtype);
+  private castInput(x: Tensor, to: DType): Tensor {
+    return this.acceptsIntegerInput || x.dtype === to || !isFloatOrInt(x.dtype) ? x : astype(x, to);
   }
 
   private maybeBuild(shapes: ShapeValue): void {
@@ -490,8 +532,15 @@ export abstract class Layer {
         ? spec.initializer
         : getInitializer((spec.initializer as InitializerIdentifier | undefined) ?? 'glorot_uniform');
     const wantTrainable = spec.trainable ?? true;
+    const dtype = spec.dtype ?? this.dtype;
+    if (dtype === 'bfloat16')
+      throw new Error(
+        `Layer '${this.name}' (${this.className}): weight '${spec.name}' would be stored in bfloat16 (dtype policy ` +
+          `'${this.dtypePolicy.name}'), which deepscript's optimizers and layer kernels do not take; ` +
+          `use 'mixed_bfloat16' (float32 variables, bfloat16 compute).`,
+      );
     const v = new Variable(
-      init.init(spec.shape, spec.dtype ?? this.dtype),
+      init.init(spec.shape, dtype),
       `${this.name}/${spec.name}:0`,
       wantTrainable && this.trainable,
     );
@@ -583,7 +632,11 @@ export abstract class Layer {
 
   /** Keras's config: constructor arguments in Keras's snake_case names. */
   getConfig(): Record<string, unknown> {
-    const config: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype: this.dtype };
+    const config: Record<string, unknown> = {
+      name: this.name,
+      trainable: this.trainable,
+      dtype: this.dtypePolicy.name,
+    };
     if (this.batchInputShape) config['batch_input_shape'] = [...this.batchInputShape];
     if (this.activityRegularizer) config['activity_regularizer'] = serializeRegularizer(this.activityRegularizer);
     return config;
@@ -593,7 +646,35 @@ export abstract class Layer {
 const WEIGHT_SPEC_KEYS = ['name', 'shape', 'initializer', 'trainable', 'dtype', 'regularizer', 'constraint'];
 
 function isFloatOrInt(d: DType): boolean {
-  return isFloat(d) || d === 'int32' || d === 'uint8';
+  return isFloat(d) || d === 'bfloat16' || d === 'int32' || d === 'uint8';
+}
+
+/** Depth of layer calls computing in float32 for a bfloat16 policy (see Layer.bf16Compute). */
+let float32Scope = 0;
+
+/**
+ * A layer's policy from its `dtype` argument, else the global one. float16 compute is refused here
+ * (no kernels); bfloat16 variables when a weight is made (Layer.addWeight).
+ */
+function layerPolicy(dtype: DType | string | DTypePolicy | undefined, className: string): DTypePolicy {
+  let policy: DTypePolicy;
+  if (dtype === undefined || dtype === null) policy = getGlobalPolicy();
+  else if (dtype instanceof DTypePolicy) policy = dtype;
+  else if (typeof dtype === 'string') {
+    try {
+      policy = new DTypePolicy(dtype === 'float' ? 'float32' : dtype === 'double' ? 'float64' : dtype);
+    } catch (e) {
+      throw new Error(`${className}: ${(e as Error).message}`);
+    }
+  } else
+    throw new Error(
+      `${className}: dtype must be a dtype name, a policy name or a DTypePolicy, got ${describe(dtype)}.`,
+    );
+  if (policy.computeDtype === 'float16')
+    throw new Error(
+      `${className}: dtype policy '${policy.name}' computes in float16, which deepscript has no kernels for; use 'mixed_bfloat16'.`,
+    );
+  return policy;
 }
 
 function onlyTensors(v: unknown): boolean {

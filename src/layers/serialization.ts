@@ -1,5 +1,6 @@
 import type { DType } from '../core/dtype.js';
 import { DTYPES } from '../core/dtype.js';
+import { DTypePolicy } from './dtype-policy.js';
 import { Activation } from './activation.js';
 import { Dense } from './dense.js';
 import { Dropout } from './dropout.js';
@@ -221,25 +222,36 @@ function commonArgs(c: Record<string, unknown>): LayerArgs {
   return args;
 }
 
-/** Mixed-precision policies: their variables are float32; until mixed precision exists they compute in float32 too. */
-const MIXED_POLICIES = ['mixed_float16', 'mixed_bfloat16'];
+/** The class names a dtype policy entry carries: Keras 3 (`DTypePolicy`, `FloatDTypePolicy` in 3.0-3.5) and Keras 2 (`Policy`). */
+const POLICY_CLASSES = ['DTypePolicy', 'FloatDTypePolicy', 'Policy'];
 
-/** `'float32'`, or a Keras 3 `DTypePolicy` / Keras 2 `Policy` object naming it. */
-export function parseDType(d: unknown): DType | undefined {
+/**
+ * A layer config's `dtype`: a name (`'float32'`, `'mixed_bfloat16'`), a Keras 3 `DTypePolicy` or a
+ * Keras 2 `Policy` entry naming one. Returns the policy name, which the layer parses and checks.
+ */
+export function parseDType(d: unknown): string | undefined {
   if (d === undefined || d === null) return undefined;
   let name: unknown = d;
   if (typeof d === 'object') {
-    const obj = d as { class_name?: string; config?: { name?: unknown } };
+    const obj = d as { class_name?: unknown; config?: { name?: unknown } };
+    if (typeof obj.class_name === 'string' && !POLICY_CLASSES.includes(obj.class_name))
+      throw new Error(
+        `dtype entry of class '${obj.class_name}' is not a dtype policy; expected ${POLICY_CLASSES.join(', ')}.`,
+      );
     name = obj.config?.name;
     if (typeof name !== 'string') throw new Error(`unreadable dtype ${JSON.stringify(d)}.`);
   }
-  if (typeof name === 'string' && MIXED_POLICIES.includes(name)) return 'float32';
-  if (typeof name !== 'string' || !DTYPES.includes(name as DType)) {
-    throw new Error(
-      `dtype '${String(name)}' is not supported (mixed precision policies are not); expected one of ${DTYPES.join(', ')}.`,
-    );
-  }
-  return name as DType;
+  if (typeof name !== 'string') throw new Error(`unreadable dtype ${JSON.stringify(d)}.`);
+  // Refused names get the policy's own message (the valid names) when the layer is built.
+  new DTypePolicy(name);
+  return name;
+}
+
+function inputDType(name: string): DType {
+  const compute = new DTypePolicy(name).variableDtype;
+  if (!(DTYPES as readonly string[]).includes(compute) && compute !== 'bfloat16')
+    throw new Error(`dtype '${name}' is not an input dtype; expected one of ${DTYPES.join(', ')}.`);
+  return compute as DType;
 }
 
 function parseShape(s: unknown, what: string): (number | null)[] {
@@ -328,7 +340,9 @@ registerLayer(
       (common.inputShape ? [typeof c['batch_size'] === 'number' ? c['batch_size'] : null, ...common.inputShape] : null);
     if (!batchShape) throw new Error('InputLayer config has no batch_input_shape / batch_shape.');
     if (c['optional'] === true) throw new Error('optional inputs are not supported.');
-    return new InputLayer({ batchShape, name: common.name, dtype: common.dtype });
+    // An Input's dtype is a tensor dtype: a mixed policy there means its float32 variable dtype.
+    const dtype = common.dtype === undefined ? undefined : inputDType(common.dtype as string);
+    return new InputLayer({ batchShape, name: common.name, dtype });
   },
   ['batch_size', 'sparse', 'ragged', 'optional'],
 );

@@ -497,7 +497,8 @@ export abstract class Loss {
 
   /** The loss value: per-sample losses, weighted by `sampleWeight`, then reduced by `reduction`. */
   apply(yTrue: Tensor, yPred: Tensor, sampleWeight: Tensor | null = null): Tensor {
-    const d = this.dtype;
+    // bfloat16 predictions (mixed precision) are scored in float32, Keras's floatx.
+    const d = this.dtype ?? (yPred.dtype === 'bfloat16' || yTrue.dtype === 'bfloat16' ? 'float32' : null);
     const p = d && yPred.dtype !== d ? astype(yPred, d) : yPred;
     const t = d && yTrue.dtype !== d ? astype(yTrue, d) : yTrue;
     return reduceWeightedValues(this.call(t, p), sampleWeight, this.reduction);

@@ -135,7 +135,14 @@ function nativeStep(
   outShape: SymbolicShape,
   weightBase: number,
 ): NativeStep[] | 'view' | null {
-  if (layer.dtype !== 'float32' || !known(inShape.slice(1)) || !known(outShape.slice(1))) return null;
+  // Float32 kernels only: a layer computing in bfloat16 (mixed_bfloat16) runs through its apply.
+  if (
+    layer.dtype !== 'float32' ||
+    layer.computeDtype !== 'float32' ||
+    !known(inShape.slice(1)) ||
+    !known(outShape.slice(1))
+  )
+    return null;
   const inLen = sizeOfKnown(inShape.slice(1));
   const outLen = sizeOfKnown(outShape.slice(1));
   if (layer instanceof Flatten || layer instanceof Reshape || layer instanceof Dropout) return 'view';

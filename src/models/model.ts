@@ -169,6 +169,7 @@ export class Model<O extends Nested<SymbolicTensor> = SymbolicTensor> extends La
     });
     this.acceptsIntegerInput = true;
     this.supportsMasking = true;
+    this.bf16Compute = 'container';
     if (graphArgs) {
       if (args.inputs === undefined || args.outputs === undefined)
         throw new Error(`Model '${this.name}': give both inputs and outputs (or neither, for a subclassed model).`);

@@ -10,6 +10,7 @@ import { Metric } from '../metrics/metric.js';
 import { Mean } from '../metrics/reduction.js';
 import { BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy } from '../metrics/wrappers.js';
 import { add, mul } from '../ops/binary.js';
+import { astype } from '../ops/cast.js';
 
 export type LossSpec = string | LossFn | Loss;
 export type { MetricSpec };
@@ -167,19 +168,19 @@ export class Objectives {
     parts.forEach((p, i) => this.lossTrackers[i + 1]!.updateState(p, batch));
     noGrad(() =>
       this.outputs.forEach((o, i) => {
+        // Keras's metrics compute in float32: bfloat16 outputs (mixed precision) are widened (exactly).
+        const t = toFloat32IfBf16(yTrue[i]!);
+        const p = toFloat32IfBf16(yPred[i]!);
         const sw = sampleWeights?.[i] ?? null;
         for (const [list, weights] of [
           [o.metrics, null],
           [o.weightedMetrics, sw],
         ] as const)
           for (const m of list) {
-            const metric = (m.metric ??= accuracyFor(m.name, yTrue[i]!.shape, yPred[i]!.shape));
+            const metric = (m.metric ??= accuracyFor(m.name, t.shape, p.shape));
             // A user's Metric subclass may keep what it is given: its inputs are never reused by the buffer pool.
-            if (isBuiltinMetric(metric)) metric.updateState(yTrue[i]!, yPred[i]!, weights);
-            else
-              asUserCode(weights ? [yTrue[i]!, yPred[i]!, weights] : [yTrue[i]!, yPred[i]!], () =>
-                metric.updateState(yTrue[i]!, yPred[i]!, weights),
-              );
+            if (isBuiltinMetric(metric)) metric.updateState(t, p, weights);
+            else asUserCode(weights ? [t, p, weights] : [t, p], () => metric.updateState(t, p, weights));
           }
       }),
     );
@@ -333,4 +334,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function isNumber(v: unknown): boolean {
   return typeof v === 'number';
+}
+
+function toFloat32IfBf16(t: Tensor): Tensor {
+  return t.dtype === 'bfloat16' ? astype(t, 'float32') : t;
 }

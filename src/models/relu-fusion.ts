@@ -12,8 +12,8 @@ import type { Layer } from '../layers/layer.js';
  * way (and, for BatchNormalization, keeping the relu's output for its backward pass).
  *
  * Not fused, so each layer's own effects stay as they are: a producer or relu with an activity
- * regularizer, a producer output the model returns, a relu that would cast its input to another
- * dtype, a relu call given a mask or training flag of its own.
+ * regularizer, a producer output the model returns, a relu under another dtype policy than
+ * its producer, a relu call given a mask or training flag of its own.
  *
  * Returns relu node by producer node.
  */
@@ -37,7 +37,7 @@ export function findReluFusions(
       Object.keys(reader.kwargs).length === 0 &&
       reader.outputs.length === 1 &&
       isPlainRelu(reader.layer) &&
-      reader.layer.dtype === node.layer.dtype
+      reader.layer.dtypePolicy.name === node.layer.dtypePolicy.name
     )
       fusions.set(node, reader);
   }
