@@ -83,7 +83,7 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
     JSON.stringify({
       workload: name,
       backend: getBackend(),
-      threads: getBackend() === 'native' ? getNumThreads() : 1,
+      threads: getNumThreads(),
       epoch,
       batches: steps,
       samples,
