@@ -5,7 +5,11 @@
  * model and batch, alternating round by round. TensorFlow.js is installed into bench/browser/
  * only (install scripts off); it is not a dependency of deepscript.
  *
- *   npm run bench:browser -- [--rounds 3] [--samples 60000] [--threads 2]
+ *   npm run bench:browser -- [--rounds 3] [--samples 60000] [--threads 2] [--model mlp|cnn]
+ *
+ * --model cnn times the lecture CNN instead (batch 200, Adam). TF.js's wasm backend has no
+ * Conv2DBackpropFilter kernel, so its CNN epoch fails; the runner then reports its error and
+ * times deepscript alone.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,6 +23,8 @@ const args = parseArgs();
 const rounds = intArg(args, 'rounds', 3);
 const samples = intArg(args, 'samples', 60000);
 const threads = intArg(args, 'threads', 2);
+const modelName = args.get('model') ?? 'mlp';
+if (modelName !== 'mlp' && modelName !== 'cnn') throw new Error(`--model must be 'mlp' or 'cnn', got '${modelName}'.`);
 const benchDir = join(process.cwd(), 'bench/browser');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -38,7 +44,7 @@ interface EpochResult {
 }
 type Bench = {
   setup(o: { threads: number }): Promise<Record<string, unknown>>;
-  epoch(which: string, n: number): Promise<EpochResult>;
+  epoch(which: string, n: number, model: string): Promise<EpochResult>;
 };
 
 const server = await startExampleServer({
@@ -62,21 +68,29 @@ try {
   );
   const epoch = (which: string, n: number): Promise<EpochResult> =>
     page.evaluate(
-      ([w, k]) => (globalThis as unknown as { bench: Bench }).bench.epoch(w as string, k as number),
-      [which, n],
+      ([w, k, m]) => (globalThis as unknown as { bench: Bench }).bench.epoch(w as string, k as number, m as string),
+      [which, n, modelName] as const,
     );
   const started = new Date().toISOString();
   const loadBefore = loadavg();
   // Warm-up: kernels compiled and first-use allocations made outside the timed rounds.
   await epoch('deepscript', 2000);
-  await epoch('tfjs', 2000);
+  // TF.js's wasm backend cannot train the CNN: its error is reported and deepscript runs alone.
+  let tfjsError: string | null = null;
+  try {
+    await epoch('tfjs', modelName === 'cnn' ? 400 : 2000);
+  } catch (e) {
+    tfjsError = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    console.log(JSON.stringify({ which: 'tfjs', model: modelName, error: tfjsError }));
+  }
+  const contenders = tfjsError ? ['deepscript'] : ['deepscript', 'tfjs'];
   const results: Record<string, EpochResult[]> = { deepscript: [], tfjs: [] };
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? ['deepscript', 'tfjs'] : ['tfjs', 'deepscript'];
+    const order = r % 2 === 0 ? contenders : [...contenders].reverse();
     for (const which of order) {
       const res = await epoch(which, samples);
       results[which]!.push(res);
-      console.log(JSON.stringify({ round: r, which, ...res }));
+      console.log(JSON.stringify({ round: r, which, model: modelName, ...res }));
     }
   }
   const median = (xs: number[]): number => {
@@ -84,18 +98,22 @@ try {
     return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
   };
   const ds = median(results.deepscript!.map((e) => e.samplesPerSecond));
-  const tf = median(results.tfjs!.map((e) => e.samplesPerSecond));
+  const tf = tfjsError ? null : median(results.tfjs!.map((e) => e.samplesPerSecond));
   console.log(
     JSON.stringify({
-      summary: 'lecture MLP epoch, batch 200, Adam',
+      summary: `lecture ${modelName.toUpperCase()} epoch, batch 200, Adam`,
       samples,
       rounds,
       deepscriptSamplesPerSecond: Math.round(ds),
-      tfjsSamplesPerSecond: Math.round(tf),
-      ratio: Number((ds / tf).toFixed(2)),
-      perRoundRatios: results.deepscript!.map((e, i) =>
-        Number((e.samplesPerSecond / results.tfjs![i]!.samplesPerSecond).toFixed(2)),
-      ),
+      tfjsSamplesPerSecond: tf === null ? null : Math.round(tf),
+      tfjsError,
+      ratio: tf === null ? null : Number((ds / tf).toFixed(2)),
+      perRoundRatios:
+        tf === null
+          ? null
+          : results.deepscript!.map((e, i) =>
+              Number((e.samplesPerSecond / results.tfjs![i]!.samplesPerSecond).toFixed(2)),
+            ),
       chromium: browser.version(),
       page: info,
       started,

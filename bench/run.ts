@@ -89,7 +89,7 @@ for (let epoch = 1; epoch <= epochs; epoch++) {
     JSON.stringify({
       workload: name,
       backend: getBackend(),
-      threads: getBackend() === 'native' ? getNumThreads() : 1,
+      threads: getNumThreads(),
       policy,
       ...(policy === 'mixed_bfloat16' ? { bf16_isa: bf16Isa() } : {}),
       epoch,

@@ -14,7 +14,11 @@ const out = join(root, 'dist/browser');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const result = await build({
-  entryPoints: { deepscript: join(root, 'dist/src/browser.js') },
+  // The thread worker (page-thread.ts) is its own entry: loadWasm starts it by URL.
+  entryPoints: {
+    deepscript: join(root, 'dist/src/browser.js'),
+    'deepscript-thread': join(root, 'dist/src/backend/wasm/page-thread.js'),
+  },
   outdir: out,
   bundle: true,
   splitting: true,
@@ -32,6 +36,7 @@ const result = await build({
   logLevel: 'warning',
 });
 copyFileSync(join(root, 'prebuilt/deepscript.wasm'), join(out, 'deepscript.wasm'));
+copyFileSync(join(root, 'prebuilt/deepscript-mt.wasm'), join(out, 'deepscript-mt.wasm'));
 writeFileSync(join(out, 'deepscript.d.ts'), "export * from '../src/browser.js';\n");
 if (process.argv.includes('--verbose')) {
   for (const [file, info] of Object.entries(result.metafile.outputs)) console.log(`${file}: ${info.bytes} bytes`);

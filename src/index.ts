@@ -5,7 +5,8 @@
 import { selectDefaultBackend } from './backend/select-backend.js';
 
 export * from './core.js';
-export { getNumThreads, setNumThreads, nativeInfo } from './backend/native/index.js';
+export { nativeInfo } from './backend/native/index.js';
+export { getNumThreads, setNumThreads } from './backend/threads.js';
 // Shadows the core's `callbacks` with the full set (adds ModelCheckpoint, CSVLogger, Dashboard).
 export * as callbacks from './callbacks/node-index.js';
 // Shadows the core's `data` with workerMap added (worker threads).

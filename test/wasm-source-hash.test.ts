@@ -1,19 +1,19 @@
-// The committed prebuilt/deepscript.wasm must come from the kernels in this checkout: it records
-// the hash of the sources it was built from, and this test recomputes it. When it fails, a native
-// source changed without `sh scripts/wasm-build.sh` (needs: apt-get install emscripten).
+// The committed prebuilt/deepscript.wasm and prebuilt/deepscript-mt.wasm must come from the kernels
+// in this checkout: each records the hash of the sources it was built from, and this test
+// recomputes it. When it fails, a native source changed without `sh scripts/wasm-build.sh` (needs:
+// apt-get install emscripten).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { wasmInfo } from '../src/backend/wasm/register.js';
-import { wasmBackend } from './helpers/native.js';
+import { instantiateWasmSync } from '../src/backend/wasm/wasm-backend.js';
+import { WASM_FILE, WASM_MT_FILE } from '../src/backend/wasm/node.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-test('prebuilt/deepscript.wasm was built from the C++ sources in this checkout', () => {
-  wasmBackend();
-  const sources = readFileSync(`${root}scripts/wasm-sources.txt`, 'utf8')
+function sourcesHash(list: string): string {
+  const sources = readFileSync(`${root}scripts/${list}`, 'utf8')
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('#'));
@@ -26,9 +26,26 @@ test('prebuilt/deepscript.wasm was built from the C++ sources in this checkout',
     h.update(`${f}\n`);
     h.update(readFileSync(`${root}${f}`));
   }
+  return h.digest('hex');
+}
+
+test('prebuilt/deepscript.wasm was built from the C++ sources in this checkout', () => {
+  const rt = instantiateWasmSync(readFileSync(WASM_FILE), { memoryMiB: 16 });
+  assert.equal(rt.threaded, false);
   assert.equal(
-    wasmInfo()!.runtime.sourceHash(),
-    h.digest('hex'),
-    'the committed wasm module is stale: rebuild it with `sh scripts/wasm-build.sh`',
+    rt.sourceHash(),
+    sourcesHash('wasm-sources.txt'),
+    'the committed wasm module is stale: rebuild it with `sh scripts/wasm-build.sh st`',
+  );
+});
+
+test('prebuilt/deepscript-mt.wasm was built from the C++ sources in this checkout', () => {
+  // No thread host: the pool never starts a worker (it is not asked to run anything here).
+  const rt = instantiateWasmSync(readFileSync(WASM_MT_FILE), { memoryMiB: 16 });
+  assert.equal(rt.threaded, true);
+  assert.equal(
+    rt.sourceHash(),
+    sourcesHash('wasm-mt-sources.txt'),
+    'the committed threaded wasm module is stale: rebuild it with `sh scripts/wasm-build.sh mt`',
   );
 });

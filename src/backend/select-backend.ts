@@ -1,8 +1,15 @@
 import { loadNativeBackend } from './native/index.js';
 import { setBackend } from './registry.js';
 import { loadWasmBackend, registerWasmLoader } from './wasm/node.js';
+import { wasmInfo } from './wasm/register.js';
 
 const CHOICES = ['js', 'wasm', 'native'];
+
+/** How the wasm backend runs: the threaded module with its pool's size, or one thread. */
+function wasmThreadsNote(): string {
+  const rt = wasmInfo()?.runtime;
+  return rt?.threaded ? `threaded build, up to ${rt.requestedThreads} threads` : 'one thread';
+}
 
 /**
  * Picks the backend at start-up (Node only): `DEEPSCRIPT_BACKEND=js|wasm|native` decides when set;
@@ -30,7 +37,7 @@ export function selectDefaultBackend(): void {
   if (wasm.ok) {
     setBackend('wasm');
     process.emitWarning(
-      `deepscript: native CPU backend unavailable, using the 'wasm' backend (WebAssembly, one thread). ${native.reason}`,
+      `deepscript: native CPU backend unavailable, using the 'wasm' backend (WebAssembly, ${wasmThreadsNote()}). ${native.reason}`,
       { code: 'DEEPSCRIPT_NATIVE_UNAVAILABLE' },
     );
     return;

@@ -20,6 +20,8 @@ import { writeBroadcastLayout } from '../broadcast-layout.js';
 import { jsBackend } from '../js/js-backend.js';
 import type { TypedArray } from '../../core/dtype.js';
 import { sizeOf } from '../../core/shape.js';
+import type { MakeThreadHost, ThreadExports, ThreadHost } from './wasm-threads.js';
+import { isThreadedModule, threadImports } from './wasm-threads.js';
 
 /**
  * The WebAssembly backend: the C++ kernels of native/ compiled to one .wasm module
@@ -41,12 +43,13 @@ type Bytes = ArrayBuffer | ArrayBufferView;
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
 }
+type MemoryDescriptor = { initial: number; maximum: number; shared?: boolean };
 type WasmModule = object;
 interface WasmInstance {
   readonly exports: Record<string, unknown>;
 }
 interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+  Memory: new (descriptor: MemoryDescriptor) => WasmMemory;
   Module: { new (bytes: Bytes): WasmModule; imports(m: WasmModule): { module: string; name: string; kind: string }[] };
   Instance: new (m: WasmModule, imports: object) => WasmInstance;
   compile(bytes: Bytes): Promise<WasmModule>;
@@ -65,7 +68,14 @@ interface WasmExports {
   ds_malloc(bytes: number): number;
   ds_free(ptr: number): void;
   ds_source_hash(): number;
+  ds_num_threads(): number;
+  /** The single-threaded (standalone) module's constructors. */
   _initialize?: () => void;
+  /** The threaded module's stack set-up and constructors (emscripten's, not standalone). */
+  emscripten_stack_init?: () => void;
+  __wasm_call_ctors?: () => void;
+  ds_set_num_threads?: (n: number) => number;
+  ds_requested_threads?: () => number;
 }
 
 /** How a kernel uses an array argument: read only, written entirely, or read then written. */
@@ -157,10 +167,16 @@ export class WasmRuntime {
   /** Bytes copied into and out of the module by the last calls, for tests and benchmarks. */
   copiedBytes = 0;
 
+  /** Whether this is the threaded module (shared memory, a pool of workers). */
+  readonly threaded: boolean;
+
   constructor(instance: WasmInstance, memory: WasmMemory) {
     this.x = instance.exports as unknown as WasmExports;
     this.memory = memory;
+    this.threaded = this.x.ds_set_num_threads !== undefined;
     this.x._initialize?.();
+    this.x.emscripten_stack_init?.();
+    this.x.__wasm_call_ctors?.();
     this.slotsPtr = this.mallocOrThrow(MAX_SLOTS * 3 * 4);
     this.slots = new Uint32Array(this.memory.buffer, this.slotsPtr, MAX_SLOTS * 3);
     const metaPtr = this.mallocOrThrow(META_LEN * 8);
@@ -171,6 +187,24 @@ export class WasmRuntime {
     const p = this.x.ds_malloc(bytes);
     if (p === 0) throw new Error(`wasm backend: the module's memory cannot hold ${bytes} more bytes.`);
     return p;
+  }
+
+  /** Threads the module's kernels run on (1 for the single-threaded module). */
+  get numThreads(): number {
+    return this.x.ds_num_threads();
+  }
+
+  /** The count last asked for (the pool may run fewer when the host refused workers). */
+  get requestedThreads(): number {
+    return this.x.ds_requested_threads ? this.x.ds_requested_threads() : 1;
+  }
+
+  /**
+   * Resizes the thread pool (the threaded module only; the single-threaded one stays at 1) and
+   * returns the threads now running.
+   */
+  setNumThreads(n: number): number {
+    return this.x.ds_set_num_threads ? this.x.ds_set_num_threads(n) : 1;
   }
 
   /** Bytes of module memory, fixed at instantiation. */
@@ -330,32 +364,45 @@ export class WasmRuntime {
     const heap = new Uint8Array(this.memory.buffer);
     let e = p;
     while (e < heap.length && heap[e] !== 0) e++;
-    return new TextDecoder().decode(heap.subarray(p, e));
+    // slice: browsers' TextDecoder refuses views of a shared memory.
+    return new TextDecoder().decode(heap.slice(p, e));
   }
 }
 
-/** The module's memory: fixed at `memoryMiB`, its maximum equal to its size, so it never grows. */
-function makeMemory(options: WasmOptions): WasmMemory {
+/**
+ * The module's memory: fixed at `memoryMiB`, its maximum equal to its size, so it never grows.
+ * Shared for the threaded module (its workers run on the same memory).
+ */
+function makeMemory(options: WasmOptions, shared: boolean): WasmMemory {
   const mib = options.memoryMiB ?? 1024;
   if (!Number.isInteger(mib) || mib < 16 || mib > 4095) {
     throw new Error(`wasm backend: memoryMiB must be an integer from 16 to 4095, got ${mib}.`);
   }
   const pages = (mib * 1024 * 1024) / WASM_PAGE;
-  return new (wasmApi().Memory)({ initial: pages, maximum: pages });
+  return new (wasmApi().Memory)(
+    shared ? { initial: pages, maximum: pages, shared } : { initial: pages, maximum: pages },
+  );
 }
 
 /**
  * Imports the module needs: its memory, and two runtime calls kernels never make (a C++ abort,
- * and the growth notice a memory that cannot grow never sends); any other import is refused by name.
+ * and the growth notice a memory that cannot grow never sends); the threaded module's are in
+ * wasm-threads.ts. Any other import is refused by name.
  */
-function importsFor(module: WasmModule, memory: WasmMemory): object {
+function importsFor(
+  module: WasmModule,
+  memory: WasmMemory,
+  threads: { host: ThreadHost | null; exports: () => ThreadExports } | null,
+): object {
   const never = (where: string) => (): never => {
     throw new Error(`deepscript wasm: the module called '${where}' (an abort in the C++ runtime).`);
   };
-  const provided: Record<string, Record<string, unknown>> = {
-    env: { memory, emscripten_notify_memory_growth: never('emscripten_notify_memory_growth') },
-    wasi_snapshot_preview1: { proc_exit: never('proc_exit') },
-  };
+  const provided: Record<string, Record<string, unknown>> = threads
+    ? threadImports(memory, threads.exports, threads.host)
+    : {
+        env: { memory, emscripten_notify_memory_growth: never('emscripten_notify_memory_growth') },
+        wasi_snapshot_preview1: { proc_exit: never('proc_exit') },
+      };
   for (const imp of wasmApi().Module.imports(module)) {
     if (provided[imp.module]?.[imp.name] === undefined) {
       throw new Error(
@@ -366,25 +413,58 @@ function importsFor(module: WasmModule, memory: WasmMemory): object {
   return provided;
 }
 
-/** Instantiates the module synchronously (Node; browsers limit synchronous compiles to small modules). */
-export function instantiateWasmSync(bytes: Bytes, options: WasmOptions = {}): WasmRuntime {
+/**
+ * Instantiates a compiled module: the single-threaded one over an ordinary memory, the threaded
+ * one over a shared memory, its threads started by the host `makeHost` gives for that module and
+ * memory (none: the pool never starts a thread).
+ */
+export function instantiateCompiled(
+  module: WasmModule,
+  options: WasmOptions = {},
+  makeHost: MakeThreadHost | null = null,
+): WasmRuntime {
   const api = wasmApi();
-  const module = new api.Module(bytes);
-  const memory = makeMemory(options);
-  return new WasmRuntime(new api.Instance(module, importsFor(module, memory)), memory);
+  const threaded = isThreadedModule(api.Module.imports(module));
+  const memory = makeMemory(options, threaded);
+  const host = threaded && makeHost ? makeHost(module, memory) : null;
+  let instance: WasmInstance | null = null;
+  // The threaded module's constructors call back into its exports (the main thread's set-up).
+  const exports = (): ThreadExports => instance!.exports as unknown as ThreadExports;
+  instance = new api.Instance(module, importsFor(module, memory, threaded ? { host, exports } : null));
+  return new WasmRuntime(instance, memory);
+}
+
+/** Compiles a module synchronously (Node; browsers limit synchronous compiles to small modules). */
+export function compileWasmSync(bytes: Bytes): object {
+  return new (wasmApi().Module)(bytes);
+}
+
+/** Instantiates the module synchronously (Node; browsers limit synchronous compiles to small modules). */
+export function instantiateWasmSync(
+  bytes: Bytes,
+  options: WasmOptions = {},
+  makeHost: MakeThreadHost | null = null,
+): WasmRuntime {
+  return instantiateCompiled(new (wasmApi().Module)(bytes), options, makeHost);
 }
 
 /** Instantiates the module from its bytes or a fetch() response for them (browsers). */
 export async function instantiateWasm(
   source: Bytes | { arrayBuffer(): Promise<ArrayBuffer> } | Promise<Bytes | { arrayBuffer(): Promise<ArrayBuffer> }>,
   options: WasmOptions = {},
+  makeHost: MakeThreadHost | null = null,
 ): Promise<WasmRuntime> {
   const api = wasmApi();
   const s = await source;
   const bytes = 'arrayBuffer' in s && typeof s.arrayBuffer === 'function' ? await s.arrayBuffer() : (s as Bytes);
   const module = await api.compile(bytes);
-  const memory = makeMemory(options);
-  return new WasmRuntime(await api.instantiate(module, importsFor(module, memory)), memory);
+  const threaded = isThreadedModule(api.Module.imports(module));
+  const memory = makeMemory(options, threaded);
+  const host = threaded && makeHost ? makeHost(module, memory) : null;
+  let instance: WasmInstance | null = null;
+  const exports = (): ThreadExports => instance!.exports as unknown as ThreadExports;
+  instance = await api.instantiate(module, importsFor(module, memory, threaded ? { host, exports } : null));
+  return new WasmRuntime(instance, memory);
 }
 
 function writeWindow(m: Float64Array, g: WindowGeometry): void {
