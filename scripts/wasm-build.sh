@@ -3,9 +3,11 @@
 # wasm-only files in native/wasm/. Needs Debian's emscripten (apt-get install emscripten); the
 # outputs are committed, so installing deepscript compiles nothing.
 #
-#   prebuilt/deepscript.wasm     single-threaded (scripts/wasm-sources.txt): any host
-#   prebuilt/deepscript-mt.wasm  threaded (scripts/wasm-mt-sources.txt): emscripten pthreads over a
-#                                shared memory, for Node's worker_threads and cross-origin-isolated pages
+#   prebuilt/deepscript.wasm     single-threaded: any host
+#   prebuilt/deepscript-mt.wasm  threaded: emscripten pthreads over a shared memory, for Node's
+#                                worker_threads and cross-origin-isolated pages
+#
+# Both compile the kernels listed in scripts/wasm-sources.txt plus their own thread pool:
 #
 #   sh scripts/wasm-build.sh [st|mt|all]     # default all
 set -eu
@@ -13,6 +15,10 @@ cd "$(dirname "$0")/.."
 WHICH=${1:-all}
 case "$WHICH" in st | mt | all) ;; *) echo "wasm-build: expected st, mt or all, got '$WHICH'" >&2; exit 2 ;; esac
 mkdir -p prebuilt
+# (test/wasm-source-hash.test.ts names the same two pools.)
+WASM_ST_POOL="native/wasm/thread_pool_single.cc"
+WASM_MT_POOL="native/thread_pool.cc native/wasm/threads.cc"
+KERNELS=$(grep -v '^#' scripts/wasm-sources.txt)
 # The hash test/wasm-source-hash.test.ts recomputes: every source and every header, sorted, each as
 # its path, a newline, then its bytes.
 source_hash() {
@@ -23,7 +29,7 @@ CFLAGS="-std=c++17 -O3 -msimd128 -fno-math-errno -fno-trapping-math -fwasm-excep
 EXPORTS=_ds_call,_ds_error,_ds_malloc,_ds_free,_ds_num_threads,_ds_source_hash
 
 if [ "$WHICH" != mt ]; then
-  SOURCES=$(grep -v '^#' scripts/wasm-sources.txt)
+  SOURCES="$KERNELS $WASM_ST_POOL"
   HASH=$(source_hash "$SOURCES")
   # IMPORTED_MEMORY: the loader creates the memory, sized at run time, with its maximum equal to its
   # size: growing would detach every view of it, so malloc instead returns 0 when the heap is full
@@ -37,7 +43,7 @@ if [ "$WHICH" != mt ]; then
 fi
 
 if [ "$WHICH" != st ]; then
-  SOURCES=$(grep -v '^#' scripts/wasm-mt-sources.txt)
+  SOURCES="$KERNELS $WASM_MT_POOL"
   HASH=$(source_hash "$SOURCES")
   OBJ=$(mktemp -d /tmp/ds-wasm-mt.XXXXXX)
   trap 'rm -rf "$OBJ"' EXIT
