@@ -15,7 +15,11 @@ import { sum } from '../src/ops/reduce.js';
 function randomTensor(shape: number[], seed: number): Tensor {
   const r = new Random(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(Float32Array.from({ length: n }, () => r.uniform() * 2 - 1), shape, 'float32');
+  return new Tensor(
+    Float32Array.from({ length: n }, () => r.uniform() * 2 - 1),
+    shape,
+    'float32',
+  );
 }
 
 /** Runs fn and returns the `relu` flag of every channelAffine call it made. */
@@ -88,7 +92,10 @@ test('no fusion where the relu is not the only reader, the output is returned, o
   const cases: [string, Model][] = [
     ['two readers', build((h) => layers.add([new layers.Activation('relu').apply(h), h]))],
     ['returned too', build((h) => [new layers.Activation('relu').apply(h), h])],
-    ['relu with an activity regularizer', build((h) => new layers.Activation('relu', { activityRegularizer: 'l2' }).apply(h))],
+    [
+      'relu with an activity regularizer',
+      build((h) => new layers.Activation('relu', { activityRegularizer: 'l2' }).apply(h)),
+    ],
     ['ReLU with a max value', build((h) => new layers.ReLU({ maxValue: 6 }).apply(h))],
     ['another activation', build((h) => new layers.Activation('tanh').apply(h))],
   ];

@@ -159,7 +159,11 @@ export class BatchNormalization extends Layer {
         const y = batchNormInference(x, this.movingMean!, this.movingVariance!, this.gamma, this.beta, this.epsilon);
         return reluAfter ? relu(y) : y;
       }
-      const { y, mean: bm, variance: bv } = batchNormTraining(x, this.gamma, this.beta, this.epsilon, {
+      const {
+        y,
+        mean: bm,
+        variance: bv,
+      } = batchNormTraining(x, this.gamma, this.beta, this.epsilon, {
         relu: reluAfter,
       });
       this.updateMovingStatistics(bm, bv);
