@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { strFromU8, unzipSync } from 'fflate';
 import h5wasm from 'h5wasm/node';
 import { Sequential, Tensor, layers, setRandomSeed, utils } from '../src/core.js';
@@ -181,4 +182,23 @@ test('a foreign or truncated .keras file is a clear error', async () => {
   const cut = join(dir, 'cut.keras');
   writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
   await assert.rejects(loadModel(cut), { name: 'DamagedFileError', message: /cut\.keras/ });
+});
+
+test('saving and loading print nothing: HDF5 is never asked for a name that is not there', () => {
+  // A child process, because HDF5 writes its error stack to the process's stderr directly.
+  const entry = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'index.js');
+  const out = mkdtempSync(join(tmpdir(), 'io-quiet-'));
+  const script = `
+    const ds = await import(${JSON.stringify(entry)});
+    const m = new ds.Sequential([new ds.layers.Dense(4, { inputShape: [3], activation: 'relu' }), new ds.layers.Dense(2)]);
+    m.compile({ optimizer: 'adam', loss: 'mse' });
+    await m.fit(ds.randomNormal([8, 3]), ds.randomNormal([8, 2]), { epochs: 1, verbose: 0 });
+    for (const f of ['m.keras', 'm.h5']) { await m.save(${JSON.stringify(out)} + '/' + f); await ds.loadModel(${JSON.stringify(out)} + '/' + f); }
+    console.log('saved and loaded');`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, DEEPSCRIPT_BACKEND: 'js' },
+    encoding: 'utf8',
+  });
+  assert.equal(r.stdout.trim(), 'saved and loaded', r.stderr);
+  assert.equal(r.stderr, '');
 });

@@ -7,9 +7,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cxxabi.h>
+#include <typeinfo>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <string>
 
 #include "../batch_norm.h"
@@ -283,10 +286,13 @@ DS_EXPORT int ds_call(int kernel, const uint32_t* slots, const double* meta) {
   try {
     run(kernel, Args{slots, meta});
     return 0;
+  } catch (const std::bad_alloc&) {
+    std::snprintf(g_error, sizeof g_error, "out of memory in the module heap");
   } catch (const std::exception& e) {
     std::snprintf(g_error, sizeof g_error, "%s", e.what());
   } catch (...) {
-    std::snprintf(g_error, sizeof g_error, "unknown error");
+    const std::type_info* t = abi::__cxa_current_exception_type();
+    std::snprintf(g_error, sizeof g_error, "unexpected C++ exception %s", t ? t->name() : "null");
   }
   return 1;
 }

@@ -169,7 +169,8 @@ function h5<T>(what: string, fn: () => T): T {
 export function requireGroup(root: Group, path: string): Group {
   let g = root;
   for (const part of path.split('/').filter((p) => p !== '')) {
-    const existing = g.get(part);
+    // keys() first: get() on a missing name makes HDF5 print its error stack to stderr.
+    const existing = g.keys().includes(part) ? g.get(part) : null;
     g = existing instanceof h5wasm.Group ? existing : g.create_group(part);
   }
   return g;
@@ -189,6 +190,8 @@ function lookup(root: Group, path: string): Group | Dataset | null {
   for (const part of parts.filter((p) => p !== '')) {
     if (!(obj instanceof h5wasm.Group)) return null;
     const full = `${at}/${part}`;
+    // A missing name is no object; asking HDF5 for its link would print an error stack to stderr.
+    if (!h5(`'${at || '/'}'`, () => (obj as Group).keys()).includes(part)) return null;
     const link = h5(`'${full}'`, () => (obj as Group).get_link(full));
     if (typeof link === 'string')
       throw damagedHere(`'${full}' is an HDF5 soft link (to '${link}'); deepscript reads only plain objects.`);

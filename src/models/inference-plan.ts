@@ -312,11 +312,14 @@ export function planInference(graph: LayerGraph, inputShapes: SymbolicShape | re
     const inShape = shapeOf.get(single) ?? single.shape;
     const out = node.outputs[0]!;
     // The output shape for these sample shapes (sharper than the declared one when the model's
-    // input has free axes); a layer that cannot say keeps its declared shape and runs as a node.
+    // input has free axes). With every sample axis known, a refusal is the layer's answer to the
+    // data (predict reports it as Keras does, batch as None); with free axes the layer may just be
+    // unable to say, so it keeps its declared shape and runs as a node.
     let outShape: SymbolicShape;
     try {
       outShape = layer.computeOutputShape(inShape) as SymbolicShape;
-    } catch {
+    } catch (e) {
+      if (inShape.slice(1).every((d) => d !== null)) throw e;
       shapeOf.set(out, out.shape);
       steps.push({ kind: 'node', node });
       continue;

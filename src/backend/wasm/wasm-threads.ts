@@ -110,8 +110,10 @@ export function threadImports(
       _emscripten_default_pthread_stack_size: (): number => 1 << 20,
       __emscripten_init_main_thread_js: (pthread: number): void => {
         const x = exports();
+        // The main thread's TLS is the linker's static block: emscripten_tls_init is for workers
+        // only (on the main thread it moves the TLS under the exception runtime, whose catch
+        // clauses then stop matching: every kernel error became "unknown").
         x._emscripten_thread_init(pthread, 1, 1, host && host.canBlock ? 1 : 0);
-        x.emscripten_tls_init();
       },
       __pthread_create_js: (pthread: number, _attr: number, fn: number, arg: number): number => {
         if (!host) return EAGAIN;
