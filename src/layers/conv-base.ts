@@ -1,7 +1,8 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import type { Padding } from '../ops/conv-windows.js';
-import { checkPadding, normalizeTuple, outputLength } from '../ops/conv-windows.js';
+import { CONV_WINDOW_ARG_NAMES, convOutputSpatial, convWindowConfig, parseConvWindow } from './conv-window.js';
+import type { ConvWindowArgs } from './conv-window.js';
 import { conv1d, conv2d } from '../ops/conv.js';
 import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
@@ -16,13 +17,7 @@ import { getRegularizer, serializeRegularizer } from '../regularizers/index.js';
 import { checkOptionNames, optionNames } from '../utils/option-names.js';
 
 /** Options shared by Conv1D and Conv2D (Keras's arguments, in camelCase). */
-export interface ConvArgs extends LayerArgs {
-  strides?: number | readonly number[];
-  /** 'valid' or 'same'; Conv1D also takes 'causal'. */
-  padding?: Padding;
-  /** Only 'channels_last' is supported. */
-  dataFormat?: 'channels_last';
-  dilationRate?: number | readonly number[];
+export interface ConvArgs extends LayerArgs, ConvWindowArgs {
   activation?: ActivationName | null;
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier;
@@ -36,10 +31,7 @@ export interface ConvArgs extends LayerArgs {
 export const CONV_ARG_NAMES = [
   ...LAYER_ARG_NAMES,
   ...optionNames<Omit<ConvArgs, keyof LayerArgs>>()([
-    'strides',
-    'padding',
-    'dataFormat',
-    'dilationRate',
+    ...CONV_WINDOW_ARG_NAMES,
     'activation',
     'useBias',
     'kernelInitializer',
@@ -50,11 +42,6 @@ export const CONV_ARG_NAMES = [
     'biasConstraint',
   ]),
 ];
-
-/** Python's tuple repr for error messages: (3, 3) and (5,). */
-export function tupleString(t: readonly number[]): string {
-  return `(${t.join(', ')}${t.length === 1 ? ',' : ''})`;
-}
 
 /**
  * Keras's BaseConv for channels-last inputs [batch, ...spatial(rank), channels]: a kernel of
@@ -84,21 +71,15 @@ export abstract class BaseConv extends Layer {
     const who = `${this.className} '${this.name}'`;
     if (!Number.isInteger(filters) || filters <= 0)
       throw new Error(`${who}: filters must be a positive integer, got ${filters}.`);
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {
-      throw new Error(`${who}: only data_format 'channels_last' is supported, got '${String(args.dataFormat)}'.`);
-    }
+    const w = parseConvWindow(who, rank, kernelSize, args, { causal: rank === 1, stridesWithDilation: false });
     this.rank = rank;
     this.filters = filters;
-    this.kernelSize = normalizeTuple(kernelSize, rank, `${who}: kernelSize`);
-    this.strides = normalizeTuple(args.strides ?? 1, rank, `${who}: strides`);
-    this.dilationRate = normalizeTuple(args.dilationRate ?? 1, rank, `${who}: dilationRate`);
-    this.padding = checkPadding(args.padding ?? 'valid', rank === 1, who);
-    // As Keras: the two are not combined (TensorFlow's convolution rejects it).
-    if (Math.max(...this.strides) > 1 && Math.max(...this.dilationRate) > 1) {
-      throw new Error(
-        `${who}: strides > 1 is not supported together with dilationRate > 1 (got strides ${tupleString(this.strides)}, dilationRate ${tupleString(this.dilationRate)}).`,
-      );
-    }
+    ({
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      dilationRate: this.dilationRate,
+      padding: this.padding,
+    } = w);
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorot_uniform');
@@ -153,35 +134,14 @@ export abstract class BaseConv extends Layer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    const expectedRank = this.rank + 2;
-    const layout = this.rank === 1 ? '(batch, steps, channels)' : '(batch, rows, cols, channels)';
-    if (inputShape.length !== expectedRank) {
-      throw new Error(
-        `Layer '${this.name}' (${this.className}) expects inputs of rank ${expectedRank} ${layout}, got shape ${formatShape(inputShape)}.`,
-      );
-    }
-    const spatial = inputShape
-      .slice(1, -1)
-      .map((d, i) => outputLength(d, this.kernelSize[i]!, this.strides[i]!, this.dilationRate[i]!, this.padding));
-    if (spatial.some((d) => d !== null && d <= 0)) {
-      throw new Error(
-        `Layer '${this.name}' (${this.className}): input shape ${formatShape(inputShape)} is too small for kernel_size ${tupleString(this.kernelSize)} ` +
-          `with strides ${tupleString(this.strides)}, dilation_rate ${tupleString(this.dilationRate)} and padding '${this.padding}' ` +
-          `(the output would be ${formatShape([inputShape[0] ?? null, ...spatial, this.filters])}).`,
-      );
-    }
-    return [inputShape[0] ?? null, ...spatial, this.filters];
+    return [inputShape[0] ?? null, ...convOutputSpatial(this, this.rank, inputShape, this, this.filters), this.filters];
   }
 
   override getConfig(): Record<string, unknown> {
     return {
       ...super.getConfig(),
       filters: this.filters,
-      kernel_size: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      data_format: 'channels_last',
-      dilation_rate: [...this.dilationRate],
+      ...convWindowConfig(this),
       groups: 1,
       activation: this.activation.name,
       use_bias: this.useBias,

@@ -4,27 +4,30 @@ import type { Constraint, ConstraintIdentifier } from '../constraints/index.js';
 import { getConstraint } from '../constraints/index.js';
 import { add } from '../ops/binary.js';
 import { convTranspose1d, convTranspose2d, transposeAxis } from '../ops/conv-transpose.js';
-import { checkPadding, normalizeTuple } from '../ops/conv-windows.js';
 import type { Regularizer, RegularizerIdentifier } from '../regularizers/index.js';
 import { getRegularizer, serializeRegularizer } from '../regularizers/index.js';
 import { checkOptionNames, optionNames } from '../utils/option-names.js';
 import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
-import { tupleString } from './conv-base.js';
+import {
+  CONV_WINDOW_ARG_NAMES,
+  checkConvRank,
+  convWindowConfig,
+  inputChannels,
+  parseConvWindow,
+  tupleString,
+} from './conv-window.js';
+import type { ConvWindowArgs } from './conv-window.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
 import { LAYER_ARG_NAMES, Layer, formatShape, weightPenaltyConfig } from './layer.js';
 
 /** Keras's Conv1DTranspose / Conv2DTranspose arguments, in camelCase. */
-export interface ConvTransposeArgs extends LayerArgs {
-  strides?: number | readonly number[];
+export interface ConvTransposeArgs extends LayerArgs, ConvWindowArgs {
   padding?: 'valid' | 'same';
   /** Extra output rows / columns after the rest, each < its stride; null: Keras's default. */
   outputPadding?: number | readonly number[] | null;
-  /** Only 'channels_last' is supported. */
-  dataFormat?: 'channels_last';
-  dilationRate?: number | readonly number[];
   activation?: ActivationName | null;
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier;
@@ -38,11 +41,8 @@ export interface ConvTransposeArgs extends LayerArgs {
 export const CONV_TRANSPOSE_ARG_NAMES = [
   ...LAYER_ARG_NAMES,
   ...optionNames<Omit<ConvTransposeArgs, keyof LayerArgs>>()([
-    'strides',
-    'padding',
+    ...CONV_WINDOW_ARG_NAMES,
     'outputPadding',
-    'dataFormat',
-    'dilationRate',
     'activation',
     'useBias',
     'kernelInitializer',
@@ -85,15 +85,15 @@ export abstract class BaseConvTranspose extends Layer {
     const who = `${this.className} '${this.name}'`;
     if (!Number.isInteger(filters) || filters <= 0)
       throw new Error(`${who}: filters must be a positive integer, got ${filters}.`);
-    if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last') {
-      throw new Error(`${who}: only data_format 'channels_last' is supported, got '${String(args.dataFormat)}'.`);
-    }
+    const w = parseConvWindow(who, rank, kernelSize, args, { causal: false, stridesWithDilation: false });
     this.rank = rank;
     this.filters = filters;
-    this.kernelSize = normalizeTuple(kernelSize, rank, `${who}: kernelSize`);
-    this.strides = normalizeTuple(args.strides ?? 1, rank, `${who}: strides`);
-    this.dilationRate = normalizeTuple(args.dilationRate ?? 1, rank, `${who}: dilationRate`);
-    this.padding = checkPadding(args.padding ?? 'valid', false, who) as 'valid' | 'same';
+    ({
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      dilationRate: this.dilationRate,
+      padding: this.padding,
+    } = w);
     const op = args.outputPadding;
     if (op === undefined || op === null) this.outputPadding = null;
     else {
@@ -109,12 +109,6 @@ export abstract class BaseConvTranspose extends Layer {
           );
       });
       this.outputPadding = list;
-    }
-    // As Keras: TensorFlow's transposed convolution does not combine the two.
-    if (Math.max(...this.strides) > 1 && Math.max(...this.dilationRate) > 1) {
-      throw new Error(
-        `${who}: strides > 1 is not supported together with dilationRate > 1 (got strides ${tupleString(this.strides)}, dilationRate ${tupleString(this.dilationRate)}).`,
-      );
     }
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
@@ -166,19 +160,10 @@ export abstract class BaseConvTranspose extends Layer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    const expectedRank = this.rank + 2;
-    const layout = this.rank === 1 ? '(batch, steps, channels)' : '(batch, rows, cols, channels)';
-    if (inputShape.length !== expectedRank) {
-      throw new Error(
-        `Layer '${this.name}' (${this.className}) expects inputs of rank ${expectedRank} ${layout}, got shape ${formatShape(inputShape)}.`,
-      );
-    }
+    checkConvRank(this, this.rank, inputShape);
     const channels = inputShape[inputShape.length - 1];
-    if (this.kernel && channels !== null && channels !== undefined && channels !== this.kernel.shape[this.rank + 1]) {
-      throw new Error(
-        `Layer '${this.name}' (${this.className}) was built for ${this.kernel.shape[this.rank + 1]} input channels, got input shape ${formatShape(inputShape)}.`,
-      );
-    }
+    if (this.kernel && channels !== null && channels !== undefined)
+      inputChannels(this, inputShape, this.kernel.shape[this.rank + 1]!);
     const spatial = inputShape
       .slice(1, -1)
       .map((d, i) =>
@@ -207,12 +192,8 @@ export abstract class BaseConvTranspose extends Layer {
     return {
       ...super.getConfig(),
       filters: this.filters,
-      kernel_size: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
+      ...convWindowConfig(this),
       output_padding: this.outputPadding ? [...this.outputPadding] : null,
-      data_format: 'channels_last',
-      dilation_rate: [...this.dilationRate],
       activation: this.activation.name,
       use_bias: this.useBias,
       kernel_initializer: serializeInitializer(this.kernelInitializer),

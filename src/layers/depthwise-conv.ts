@@ -3,28 +3,30 @@ import type { Variable } from '../core/variable.js';
 import type { Constraint, ConstraintIdentifier } from '../constraints/index.js';
 import { getConstraint } from '../constraints/index.js';
 import { add } from '../ops/binary.js';
-import { checkPadding, normalizeTuple, outputLength } from '../ops/conv-windows.js';
 import { depthwiseConv1d, depthwiseConv2d } from '../ops/depthwise-conv.js';
 import type { Regularizer, RegularizerIdentifier } from '../regularizers/index.js';
 import { getRegularizer, serializeRegularizer } from '../regularizers/index.js';
 import { checkOptionNames, optionNames } from '../utils/option-names.js';
 import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
-import { tupleString } from './conv-base.js';
+import {
+  CONV_WINDOW_ARG_NAMES,
+  convOutputSpatial,
+  convWindowConfig,
+  inputChannels,
+  parseConvWindow,
+} from './conv-window.js';
+import type { ConvWindowArgs } from './conv-window.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { LAYER_ARG_NAMES, Layer, formatShape, weightPenaltyConfig } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, weightPenaltyConfig } from './layer.js';
 
 /** Keras's DepthwiseConv1D / DepthwiseConv2D arguments, in camelCase. */
-export interface DepthwiseConvArgs extends LayerArgs {
-  strides?: number | readonly number[];
+export interface DepthwiseConvArgs extends LayerArgs, ConvWindowArgs {
   padding?: 'valid' | 'same';
   /** Filters per input channel (default 1): the output has channels * depthMultiplier channels. */
   depthMultiplier?: number;
-  /** Only 'channels_last' is supported. */
-  dataFormat?: 'channels_last';
-  dilationRate?: number | readonly number[];
   activation?: ActivationName | null;
   useBias?: boolean;
   depthwiseInitializer?: InitializerIdentifier;
@@ -38,11 +40,8 @@ export interface DepthwiseConvArgs extends LayerArgs {
 export const DEPTHWISE_CONV_ARG_NAMES = [
   ...LAYER_ARG_NAMES,
   ...optionNames<Omit<DepthwiseConvArgs, keyof LayerArgs>>()([
-    'strides',
-    'padding',
+    ...CONV_WINDOW_ARG_NAMES,
     'depthMultiplier',
-    'dataFormat',
-    'dilationRate',
     'activation',
     'useBias',
     'depthwiseInitializer',
@@ -54,87 +53,11 @@ export const DEPTHWISE_CONV_ARG_NAMES = [
   ]),
 ];
 
-/** Checks the window options the depthwise and separable layers share, as Keras does. */
-export function depthwiseWindow(
-  who: string,
-  rank: 1 | 2,
-  kernelSize: number | readonly number[],
-  args: {
-    strides?: number | readonly number[];
-    dilationRate?: number | readonly number[];
-    padding?: string;
-    depthMultiplier?: number;
-    dataFormat?: string;
-  },
-): {
-  kernelSize: number[];
-  strides: number[];
-  dilationRate: number[];
-  padding: 'valid' | 'same';
-  depthMultiplier: number;
-} {
-  if (args.dataFormat !== undefined && args.dataFormat !== 'channels_last')
-    throw new Error(`${who}: only data_format 'channels_last' is supported, got '${String(args.dataFormat)}'.`);
-  const depthMultiplier = args.depthMultiplier ?? 1;
-  if (!Number.isInteger(depthMultiplier) || depthMultiplier <= 0)
-    throw new Error(`${who}: depthMultiplier must be a positive integer, got ${depthMultiplier}.`);
-  return {
-    kernelSize: normalizeTuple(kernelSize, rank, `${who}: kernelSize`),
-    strides: normalizeTuple(args.strides ?? 1, rank, `${who}: strides`),
-    dilationRate: normalizeTuple(args.dilationRate ?? 1, rank, `${who}: dilationRate`),
-    padding: checkPadding(args.padding ?? 'valid', false, who) as 'valid' | 'same',
-    depthMultiplier,
-  };
-}
-
-/**
- * Spatial output sizes of a depthwise window over inputShape [batch, ...spatial, channels], with
- * a clear error naming the layer for a wrong rank or an input the window does not fit.
- */
-export function depthwiseOutputSpatial(
-  layer: Layer,
-  rank: 1 | 2,
-  inputShape: SymbolicShape,
-  w: {
-    kernelSize: readonly number[];
-    strides: readonly number[];
-    dilationRate: readonly number[];
-    padding: 'valid' | 'same';
-  },
-  outChannels: number | null,
-): (number | null)[] {
-  const expectedRank = rank + 2;
-  const layout = rank === 1 ? '(batch, steps, channels)' : '(batch, rows, cols, channels)';
-  if (inputShape.length !== expectedRank) {
-    throw new Error(
-      `Layer '${layer.name}' (${layer.className}) expects inputs of rank ${expectedRank} ${layout}, got shape ${formatShape(inputShape)}.`,
-    );
-  }
-  const spatial = inputShape
-    .slice(1, -1)
-    .map((d, i) => outputLength(d, w.kernelSize[i]!, w.strides[i]!, w.dilationRate[i]!, w.padding));
-  if (spatial.some((d) => d !== null && d <= 0)) {
-    throw new Error(
-      `Layer '${layer.name}' (${layer.className}): input shape ${formatShape(inputShape)} is too small for kernel_size ${tupleString(w.kernelSize)} ` +
-        `with strides ${tupleString(w.strides)}, dilation_rate ${tupleString(w.dilationRate)} and padding '${w.padding}' ` +
-        `(the output would be ${formatShape([inputShape[0] ?? null, ...spatial, outChannels])}).`,
-    );
-  }
-  return spatial;
-}
-
-/** The input's channel count, known, and equal to what the layer was built for. */
-export function inputChannels(layer: Layer, inputShape: SymbolicShape, built: number | null): number {
-  const channels = inputShape[inputShape.length - 1];
-  if (channels === null || channels === undefined)
-    throw new Error(
-      `Layer '${layer.name}' (${layer.className}) needs a known channel dimension, got input shape ${formatShape(inputShape)}.`,
-    );
-  if (built !== null && channels !== built)
-    throw new Error(
-      `Layer '${layer.name}' (${layer.className}) was built for ${built} input channels, got input shape ${formatShape(inputShape)}.`,
-    );
-  return channels;
+/** Keras's depth_multiplier: a positive integer, 1 by default. */
+export function parseDepthMultiplier(who: string, value: number | undefined): number {
+  const m = value ?? 1;
+  if (!Number.isInteger(m) || m <= 0) throw new Error(`${who}: depthMultiplier must be a positive integer, got ${m}.`);
+  return m;
 }
 
 /**
@@ -164,13 +87,17 @@ export abstract class BaseDepthwiseConv extends Layer {
     checkOptionNames(rank === 1 ? 'DepthwiseConv1D' : 'DepthwiseConv2D', args, DEPTHWISE_CONV_ARG_NAMES);
     super(args);
     const who = `${this.className} '${this.name}'`;
-    const w = depthwiseWindow(who, rank, kernelSize, args);
+    // Keras's depthwise layers leave strides with dilation to the backend (TensorFlow refuses it,
+    // JAX computes it); ours computes it, as test/depthwise-separable.test.ts checks.
+    const w = parseConvWindow(who, rank, kernelSize, args, { causal: false, stridesWithDilation: true });
     this.rank = rank;
-    this.depthMultiplier = w.depthMultiplier;
-    this.kernelSize = w.kernelSize;
-    this.strides = w.strides;
-    this.dilationRate = w.dilationRate;
-    this.padding = w.padding;
+    this.depthMultiplier = parseDepthMultiplier(who, args.depthMultiplier);
+    ({
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      dilationRate: this.dilationRate,
+      padding: this.padding,
+    } = w);
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
     this.depthwiseInitializer = getInitializer(args.depthwiseInitializer ?? 'glorot_uniform');
@@ -212,7 +139,7 @@ export abstract class BaseDepthwiseConv extends Layer {
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
     const built = this.kernel ? this.kernel.shape[this.rank]! : null;
-    const spatial = depthwiseOutputSpatial(this, this.rank, inputShape, this, null);
+    const spatial = convOutputSpatial(this, this.rank, inputShape, this, null);
     const channels = inputShape.length === this.rank + 2 ? inputChannels(this, inputShape, built) : null;
     return [inputShape[0] ?? null, ...spatial, channels === null ? null : channels * this.depthMultiplier];
   }
@@ -221,11 +148,7 @@ export abstract class BaseDepthwiseConv extends Layer {
     return {
       ...super.getConfig(),
       depth_multiplier: this.depthMultiplier,
-      kernel_size: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      data_format: 'channels_last',
-      dilation_rate: [...this.dilationRate],
+      ...convWindowConfig(this),
       activation: this.activation.name,
       use_bias: this.useBias,
       depthwise_initializer: serializeInitializer(this.depthwiseInitializer),

@@ -1,7 +1,7 @@
 import type { Tensor } from '../core/tensor.js';
 import { checkPadding, normalizeTuple, outputLength } from '../ops/conv-windows.js';
 import { avgPool1d, avgPool2d, maxPool1d, maxPool2d } from '../ops/pool.js';
-import { tupleString } from './conv-base.js';
+import { tupleString } from './conv-window.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
 import { LAYER_ARG_NAMES, Layer, formatShape } from './layer.js';
 import { checkOptionNames, optionNames } from '../utils/option-names.js';

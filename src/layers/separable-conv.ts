@@ -9,19 +9,23 @@ import { getRegularizer, serializeRegularizer } from '../regularizers/index.js';
 import { checkOptionNames, optionNames } from '../utils/option-names.js';
 import type { ActivationFn, ActivationName } from './activations.js';
 import { getActivation } from './activations.js';
-import { depthwiseOutputSpatial, depthwiseWindow, inputChannels } from './depthwise-conv.js';
+import {
+  CONV_WINDOW_ARG_NAMES,
+  convOutputSpatial,
+  convWindowConfig,
+  inputChannels,
+  parseConvWindow,
+} from './conv-window.js';
+import type { ConvWindowArgs } from './conv-window.js';
+import { parseDepthMultiplier } from './depthwise-conv.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
 import { LAYER_ARG_NAMES, Layer, weightPenaltyConfig } from './layer.js';
 
 /** Keras's SeparableConv1D / SeparableConv2D arguments, in camelCase. */
-export interface SeparableConvArgs extends LayerArgs {
-  strides?: number | readonly number[];
+export interface SeparableConvArgs extends LayerArgs, ConvWindowArgs {
   padding?: 'valid' | 'same';
-  /** Only 'channels_last' is supported. */
-  dataFormat?: 'channels_last';
-  dilationRate?: number | readonly number[];
   /** Depthwise filters per input channel (default 1). */
   depthMultiplier?: number;
   activation?: ActivationName | null;
@@ -40,10 +44,7 @@ export interface SeparableConvArgs extends LayerArgs {
 export const SEPARABLE_CONV_ARG_NAMES = [
   ...LAYER_ARG_NAMES,
   ...optionNames<Omit<SeparableConvArgs, keyof LayerArgs>>()([
-    'strides',
-    'padding',
-    'dataFormat',
-    'dilationRate',
+    ...CONV_WINDOW_ARG_NAMES,
     'depthMultiplier',
     'activation',
     'useBias',
@@ -95,14 +96,16 @@ export abstract class BaseSeparableConv extends Layer {
     const who = `${this.className} '${this.name}'`;
     if (!Number.isInteger(filters) || filters <= 0)
       throw new Error(`${who}: filters must be a positive integer, got ${filters}.`);
-    const w = depthwiseWindow(who, rank, kernelSize, args);
+    const w = parseConvWindow(who, rank, kernelSize, args, { causal: false, stridesWithDilation: true });
     this.rank = rank;
     this.filters = filters;
-    this.depthMultiplier = w.depthMultiplier;
-    this.kernelSize = w.kernelSize;
-    this.strides = w.strides;
-    this.dilationRate = w.dilationRate;
-    this.padding = w.padding;
+    this.depthMultiplier = parseDepthMultiplier(who, args.depthMultiplier);
+    ({
+      kernelSize: this.kernelSize,
+      strides: this.strides,
+      dilationRate: this.dilationRate,
+      padding: this.padding,
+    } = w);
     this.activation = getActivation(args.activation);
     this.useBias = args.useBias ?? true;
     this.depthwiseInitializer = getInitializer(args.depthwiseInitializer ?? 'glorot_uniform');
@@ -159,7 +162,7 @@ export abstract class BaseSeparableConv extends Layer {
   }
 
   override computeOutputShape(inputShape: SymbolicShape): SymbolicShape {
-    const spatial = depthwiseOutputSpatial(this, this.rank, inputShape, this, this.filters);
+    const spatial = convOutputSpatial(this, this.rank, inputShape, this, this.filters);
     if (this.depthwiseKernel) inputChannels(this, inputShape, this.depthwiseKernel.shape[this.rank]!);
     return [inputShape[0] ?? null, ...spatial, this.filters];
   }
@@ -169,11 +172,7 @@ export abstract class BaseSeparableConv extends Layer {
       ...super.getConfig(),
       depth_multiplier: this.depthMultiplier,
       filters: this.filters,
-      kernel_size: [...this.kernelSize],
-      strides: [...this.strides],
-      padding: this.padding,
-      data_format: 'channels_last',
-      dilation_rate: [...this.dilationRate],
+      ...convWindowConfig(this),
       activation: this.activation.name,
       use_bias: this.useBias,
       depthwise_initializer: serializeInitializer(this.depthwiseInitializer),
