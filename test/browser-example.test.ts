@@ -45,6 +45,8 @@ after(async () => {
 interface PageState {
   status: string;
   backend?: string;
+  threads?: number;
+  isolated?: boolean;
   testAccuracy?: number;
   testLoss?: number;
   trainSeconds?: number;
@@ -89,6 +91,13 @@ test('the browser example trains the lecture MLP for one epoch on wasm to >= 95%
   assert.deepEqual(s.errors, []);
   assert.equal(s.status, 'done');
   assert.equal(s.backend, 'wasm');
+  // The served page is cross-origin isolated, so loadWasm() picks the threaded module, one thread
+  // per core the page reports (its workers over the module's shared memory).
+  assert.equal(s.isolated, true);
+  const cores = await page.evaluate(
+    () => (globalThis as unknown as { navigator: { hardwareConcurrency: number } }).navigator.hardwareConcurrency,
+  );
+  assert.equal(s.threads, Math.min(cores, 256), `the page runs ${s.threads} wasm threads on ${cores} cores`);
   assert.equal(s.epochs.length, 1);
   // 60000 samples in batches of 200, each reported to the live curve.
   assert.equal(s.batches.length, 300);

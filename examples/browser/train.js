@@ -108,9 +108,14 @@ let model = null;
 let modelKind = null;
 try {
   const t0 = performance.now();
-  await ds.loadWasm();
+  const wasm = await ds.loadWasm();
   example.backend = ds.getBackend();
-  status(`backend: ${example.backend}; fetching MNIST...`);
+  // The threaded module where the page is cross-origin isolated (the server sends COOP/COEP).
+  example.threads = wasm.numThreads;
+  example.isolated = globalThis.crossOriginIsolated === true;
+  status(
+    `backend: ${example.backend} (${example.threads} thread${example.threads === 1 ? '' : 's'}); fetching MNIST...`,
+  );
   const [ti, tl, vi, vl] = await Promise.all(
     ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].map(
       fetchIdx,
