@@ -169,7 +169,9 @@ function h5<T>(what: string, fn: () => T): T {
 export function requireGroup(root: Group, path: string): Group {
   let g = root;
   for (const part of path.split('/').filter((p) => p !== '')) {
-    // keys() first: get() on a missing name makes HDF5 print its error stack to stderr.
+    // keys() first: get() on a missing name makes HDF5 print its error stack to stderr. (Writing
+    // only: the file is ours. Reading keeps the single-name lookups, so a hostile group of a
+    // million links is not listed once per name asked for.)
     const existing = g.keys().includes(part) ? g.get(part) : null;
     g = existing instanceof h5wasm.Group ? existing : g.create_group(part);
   }
@@ -190,8 +192,6 @@ function lookup(root: Group, path: string): Group | Dataset | null {
   for (const part of parts.filter((p) => p !== '')) {
     if (!(obj instanceof h5wasm.Group)) return null;
     const full = `${at}/${part}`;
-    // A missing name is no object; asking HDF5 for its link would print an error stack to stderr.
-    if (!h5(`'${at || '/'}'`, () => (obj as Group).keys()).includes(part)) return null;
     const link = h5(`'${full}'`, () => (obj as Group).get_link(full));
     if (typeof link === 'string')
       throw damagedHere(`'${full}' is an HDF5 soft link (to '${link}'); deepscript reads only plain objects.`);

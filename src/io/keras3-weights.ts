@@ -14,6 +14,7 @@ import {
   getGroup,
   memberNames,
   readTensor,
+  requireGroup,
   writeInt64Scalar,
   writeTensor,
 } from './h5-objects.js';
@@ -87,14 +88,8 @@ export function weightGroups(model: Model, prefix = ''): WeightGroup[] {
 }
 
 function varsGroup(root: Group, path: string, name: string): Group {
-  const g = path ? ensureGroup(root, path).create_group('vars') : root.create_group('vars');
+  const g = path ? requireGroup(root, path).create_group('vars') : root.create_group('vars');
   g.create_attribute('name', name);
-  return g;
-}
-
-function ensureGroup(root: Group, path: string): Group {
-  let g = root;
-  for (const part of path.split('/')) g = getGroup(g, part) ?? g.create_group(part);
   return g;
 }
 
