@@ -1,7 +1,13 @@
 import type { Tensor } from '../core/tensor.js';
 import type { Variable } from '../core/variable.js';
 import type { Padding } from '../ops/conv-windows.js';
-import { CONV_WINDOW_ARG_NAMES, convOutputSpatial, convWindowConfig, parseConvWindow } from './conv-window.js';
+import {
+  CONV_WINDOW_ARG_NAMES,
+  convOutputSpatial,
+  convWindowConfig,
+  inputChannels,
+  parseConvWindow,
+} from './conv-window.js';
 import type { ConvWindowArgs } from './conv-window.js';
 import { conv1d, conv2d } from '../ops/conv.js';
 import type { ActivationFn, ActivationName } from './activations.js';
@@ -9,7 +15,7 @@ import { getActivation } from './activations.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
-import { LAYER_ARG_NAMES, Layer, formatShape, weightPenaltyConfig } from './layer.js';
+import { LAYER_ARG_NAMES, Layer, weightPenaltyConfig } from './layer.js';
 import type { Constraint, ConstraintIdentifier } from '../constraints/index.js';
 import { getConstraint } from '../constraints/index.js';
 import type { Regularizer, RegularizerIdentifier } from '../regularizers/index.js';
@@ -91,14 +97,9 @@ export abstract class BaseConv extends Layer {
   }
 
   override build(inputShape: SymbolicShape): void {
-    const channels = inputShape[inputShape.length - 1];
     // Validates rank and spatial sizes before any weight exists.
     this.computeOutputShape(inputShape);
-    if (channels === null || channels === undefined) {
-      throw new Error(
-        `Layer '${this.name}' (${this.className}) needs a known channel dimension, got input shape ${formatShape(inputShape)}.`,
-      );
-    }
+    const channels = inputChannels(this, inputShape, null);
     this.kernel = this.addWeight({
       name: 'kernel',
       shape: [...this.kernelSize, channels, this.filters],

@@ -121,13 +121,8 @@ export abstract class BaseConvTranspose extends Layer {
   }
 
   override build(inputShape: SymbolicShape): void {
-    const channels = inputShape[inputShape.length - 1];
     this.computeOutputShape(inputShape);
-    if (channels === null || channels === undefined) {
-      throw new Error(
-        `Layer '${this.name}' (${this.className}) needs a known channel dimension, got input shape ${formatShape(inputShape)}.`,
-      );
-    }
+    const channels = inputChannels(this, inputShape, null);
     this.kernel = this.addWeight({
       name: 'kernel',
       shape: [...this.kernelSize, this.filters, channels],
