@@ -3,6 +3,7 @@
     {
       "target_name": "deepscript_native",
       "sources": [
+        "native/activation.cc",
         "native/addon.cc",
         "native/attention.cc",
         "native/batch_norm.cc",

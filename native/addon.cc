@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "activation.h"
 #include "batch_norm.h"
 #include "bf16_binding.h"
 #include "conv.h"
@@ -146,17 +147,18 @@ ds::MatmulArgs matmul_args(const double* m) {
   p.transB = m[5] != 0;
   p.aBatchStride = (size_t)m[6];
   p.bBatchStride = (size_t)m[7];
-  p.relu = m[8] != 0;
+  p.act = ds::act_from_code(m[8], "matmul");
   return p;
 }
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
-    Buf bias;
-    const bool hasBias = !is_nullish(info, 3);
+    Buf bias, pre;
+    const bool hasBias = !is_nullish(info, 3), hasPre = !is_nullish(info, 4);
     if (hasBias) bias = to_buf(info, 3, "bias");
+    if (hasPre) pre = to_buf(info, 4, "preActivation");
     ds::matmul(to_buf(info, 0, "a"), to_buf(info, 1, "b"), to_buf(info, 2, "out"), hasBias ? &bias : nullptr,
-               matmul_args(meta(info, 4, 9)));
+               hasPre ? &pre : nullptr, matmul_args(meta(info, 5, 9)));
   });
 }
 
@@ -209,20 +211,29 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
   return guard(info, [&] { ds::col2im(to_buf(info, 0, "cols"), window_geometry(info, 2), to_buf(info, 1, "out")); });
 }
 
-// Conv meta = window geometry (14 values), then filters and relu (0/1).
+// Conv meta = window geometry (14 values), then filters and the activation code (backward: 0 or 1).
 size_t conv_filters(const double* m) {
   if (!(m[14] >= 0) || m[14] != (double)(size_t)m[14]) throw ds::KernelError("conv: filters must be a non-negative integer");
   return (size_t)m[14];
 }
 
+// convBackward masks by relu itself; other activations' gradients are applied before it.
+bool conv_backward_relu(const double* m) {
+  const ds::Act a = ds::act_from_code(m[15], "convBackward");
+  if (a != ds::Act::Linear && a != ds::Act::Relu) throw ds::KernelError("convBackward: only linear and relu are fused");
+  return a == ds::Act::Relu;
+}
+
 Napi::Value ConvForward(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
-    const double* m = meta(info, 4, 16);
-    Buf bias;
-    const bool hasBias = !is_nullish(info, 2);
+    const double* m = meta(info, 5, 16);
+    Buf bias, pre;
+    const bool hasBias = !is_nullish(info, 2), hasPre = !is_nullish(info, 4);
     if (hasBias) bias = to_buf(info, 2, "bias");
+    if (hasPre) pre = to_buf(info, 4, "preActivation");
     ds::conv_forward(to_buf(info, 0, "x"), to_buf(info, 1, "kernel"), hasBias ? &bias : nullptr,
-                     window_geometry(info, 4), conv_filters(m), m[15] != 0, to_buf(info, 3, "out"));
+                     window_geometry(info, 5), conv_filters(m), ds::act_from_code(m[15], "convForward"),
+                     hasPre ? &pre : nullptr, to_buf(info, 3, "out"));
   });
 }
 
@@ -238,7 +249,7 @@ Napi::Value ConvBackward(const Napi::CallbackInfo& info) {
       if (has[i]) out[i] = to_buf(info, 4 + i, names[i]);
     }
     ds::conv_backward(to_buf(info, 0, "x"), to_buf(info, 1, "kernel"), to_buf(info, 2, "y"), to_buf(info, 3, "grad"),
-                      window_geometry(info, 7), conv_filters(m), m[15] != 0, has[0] ? &out[0] : nullptr,
+                      window_geometry(info, 7), conv_filters(m), conv_backward_relu(m), has[0] ? &out[0] : nullptr,
                       has[1] ? &out[1] : nullptr, has[2] ? &out[2] : nullptr);
   });
 }
@@ -524,6 +535,20 @@ Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   return guard(info, [&] { ds::relu_grad(to_buf(info, 0, "grad"), to_buf(info, 1, "y"), to_buf(info, 2, "out")); });
 }
 
+// (act, x, alpha, out) and (act, grad, x, alpha, out)
+Napi::Value Activation(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::activation(num(info, 0, "act"), to_buf(info, 1, "x"), num(info, 2, "alpha"), to_buf(info, 3, "out"));
+  });
+}
+
+Napi::Value ActivationGrad(const Napi::CallbackInfo& info) {
+  return guard(info, [&] {
+    ds::activation_grad(num(info, 0, "act"), to_buf(info, 1, "grad"), to_buf(info, 2, "x"), num(info, 3, "alpha"),
+                        to_buf(info, 4, "out"));
+  });
+}
+
 // BatchNormalization, channels-last data viewed as [rows, channels].
 Napi::Value BatchNormStats(const Napi::CallbackInfo& info) {
   return guard(info, [&] {
@@ -589,6 +614,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("attentionBackward", AttentionBackward);
   fn("dropout", Dropout);
   fn("reluGrad", ReluGrad);
+  fn("activation", Activation);
+  fn("activationGrad", ActivationGrad);
   fn("batchNormStats", BatchNormStats);
   fn("channelAffine", ChannelAffine);
   fn("batchNormGradSums", BatchNormGradSums);

@@ -89,7 +89,9 @@ Napi::Value MatmulBf16(const Napi::CallbackInfo& info) {
     p.transB = m[5] != 0;
     p.aBatchStride = (size_t)m[6];
     p.bBatchStride = (size_t)m[7];
-    p.relu = m[8] != 0;
+    p.act = act_from_code(m[8], "matmulBf16");
+    // The bfloat16 epilogue fuses relu only; other activations run after it on the float32 widening.
+    if (p.act != Act::Linear && p.act != Act::Relu) throw KernelError("matmulBf16: only linear and relu are fused");
     const Bf16Span a = span(info, view(info, 0, "a"), "a"), b = span(info, view(info, 1, "b"), "b");
     const View o = view(info, 2, "out");
     Buf outF, bias;

@@ -79,16 +79,23 @@ void check_out(const Buf& b, DType d, size_t len, const char* what, const char* 
 }
 
 template <class T>
-void forward_t(const T* x, const T* kernel, const T* bias, const WindowGeometry& g, size_t f, bool relu, T* out) {
+void forward_t(const T* x, const T* kernel, const T* bias, const WindowGeometry& g, size_t f, Act act, T* pre, T* out) {
   const Sizes s = sizes<T>(g);
   if (s.positions == 0 || g.n == 0 || f == 0) return;
+  // Winograd's output transform fuses relu; other activations (or relu with its input kept) run on
+  // each image's output while it is in cache.
+  const bool relu = act == Act::Relu && !pre;
+  const bool post = pre || (act != Act::Linear && !relu);
   if (winograd_applies(g, f)) {
     const Winograd3x3<T> wino(kernel, g.c, f, false);
     std::atomic<size_t> next{0};
     auto job = [&](int, int) {
       for (size_t img; (img = next.fetch_add(1, std::memory_order_relaxed)) < g.n;)
-        wino.run(x + img * s.imageLen, g.h, g.w, g.padTop, g.padLeft, g.outH, g.outW, out + img * s.positions * f, bias,
-                 relu);
+      {
+        T* o = out + img * s.positions * f;
+        wino.run(x + img * s.imageLen, g.h, g.w, g.padTop, g.padLeft, g.outH, g.outW, o, bias, relu);
+        if (post) activate_rows(act, o, f, s.positions, f, pre ? pre + img * s.positions * f : nullptr);
+      }
     };
     run_dynamic(num_threads(), job);
     return;
@@ -102,7 +109,8 @@ void forward_t(const T* x, const T* kernel, const T* bias, const WindowGeometry&
       const size_t img = u / s.slices, p0 = u % s.slices * s.slice;
       const size_t p1 = p0 + s.slice < s.positions ? p0 + s.slice : s.positions;
       patch_rows(x + img * s.imageLen, g, p0, p1, cols);
-      gemm_prepacked(cols, s.k, w, out + (img * s.positions + p0) * f, f, p1 - p0, false, bias, relu);
+      const size_t o = (img * s.positions + p0) * f;
+      gemm_prepacked(cols, s.k, w, out + o, f, p1 - p0, false, bias, act, pre ? pre + o : nullptr);
     }
   };
   run_dynamic(num_threads(), job);
@@ -190,15 +198,17 @@ void backward_t(const T* x, const T* kernel, const T* y, const T* grad, const Wi
 
 }  // namespace
 
-void conv_forward(const Buf& x, const Buf& kernel, const Buf* bias, const WindowGeometry& g, size_t filters, bool relu,
-                  const Buf& out) {
+void conv_forward(const Buf& x, const Buf& kernel, const Buf* bias, const WindowGeometry& g, size_t filters, Act act,
+                  const Buf* pre, const Buf& out) {
   const char* what = "convForward";
   check(g, filters, x, kernel, what);
   check_out(out, x.dtype, g.n * g.outH * g.outW * filters, what, "out");
   if (bias) check_out(*bias, x.dtype, filters, what, "bias");
+  if (pre) check_out(*pre, x.dtype, g.n * g.outH * g.outW * filters, what, "preActivation");
   dispatch_float(x.dtype, [&](auto t) {
     using T = decltype(t);
-    forward_t<T>(x.as<T>(), kernel.as<T>(), bias ? bias->as<T>() : nullptr, g, filters, relu, out.as<T>());
+    forward_t<T>(x.as<T>(), kernel.as<T>(), bias ? bias->as<T>() : nullptr, g, filters, act,
+                 pre ? pre->as<T>() : nullptr, out.as<T>());
   });
 }
 

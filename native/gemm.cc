@@ -32,7 +32,8 @@ struct Gemm {
   size_t ldc;
   size_t m, n, k;
   const T* bias;
-  bool relu;
+  Act act;
+  T* pre;  // values before the activation, row stride ldc, or null
   bool accumulate;  // the first k-block adds to c instead of overwriting it
 };
 
@@ -169,6 +170,9 @@ template <class T>
 void gemm_single(const Gemm<T>& g, const MicroKernel<T>& uk) {
   const int MR = uk.mr, NR = uk.nr;
   const Blocking<T> bl = blocking(g, uk);
+  // The micro-kernel applies relu itself unless the pre-activation values are wanted too.
+  const bool relu = g.act == Act::Relu && !g.pre;
+  const bool post = g.pre || (g.act != Act::Linear && !relu);
   T* ap = scratch<T>(0, (size_t)MR * bl.kc);
   T* bp = scratch<T>(1, bl.kc * bl.nc);
   for (size_t jc = 0; jc < g.n; jc += bl.nc) {
@@ -177,7 +181,7 @@ void gemm_single(const Gemm<T>& g, const MicroKernel<T>& uk) {
     for (size_t pc = 0; pc < g.k; pc += bl.kc) {
       const size_t kc = g.k - pc < bl.kc ? g.k - pc : bl.kc;
       const bool first = pc == 0, last = pc + kc >= g.k;
-      const int flags = (first && !g.accumulate ? 0 : G_ACCUM) | (last && g.relu ? G_RELU : 0);
+      const int flags = (first && !g.accumulate ? 0 : G_ACCUM) | (last && relu ? G_RELU : 0);
       pack_b(g, jc, nc, pc, kc, NR, bp, uk.pack_bt);
       for (size_t i = 0; i < g.m; i += MR) {
         const int mr = (int)(g.m - i < (size_t)MR ? g.m - i : MR);
@@ -189,6 +193,8 @@ void gemm_single(const Gemm<T>& g, const MicroKernel<T>& uk) {
           const T* bias = first && g.bias ? g.bias + jc + j : nullptr;
           uk.fn(kc, ap, bp + jp * kc * NR, crow + j, g.ldc, mr, nr, flags, bias);
         }
+        // Other activations run on the finished rows while they are still in cache.
+        if (last && post) activate_rows(g.act, crow, g.ldc, mr, nc, g.pre ? g.pre + i * g.ldc + jc : nullptr);
       }
     }
   }
@@ -200,6 +206,7 @@ Gemm<T> row_slice(const Gemm<T>& g, size_t i0, size_t i1) {
   Gemm<T> s = g;
   s.a = g.ta ? g.a + i0 : g.a + i0 * g.lda;
   s.c = g.c + i0 * g.ldc;
+  if (g.pre) s.pre = g.pre + i0 * g.ldc;
   s.m = i1 - i0;
   return s;
 }
@@ -210,6 +217,7 @@ Gemm<T> column_slice(const Gemm<T>& g, size_t j0, size_t j1) {
   Gemm<T> s = g;
   s.b = g.tb ? g.b + j0 * g.ldb : g.b + j0;
   s.c = g.c + j0;
+  if (g.pre) s.pre = g.pre + j0;
   s.n = j1 - j0;
   if (g.bias) s.bias = g.bias + j0;
   return s;
@@ -260,10 +268,8 @@ void gemm_one(const Gemm<T>& g, const MicroKernel<T>& uk, int nth) {
   if (g.m == 0 || g.n == 0) return;
   if (g.k == 0) {
     for (size_t i = 0; i < g.m; i++)
-      for (size_t j = 0; j < g.n; j++) {
-        T v = g.bias ? g.bias[j] : T(0);
-        g.c[i * g.ldc + j] = g.relu && v < T(0) ? T(0) : v;
-      }
+      for (size_t j = 0; j < g.n; j++) g.c[i * g.ldc + j] = g.bias ? g.bias[j] : T(0);
+    activate_rows(g.act, g.c, g.ldc, g.m, g.n, g.pre);
     return;
   }
   if (nth > 1 && (double)g.m * g.n * g.k >= kParallelMacs) gemm_parallel(g, uk, nth);
@@ -271,7 +277,7 @@ void gemm_one(const Gemm<T>& g, const MicroKernel<T>& uk, int nth) {
 }
 
 template <class T>
-void matmul_t(const T* a, const T* b, T* out, const T* bias, const MatmulArgs& p, const MicroKernel<T>& uk) {
+void matmul_t(const T* a, const T* b, T* out, const T* bias, T* pre, const MatmulArgs& p, const MicroKernel<T>& uk) {
   auto product = [&](size_t bt) {
     Gemm<T> g;
     g.a = a + bt * p.aBatchStride;
@@ -286,7 +292,8 @@ void matmul_t(const T* a, const T* b, T* out, const T* bias, const MatmulArgs& p
     g.n = p.n;
     g.k = p.k;
     g.bias = bias;
-    g.relu = p.relu;
+    g.act = p.act;
+    g.pre = pre ? pre + bt * p.m * p.n : nullptr;
     g.accumulate = false;
     return g;
   };
@@ -351,16 +358,16 @@ PackedB<T>::PackedB(const T* b, size_t ldb, size_t k_, size_t n_, bool transB)
 
 template <class T>
 void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ldc, size_t m, bool accumulate,
-                    const T* bias, bool relu) {
+                    const T* bias, Act act, T* pre) {
   if (m == 0 || b.n == 0) return;
   if (b.k == 0) {
     for (size_t i = 0; i < m; i++)
-      for (size_t j = 0; j < b.n; j++) {
-        T v = (accumulate ? c[i * ldc + j] : T(0)) + (bias ? bias[j] : T(0));
-        c[i * ldc + j] = relu && v < T(0) ? T(0) : v;
-      }
+      for (size_t j = 0; j < b.n; j++) c[i * ldc + j] = (accumulate ? c[i * ldc + j] : T(0)) + (bias ? bias[j] : T(0));
+    activate_rows(act, c, ldc, m, b.n, pre);
     return;
   }
+  const bool relu = act == Act::Relu && !pre;
+  const bool post = pre || (act != Act::Linear && !relu);
   const MicroKernel<T>& uk = b.uk;
   const int MR = uk.mr, NR = uk.nr;
   Gemm<T> g{};
@@ -382,6 +389,7 @@ void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ld
         uk.fn(kc, ap, bp + jp * kc * NR, crow + j, ldc, mr, nr, flags, pc == 0 && bias ? bias + j : nullptr);
       }
     }
+    if (post) activate_rows(act, crow, ldc, mr, b.n, pre ? pre + i * ldc : nullptr);
   }
 }
 
@@ -413,9 +421,9 @@ void gemm_serial(const T* a, size_t lda, bool transA, const T* b, size_t ldb, bo
 template struct PackedB<float>;
 template struct PackedB<double>;
 template void gemm_prepacked<float>(const float*, size_t, const PackedB<float>&, float*, size_t, size_t, bool,
-                                    const float*, bool);
+                                    const float*, Act, float*);
 template void gemm_prepacked<double>(const double*, size_t, const PackedB<double>&, double*, size_t, size_t, bool,
-                                     const double*, bool);
+                                     const double*, Act, double*);
 template void gemm_serial<float>(const float*, size_t, bool, const float*, size_t, bool, float*, size_t, size_t, size_t,
                                  size_t, bool);
 template void gemm_serial<double>(const double*, size_t, bool, const double*, size_t, bool, double*, size_t, size_t,
@@ -433,20 +441,23 @@ Isa gemm_isa() {
   return isa < 0 ? detected_isa() : (Isa)isa;
 }
 
-void matmul(const Buf& a, const Buf& b, const Buf& out, const Buf* bias, const MatmulArgs& p) {
+void matmul(const Buf& a, const Buf& b, const Buf& out, const Buf* bias, const Buf* pre, const MatmulArgs& p) {
   const DType d = a.dtype;
-  if ((d != DType::F32 && d != DType::F64) || b.dtype != d || out.dtype != d || (bias && bias->dtype != d))
+  if ((d != DType::F32 && d != DType::F64) || b.dtype != d || out.dtype != d || (bias && bias->dtype != d) ||
+      (pre && pre->dtype != d))
     throw KernelError("matmul: expects float arrays of one dtype");
   if (p.batch == 0 || p.m == 0 || p.n == 0) return;
   const size_t aNeed = (p.batch - 1) * p.aBatchStride + p.m * p.k;
   const size_t bNeed = (p.batch - 1) * p.bBatchStride + p.k * p.n;
-  if (a.len < aNeed || b.len < bNeed || out.len < p.batch * p.m * p.n || (bias && bias->len < p.n))
+  const size_t outNeed = p.batch * p.m * p.n;
+  if (a.len < aNeed || b.len < bNeed || out.len < outNeed || (bias && bias->len < p.n) || (pre && pre->len < outNeed))
     throw KernelError("matmul: arrays are shorter than the product's shapes");
   if (d == DType::F32) {
-    matmul_t(a.as<float>(), b.as<float>(), out.as<float>(), bias ? bias->as<float>() : nullptr, p, float_kernel());
+    matmul_t(a.as<float>(), b.as<float>(), out.as<float>(), bias ? bias->as<float>() : nullptr,
+             pre ? pre->as<float>() : nullptr, p, float_kernel());
   } else {
-    matmul_t(a.as<double>(), b.as<double>(), out.as<double>(), bias ? bias->as<double>() : nullptr, p,
-             dgemm_kernel_generic());
+    matmul_t(a.as<double>(), b.as<double>(), out.as<double>(), bias ? bias->as<double>() : nullptr,
+             pre ? pre->as<double>() : nullptr, p, dgemm_kernel_generic());
   }
 }
 

@@ -1,5 +1,6 @@
-// Batched GEMM with transposes and a fused bias + relu epilogue (the `matmul` kernel).
+// Batched GEMM with transposes and a fused bias + activation epilogue (the `matmul` kernel).
 #pragma once
+#include "activation.h"
 #include "cpu_features.h"
 #include "dtype.h"
 #include "gemm_kernels.h"
@@ -13,11 +14,12 @@ struct MatmulArgs {
   size_t batch, m, n, k;
   bool transA, transB;
   size_t aBatchStride, bBatchStride;
-  bool relu;
+  Act act = Act::Linear;
 };
 
-// out[b] = op(a[b]) @ op(b[b]) (+ bias) (relu), all row-major; bias may be null.
-void matmul(const Buf& a, const Buf& b, const Buf& out, const Buf* bias, const MatmulArgs& p);
+// out[b] = act(op(a[b]) @ op(b[b]) (+ bias)), all row-major; bias may be null; pre, when not null,
+// also receives the values before the activation (laid out as out).
+void matmul(const Buf& a, const Buf& b, const Buf& out, const Buf* bias, const Buf* pre, const MatmulArgs& p);
 
 // op(B) [k, n] packed once into the micro-kernel's panel layout, for many products against the
 // same operand (a recurrent kernel used at every step of a sequence). b[kk][j] is read at
@@ -33,10 +35,11 @@ struct PackedB {
 
 // c [m, n] = a [m, k] @ packed (+= when accumulate) on the calling thread, a row-major with row
 // stride lda and c with ldc; callers split rows between threads themselves. bias (added once,
-// may be null) and relu are the matmul kernel's epilogue.
+// may be null) and act are the matmul kernel's epilogue; pre (row stride ldc), when not null,
+// receives the values before the activation.
 template <class T>
 void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ldc, size_t m, bool accumulate,
-                    const T* bias = nullptr, bool relu = false);
+                    const T* bias = nullptr, Act act = Act::Linear, T* pre = nullptr);
 
 // c [m, n] = op(a) [m, k] @ op(b) [k, n] (+= when accumulate) on the calling thread, for kernels
 // that split work between threads themselves. op(a)[i][kk] is a[i * lda + kk], or (transA)

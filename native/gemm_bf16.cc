@@ -348,7 +348,7 @@ void matmul_bf16(const Bf16Span& a, const Bf16Span& b, const Buf* outF32, const 
     g.outF = outF32 ? outF32->as<float>() + bt * p.m * p.n : nullptr;
     g.outH = outBf16 ? outBf16->data + bt * p.m * p.n : nullptr;
     g.bias = bias ? bias->as<float>() : nullptr;
-    g.relu = p.relu;
+    g.relu = p.act == Act::Relu;
     run_product(g, isa, bpacked, bt == 0 || p.bBatchStride != 0);
   }
 }

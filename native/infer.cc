@@ -164,8 +164,8 @@ void run_dense(const Step& s, const std::vector<WeightView>& ws, const float* x,
     // The same GEMM as the layer's matmul, so results match `predict` bit for bit.
     const Buf a{const_cast<float*>(x), rows * s.k, DType::F32}, b{const_cast<float*>(w), s.k * s.n, DType::F32};
     const Buf out{y, rows * s.n, DType::F32}, bb{const_cast<float*>(bias), s.n, DType::F32};
-    MatmulArgs p{1, rows, s.n, s.k, false, false, 0, 0, s.relu};
-    matmul(a, b, out, bias ? &bb : nullptr, p);
+    MatmulArgs p{1, rows, s.n, s.k, false, false, 0, 0, s.relu ? Act::Relu : Act::Linear};
+    matmul(a, b, out, bias ? &bb : nullptr, nullptr, p);
   } else {
     dense_small(x, s.k, rows, w, s.k, s.n, bias, s.relu, y);
   }
@@ -253,7 +253,7 @@ void run_conv(Step& s, const std::vector<WeightView>& ws, const float* x, size_t
       const size_t p1 = p0 + slice < positions ? p0 + slice : positions;
       if (p0 >= p1) continue;
       patch_rows(x + img * imageLen, g, p0, p1, cols);
-      gemm_prepacked(cols, k, w, y + (img * positions + p0) * f, f, p1 - p0, false, bias, s.relu);
+      gemm_prepacked(cols, k, w, y + (img * positions + p0) * f, f, p1 - p0, false, bias, s.relu ? Act::Relu : Act::Linear);
     }
   };
   run_dynamic(nth, job);

@@ -78,8 +78,8 @@ Buf view(const T* p, size_t n) {
 // out [m, n] = op(a) @ op(b), op(a) [m, k], op(b) [k, n]: the shared GEMM (threads itself when large).
 template <class T>
 void gemm(const T* a, const T* b, T* out, size_t m, size_t n, size_t k, bool ta, bool tb) {
-  MatmulArgs p{1, m, n, k, ta, tb, 0, 0, false};
-  matmul(view(a, m * k), view(b, k * n), view(out, m * n), nullptr, p);
+  MatmulArgs p{1, m, n, k, ta, tb, 0, 0, Act::Linear};
+  matmul(view(a, m * k), view(b, k * n), view(out, m * n), nullptr, nullptr, p);
 }
 
 template <class T>

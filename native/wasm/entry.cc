@@ -15,6 +15,7 @@
 #include <new>
 #include <string>
 
+#include "../activation.h"
 #include "../batch_norm.h"
 #include "../conv.h"
 #include "../dropout.h"
@@ -53,7 +54,8 @@ enum Kernel {
   K_DROPOUT = 18, K_RELU_GRAD = 19, K_ADAM = 20, K_SGD = 21, K_RMSPROP = 22, K_RNN_FORWARD = 23,
   K_RNN_BACKWARD = 24, K_BATCH_NORM_STATS = 25, K_CHANNEL_AFFINE = 26, K_BATCH_NORM_GRAD_SUMS = 27,
   K_BATCH_NORM_INPUT_GRAD = 28, K_LAYER_NORM = 40, K_LAYER_NORM_BACKWARD = 41, K_DEPTHWISE_CONV_FORWARD = 42,
-  K_DEPTHWISE_CONV_BACKWARD = 43, K_ATTENTION = 44, K_ATTENTION_BACKWARD = 45,
+  K_DEPTHWISE_CONV_BACKWARD = 43, K_ATTENTION = 44, K_ATTENTION_BACKWARD = 45, K_ACTIVATION = 46,
+  K_ACTIVATION_GRAD = 47,
 };
 
 struct Args {
@@ -110,7 +112,7 @@ ds::MatmulArgs matmul_args(const Args& a) {
   p.transB = a.num(5) != 0;
   p.aBatchStride = a.count(6, "matmul aBatchStride");
   p.bBatchStride = a.count(7, "matmul bBatchStride");
-  p.relu = a.num(8) != 0;
+  p.act = ds::act_from_code(a.num(8), "matmul");
   return p;
 }
 
@@ -157,9 +159,10 @@ void run(int kernel, const Args& a) {
     case K_ARG_REDUCE:
       return ds::arg_reduce((int)a.num(0), a.buf(0, "x"), a.count(1, "outer"), a.count(2, "n"), a.count(3, "inner"),
                             a.buf(1, "out"));
-    // slots: a, b, out, bias?; meta: the addon's matmul meta
+    // slots: a, b, out, bias?, preActivation?; meta: the addon's matmul meta
     case K_MATMUL:
-      return ds::matmul(a.buf(0, "a"), a.buf(1, "b"), a.buf(2, "out"), a.opt(3, "bias", s0), matmul_args(a));
+      return ds::matmul(a.buf(0, "a"), a.buf(1, "b"), a.buf(2, "out"), a.opt(3, "bias", s0),
+                        a.opt(4, "preActivation", s1), matmul_args(a));
     // slots: x, out; meta: [rank, shape..., perm...]
     case K_TRANSPOSE: {
       const int rank = (int)a.num(0);
@@ -182,15 +185,19 @@ void run(int kernel, const Args& a) {
     // slots: x, out; meta: window geometry
     case K_IM2COL: return ds::im2col(a.buf(0, "x"), window_geometry(a, 0), a.buf(1, "out"));
     case K_COL2IM: return ds::col2im(a.buf(0, "cols"), window_geometry(a, 0), a.buf(1, "out"));
-    // slots: x, kernel, bias?, out; meta: geometry, filters, relu
+    // slots: x, kernel, bias?, out, preActivation?; meta: geometry, filters, activation code
     case K_CONV_FORWARD:
       return ds::conv_forward(a.buf(0, "x"), a.buf(1, "kernel"), a.opt(2, "bias", s0), window_geometry(a, 0),
-                              a.count(14, "filters"), a.num(15) != 0, a.buf(3, "out"));
-    // slots: x, kernel, y, grad, gx?, gKernel?, gBias?; meta: geometry, filters, relu
-    case K_CONV_BACKWARD:
+                              a.count(14, "filters"), ds::act_from_code(a.num(15), "convForward"),
+                              a.opt(4, "preActivation", s1), a.buf(3, "out"));
+    // slots: x, kernel, y, grad, gx?, gKernel?, gBias?; meta: geometry, filters, activation code (0 or 1)
+    case K_CONV_BACKWARD: {
+      const ds::Act act = ds::act_from_code(a.num(15), "convBackward");
+      if (act != ds::Act::Linear && act != ds::Act::Relu) throw ds::KernelError("convBackward: only linear and relu are fused");
       return ds::conv_backward(a.buf(0, "x"), a.buf(1, "kernel"), a.buf(2, "y"), a.buf(3, "grad"), window_geometry(a, 0),
-                               a.count(14, "filters"), a.num(15) != 0, a.opt(4, "gx", s0), a.opt(5, "gKernel", s1),
+                               a.count(14, "filters"), act == ds::Act::Relu, a.opt(4, "gx", s0), a.opt(5, "gKernel", s1),
                                a.opt(6, "gBias", s2));
+    }
     // slots: x, kernel, out; meta: geometry, multiplier
     case K_DEPTHWISE_CONV_FORWARD:
       return ds::depthwise_conv_forward(a.buf(0, "x"), a.buf(1, "kernel"), window_geometry(a, 0),
@@ -225,6 +232,11 @@ void run(int kernel, const Args& a) {
       return ds::dropout(a.buf(0, "x"), a.u32(0, "seed0"), a.u32(1, "seed1"), a.num(2), a.buf(1, "out"));
     // slots: grad, y, out
     case K_RELU_GRAD: return ds::relu_grad(a.buf(0, "grad"), a.buf(1, "y"), a.buf(2, "out"));
+    // slots: x, out; meta: [act, alpha]
+    case K_ACTIVATION: return ds::activation(a.num(0), a.buf(0, "x"), a.num(1), a.buf(1, "out"));
+    // slots: grad, x, out; meta: [act, alpha]
+    case K_ACTIVATION_GRAD:
+      return ds::activation_grad(a.num(0), a.buf(0, "grad"), a.buf(1, "x"), a.num(1), a.buf(2, "out"));
     // slots: x, mean, variance; meta: [rows, channels]
     case K_BATCH_NORM_STATS:
       return ds::batch_norm_stats(a.buf(0, "x"), a.count(0, "rows"), a.count(1, "channels"), a.buf(1, "mean"),

@@ -60,8 +60,33 @@ export const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'max', 'min'];
 
 export type ArgReduceOp = 'argmax' | 'argmin';
 
-/** Activations a matmul can apply in its epilogue. */
-export type FusedActivation = 'linear' | 'relu';
+/**
+ * Activations a matmul or convolution can apply in its epilogue, and the standalone `activation`
+ * kernel computes: leaky_relu with Keras's default slope for the named activation
+ * (LEAKY_RELU_SLOPE), gelu exact (x Phi(x)) and with tanh (Keras's `approximate=True`), silu.
+ */
+export type FusedActivation = 'linear' | 'relu' | 'leaky_relu' | 'gelu' | 'gelu_tanh' | 'silu';
+
+/** Every fused activation; the native modules' codes are FUSED_ACTIVATION_CODE below. */
+export const FUSED_ACTIVATION_CODE = {
+  linear: 0,
+  relu: 1,
+  leaky_relu: 2,
+  gelu: 3,
+  gelu_tanh: 4,
+  silu: 5,
+} as const satisfies Record<FusedActivation, number>;
+
+/** The slope of Keras's named 'leaky_relu' activation (keras.activations.leaky_relu's default). */
+export const LEAKY_RELU_SLOPE = 0.2;
+
+/**
+ * Fused activations whose gradient needs the value before the activation (the others read their
+ * sign from the output): a kernel computing one of them for training also writes that value out.
+ */
+export function needsPreActivation(a: FusedActivation): boolean {
+  return a === 'gelu' || a === 'gelu_tanh' || a === 'silu';
+}
 
 /**
  * A batch of products `op(A) @ op(B) (+ bias) -> activation` with op(A) of shape [m, k] and
@@ -79,6 +104,8 @@ export interface MatmulParams {
   /** Added to every row of the result, length n. */
   bias?: FloatArray | null;
   activation?: FusedActivation;
+  /** When given, also receives the product plus bias before the activation (same layout as out). */
+  preActivation?: FloatArray | null;
 }
 
 /** A convolution's filters and fused epilogue (convForward / convBackward). */
@@ -87,7 +114,10 @@ export interface ConvParams {
   filters: number;
   /** Added to every output position, length filters (convForward only). */
   bias?: FloatArray | null;
+  /** convForward: any fused activation; convBackward: 'linear' or 'relu' only. */
   activation: FusedActivation;
+  /** convForward: when given, also receives the value before the activation (same layout as out). */
+  preActivation?: FloatArray | null;
 }
 
 /** Gradients convBackward writes; null for those not wanted. */
@@ -432,6 +462,16 @@ export interface Backend {
   dropout(x: FloatArray, p: DropoutParams, out: FloatArray): void;
   /** Relu's backward: out[i] = grad[i] * (y[i] > 0 ? 1 : 0), y being relu's input or output. */
   reluGrad(grad: FloatArray, y: FloatArray, out: FloatArray): void;
+  /**
+   * out = activation(x) elementwise, with the fused epilogues' arithmetic. For leaky_relu, alpha is
+   * the slope below zero (ignored by the others). x and out may be the same array.
+   */
+  activation(act: FusedActivation, x: FloatArray, alpha: number, out: FloatArray): void;
+  /**
+   * out = grad * activation'(x). x is the value before the activation; for relu and leaky_relu
+   * (alpha >= 0) the output works as well, having the same sign.
+   */
+  activationGrad(act: FusedActivation, grad: FloatArray, x: FloatArray, alpha: number, out: FloatArray): void;
 
   // ---- BatchNormalization over channels-last data viewed as [rows, channels] ----
   /**
@@ -566,6 +606,8 @@ export const KERNEL_NAMES = [
   'attentionBackward',
   'dropout',
   'reluGrad',
+  'activation',
+  'activationGrad',
   'batchNormStats',
   'channelAffine',
   'batchNormGradSums',

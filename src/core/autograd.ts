@@ -35,6 +35,11 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /** Attaches the backward rule to `out` when any input needs a gradient. Returns `out`. */
+/** Whether `record` with these inputs will keep a backward node (kernels use it to skip saving values). */
+export function willRecord(inputs: readonly (Tensor | null)[]): boolean {
+  return gradEnabled && inputs.some((t) => t !== null && t.requiresGrad);
+}
+
 export function record(out: Tensor, op: string, inputs: readonly Tensor[], backward: GradNode['backward']): Tensor {
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;

@@ -1,7 +1,10 @@
 import type { Tensor } from '../core/tensor.js';
 import { add, greater, minimum, mul, div } from '../ops/binary.js';
 import { where } from '../ops/logical.js';
-import { abs, erf, exp, relu, sigmoid, softplus, tanh } from '../ops/unary.js';
+import { abs, exp, relu, sigmoid, softplus, tanh } from '../ops/unary.js';
+import { fusedActivation } from '../ops/activation.js';
+import { astype } from '../ops/cast.js';
+import { type FusedActivation, LEAKY_RELU_SLOPE } from '../backend/backend.js';
 import { logSoftmax, softmax } from '../ops/softmax.js';
 import { ownEntry } from '../utils/own.js';
 import { resolveName } from '../utils/option-names.js';
@@ -34,7 +37,6 @@ export type ActivationIdentifier =
 /** SELU's constants (Klambauer et al. 2017), as keras.activations.selu uses them. */
 export const SELU_ALPHA = 1.6732632423543772;
 export const SELU_SCALE = 1.0507009873554805;
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /** ELU: x for x > 0, alpha (exp(x) - 1) otherwise (exp of min(x, 0), so no overflow on either branch). */
 export function elu(x: Tensor, alpha = 1): Tensor {
@@ -47,25 +49,49 @@ export function selu(x: Tensor): Tensor {
 }
 
 /**
+ * One of the activations with its own kernel (the ones Dense and Conv fuse into their epilogues);
+ * bfloat16 runs it on the exact float32 widening and rounds back, as there is no bfloat16 kernel.
+ */
+function kernelActivation(x: Tensor, act: FusedActivation, alpha?: number): Tensor {
+  if (x.dtype !== 'bfloat16') return fusedActivation(x, act, alpha);
+  return astype(fusedActivation(astype(x, 'float32'), act, alpha), 'bfloat16');
+}
+
+/**
  * GELU: x Phi(x) = 0.5 x (1 + erf(x / sqrt 2)); with `approximate`, Keras's tanh form
  * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). Keras's default is the exact form.
  */
 export function gelu(x: Tensor, approximate = false): Tensor {
-  if (approximate) {
-    const inner = mul(add(x, mul(mul(mul(x, x), x), 0.044715)), SQRT_2_OVER_PI);
-    return mul(mul(x, 0.5), add(tanh(inner), 1));
-  }
-  return mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1));
+  return kernelActivation(x, approximate ? 'gelu_tanh' : 'gelu');
 }
 
 /** SiLU / swish: x sigmoid(x). */
 export function silu(x: Tensor): Tensor {
-  return mul(x, sigmoid(x));
+  return kernelActivation(x, 'silu');
 }
 
 /** Leaky ReLU: x for x >= 0, negativeSlope * x below (Keras 3's default slope 0.2). */
-export function leakyRelu(x: Tensor, negativeSlope = 0.2): Tensor {
+export function leakyRelu(x: Tensor, negativeSlope = LEAKY_RELU_SLOPE): Tensor {
+  // The kernel reads the gradient's sign from its output, which needs a slope >= 0.
+  if (negativeSlope >= 0) return kernelActivation(x, 'leaky_relu', negativeSlope);
   return where(greater(x, 0), x, mul(x, negativeSlope));
+}
+
+/**
+ * The epilogue activation a Dense or Conv layer can fuse for its activation, or null (the layer
+ * then applies the activation after a linear product).
+ */
+export function fusedForm(name: ActivationName): FusedActivation | null {
+  switch (name) {
+    case 'linear':
+    case 'relu':
+    case 'leaky_relu':
+    case 'gelu':
+    case 'silu':
+      return name;
+    default:
+      return null;
+  }
 }
 
 /** min(max(x, 0), 6). */

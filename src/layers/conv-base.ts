@@ -11,7 +11,7 @@ import {
 import type { ConvWindowArgs } from './conv-window.js';
 import { conv1d, conv2d } from '../ops/conv.js';
 import type { ActivationFn, ActivationName } from './activations.js';
-import { getActivation } from './activations.js';
+import { fusedForm, getActivation } from './activations.js';
 import type { Initializer, InitializerIdentifier } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
@@ -122,7 +122,7 @@ export abstract class BaseConv extends Layer {
     // Spatial sizes may have been unknown at build time; check the real ones with the layer's name.
     this.computeOutputShape(x.shape);
     const act = this.activation.name;
-    const fused = act === 'relu' || act === 'linear' ? act : 'linear';
+    const fused = fusedForm(act) ?? 'linear';
     const opts = {
       strides: this.strides,
       padding: this.padding,

@@ -3,7 +3,7 @@ import type { Variable } from '../core/variable.js';
 import { dense } from '../ops/matmul.js';
 import { astype } from '../ops/cast.js';
 import type { ActivationFn, ActivationName } from './activations.js';
-import { getActivation } from './activations.js';
+import { fusedForm, getActivation } from './activations.js';
 import type { InitializerIdentifier, Initializer } from './initializers.js';
 import { getInitializer, serializeInitializer } from './initializers.js';
 import type { CallOptions, LayerArgs, SymbolicShape } from './layer.js';
@@ -98,14 +98,16 @@ export class Dense extends Layer {
 
   override call(x: Tensor, _options: CallOptions): Tensor {
     const act = this.activation.name;
-    // relu and linear fuse into the matmul kernel's epilogue.
-    const fused = act === 'relu' || act === 'linear' ? act : 'linear';
     if (x.dtype !== 'bfloat16') {
+      // relu, leaky_relu, gelu and silu fuse into the matmul kernel's epilogue.
+      const fused = fusedForm(act) ?? 'linear';
       const y = dense(x, this.kernel!, this.bias, fused);
       return fused === act ? y : this.activation.fn(y);
     }
     // mixed_bfloat16: the kernel read as bfloat16 (its gradient comes back float32 through the
-    // cast), the float32 bias added to the float32 sums, one rounding to bfloat16 in the epilogue.
+    // cast), the float32 bias added to the float32 sums, one rounding to bfloat16 in the epilogue,
+    // which fuses relu only.
+    const fused = act === 'relu' ? act : 'linear';
     const y = dense(x, astype(this.kernel!, 'bfloat16'), this.bias, fused);
     // Other activations have no bfloat16 kernels: they run on the (exact) float32 widening.
     return fused === act ? y : astype(this.activation.fn(astype(y, 'float32')), 'bfloat16');

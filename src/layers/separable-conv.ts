@@ -8,7 +8,7 @@ import type { Regularizer, RegularizerIdentifier } from '../regularizers/index.j
 import { getRegularizer, serializeRegularizer } from '../regularizers/index.js';
 import { checkOptionNames, optionNames } from '../utils/option-names.js';
 import type { ActivationFn, ActivationName } from './activations.js';
-import { getActivation } from './activations.js';
+import { fusedForm, getActivation } from './activations.js';
 import {
   CONV_WINDOW_ARG_NAMES,
   convOutputSpatial,
@@ -151,8 +151,8 @@ export abstract class BaseSeparableConv extends Layer {
     this.computeOutputShape(x.shape);
     const opts = { strides: this.strides, padding: this.padding, dilationRate: this.dilationRate };
     const act = this.activation.name;
-    // The pointwise step is a 1x1 convolution; bias and relu ride in its epilogue.
-    const fused = act === 'relu' || act === 'linear' ? act : 'linear';
+    // The pointwise step is a 1x1 convolution; bias and the activation ride in its epilogue.
+    const fused = fusedForm(act) ?? 'linear';
     const pw = { bias: this.bias, activation: fused } as const;
     const y =
       this.rank === 1

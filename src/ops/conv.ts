@@ -1,9 +1,10 @@
-import type { FusedActivation, WindowGeometry } from '../backend/backend.js';
+import { type FusedActivation, needsPreActivation, type WindowGeometry } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
 import type { FloatArray } from '../core/dtype.js';
 import { shapeToString } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { record } from '../core/autograd.js';
+import { record, willRecord } from '../core/autograd.js';
+import { activationBackward } from './activation.js';
 import { assertFloat, uninitializedOutput } from './operand.js';
 import { reshape } from './reshape.js';
 import type { Padding } from './conv-windows.js';
@@ -18,7 +19,7 @@ export interface ConvOptions {
   dilationRate?: number | readonly number[];
   /** Added to each filter's output, of shape [filters]; fused into the matrix product. */
   bias?: Tensor | null;
-  /** 'relu' or 'linear', fused into the matrix product's epilogue. */
+  /** An activation fused into the matrix product's epilogue (relu, leaky_relu, gelu, silu...). */
   activation?: FusedActivation;
 }
 
@@ -105,7 +106,8 @@ function convolve(x: Tensor, kernel: Tensor, options: ConvOptions, what: string)
  * activation(im2col(x) @ kernel + bias) over x [N, H, W, C] and kernel [K, F] with K = KH*KW*C,
  * as [N*OH*OW, F], by the backend's two convolution kernels: forward, and a backward pass that
  * applies the relu gradient and gives d(kernel) = patches^T @ gz, d(bias) and
- * d(x) = col2im(gz @ kernel^T) at once.
+ * d(x) = col2im(gz @ kernel^T) at once. Other activations' gradients are applied before it (gelu
+ * and silu from the value before the activation, which the forward kernel then also writes).
  */
 function convProduct(
   x: Tensor,
@@ -116,13 +118,23 @@ function convProduct(
 ): Tensor {
   const dtype = x.dtype as 'float32' | 'float64';
   const [k, f] = kernel.shape as [number, number];
-  const params = { filters: f, bias: bias ? (bias.data as FloatArray) : null, activation };
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
   // The conv kernels write every entry of their outputs.
   const out = uninitializedOutput([g.n * g.outH * g.outW, f], dtype);
-  backend().convForward(x.data as FloatArray, g, kernel.data as FloatArray, params, out.data as FloatArray);
+  const pre = needsPreActivation(activation) && willRecord(inputs) ? uninitializedOutput(out.shape, dtype) : null;
+  const biasData = bias ? (bias.data as FloatArray) : null;
+  backend().convForward(
+    x.data as FloatArray,
+    g,
+    kernel.data as FloatArray,
+    { filters: f, bias: biasData, activation, preActivation: pre ? (pre.data as FloatArray) : null },
+    out.data as FloatArray,
+  );
+  const masked = activation === 'relu' ? 'relu' : 'linear';
+  const params = { filters: f, bias: biasData, activation: masked } as const;
 
-  const inputs = bias ? [x, kernel, bias] : [x, kernel];
-  return record(out, 'conv', inputs, (grad) => {
+  return record(out, 'conv', inputs, (g0) => {
+    const grad = masked === activation ? g0 : activationBackward(activation, g0, pre ?? out);
     // The raw input image needs no gradient (the first conv layer): the kernel skips col2im.
     const gx = x.requiresGrad ? uninitializedOutput(x.shape, dtype) : null;
     const gk = kernel.requiresGrad ? uninitializedOutput([k, f], dtype) : null;

@@ -1,6 +1,6 @@
-import type { FusedActivation } from '../backend/backend.js';
+import { type FusedActivation, needsPreActivation } from '../backend/backend.js';
 import { backend } from '../backend/registry.js';
-import { noGrad, record } from '../core/autograd.js';
+import { noGrad, record, willRecord } from '../core/autograd.js';
 import type { FloatArray } from '../core/dtype.js';
 import { broadcastShapes, shapeToString, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
@@ -10,6 +10,7 @@ import { sum } from './reduce.js';
 import { reshape } from './reshape.js';
 import { reluGrad } from './unary.js';
 import { astype } from './cast.js';
+import { activationBackward } from './activation.js';
 
 /** Batched matrix product on [..., m, k] x [..., k, n] with NumPy batch broadcasting. */
 function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean, what: string): Tensor {
@@ -85,9 +86,19 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
   }
   if (x.dtype !== kernel.dtype) throw new Error(`dense: input is ${x.dtype} but the kernel is ${kernel.dtype}.`);
   const rows = x.size / inDim;
-  if (x.dtype === 'bfloat16') return denseBf16(x, kernel, bias, activation, rows, inDim, units);
+  if (x.dtype === 'bfloat16') {
+    if (activation !== 'linear' && activation !== 'relu') {
+      throw new Error(`dense: bfloat16 fuses only relu and linear, not ${activation}.`);
+    }
+    return denseBf16(x, kernel, bias, activation, rows, inDim, units);
+  }
   assertFloat(x, 'dense');
-  const out = uninitializedOutput([...x.shape.slice(0, -1), units], x.dtype);
+  const outShape = [...x.shape.slice(0, -1), units];
+  const out = uninitializedOutput(outShape, x.dtype);
+  const inputs = bias ? [x, kernel, bias] : [x, kernel];
+  // gelu and silu need the value before the activation for their gradient: the epilogue writes it
+  // as well, only when a gradient will be asked for.
+  const pre = needsPreActivation(activation) && willRecord(inputs) ? uninitializedOutput(outShape, x.dtype) : null;
   backend().matmul(x.data as FloatArray, kernel.data as FloatArray, out.data as FloatArray, {
     batch: 1,
     m: rows,
@@ -99,10 +110,10 @@ export function dense(x: Tensor, kernel: Tensor, bias: Tensor | null, activation
     bBatchStride: 0,
     bias: bias ? (bias.data as FloatArray) : null,
     activation,
+    preActivation: pre ? (pre.data as FloatArray) : null,
   });
-  const inputs = bias ? [x, kernel, bias] : [x, kernel];
   return record(out, 'dense', inputs, (g) => {
-    const gz = reshape(activation === 'relu' ? reluGrad(g, out) : g, [rows, units]);
+    const gz = reshape(activationBackward(activation, g, pre ?? out), [rows, units]);
     // The first layer's input needs no gradient: skipping it saves a third of the layer's backward.
     const gx = x.requiresGrad ? reshape(product(gz, kernel, false, true, 'dense'), x.shape) : null;
     const gw = kernel.requiresGrad ? product(reshape(x, [rows, inDim]), gz, true, false, 'dense') : null;

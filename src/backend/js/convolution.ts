@@ -28,10 +28,12 @@ export function convForward(
   const one = { ...g, n: 1 };
   for (let img = 0; img < g.n; img++) {
     im2col(x.subarray(img * imageLen, (img + 1) * imageLen), one, cols);
-    matmul(cols, kernel, out.subarray(img * positions * p.filters, (img + 1) * positions * p.filters), {
+    const span = [img * positions * p.filters, (img + 1) * positions * p.filters] as const;
+    matmul(cols, kernel, out.subarray(...span), {
       ...product(positions, p.filters, k, false, false),
       bias: p.bias ?? null,
       activation: p.activation,
+      preActivation: p.preActivation?.subarray(...span) ?? null,
     });
   }
 }
@@ -45,6 +47,9 @@ export function convBackward(
   grad: FloatArray,
   d: ConvGradients,
 ): void {
+  if (p.activation !== 'linear' && p.activation !== 'relu') {
+    throw new Error(`convBackward: the ${p.activation} gradient is applied before the kernel; pass 'linear'.`);
+  }
   const f = p.filters;
   const k = g.kh * g.kw * g.c;
   const positions = g.outH * g.outW;

@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
 import { binary, cast, clip, reluGrad, unary } from './elementwise.js';
+import { activation, activationGrad } from './activation.js';
 import { dropout } from './dropout.js';
 import { argReduce, reduce } from './reduce.js';
 import { matmul } from './matmul.js';
@@ -45,6 +46,8 @@ export const jsBackend: Backend = {
   attentionBackward,
   dropout,
   reluGrad,
+  activation,
+  activationGrad,
   batchNormStats,
   channelAffine,
   batchNormGradSums,

@@ -1,4 +1,5 @@
-import type { MatmulParams } from '../backend.js';
+import { LEAKY_RELU_SLOPE, type MatmulParams } from '../backend.js';
+import { applyEpilogue } from './activation.js';
 import type { FloatArray } from '../../core/dtype.js';
 import { like } from './like.js';
 
@@ -25,7 +26,7 @@ export function matmul(a: FloatArray, b: FloatArray, out: FloatArray, p: MatmulP
     const cOff = bt * m * n;
     if (p.transB) gemmNT(aMat, aOff, b, bOff, out, cOff, m, n, k);
     else gemmNN(aMat, aOff, b, bOff, out, cOff, m, n, k);
-    epilogue(out, cOff, m, n, p);
+    applyEpilogue(out, cOff, m, n, p.bias, p.activation ?? 'linear', LEAKY_RELU_SLOPE, p.preActivation);
   }
 }
 
@@ -74,21 +75,6 @@ function gemmNT(
       let s = 0;
       for (let kk = 0; kk < k; kk++) s += a[ai + kk]! * b[bj + kk]!;
       c[cOff + i * n + j] = s;
-    }
-  }
-}
-
-function epilogue(c: FloatArray, cOff: number, m: number, n: number, p: MatmulParams): void {
-  const bias = p.bias;
-  const relu = p.activation === 'relu';
-  if (!bias && !relu) return;
-  for (let i = 0; i < m; i++) {
-    const ci = cOff + i * n;
-    for (let j = 0; j < n; j++) {
-      let v = c[ci + j]!;
-      if (bias) v += bias[j]!;
-      if (relu && v < 0) v = 0;
-      c[ci + j] = v;
     }
   }
 }

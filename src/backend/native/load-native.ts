@@ -13,12 +13,13 @@ export interface NativeAddon {
   cast(x: ArrayBufferView, out: ArrayBufferView): void;
   reduce(op: number, x: ArrayBufferView, outer: number, n: number, inner: number, out: ArrayBufferView): void;
   argReduce(op: number, x: ArrayBufferView, outer: number, n: number, inner: number, out: Int32Array): void;
-  /** meta = [batch, m, n, k, transA, transB, aBatchStride, bBatchStride, relu]. */
+  /** meta = [batch, m, n, k, transA, transB, aBatchStride, bBatchStride, activation code]. */
   matmul(
     a: ArrayBufferView,
     b: ArrayBufferView,
     out: ArrayBufferView,
     bias: ArrayBufferView | null,
+    preActivation: ArrayBufferView | null,
     meta: Float64Array,
   ): void;
   /** meta = [rank, shape..., perm...]. */
@@ -42,12 +43,13 @@ export interface NativeAddon {
   /** meta = [n, h, w, c, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft, outH, outW] for the window kernels. */
   im2col(x: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
   col2im(cols: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
-  /** meta = window geometry, then filters and relu (0/1). */
+  /** meta = window geometry, then filters and the activation code (FUSED_ACTIVATION_CODE). */
   convForward(
     x: ArrayBufferView,
     kernel: ArrayBufferView,
     bias: ArrayBufferView | null,
     out: ArrayBufferView,
+    preActivation: ArrayBufferView | null,
     meta: Float64Array,
   ): void;
   depthwiseConvForward(x: ArrayBufferView, kernel: ArrayBufferView, out: ArrayBufferView, meta: Float64Array): void;
@@ -127,6 +129,8 @@ export interface NativeAddon {
   /** Fused training kernels: inverted dropout with a counter-based mask, and relu's backward. */
   dropout(x: ArrayBufferView, seed0: number, seed1: number, rate: number, out: ArrayBufferView): void;
   reluGrad(grad: ArrayBufferView, y: ArrayBufferView, out: ArrayBufferView): void;
+  activation(act: number, x: ArrayBufferView, alpha: number, out: ArrayBufferView): void;
+  activationGrad(act: number, grad: ArrayBufferView, x: ArrayBufferView, alpha: number, out: ArrayBufferView): void;
   batchNormStats(
     x: ArrayBufferView,
     rows: number,

@@ -9,6 +9,7 @@ import type {
 } from '../backend.js';
 import {
   ARITHMETIC_OPS,
+  FUSED_ACTIVATION_CODE,
   COMPARE_OPS,
   RECURRENT_ACTIVATIONS,
   RECURRENT_CELLS,
@@ -52,7 +53,7 @@ function writeMatmul(p: MatmulParams): void {
   meta[5] = p.transB ? 1 : 0;
   meta[6] = p.aBatchStride;
   meta[7] = p.bBatchStride;
-  meta[8] = p.activation === 'relu' ? 1 : 0;
+  meta[8] = FUSED_ACTIVATION_CODE[p.activation ?? 'linear'];
 }
 
 // Fused recurrent kernels: meta = [cell, batch, time, units, activation, recurrentActivation], codes
@@ -86,7 +87,7 @@ function writeWindow(g: WindowGeometry): void {
 function writeConv(g: WindowGeometry, p: ConvParams): void {
   writeWindow(g);
   meta[14] = p.filters;
-  meta[15] = p.activation === 'relu' ? 1 : 0;
+  meta[15] = FUSED_ACTIVATION_CODE[p.activation];
 }
 
 /**
@@ -138,7 +139,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     },
     matmul(a, b, out, p) {
       writeMatmul(p);
-      addon.matmul(a, b, out, p.bias ?? null, meta);
+      addon.matmul(a, b, out, p.bias ?? null, p.preActivation ?? null, meta);
     },
     matmulBf16(a, b, out, p) {
       writeMatmul(p);
@@ -174,7 +175,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     },
     convForward(x, g, kernel, p, out) {
       writeConv(g, p);
-      addon.convForward(x, kernel, p.bias ?? null, out, meta);
+      addon.convForward(x, kernel, p.bias ?? null, out, p.preActivation ?? null, meta);
     },
     convBackward(x, g, kernel, p, y, grad, d) {
       writeConv(g, p);
@@ -215,6 +216,12 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     },
     reluGrad(grad, y, out) {
       addon.reluGrad(grad, y, out);
+    },
+    activation(act, x, alpha, out) {
+      addon.activation(FUSED_ACTIVATION_CODE[act], x, alpha, out);
+    },
+    activationGrad(act, grad, x, alpha, out) {
+      addon.activationGrad(FUSED_ACTIVATION_CODE[act], grad, x, alpha, out);
     },
     batchNormStats(x, rows, channels, mean, variance) {
       addon.batchNormStats(x, rows, channels, mean, variance);

@@ -9,6 +9,7 @@ import type {
 } from '../backend.js';
 import {
   ARITHMETIC_OPS,
+  FUSED_ACTIVATION_CODE,
   COMPARE_OPS,
   RECURRENT_ACTIVATIONS,
   RECURRENT_CELLS,
@@ -126,6 +127,8 @@ const MODULE_KERNELS = {
   depthwiseConvBackward: 43,
   attention: 44,
   attentionBackward: 45,
+  activation: 46,
+  activationGrad: 47,
 } as const satisfies Partial<Record<KernelName, number>>;
 const UNARY_CODE = new Map<UnaryOp, number>(UNARY_OPS.map((op, i) => [op, i]));
 const BINARY_CODE = new Map<BinaryOp, number>([...ARITHMETIC_OPS, ...COMPARE_OPS].map((op, i) => [op, i]));
@@ -487,7 +490,7 @@ function writeWindow(m: Float64Array, g: WindowGeometry): void {
 function writeConv(m: Float64Array, g: WindowGeometry, p: ConvParams): void {
   writeWindow(m, g);
   m[14] = p.filters;
-  m[15] = p.activation === 'relu' ? 1 : 0;
+  m[15] = FUSED_ACTIVATION_CODE[p.activation];
 }
 
 function writeMatmul(m: Float64Array, p: MatmulParams): void {
@@ -499,7 +502,7 @@ function writeMatmul(m: Float64Array, p: MatmulParams): void {
   m[5] = p.transB ? 1 : 0;
   m[6] = p.aBatchStride;
   m[7] = p.bBatchStride;
-  m[8] = p.activation === 'relu' ? 1 : 0;
+  m[8] = FUSED_ACTIVATION_CODE[p.activation ?? 'linear'];
 }
 
 function writeRecurrent(m: Float64Array, p: RecurrentParams): void {
@@ -570,7 +573,7 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
     },
     matmul(a, b, out, p) {
       writeMatmul(m, p);
-      rt.call('matmul', [a, b, out, p.bias ?? null], ['in', 'in', 'out', 'in']);
+      rt.call('matmul', [a, b, out, p.bias ?? null, p.preActivation ?? null], ['in', 'in', 'out', 'in', 'out']);
     },
     transpose(x, shape, perm, out) {
       const r = shape.length;
@@ -605,7 +608,11 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
     },
     convForward(x, g, kernel, p, out) {
       writeConv(m, g, p);
-      rt.call('convForward', [x, kernel, p.bias ?? null, out], ['in', 'in', 'in', 'out']);
+      rt.call(
+        'convForward',
+        [x, kernel, p.bias ?? null, out, p.preActivation ?? null],
+        ['in', 'in', 'in', 'out', 'out'],
+      );
     },
     convBackward(x, g, kernel, p, y, grad, d) {
       writeConv(m, g, p);
@@ -679,6 +686,16 @@ export function createWasmBackend(rt: WasmRuntime): Backend {
     },
     reluGrad(grad, y, out) {
       rt.call('reluGrad', [grad, y, out], ['in', 'in', 'out']);
+    },
+    activation(act, x, alpha, out) {
+      m[0] = FUSED_ACTIVATION_CODE[act];
+      m[1] = alpha;
+      rt.call('activation', [x, out], ['in', 'out']);
+    },
+    activationGrad(act, grad, x, alpha, out) {
+      m[0] = FUSED_ACTIVATION_CODE[act];
+      m[1] = alpha;
+      rt.call('activationGrad', [grad, x, out], ['in', 'in', 'out']);
     },
     batchNormStats(x, rows, channels, mean, variance) {
       m[0] = rows;
