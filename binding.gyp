@@ -13,6 +13,7 @@
         "native/depthwise_conv.cc",
         "native/dropout.cc",
         "native/elementwise.cc",
+        "native/exp_shifted.cc",
         "native/gemm.cc",
         "native/gemm_avx2.cc",
         "native/gemm_avx512.cc",

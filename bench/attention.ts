@@ -9,9 +9,9 @@
  */
 import { intArg, parseArgs } from '../examples/args.js';
 import { gradients } from '../src/core/autograd.js';
-import { loadNativeBackend } from '../src/backend/native/index.js';
+import { loadNativeBackend, nativeAddon } from '../src/backend/native/index.js';
 import { loadWasmBackend } from '../src/backend/wasm/node.js';
-import { getBackend, setBackend } from '../src/backend/registry.js';
+import { backend, getBackend, setBackend } from '../src/backend/registry.js';
 import * as ops from '../src/ops/index.js';
 import { MultiHeadAttention } from '../src/layers/multi-head-attention.js';
 import type { Tensor } from '../src/core/tensor.js';
@@ -49,3 +49,44 @@ console.log(
     rounds: rows.map((r) => r.map((v) => +v.toFixed(2))),
   }),
 );
+
+// The attention kernels alone (no projections), native only: forward with the softmax's exp as
+// the AVX2 polynomial and as libm's scalar exp, alternating, and the backward pass.
+const addon = getBackend() === 'native' ? nativeAddon() : null;
+if (addon) {
+  const be = backend();
+  const [B, T, H, D] = [32, 200, 2, 32];
+  const q = ops.randomNormal([B, T, H * D]).data as Float32Array;
+  const k = ops.randomNormal([B, T, H * D]).data as Float32Array;
+  const v = ops.randomNormal([B, T, H * D]).data as Float32Array;
+  const g = ops.randomNormal([B, T, H * D]).data as Float32Array;
+  const out = new Float32Array(B * T * H * D);
+  const probs = new Float32Array(B * H * T * T);
+  const [dq, dk, dv] = [out.slice(), out.slice(), out.slice()];
+  const p = { batch: B, tq: T, tk: T, heads: H, dk: D, dv: D, scale: 1 / Math.sqrt(D), maskBatch: 1 };
+  const ms = (f: () => void, n: number): number => {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) f();
+    return Number(process.hrtime.bigint() - t) / 1e6 / n;
+  };
+  const forward = (): void => be.attention(q, k, v, null, p, out, probs);
+  const backward = (): void => be.attentionBackward(q, k, v, null, probs, g, p, dq, dk, dv);
+  const kernelRows: [number, number, number][] = [];
+  for (let r = 0; r < rounds; r++) {
+    const simd = addon.setExpSimd(true);
+    const a = ms(forward, 10);
+    addon.setExpSimd(false);
+    const b = ms(forward, 10);
+    addon.setExpSimd(simd);
+    kernelRows.push([a, b, ms(backward, 10)]);
+  }
+  console.log(
+    JSON.stringify({
+      kernels: 'attention',
+      exp_simd: addon.setExpSimd(true),
+      forward_ms: +med(kernelRows.map((r) => r[0])).toFixed(3),
+      forward_libm_exp_ms: +med(kernelRows.map((r) => r[1])).toFixed(3),
+      backward_ms: +med(kernelRows.map((r) => r[2])).toFixed(3),
+    }),
+  );
+}

@@ -12,6 +12,7 @@
 #include "cpu_features.h"
 #include "dropout.h"
 #include "elementwise.h"
+#include "exp_shifted.h"
 #include "gemm.h"
 #include "infer.h"
 #include "layout.h"
@@ -465,6 +466,11 @@ ds::Isa parse_isa(const std::string& s) {
   return ds::Isa::Generic;
 }
 
+// Tests compare the vector exp of the softmax kernels with libm's: setExpSimd(false) uses libm.
+Napi::Value SetExpSimd(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), ds::set_exp_simd(info[0].ToBoolean().Value()));
+}
+
 Napi::Value SetGemmIsa(const Napi::CallbackInfo& info) {
   const std::string s = info[0].ToString().Utf8Value();
   return Napi::String::New(info.Env(), ds::isa_name(ds::set_gemm_isa(parse_isa(s))));
@@ -630,6 +636,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   fn("threadPoolStatus", ThreadPoolStatus);
   fn("cpuIsa", CpuIsa);
   fn("setGemmIsa", SetGemmIsa);
+  fn("setExpSimd", SetExpSimd);
   fn("getGemmIsa", GetGemmIsa);
   fn("blasLoad", BlasLoad);
   fn("blasInfo", BlasInfo);

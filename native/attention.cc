@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "exp_shifted.h"
 #include "gemm.h"
 #include "thread_pool.h"
 
@@ -61,12 +62,7 @@ void forward_t(const T* q, const T* k, const T* v, const T* keep, const Attentio
           r[j] = s;
           if (s > max) max = s;
         }
-        double sum = 0;
-        for (size_t j = 0; j < p.tk; j++) {
-          const T e = std::exp(r[j] - max);
-          r[j] = e;
-          sum += (double)e;
-        }
+        const double sum = exp_shifted(r, p.tk, max, r);
         const T inv = (T)(1.0 / sum);
         for (size_t j = 0; j < p.tk; j++) r[j] *= inv;
       }

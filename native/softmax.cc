@@ -1,5 +1,7 @@
 #include "softmax.h"
 
+#include "exp_shifted.h"
+
 #include <cmath>
 
 #include "thread_pool.h"
@@ -17,18 +19,6 @@ T row_max(const T* x, size_t n) {
   return m;
 }
 
-// Writes exp(x - max) to e and returns the sum, accumulated in double as the reference does.
-template <class T>
-double exp_shifted(const T* x, size_t n, T max, T* e) {
-  double sum = 0;
-  for (size_t j = 0; j < n; j++) {
-    T v = std::exp(x[j] - max);
-    e[j] = v;
-    sum += (double)v;
-  }
-  return sum;
-}
-
 template <class T>
 void softmax_t(const T* x, size_t rows, size_t n, bool log, T* out) {
   parallel_for(rows, kGrain / (n + 1) + 1, [&](size_t b, size_t e) {
@@ -37,8 +27,8 @@ void softmax_t(const T* x, size_t rows, size_t n, bool log, T* out) {
       T* o = out + r * n;
       const T max = row_max(xr, n);
       if (log) {
-        double sum = 0;
-        for (size_t j = 0; j < n; j++) sum += (double)std::exp(xr[j] - max);
+        // exp lands in o only to be summed; o is then overwritten with x - lse.
+        const double sum = exp_shifted(xr, n, max, o);
         const double lse = (double)max + std::log(sum);
         for (size_t j = 0; j < n; j++) o[j] = (T)((double)xr[j] - lse);
       } else {

@@ -233,6 +233,8 @@ export interface NativeAddon {
   cpuIsa(): string;
   /** Forces the float32 GEMM kernel family (capped at the CPU's); returns the one now used. */
   setGemmIsa(isa: string): string;
+  /** Whether the softmax kernels' exp uses the AVX2 polynomial (true, if the CPU has it) or libm; returns what is now used. */
+  setExpSimd(on: boolean): boolean;
   getGemmIsa(): string;
   /** Bench only: dlopen OpenBLAS; returns null on success or the error. */
   blasLoad(path?: string | null): string | null;
