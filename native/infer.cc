@@ -34,8 +34,14 @@ constexpr size_t kMaxRowsPerPass = 8;
 // Rows of w per chunk when k is split (only when k > 2 chunks' worth).
 constexpr size_t kChunk = 1024;
 
-// Column tile width for a pass of R rows: R x (width / 16) accumulators stay in registers.
-constexpr size_t tile_width(size_t rows) { return rows <= 2 ? 128 : rows <= 4 ? 64 : 32; }
+// Column tile width for a pass of R rows: R x (width / 16) accumulators stay in the 32 zmm
+// registers (AVX-512; the portable kernel uses the same tiles).
+constexpr size_t tile_width_wide(size_t rows) { return rows <= 2 ? 128 : rows <= 4 ? 64 : 32; }
+// AVX2 has 16 ymm registers: R x (width / 8) accumulators, the broadcast row value and a load of w.
+constexpr size_t tile_width_avx2(size_t rows) {
+  return rows <= 1 ? 64 : rows <= 2 ? 48 : rows <= 3 ? 32 : rows <= 4 ? 24 : rows <= 6 ? 16 : 8;
+}
+size_t tile_width(size_t rows) { return gemm_isa() == Isa::Avx2 ? tile_width_avx2(rows) : tile_width_wide(rows); }
 
 // acc [R, width] = x[r, k0:k1] @ w[k0:k1, j0:j0 + width] (raw sums), width <= W.
 template <int R, int W>
@@ -83,13 +89,41 @@ __attribute__((target("avx512f"))) void dense_block_avx512(const float* x, size_
 }
 #endif
 
+#ifdef DS_INFER_X86
+template <int R, int W>
+__attribute__((target("avx2,fma"))) void dense_block_avx2(const float* x, size_t lda, const float* w, size_t n,
+                                                          size_t k0, size_t k1, size_t j0, size_t width, float* acc) {
+  constexpr int V = W / 8;
+  // Lane masks for a partial last tile (maskload reads nothing where the mask is off).
+  __m256i m[V];
+  for (int v = 0; v < V; v++) {
+    alignas(32) int32_t lanes[8];
+    for (int l = 0; l < 8; l++) lanes[l] = (size_t)(v * 8 + l) < width ? -1 : 0;
+    m[v] = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes));
+  }
+  __m256 a[R][V];
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) a[r][v] = _mm256_setzero_ps();
+  const float* wp = w + k0 * n + j0;
+  for (size_t kk = k0; kk < k1; kk++, wp += n) {
+    for (int v = 0; v < V; v++) {
+      const __m256 b = _mm256_maskload_ps(wp + v * 8, m[v]);
+      for (int r = 0; r < R; r++) a[r][v] = _mm256_fmadd_ps(_mm256_set1_ps(x[r * lda + kk]), b, a[r][v]);
+    }
+  }
+  for (int r = 0; r < R; r++)
+    for (int v = 0; v < V; v++) _mm256_storeu_ps(acc + r * W + v * 8, a[r][v]);
+}
+#endif
+
 using BlockFn = void (*)(const float*, size_t, const float*, size_t, size_t, size_t, size_t, size_t, float*);
 
 template <int R>
 BlockFn block_fn() {
-  constexpr int W = (int)tile_width(R);
+  constexpr int W = (int)tile_width_wide(R);
 #ifdef DS_INFER_X86
   if (gemm_isa() == Isa::Avx512) return dense_block_avx512<R, W>;
+  if (gemm_isa() == Isa::Avx2) return dense_block_avx2<R, (int)tile_width_avx2(R)>;
 #endif
   return dense_block_generic<R, W>;
 }
