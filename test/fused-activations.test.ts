@@ -21,6 +21,7 @@ import { dense } from '../src/ops/matmul.js';
 import { conv2d } from '../src/ops/conv.js';
 import { Dense } from '../src/layers/dense.js';
 import { Conv2D } from '../src/layers/conv2d.js';
+import type { Layer } from '../src/layers/layer.js';
 import { gelu, leakyRelu, silu } from '../src/layers/activations.js';
 import { axisGeometry } from '../src/ops/conv-windows.js';
 import { gradcheck, makeInput } from './helpers/gradcheck.js';
@@ -246,6 +247,15 @@ test('convForward epilogue: every activation with the pre-activation output, Win
   }
 });
 
+/** The public functions that run each activation's kernel on its own (leaky_relu with a slope of its own). */
+const STANDALONE: Record<Exclude<FusedActivation, 'linear'>, (x: Tensor) => Tensor> = {
+  relu: (x) => ops.relu(x),
+  leaky_relu: (x) => leakyRelu(x, 0.3),
+  gelu: (x) => gelu(x),
+  gelu_tanh: (x) => gelu(x, true),
+  silu: (x) => silu(x),
+};
+
 test('dense and conv2d with each fused activation: float64 gradients against finite differences, on every backend', () => {
   const saved = getBackend();
   try {
@@ -263,25 +273,7 @@ test('dense and conv2d with each fused activation: float64 gradients against fin
         gradcheck(([xi, ki, bi]) => conv2d(xi!, ki!, { padding: 'same', bias: bi!, activation: act }), [img, k, cb], {
           name: `${name} conv2d ${act}`,
         });
-        gradcheck(
-          ([xi]) =>
-            ops.mul(
-              act === 'gelu_tanh'
-                ? gelu(xi!, true)
-                : act === 'gelu'
-                  ? gelu(xi!)
-                  : act === 'silu'
-                    ? silu(xi!)
-                    : act === 'leaky_relu'
-                      ? leakyRelu(xi!, 0.3)
-                      : ops.relu(xi!),
-              1,
-            ),
-          [x],
-          {
-            name: `${name} standalone ${act}`,
-          },
-        );
+        gradcheck(([xi]) => STANDALONE[act](xi!), [x], { name: `${name} standalone ${act}` });
       }
     }
   } finally {
@@ -293,23 +285,30 @@ test('Dense and Conv2D layers with gelu, silu and leaky_relu compute the linear 
   const r = new Random(5);
   const x = makeInput(r, { shape: [4, 6] }, 'float32');
   const img = makeInput(r, { shape: [2, 6, 6, 3] }, 'float32');
-  for (const act of ['gelu', 'silu', 'leaky_relu'] as const) {
-    const fused = new Dense(7, { activation: act });
-    const linear = new Dense(7);
-    fused.apply(x);
-    linear.apply(x);
+  // The fused layer against the same weights in a linear layer, then the activation on its own.
+  const check = (
+    fused: Layer,
+    linear: Layer,
+    input: Tensor,
+    act: 'gelu' | 'silu' | 'leaky_relu',
+    what: string,
+  ): void => {
+    fused.apply(input);
+    linear.apply(input);
     linear.setWeights(fused.getWeights());
-    const z = linear.apply(x) as Tensor;
-    const want = act === 'gelu' ? gelu(z) : act === 'silu' ? silu(z) : leakyRelu(z);
-    same((fused.apply(x) as Tensor).data, want.data, `Dense ${act}`);
-    const fc = new Conv2D(4, 3, { activation: act, padding: 'same' });
-    const lc = new Conv2D(4, 3, { padding: 'same' });
-    fc.apply(img);
-    lc.apply(img);
-    lc.setWeights(fc.getWeights());
-    const zc = lc.apply(img) as Tensor;
-    const wc = act === 'gelu' ? gelu(zc) : act === 'silu' ? silu(zc) : leakyRelu(zc);
-    same((fc.apply(img) as Tensor).data, wc.data, `Conv2D ${act}`);
+    const want =
+      act === 'leaky_relu' ? leakyRelu(linear.apply(input) as Tensor) : STANDALONE[act](linear.apply(input) as Tensor);
+    same((fused.apply(input) as Tensor).data, want.data, `${what} ${act}`);
+  };
+  for (const act of ['gelu', 'silu', 'leaky_relu'] as const) {
+    check(new Dense(7, { activation: act }), new Dense(7), x, act, 'Dense');
+    check(
+      new Conv2D(4, 3, { activation: act, padding: 'same' }),
+      new Conv2D(4, 3, { padding: 'same' }),
+      img,
+      act,
+      'Conv2D',
+    );
   }
 });
 
