@@ -72,6 +72,18 @@ inline T activation_derivative(Act a, T z, T alpha) {
   return T(1);
 }
 
+// How an epilogue applies `a`: relu inside the micro-kernel's (or Winograd's) store when the
+// values before it are not wanted; any other activation, or relu with those values kept, as a
+// pass over the finished rows (activate_rows).
+struct EpilogueSplit {
+  bool relu_in_store;
+  bool rows_pass;
+};
+inline EpilogueSplit split_epilogue(Act a, bool keep_pre) {
+  const bool relu = a == Act::Relu && !keep_pre;
+  return {relu, keep_pre || (a != Act::Linear && !relu)};
+}
+
 // The epilogue's activation over `rows` rows of n values (row stride ld) of c, in place; pre, when
 // not null, first receives the values (same strides). The activation is chosen once per call, not
 // per element, so each loop is a plain map the compiler can unroll.

@@ -82,19 +82,17 @@ template <class T>
 void forward_t(const T* x, const T* kernel, const T* bias, const WindowGeometry& g, size_t f, Act act, T* pre, T* out) {
   const Sizes s = sizes<T>(g);
   if (s.positions == 0 || g.n == 0 || f == 0) return;
-  // Winograd's output transform fuses relu; other activations (or relu with its input kept) run on
-  // each image's output while it is in cache.
-  const bool relu = act == Act::Relu && !pre;
-  const bool post = pre || (act != Act::Linear && !relu);
   if (winograd_applies(g, f)) {
+    // Winograd's output transform fuses relu; the rows pass runs on each image's output while it is
+    // in cache.
+    const EpilogueSplit ep = split_epilogue(act, pre != nullptr);
     const Winograd3x3<T> wino(kernel, g.c, f, false);
     std::atomic<size_t> next{0};
     auto job = [&](int, int) {
-      for (size_t img; (img = next.fetch_add(1, std::memory_order_relaxed)) < g.n;)
-      {
+      for (size_t img; (img = next.fetch_add(1, std::memory_order_relaxed)) < g.n;) {
         T* o = out + img * s.positions * f;
-        wino.run(x + img * s.imageLen, g.h, g.w, g.padTop, g.padLeft, g.outH, g.outW, o, bias, relu);
-        if (post) activate_rows(act, o, f, s.positions, f, pre ? pre + img * s.positions * f : nullptr);
+        wino.run(x + img * s.imageLen, g.h, g.w, g.padTop, g.padLeft, g.outH, g.outW, o, bias, ep.relu_in_store);
+        if (ep.rows_pass) activate_rows(act, o, f, s.positions, f, pre ? pre + img * s.positions * f : nullptr);
       }
     };
     run_dynamic(num_threads(), job);

@@ -170,9 +170,7 @@ template <class T>
 void gemm_single(const Gemm<T>& g, const MicroKernel<T>& uk) {
   const int MR = uk.mr, NR = uk.nr;
   const Blocking<T> bl = blocking(g, uk);
-  // The micro-kernel applies relu itself unless the pre-activation values are wanted too.
-  const bool relu = g.act == Act::Relu && !g.pre;
-  const bool post = g.pre || (g.act != Act::Linear && !relu);
+  const EpilogueSplit ep = split_epilogue(g.act, g.pre != nullptr);
   T* ap = scratch<T>(0, (size_t)MR * bl.kc);
   T* bp = scratch<T>(1, bl.kc * bl.nc);
   for (size_t jc = 0; jc < g.n; jc += bl.nc) {
@@ -181,7 +179,7 @@ void gemm_single(const Gemm<T>& g, const MicroKernel<T>& uk) {
     for (size_t pc = 0; pc < g.k; pc += bl.kc) {
       const size_t kc = g.k - pc < bl.kc ? g.k - pc : bl.kc;
       const bool first = pc == 0, last = pc + kc >= g.k;
-      const int flags = (first && !g.accumulate ? 0 : G_ACCUM) | (last && relu ? G_RELU : 0);
+      const int flags = (first && !g.accumulate ? 0 : G_ACCUM) | (last && ep.relu_in_store ? G_RELU : 0);
       pack_b(g, jc, nc, pc, kc, NR, bp, uk.pack_bt);
       for (size_t i = 0; i < g.m; i += MR) {
         const int mr = (int)(g.m - i < (size_t)MR ? g.m - i : MR);
@@ -194,7 +192,7 @@ void gemm_single(const Gemm<T>& g, const MicroKernel<T>& uk) {
           uk.fn(kc, ap, bp + jp * kc * NR, crow + j, g.ldc, mr, nr, flags, bias);
         }
         // Other activations run on the finished rows while they are still in cache.
-        if (last && post) activate_rows(g.act, crow, g.ldc, mr, nc, g.pre ? g.pre + i * g.ldc + jc : nullptr);
+        if (last && ep.rows_pass) activate_rows(g.act, crow, g.ldc, mr, nc, g.pre ? g.pre + i * g.ldc + jc : nullptr);
       }
     }
   }
@@ -366,8 +364,7 @@ void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ld
     activate_rows(act, c, ldc, m, b.n, pre);
     return;
   }
-  const bool relu = act == Act::Relu && !pre;
-  const bool post = pre || (act != Act::Linear && !relu);
+  const EpilogueSplit ep = split_epilogue(act, pre != nullptr);
   const MicroKernel<T>& uk = b.uk;
   const int MR = uk.mr, NR = uk.nr;
   Gemm<T> g{};
@@ -380,7 +377,7 @@ void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ld
     for (size_t pc = 0; pc < b.k; pc += b.kc) {
       const size_t kc = b.k - pc < b.kc ? b.k - pc : b.kc;
       const bool last = pc + kc >= b.k;
-      const int flags = (accumulate || pc > 0 ? G_ACCUM : 0) | (last && relu ? G_RELU : 0);
+      const int flags = (accumulate || pc > 0 ? G_ACCUM : 0) | (last && ep.relu_in_store ? G_RELU : 0);
       pack_a(g, i, mr, pc, kc, MR, ap, uk.pack_a);
       const T* bp = b.data.get() + pc * b.panels * NR;
       for (size_t jp = 0; jp < b.panels; jp++) {
@@ -389,7 +386,7 @@ void gemm_prepacked(const T* a, size_t lda, const PackedB<T>& b, T* c, size_t ld
         uk.fn(kc, ap, bp + jp * kc * NR, crow + j, ldc, mr, nr, flags, pc == 0 && bias ? bias + j : nullptr);
       }
     }
-    if (post) activate_rows(act, crow, ldc, mr, b.n, pre ? pre + i * ldc : nullptr);
+    if (ep.rows_pass) activate_rows(act, crow, ldc, mr, b.n, pre ? pre + i * ldc : nullptr);
   }
 }
 

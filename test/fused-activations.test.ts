@@ -25,7 +25,7 @@ import type { Layer } from '../src/layers/layer.js';
 import { gelu, leakyRelu, silu } from '../src/layers/activations.js';
 import { axisGeometry } from '../src/ops/conv-windows.js';
 import { gradcheck, makeInput } from './helpers/gradcheck.js';
-import { nativeBackend, rng, wasmBackend } from './helpers/native.js';
+import { assertClose, nativeBackend, rng, wasmBackend } from './helpers/native.js';
 
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
 type FloatArr = Float32Array | Float64Array;
@@ -44,20 +44,6 @@ function random(C: FloatCtor, n: number, seed: number, scale = 6): FloatArr {
   const a = new C(n);
   for (let i = 0; i < n; i++) a[i] = (r() * 2 - 1) * scale;
   return a;
-}
-
-function close(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol: number, atol: number): void {
-  assert.equal(got.length, want.length, `${what}: length`);
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i]!;
-    const w = want[i]!;
-    if (Number.isNaN(w)) {
-      assert.ok(Number.isNaN(g), `${what}[${i}]: expected NaN, got ${g}`);
-      continue;
-    }
-    if (g === w) continue;
-    assert.ok(Math.abs(g - w) <= atol + rtol * Math.abs(w), `${what}[${i}]: ${g} vs reference ${w}`);
-  }
 }
 
 function same(got: ArrayLike<number>, want: ArrayLike<number>, what: string): void {
@@ -113,10 +99,10 @@ test('activation and activationGrad kernels: native (1 and 2 threads) and wasm a
             be.activation(act, x, 0.1, got);
             const [rtol, atol] = tol(C);
             const what = `${name}/${threads} ${C.name} ${act} n=${n}`;
-            close(got, want, what, rtol, atol);
+            assertClose(got, want, what, rtol, atol);
             jsBackend.activationGrad(act, g, x, 0.1, want);
             be.activationGrad(act, g, x, 0.1, got.fill(NaN));
-            close(got, want, `${what} grad`, rtol, atol * 4);
+            assertClose(got, want, `${what} grad`, rtol, atol * 4);
             // In place, as the interface allows.
             const inPlace = x.slice();
             be.activation(act, inPlace, 0.1, inPlace);
@@ -159,9 +145,9 @@ test('matmul epilogue: every activation, bias, the pre-activation output, edge t
             // Sums in another order: tolerance on the scale of the products (|a| @ |b| <= k).
             const [rtol] = tol(C);
             const scale = Math.max(1, k);
-            close(got, want, what, rtol, rtol * scale);
+            assertClose(got, want, what, rtol, rtol * scale);
             if (!pre) continue;
-            close(pre, wantPre, `${what} pre`, rtol, rtol * scale);
+            assertClose(pre, wantPre, `${what} pre`, rtol, rtol * scale);
             // The kernel's two outputs agree with each other exactly: out = activation(pre), and pre
             // is the plain product (bias included) the linear epilogue writes.
             const linear = new C(batch * m * n);
@@ -233,8 +219,8 @@ test('convForward epilogue: every activation with the pre-activation output, Win
           const what = `${name} ${C.name} conv ${g.kh}x${g.kw}/${g.strideH} c=${g.c} f=${f} ${act}`;
           // Winograd's transforms round differently from the direct sums: relative to the output's scale.
           const rtol = C === Float64Array ? 1e-11 : 1e-4;
-          close(got, want, what, rtol, rtol * depth);
-          close(pre, wantPre, `${what} pre`, rtol, rtol * depth);
+          assertClose(got, want, what, rtol, rtol * depth);
+          assertClose(pre, wantPre, `${what} pre`, rtol, rtol * depth);
           const applied = new C(rows * f);
           be.activation(act, pre, 0.2, applied);
           same(got, applied, `${what} out = activation(pre)`);

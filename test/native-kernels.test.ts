@@ -7,7 +7,7 @@ import { jsBackend } from '../src/backend/js/js-backend.js';
 import { nativeAddon, setNumThreads } from '../src/backend/native/index.js';
 import type { TypedArray } from '../src/core/dtype.js';
 import { sizeOf } from '../src/core/shape.js';
-import { nativeBackend, rng } from './helpers/native.js';
+import { assertClose, nativeBackend, rng } from './helpers/native.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
 const FLOATS: readonly Ctor[] = [Float32Array, Float64Array];
@@ -33,21 +33,6 @@ function offsetView<T extends TypedArray>(a: T, pad = 3): T {
 }
 
 const SPECIALS = [0, -0, 0.5, -0.5, 1.5, 2.5, -2.5, 1, -1, NaN, Infinity, -Infinity, 1e-30, 80, -80];
-
-/** |a - e| <= atol + rtol * |e| elementwise; NaNs must match NaNs. */
-function assertClose(actual: TypedArray, expected: TypedArray, what: string, rtol = 1e-5, atol = 1e-7): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (Number.isNaN(e)) {
-      assert.ok(Number.isNaN(a), `${what}[${i}]: expected NaN, got ${a}`);
-      continue;
-    }
-    if (a === e) continue;
-    assert.ok(Math.abs(a - e) <= atol + rtol * Math.abs(e), `${what}[${i}]: native ${a} vs js ${e}`);
-  }
-}
 
 function tolFor(C: Ctor): number {
   return C === Float64Array ? 1e-12 : 1e-5;
