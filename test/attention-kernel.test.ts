@@ -93,6 +93,35 @@ for (const [name, be] of [
   });
 }
 
+test('attention kernels: a NaN key stays visible in its head and nowhere else, as in the reference', () => {
+  // Key 11 of head 0 is NaN: every score of head 0 sees it (the row max and the row dot run in
+  // eight lanes, so the NaN sits in a lane's second block), head 1 must stay finite.
+  const p: AttentionParams = { batch: 1, heads: 2, tq: 3, tk: 20, dk: 4, dv: 4, scale: 0.5, maskBatch: 1 };
+  for (const [name, be] of [['js', () => jsBackend], ['native', nativeBackend], ['wasm', wasmBackend]] as const) {
+    const r = new Random(7);
+    const q = random(Float32Array, p.tq * p.heads * p.dk, r);
+    const k = random(Float32Array, p.tk * p.heads * p.dk, r);
+    const v = random(Float32Array, p.tk * p.heads * p.dv, r);
+    const grad = random(Float32Array, p.tq * p.heads * p.dv, r, -1, 1);
+    k[11 * p.heads * p.dk + 2] = NaN;
+    const out = new Float32Array(p.tq * p.heads * p.dv);
+    const probs = new Float32Array(p.heads * p.tq * p.tk);
+    const [dq, dk, dv] = [new Float32Array(q.length), new Float32Array(k.length), new Float32Array(v.length)];
+    be().attention(q, k, v, null, p, out, probs);
+    be().attentionBackward(q, k, v, null, probs, grad, p, dq, dk, dv);
+    for (let t = 0; t < p.tq; t++)
+      for (let h = 0; h < p.heads; h++)
+        for (let d = 0; d < p.dv; d++) {
+          const o = out[(t * p.heads + h) * p.dv + d]!;
+          const g = dq[(t * p.heads + h) * p.dk + d]!;
+          assert.equal(Number.isNaN(o), h === 0, `${name} out[${t}, head ${h}, ${d}] = ${o}`);
+          assert.equal(Number.isNaN(g), h === 0, `${name} dq[${t}, head ${h}, ${d}] = ${g}`);
+        }
+    for (let i = 0; i < probs.length; i++)
+      assert.equal(Number.isNaN(probs[i]!), i < p.tq * p.tk, `${name} probs[${i}] = ${probs[i]}`);
+  }
+});
+
 test('the reference attention, worked by hand: one head, two queries, a masked key', () => {
   // q = [[1, 0], [0, 2]], k = [[1, 1], [2, 0], [0, 3]], scale 0.5; query 0 sees keys 0 and 1 only.
   // Scores row 0: 0.5 * [1, 2, (masked)] -> softmax [e^.5, e^1, 0] / (e^.5 + e^1); row 1: 0.5 * [2, 0, 6].
