@@ -97,7 +97,11 @@ test('attention kernels: a NaN key stays visible in its head and nowhere else, a
   // Key 11 of head 0 is NaN: every score of head 0 sees it (the row max and the row dot run in
   // eight lanes, so the NaN sits in a lane's second block), head 1 must stay finite.
   const p: AttentionParams = { batch: 1, heads: 2, tq: 3, tk: 20, dk: 4, dv: 4, scale: 0.5, maskBatch: 1 };
-  for (const [name, be] of [['js', () => jsBackend], ['native', nativeBackend], ['wasm', wasmBackend]] as const) {
+  for (const [name, be] of [
+    ['js', () => jsBackend],
+    ['native', nativeBackend],
+    ['wasm', wasmBackend],
+  ] as const) {
     const r = new Random(7);
     const q = random(Float32Array, p.tq * p.heads * p.dk, r);
     const k = random(Float32Array, p.tk * p.heads * p.dk, r);
