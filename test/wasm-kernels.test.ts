@@ -21,7 +21,7 @@ import { wasmInfo } from '../src/backend/wasm/register.js';
 import type { TypedArray } from '../src/core/dtype.js';
 import { sizeOf } from '../src/core/shape.js';
 import { axisGeometry } from '../src/ops/conv-windows.js';
-import { rng, wasmBackend } from './helpers/native.js';
+import { assertClose, rng, wasmBackend } from './helpers/native.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
 type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -85,34 +85,6 @@ function maker(mode: Mode, seed: number): Maker & { release(): void } {
       return a as InstanceType<typeof C>;
     },
   };
-}
-
-function assertClose(
-  actual: TypedArray,
-  expected: TypedArray,
-  what: string,
-  rtol: number,
-  atol: number,
-  scaled = false,
-): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  if (scaled) {
-    // Sums in another order: error relative to the array's largest entry, not to each entry.
-    let scale = 0;
-    for (let i = 0; i < expected.length; i++)
-      if (Number.isFinite(expected[i]!)) scale = Math.max(scale, Math.abs(expected[i]!));
-    atol += rtol * scale;
-  }
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (Number.isNaN(e)) {
-      assert.ok(Number.isNaN(a), `${what}[${i}]: expected NaN, got ${a}`);
-      continue;
-    }
-    if (Object.is(a, e) || a === e) continue;
-    assert.ok(Math.abs(a - e) <= atol + rtol * Math.abs(e), `${what}[${i}]: wasm ${a} vs js ${e}`);
-  }
 }
 
 /**

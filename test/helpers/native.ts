@@ -30,15 +30,25 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** |actual - expected| <= atol + rtol |expected| elementwise; a NaN expected must be NaN. */
+/**
+ * |actual - expected| <= atol + rtol |expected| elementwise; a NaN expected must be NaN. `scaled`
+ * is for sums taken in another order: atol grows by rtol times the largest finite |expected|.
+ */
 export function assertClose(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,
   what: string,
   rtol = 1e-5,
   atol = 1e-7,
+  scaled = false,
 ): void {
   assert.equal(actual.length, expected.length, `${what}: length`);
+  if (scaled) {
+    let scale = 0;
+    for (let i = 0; i < expected.length; i++)
+      if (Number.isFinite(expected[i]!)) scale = Math.max(scale, Math.abs(expected[i]!));
+    atol += rtol * scale;
+  }
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;
     const e = expected[i]!;
